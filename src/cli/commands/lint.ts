@@ -1,0 +1,56 @@
+import { loadConfig, migrationsDir } from '../../core/config';
+import { PgshiftError } from '../../core/errors';
+import { expandPaths } from '../../core/files';
+import { formatGithub, formatJson, formatSarif, formatText } from '../../core/lint/format';
+import { lintFiles, lintOptionsFromConfig } from '../../core/lint/lint-files';
+import { SEVERITIES, type Severity } from '../../core/lint/types';
+import { PGSHIFT_VERSION } from '../../core/version';
+import type { Command } from '../command';
+
+const FORMATS = ['text', 'json', 'sarif', 'github'];
+
+export const lintCommand: Command = {
+  name: 'lint',
+  summary: 'Check migrations for risky SQL (locks, rewrites, data loss)',
+  usage: `pgshift lint [paths or globs...] [--format text|json|sarif|github] [--config F] [--pg-version N] [--fail-on error|warning|info]
+
+  With no paths, lints the configured migrations directory. Exit 0 when nothing reaches --fail-on
+  (default warning), 1 when something does, 2 on usage or config errors.`,
+  options: {
+    'pg-version': { type: 'string' },
+    'fail-on': { type: 'string' },
+  },
+  async run({ values, positionals }, io) {
+    const format = (values.format as string | undefined) ?? 'text';
+    if (!FORMATS.includes(format)) throw new PgshiftError(`unknown --format "${format}"`, `use one of ${FORMATS.join(', ')}`, 2);
+    const failOn = (values['fail-on'] as string | undefined) ?? 'warning';
+    if (!SEVERITIES.includes(failOn as Severity)) throw new PgshiftError(`unknown --fail-on "${failOn}"`, 'use error, warning, info or hint', 2);
+    const loaded = loadConfig(io.cwd, values.config as string | undefined);
+    let pgVersion = loaded.config.postgresVersion;
+    if (values['pg-version'] !== undefined) {
+      pgVersion = Number(values['pg-version']);
+      if (!Number.isInteger(pgVersion) || pgVersion < 9 || pgVersion > 30) {
+        throw new PgshiftError(`--pg-version must be a major version such as 15, got "${values['pg-version']}"`, undefined, 2);
+      }
+    }
+    const args = positionals.length ? positionals : [migrationsDir(loaded)];
+    const { files, missing } = expandPaths(args, io.cwd, loaded.root, loaded.config.include, loaded.config.exclude);
+    if (missing.length) throw new PgshiftError(`no such file or directory, or no match: ${missing.join(', ')}`, 'check the paths', 2);
+    const options = lintOptionsFromConfig(loaded.config, { postgresVersion: pgVersion });
+    const showProgress = io.progress && files.length > 200;
+    const results = await lintFiles(files, options, showProgress ? (d, t) => d % 100 === 0 && io.err(`\rlinting ${d}/${t}`) : undefined);
+    if (showProgress) io.err('\r\x1b[K');
+    const rendered =
+      format === 'json'
+        ? formatJson(results, io.cwd)
+        : format === 'sarif'
+          ? formatSarif(results, io.cwd, PGSHIFT_VERSION)
+          : format === 'github'
+            ? formatGithub(results, io.cwd)
+            : formatText(results, io.cwd, io.color);
+    io.out(rendered);
+    const rank = (s: Severity): number => SEVERITIES.indexOf(s);
+    const failing = results.some((r) => r.findings.some((f) => rank(f.severity) <= rank(failOn as Severity)));
+    return failing ? 1 : 0;
+  },
+};

@@ -1,0 +1,21 @@
+/** What a CLI command may touch: its output streams, the working directory and the environment. */
+export interface Io {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  out(text: string): void;
+  err(text: string): void;
+  /** colours and progress only when stdout/stderr is a terminal */
+  color: boolean;
+  progress: boolean;
+}
+
+export function processIo(): Io {
+  return {
+    cwd: process.cwd(),
+    env: process.env,
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    color: !!process.stdout.isTTY && !process.env.NO_COLOR,
+    progress: !!process.stderr.isTTY && process.env.CI !== 'true',
+  };
+}

@@ -1,0 +1,236 @@
+/**
+ * The one configuration the editor, the CLI and CI share: `pgshift.config.json` (or the "pgshift" key of
+ * package.json) at the project root. Validated strictly: a wrong key or value is an error that names it.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { ConfigError } from './errors';
+import { SEVERITIES, type SeveritySetting } from './lint/types';
+
+export type Layout = 'auto' | 'golang-migrate' | 'dbmate' | 'flyway' | 'diesel';
+export const LAYOUTS: readonly Layout[] = ['auto', 'golang-migrate', 'dbmate', 'flyway', 'diesel'];
+
+export interface EnvironmentConfig {
+  /** A full URL, without password (the password comes from SecretStorage, env, .pgpass or a prompt). */
+  url?: string;
+  /** Name of an environment variable holding the full URL (e.g. DATABASE_URL in CI). */
+  urlEnv?: string;
+  host?: string;
+  port?: number;
+  database?: string;
+  user?: string;
+  sslmode?: 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+  /** Name of an environment variable holding the password. */
+  passwordEnv?: string;
+  /** Writes need a typed confirmation in the editor and --yes in the CLI. */
+  production?: boolean;
+  /** No writes at all: up/down refuse; lint, status, dry-run and report work. */
+  readOnly?: boolean;
+  lockTimeout?: string | null;
+  statementTimeout?: string | null;
+}
+
+export interface RunnerConfig {
+  /** SET lock_timeout for each migration; null = don't set. Default '5s'. */
+  lockTimeout: string | null;
+  /** SET statement_timeout for each migration; null = don't set. Default null (off). */
+  statementTimeout: string | null;
+  /** Retries of a migration that failed on lock_timeout. Default 0. */
+  lockRetries: number;
+  /** How long a second runner waits for the migration lock. Default 60. */
+  lockWaitSeconds: number;
+  /** Schema of pgshift's history table. Default 'pgshift'. */
+  historySchema: string;
+  /** Whether a file runs in a transaction when it says nothing. Default 'wrapped'. */
+  transactionMode: 'wrapped' | 'none';
+}
+
+export interface PgshiftConfig {
+  migrationsDir: string;
+  layout: Layout;
+  postgresVersion: number;
+  include: string[];
+  exclude: string[];
+  rules: Record<string, SeveritySetting>;
+  runner: RunnerConfig;
+  environments: Record<string, EnvironmentConfig>;
+  defaultEnvironment?: string;
+}
+
+export interface LoadedConfig {
+  config: PgshiftConfig;
+  /** the project root: the folder of the config file, or the start folder when there is none */
+  root: string;
+  /** the file it came from, if any */
+  file?: string;
+}
+
+export const DEFAULT_CONFIG: PgshiftConfig = {
+  migrationsDir: 'migrations',
+  layout: 'auto',
+  postgresVersion: 15,
+  include: ['**/*.sql'],
+  exclude: [],
+  rules: {},
+  runner: {
+    lockTimeout: '5s',
+    statementTimeout: null,
+    lockRetries: 0,
+    lockWaitSeconds: 60,
+    historySchema: 'pgshift',
+    transactionMode: 'wrapped',
+  },
+  environments: {},
+};
+
+export const CONFIG_FILE = 'pgshift.config.json';
+
+/** Finds the config by walking up from `startDir`, or reads `explicitFile`. */
+export function loadConfig(startDir: string, explicitFile?: string): LoadedConfig {
+  if (explicitFile) {
+    const file = resolve(startDir, explicitFile);
+    if (!existsSync(file)) throw new ConfigError(`config file not found: ${file}`, 'check the --config path');
+    return { config: parseConfigFile(file), root: dirname(file), file };
+  }
+  let dir = resolve(startDir);
+  for (;;) {
+    const own = join(dir, CONFIG_FILE);
+    if (existsSync(own)) return { config: parseConfigFile(own), root: dir, file: own };
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      const json = readJson(pkg) as Record<string, unknown>;
+      if (json && typeof json === 'object' && 'pgshift' in json) {
+        return { config: validateConfig(json.pgshift, `${pkg} "pgshift"`), root: dir, file: pkg };
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return { config: structuredClone(DEFAULT_CONFIG), root: resolve(startDir) };
+}
+
+export function parseConfigFile(file: string): PgshiftConfig {
+  return validateConfig(readJson(file), file);
+}
+
+function readJson(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`${file} is not valid JSON: ${(e as Error).message}`, 'fix the JSON syntax');
+  }
+}
+
+const TOP_KEYS = ['$schema', 'migrationsDir', 'layout', 'postgresVersion', 'include', 'exclude', 'rules', 'runner', 'environments', 'defaultEnvironment'];
+const RUNNER_KEYS = Object.keys(DEFAULT_CONFIG.runner);
+const ENV_KEYS = ['url', 'urlEnv', 'host', 'port', 'database', 'user', 'sslmode', 'passwordEnv', 'production', 'readOnly', 'lockTimeout', 'statementTimeout'];
+const SSLMODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'];
+
+/** Validates raw JSON into a full config (defaults filled in). `where` names the source in errors. */
+export function validateConfig(raw: unknown, where: string): PgshiftConfig {
+  const fail = (key: string, msg: string): never => {
+    throw new ConfigError(`${where}: "${key}" ${msg}`, `fix "${key}" in ${where}`);
+  };
+  if (!isObject(raw)) return fail('(root)', 'must be a JSON object');
+  for (const k of Object.keys(raw)) {
+    if (!TOP_KEYS.includes(k)) fail(k, `is not a pgshift setting (known: ${TOP_KEYS.slice(1).join(', ')})`);
+  }
+  const c: PgshiftConfig = structuredClone(DEFAULT_CONFIG);
+  if (raw.migrationsDir !== undefined) c.migrationsDir = str(raw.migrationsDir, 'migrationsDir', fail);
+  if (raw.layout !== undefined) {
+    if (!LAYOUTS.includes(raw.layout as Layout)) fail('layout', `must be one of ${LAYOUTS.join(', ')}`);
+    c.layout = raw.layout as Layout;
+  }
+  if (raw.postgresVersion !== undefined) {
+    const v = raw.postgresVersion;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 9 || v > 30) fail('postgresVersion', 'must be a major version number such as 15');
+    c.postgresVersion = v as number;
+  }
+  if (raw.include !== undefined) c.include = strList(raw.include, 'include', fail);
+  if (raw.exclude !== undefined) c.exclude = strList(raw.exclude, 'exclude', fail);
+  if (raw.rules !== undefined) {
+    if (!isObject(raw.rules)) fail('rules', 'must be an object of rule id → severity');
+    for (const [id, sev] of Object.entries(raw.rules as Record<string, unknown>)) {
+      if (sev !== 'off' && !SEVERITIES.includes(sev as never)) fail(`rules.${id}`, `must be one of off, ${SEVERITIES.join(', ')}`);
+      c.rules[id] = sev as SeveritySetting;
+    }
+  }
+  if (raw.runner !== undefined) {
+    if (!isObject(raw.runner)) fail('runner', 'must be an object');
+    const r = raw.runner as Record<string, unknown>;
+    for (const k of Object.keys(r)) if (!RUNNER_KEYS.includes(k)) fail(`runner.${k}`, `is not a runner setting (known: ${RUNNER_KEYS.join(', ')})`);
+    if (r.lockTimeout !== undefined) c.runner.lockTimeout = duration(r.lockTimeout, 'runner.lockTimeout', fail);
+    if (r.statementTimeout !== undefined) c.runner.statementTimeout = duration(r.statementTimeout, 'runner.statementTimeout', fail);
+    if (r.lockRetries !== undefined) c.runner.lockRetries = int(r.lockRetries, 'runner.lockRetries', 0, 100, fail);
+    if (r.lockWaitSeconds !== undefined) c.runner.lockWaitSeconds = int(r.lockWaitSeconds, 'runner.lockWaitSeconds', 0, 86400, fail);
+    if (r.historySchema !== undefined) {
+      c.runner.historySchema = str(r.historySchema, 'runner.historySchema', fail);
+      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(c.runner.historySchema)) fail('runner.historySchema', 'must be a lower-case SQL identifier');
+    }
+    if (r.transactionMode !== undefined) {
+      if (r.transactionMode !== 'wrapped' && r.transactionMode !== 'none') fail('runner.transactionMode', 'must be "wrapped" or "none"');
+      c.runner.transactionMode = r.transactionMode as 'wrapped' | 'none';
+    }
+  }
+  if (raw.environments !== undefined) {
+    if (!isObject(raw.environments)) fail('environments', 'must be an object of name → connection');
+    for (const [name, env] of Object.entries(raw.environments as Record<string, unknown>)) {
+      const at = `environments.${name}`;
+      if (!isObject(env)) fail(at, 'must be an object');
+      const e = env as Record<string, unknown>;
+      for (const k of Object.keys(e)) {
+        if (k === 'password') fail(`${at}.password`, 'is not allowed: keep passwords out of files (use passwordEnv, ~/.pgpass, or "pgshift: Set Password" in VS Code)');
+        if (!ENV_KEYS.includes(k)) fail(`${at}.${k}`, `is not an environment setting (known: ${ENV_KEYS.join(', ')})`);
+      }
+      if (typeof e.url === 'string' && /^[a-z]+:\/\/[^/@]*:[^/@]*@/i.test(e.url)) {
+        fail(`${at}.url`, 'contains a password: remove it from the URL and use passwordEnv, ~/.pgpass or SecretStorage');
+      }
+      if (e.port !== undefined) int(e.port, `${at}.port`, 1, 65535, fail);
+      if (e.sslmode !== undefined && !SSLMODES.includes(e.sslmode as string)) fail(`${at}.sslmode`, `must be one of ${SSLMODES.join(', ')}`);
+      for (const k of ['url', 'urlEnv', 'host', 'database', 'user', 'passwordEnv']) if (e[k] !== undefined) str(e[k], `${at}.${k}`, fail);
+      for (const k of ['production', 'readOnly']) if (e[k] !== undefined && typeof e[k] !== 'boolean') fail(`${at}.${k}`, 'must be true or false');
+      for (const k of ['lockTimeout', 'statementTimeout']) if (e[k] !== undefined) duration(e[k], `${at}.${k}`, fail);
+      c.environments[name] = e as EnvironmentConfig;
+    }
+  }
+  if (raw.defaultEnvironment !== undefined) {
+    c.defaultEnvironment = str(raw.defaultEnvironment, 'defaultEnvironment', fail);
+    if (!(c.defaultEnvironment in c.environments)) fail('defaultEnvironment', `names no environment in "environments"`);
+  }
+  return c;
+}
+
+/** Absolute migrations directory of a loaded config. */
+export function migrationsDir(loaded: LoadedConfig): string {
+  return resolve(loaded.root, loaded.config.migrationsDir);
+}
+
+/** '5s', '500ms', '2min', '1h', or a number of milliseconds; null/'off' = not set. Returns PostgreSQL's spelling. */
+function duration(v: unknown, key: string, fail: (k: string, m: string) => never): string | null {
+  if (v === null || v === 'off') return null;
+  if (typeof v === 'number' && v >= 0) return `${v}ms`;
+  if (typeof v === 'string' && /^\d+\s*(ms|s|min|h)$/.test(v.trim())) return v.replace(/\s+/g, '');
+  return fail(key, 'must be a duration such as "5s", "500ms", "2min", or null to leave it unset');
+}
+function int(v: unknown, key: string, min: number, max: number, fail: (k: string, m: string) => never): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(key, `must be a whole number from ${min} to ${max}`);
+  return v as number;
+}
+function str(v: unknown, key: string, fail: (k: string, m: string) => never): string {
+  if (typeof v !== 'string' || v === '') fail(key, 'must be a non-empty string');
+  return v as string;
+}
+function strList(v: unknown, key: string, fail: (k: string, m: string) => never): string[] {
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) fail(key, 'must be an array of strings');
+  return v as string[];
+}
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,80 @@
+/**
+ * The one seam between pgshift and a database. The runner, the dry-run tracer and the report
+ * only talk to this interface, so every behaviour is tested on a real server ('pg') and on the
+ * embedded PGlite database alike.
+ */
+
+export interface QueryResult<R = Record<string, unknown>> {
+  rows: R[];
+  /** Rows affected for INSERT/UPDATE/DELETE/..., rows returned for SELECT, null when not applicable. */
+  rowCount: number | null;
+  /** The command tag's verb, e.g. 'CREATE', 'UPDATE' (when the driver reports it). */
+  command?: string;
+}
+
+export interface ServerVersion {
+  /** server_version_num, e.g. 150004 */
+  num: number;
+  /** major version, e.g. 15 */
+  major: number;
+  /** full text of version(), e.g. 'PostgreSQL 15.4 on x86_64 ...' */
+  text: string;
+}
+
+/** Where to connect. Never contains a password in a form that is printed: see describeTarget(). */
+export type ConnectionTarget =
+  | { kind: 'url'; url: string }
+  | {
+      kind: 'params';
+      host?: string;
+      port?: number;
+      database?: string;
+      user?: string;
+      password?: string;
+      sslmode?: 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+    }
+  | { kind: 'embedded'; dataDir: string };
+
+export interface DriverOptions {
+  /** Connection attempt timeout. Default 10 000 ms. */
+  connectTimeoutMs?: number;
+  /** application_name reported to the server. Default 'pgshift'. */
+  applicationName?: string;
+}
+
+export interface Driver {
+  readonly kind: 'pg' | 'pglite';
+  /** Human description of the target without secrets, e.g. 'postgres://app@db.internal:5432/shop'. */
+  readonly description: string;
+  /** False for PGlite: one connection only, no lock contention between sessions. */
+  readonly supportsConcurrentSessions: boolean;
+
+  /** One statement, with $1.. parameters (extended protocol). Values are never interpolated into SQL. */
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  /** Several statements in one string (simple protocol); one result per statement. */
+  exec(sql: string): Promise<QueryResult[]>;
+  serverVersion(): Promise<ServerVersion>;
+  /** pg_backend_pid() of this session. */
+  backendPid(): Promise<number>;
+  /** Ask the server to cancel the statement this session is running (no-op when idle). */
+  cancel(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A database error reduced to what a person needs. `message` is one line and never contains a password.
+ * `code` is the SQLSTATE when the server sent one; `position` is the 1-based character position in the
+ * statement when the server reported one.
+ */
+export class DbError extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+    readonly position?: number,
+    readonly detail?: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'DbError';
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Small helpers over libpg-query's JSON parse trees, so rules read like the SQL they check.
+ * A tree node is a one-key object: { IndexStmt: {...} }.
+ */
+import type * as T from '@pgsql/types';
+
+export type NodeBody<K extends string> = K extends keyof NodeMap ? NodeMap[K] : Record<string, unknown>;
+// Maps a node kind to its body type, from the union @pgsql/types exports.
+type NodeMap = { [N in T.Node as keyof N & string]: N[keyof N] };
+
+export function nodeKind(node: unknown): string | undefined {
+  if (!node || typeof node !== 'object') return undefined;
+  const keys = Object.keys(node);
+  return keys.length === 1 ? keys[0] : undefined;
+}
+
+/** The body of `node` when it is of kind `kind`, else undefined. */
+export function as<K extends keyof NodeMap & string>(node: unknown, kind: K): NodeMap[K] | undefined {
+  if (!node || typeof node !== 'object') return undefined;
+  return (node as Record<string, unknown>)[kind] as NodeMap[K] | undefined;
+}
+
+export interface QualifiedName {
+  schema?: string;
+  name: string;
+}
+
+export function rangeVarName(rv: T.RangeVar | undefined): QualifiedName | undefined {
+  if (!rv?.relname) return undefined;
+  return { schema: rv.schemaname || undefined, name: rv.relname };
+}
+
+export function formatName(q: QualifiedName | undefined): string {
+  if (!q) return '?';
+  return q.schema ? `${q.schema}.${q.name}` : q.name;
+}
+
+/** String values of a list of { String: { sval } } nodes (names, qualified names). */
+export function stringList(nodes: T.Node[] | undefined): string[] {
+  return (nodes ?? []).map((n) => as(n, 'String')?.sval ?? '').filter((s) => s !== '');
+}
+
+/** Canonical type name: 'int4', 'varchar(20)', 'numeric(10,2)', 'text[]', 'timestamptz'. */
+export function typeNameToString(tn: T.TypeName | undefined): string {
+  if (!tn) return '?';
+  const names = stringList(tn.names);
+  let base = names.length > 1 && names[0] === 'pg_catalog' ? names[names.length - 1] : names.join('.');
+  if (base === 'bpchar') base = 'char';
+  const mods = (tn.typmods ?? [])
+    .map((m) => {
+      const c = as(m, 'A_Const');
+      if (c?.ival) return String(c.ival.ival ?? 0);
+      if (c && 'ival' in c) return '0';
+      return undefined;
+    })
+    .filter((m): m is string => m !== undefined);
+  let s = mods.length ? `${base}(${mods.join(',')})` : base;
+  if (tn.arrayBounds?.length) s += '[]'.repeat(tn.arrayBounds.length);
+  return s;
+}
+
+/** Base type name without modifiers or array brackets ('varchar' for 'varchar(20)'). */
+export function baseTypeName(tn: T.TypeName | undefined): string {
+  if (!tn) return '?';
+  const names = stringList(tn.names);
+  const base = names[names.length - 1] ?? '?';
+  return base === 'bpchar' ? 'char' : base;
+}
+
+/** Integer typmods of a type ([20] for varchar(20)). */
+export function typeMods(tn: T.TypeName | undefined): number[] {
+  return (tn?.typmods ?? []).map((m) => as(m, 'A_Const')?.ival?.ival ?? 0);
+}
+
+/** Depth-first walk over every object in a parse tree; return false from the visitor to skip a subtree. */
+export function walk(node: unknown, visit: (kind: string, body: Record<string, unknown>) => boolean | void): void {
+  if (Array.isArray(node)) {
+    for (const n of node) walk(n, visit);
+    return;
+  }
+  if (!node || typeof node !== 'object') return;
+  const kind = nodeKind(node);
+  if (kind && /^[A-Z]/.test(kind)) {
+    const body = (node as Record<string, unknown>)[kind];
+    if (body && typeof body === 'object') {
+      if (visit(kind, body as Record<string, unknown>) === false) return;
+      for (const v of Object.values(body)) if (v && typeof v === 'object') walk(v, visit);
+      return;
+    }
+  }
+  for (const v of Object.values(node)) if (v && typeof v === 'object') walk(v, visit);
+}
+
+/** Column constraints of a ColumnDef, by contype. */
+export function columnConstraints(col: T.ColumnDef): T.Constraint[] {
+  return (col.constraints ?? []).map((c) => as(c, 'Constraint')).filter((c): c is T.Constraint => !!c);
+}
+
+/** The AlterTableCmd bodies of an ALTER TABLE statement. */
+export function alterCmds(stmt: T.AlterTableStmt): T.AlterTableCmd[] {
+  return (stmt.cmds ?? []).map((c) => as(c, 'AlterTableCmd')).filter((c): c is T.AlterTableCmd => !!c);
+}
+
+/** True when an expression can be evaluated once for the whole table (a constant-ish default). */
+export function isVolatileExpr(expr: unknown): boolean {
+  let volatile = false;
+  walk(expr, (kind, body) => {
+    if (kind === 'FuncCall') {
+      const fn = stringList((body as T.FuncCall).funcname).pop()?.toLowerCase() ?? '';
+      if (!STABLE_FUNCTIONS.has(fn)) volatile = true;
+    } else if (kind === 'SQLValueFunction') {
+      // CURRENT_TIMESTAMP, CURRENT_USER, ... are stable: evaluated once per statement.
+    } else if (kind === 'SubLink' || kind === 'NextValueExpr') {
+      volatile = true;
+    }
+  });
+  return volatile;
+}
+
+/** Functions that are not volatile, so a DEFAULT using them does not rewrite the table on PG 11+. */
+const STABLE_FUNCTIONS = new Set([
+  'now',
+  'current_timestamp',
+  'transaction_timestamp',
+  'statement_timestamp',
+  'current_date',
+  'localtimestamp',
+  'current_user',
+  'session_user',
+  'current_setting',
+  'to_timestamp',
+  'to_date',
+  'make_interval',
+  'make_date',
+  'make_timestamp',
+  'make_timestamptz',
+  'jsonb_build_object',
+  'json_build_object',
+  'jsonb_build_array',
+  'json_build_array',
+  'array',
+  'lower',
+  'upper',
+  'coalesce',
+  'concat',
+  'length',
+  'abs',
+  'round',
+]);

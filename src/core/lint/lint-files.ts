@@ -1,0 +1,131 @@
+/**
+ * Lints a set of files as migrations: files of one directory are linted in migration order, each with
+ * the schema left by the files before it, so a table created in an earlier migration is known (its column
+ * types, for the safe-cast table) and not mistaken for new. A down migration is linted against the schema
+ * its own up migration produced, with the up's objects still new: undoing them is not a risk to flag.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { PgshiftConfig } from '../config';
+import { loadParser, type SqlParser } from '../sql/parser';
+import { lintWith, type LintResult } from './engine';
+import type { SchemaModel } from './schema';
+import type { LintOptions } from './types';
+
+export interface FileLintResult extends LintResult {
+  file: string;
+}
+
+/** Down migrations undo; they don't describe the schema later migrations see. */
+export function isDownMigration(file: string): boolean {
+  const b = basename(file);
+  return /(^|[._])down\.sql$/i.test(b) || /^U\d[^_]*__/.test(b);
+}
+
+/** The up migration a down migration undoes, by the naming conventions of each layout. */
+export function upTwin(downFile: string): string | undefined {
+  const b = basename(downFile);
+  const d = dirname(downFile);
+  if (/^down\.sql$/i.test(b)) return join(d, b.replace(/down/i, 'up'));
+  if (/\.down\.sql$/i.test(b)) return join(d, b.replace(/\.down\.sql$/i, '.up.sql'));
+  const m = /^U(\d[^_]*)__/.exec(b);
+  if (m) {
+    try {
+      const v = readdirSync(d).find((f) => f.startsWith(`V${m[1]}__`));
+      return v ? join(d, v) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+export function lintOptionsFromConfig(config: PgshiftConfig, overrides: Partial<LintOptions> = {}): LintOptions {
+  return {
+    postgresVersion: config.postgresVersion,
+    transactionMode: config.runner.transactionMode,
+    runnerSetsLockTimeout: config.runner.lockTimeout !== null,
+    runnerSetsStatementTimeout: config.runner.statementTimeout !== null,
+    rules: config.rules,
+    ...overrides,
+  };
+}
+
+/** Reads a file as UTF-8; invalid bytes become U+FFFD (the linter must read anything). */
+export function readSql(file: string): string {
+  return readFileSync(file).toString('utf8');
+}
+
+export async function lintFiles(
+  files: string[],
+  options: LintOptions,
+  onProgress?: (done: number, total: number) => void,
+): Promise<FileLintResult[]> {
+  const parser = await loadParser();
+  const groups = new Map<string, string[]>();
+  for (const f of files) {
+    const g = migrationGroup(f);
+    groups.set(g, [...(groups.get(g) ?? []), f]);
+  }
+  const results = new Map<string, FileLintResult>();
+  let done = 0;
+  const run = (file: string, opts: LintOptions): LintResult => {
+    const res = lintWith(parser, readSql(file), opts);
+    results.set(file, { ...res, file });
+    onProgress?.(++done, files.length);
+    return res;
+  };
+  for (const group of groups.values()) {
+    const ordered = group.sort(migrationOrder);
+    const upAfter = new Map<string, SchemaModel>();
+    let schema: SchemaModel | undefined = options.priorSchema;
+    for (const file of ordered.filter((f) => !isDownMigration(f))) {
+      schema = run(file, { ...options, priorSchema: schema }).schemaAfter;
+      upAfter.set(file, schema);
+    }
+    for (const file of ordered.filter(isDownMigration)) {
+      const twin = upTwin(file);
+      const prior = twin ? upAfter.get(twin) : undefined;
+      run(file, { ...options, ...(prior ? { priorSchema: prior, direction: 'down' as const } : {}) });
+    }
+  }
+  return files.map((f) => results.get(f)!);
+}
+
+/**
+ * The schema that earlier migrations of `file`'s directory leave behind (for the editor, which lints one
+ * file at a time); for a down migration, the schema its up twin leaves, marks kept.
+ */
+export async function schemaBefore(file: string, siblings: string[], options: LintOptions): Promise<{ schema?: SchemaModel; direction?: 'down' }> {
+  const parser = await loadParser();
+  if (isDownMigration(file)) {
+    const twin = upTwin(file);
+    if (!twin || !existsSync(twin)) return {};
+    const before = chain(parser, twin, siblings, options);
+    return { schema: lintWith(parser, readSql(twin), { ...options, rules: {}, priorSchema: before }).schemaAfter, direction: 'down' };
+  }
+  return { schema: chain(parser, file, siblings, options) };
+}
+
+function chain(parser: SqlParser, file: string, siblings: string[], options: LintOptions): SchemaModel | undefined {
+  const group = migrationGroup(file);
+  const earlier = siblings.filter((f) => migrationGroup(f) === group && !isDownMigration(f) && migrationOrder(f, file) < 0).sort(migrationOrder);
+  let schema: SchemaModel | undefined;
+  for (const f of earlier) schema = lintWith(parser, readSql(f), { ...options, rules: {}, priorSchema: schema }).schemaAfter;
+  return schema;
+}
+
+// diesel-style folders (<version>_<name>/up.sql) form one group with their parent directory.
+function migrationGroup(file: string): string {
+  const dir = dirname(file);
+  return /^(up|down)\.sql$/i.test(basename(file)) ? dirname(dir) : dir;
+}
+
+function migrationKey(file: string): string {
+  const b = basename(file);
+  return /^(up|down)\.sql$/i.test(b) ? `${basename(dirname(file))}/${b}` : b.replace(/^[VU](\d)/, '$1');
+}
+
+function migrationOrder(a: string, b: string): number {
+  return migrationKey(a).localeCompare(migrationKey(b), 'en', { numeric: true });
+}

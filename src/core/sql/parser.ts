@@ -1,0 +1,87 @@
+/**
+ * The adapter around libpg-query (PostgreSQL's own parser compiled to WebAssembly). It is loaded on
+ * first use only: `require` starts the WASM instantiation, which must never happen during extension
+ * activation. Locations in the returned trees are UTF-8 byte offsets into the text that was parsed.
+ */
+import type { Node, ParseResult } from '@pgsql/types';
+
+type LibPgQuery = typeof import('libpg-query');
+
+export interface ParsedStatement {
+  node: Node;
+  /** byte offset of the statement in the parsed text */
+  location: number;
+  /** byte length, or undefined for "to the end of the text" */
+  length?: number;
+}
+
+export type ParseOutcome =
+  | { ok: true; statements: ParsedStatement[] }
+  | {
+      ok: false;
+      message: string;
+      /** 0-based character (not byte) offset of the error in the parsed text, when known */
+      cursor?: number;
+    };
+
+export interface SqlParser {
+  parse(sql: string): ParseOutcome;
+  /** PL/pgSQL of a DO block or function; returns the raw JSON tree or an error. */
+  parsePlpgsql(sql: string): { ok: true; tree: unknown } | { ok: false; message: string };
+  /** The PostgreSQL major version whose grammar this parser implements. */
+  readonly grammarVersion: number;
+}
+
+let loaded: SqlParser | undefined;
+let loading: Promise<SqlParser> | undefined;
+
+export function parserLoaded(): boolean {
+  return loaded !== undefined;
+}
+
+export function loadParser(): Promise<SqlParser> {
+  if (loaded) return Promise.resolve(loaded);
+  if (!loading) {
+    loading = (async () => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose, see file comment
+      const lib: LibPgQuery = require('libpg-query');
+      await lib.loadModule();
+      loaded = makeParser(lib);
+      return loaded;
+    })();
+    loading.catch(() => (loading = undefined));
+  }
+  return loading;
+}
+
+function makeParser(lib: LibPgQuery): SqlParser {
+  return {
+    grammarVersion: 18,
+    parse(sql: string): ParseOutcome {
+      let result: ParseResult;
+      try {
+        result = lib.parseSync(sql);
+      } catch (e) {
+        const err = e as { message?: string; sqlDetails?: { message?: string; cursorPosition?: number } };
+        return {
+          ok: false,
+          message: err.sqlDetails?.message ?? err.message ?? String(e),
+          cursor: err.sqlDetails?.cursorPosition,
+        };
+      }
+      const statements: ParsedStatement[] = (result.stmts ?? []).map((s) => ({
+        node: s.stmt as Node,
+        location: s.stmt_location ?? 0,
+        length: s.stmt_len || undefined,
+      }));
+      return { ok: true, statements };
+    },
+    parsePlpgsql(sql: string) {
+      try {
+        return { ok: true, tree: lib.parsePlPgSQLSync(sql) };
+      } catch (e) {
+        return { ok: false, message: (e as Error).message ?? String(e) };
+      }
+    },
+  };
+}

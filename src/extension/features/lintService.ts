@@ -1,0 +1,84 @@
+/**
+ * Lints open SQL documents through the same core call as the CLI, with the project's config, and keeps the
+ * latest result per document for diagnostics, hovers and code actions.
+ */
+import * as vscode from 'vscode';
+import { readdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { globToRegExp, walkFiles } from '../../core/files';
+import { lintWith, type LintResult } from '../../core/lint/engine';
+import { lintOptionsFromConfig, schemaBefore } from '../../core/lint/lint-files';
+import type { SchemaModel } from '../../core/lint/schema';
+import { loadParser } from '../../core/sql/parser';
+import type { Ctx } from '../ctx';
+
+export interface DocumentLint {
+  version: number;
+  result: LintResult;
+}
+
+export class LintService implements vscode.Disposable {
+  private readonly results = new Map<string, DocumentLint>();
+  /** prior-schema per file path, dropped whenever a migration file changes on disk */
+  private readonly priorSchemas = new Map<string, Promise<{ schema?: SchemaModel; direction?: 'down' }>>();
+
+  constructor(private readonly ctx: Ctx) {}
+
+  /** True for SQL files the project's include/exclude globs select (any .sql when no config). */
+  wants(doc: vscode.TextDocument): boolean {
+    if (doc.uri.scheme !== 'file' || !(doc.languageId === 'sql' || doc.fileName.endsWith('.sql'))) return false;
+    const loaded = this.ctx.projectConfig();
+    if (!loaded) return false;
+    const rel = vscode.workspace.asRelativePath(doc.uri, false);
+    const base = rel.split('/').pop() ?? rel;
+    const inc = loaded.config.include.map(globToRegExp);
+    const exc = loaded.config.exclude.map(globToRegExp);
+    return inc.some((r) => r.test(rel) || r.test(base)) && !exc.some((r) => r.test(rel));
+  }
+
+  get(doc: vscode.TextDocument): DocumentLint | undefined {
+    const r = this.results.get(doc.uri.toString());
+    return r && r.version === doc.version ? r : undefined;
+  }
+
+  async lint(doc: vscode.TextDocument): Promise<DocumentLint | undefined> {
+    const loaded = this.ctx.projectConfig();
+    if (!loaded) return undefined;
+    const parser = await loadParser();
+    const options = lintOptionsFromConfig(loaded.config);
+    const prior = await this.priorSchema(doc.fileName, options);
+    const started = performance.now();
+    const result = lintWith(parser, doc.getText(), { ...options, priorSchema: prior.schema, direction: prior.direction });
+    const ms = performance.now() - started;
+    if (ms > 50) this.ctx.output.debug(`lint ${vscode.workspace.asRelativePath(doc.uri)} took ${ms.toFixed(1)} ms`);
+    const entry = { version: doc.version, result };
+    this.results.set(doc.uri.toString(), entry);
+    return entry;
+  }
+
+  forget(uri: vscode.Uri): void {
+    this.results.delete(uri.toString());
+  }
+
+  migrationFilesChanged(): void {
+    this.priorSchemas.clear();
+  }
+
+  private priorSchema(file: string, options: ReturnType<typeof lintOptionsFromConfig>): Promise<{ schema?: SchemaModel; direction?: 'down' }> {
+    let p = this.priorSchemas.get(file);
+    if (!p) {
+      // diesel-style <version>_<name>/up.sql folders: the migrations are one level further up
+      const folderLayout = /^(up|down)\.sql$/i.test(basename(file));
+      const dir = folderLayout ? dirname(dirname(file)) : dirname(file);
+      const siblings = (folderLayout ? walkFiles(dir) : readdirSync(dir).map((f) => join(dir, f))).filter((f) => f.endsWith('.sql'));
+      p = schemaBefore(file, siblings, options).catch(() => ({}));
+      this.priorSchemas.set(file, p);
+    }
+    return p;
+  }
+
+  dispose(): void {
+    this.results.clear();
+    this.priorSchemas.clear();
+  }
+}

