@@ -191,9 +191,16 @@ async function withInstallLock(dir, fn) {
       break;
     } catch (e) {
       if (e.code !== 'EEXIST') throw e;
-      const owner = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8') || 0);
-      if (owner && !pidAlive(owner)) fs.rmSync(lock, { recursive: true, force: true });
-      else await sleep(1000);
+      let owner = 0;
+      try {
+        owner = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8'));
+      } catch {
+        // Between its mkdir and its write, or its owner died right there.
+        if (Date.now() - fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs < 10_000) owner = -1;
+      }
+      if (owner > 0 && pidAlive(owner)) await sleep(1000);
+      else if (owner === -1) await sleep(200);
+      else fs.rmSync(lock, { recursive: true, force: true });
     }
   }
   try {
@@ -249,7 +256,8 @@ export async function ensureCodeServer({ log = (s) => console.error(s) } = {}) {
       path.join(CACHE_DIR, MARKER),
       JSON.stringify({ version: CODE_SERVER_VERSION, modules: process.versions.modules, node: process.version }) + '\n',
     );
-    log(`[code-server] installed ${v.stdout.trim()} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const version = v.stdout.trim().split('\n').pop();
+    log(`[code-server] installed ${version} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return p;
   });
 }
@@ -487,7 +495,8 @@ export function workbenchUrl(server, { folder, workspace, payload } = {}) {
   if (folder) q.push(`folder=${encodeURIComponent(folder)}`);
   if (workspace) q.push(`workspace=${encodeURIComponent(workspace)}`);
   if (payload) q.push(`payload=${encodeURIComponent(JSON.stringify(payload))}`);
-  return `${server.url}/${q.length ? '?' + q.join('&') : ''}`;
+  // Slashes are legal in a query; leaving them readable makes the printed demo URL readable.
+  return `${server.url}/${q.length ? '?' + q.join('&') : ''}`.replace(/%2F/g, '/');
 }
 
 /** A vscode-remote:// URI the remote extension host resolves to a local path. */

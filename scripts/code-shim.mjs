@@ -23,7 +23,6 @@ import {
   writeSettings,
 } from './code-server.mjs';
 
-const started = Date.now();
 const timeoutMs = Number(process.env.PGSHIFT_SHIM_TIMEOUT || 300) * 1000;
 const verbose = process.env.PGSHIFT_SHIM_VERBOSE === '1';
 const say = (s) => process.stderr.write(`[code-shim] ${s}\n`);
@@ -97,6 +96,7 @@ async function main() {
   if (args.ignored.length) say(`ignoring: ${args.ignored.join(' ')}`);
 
   const cs = await ensureCodeServer({ log: say });
+  const t0 = Date.now(); // the timeout does not include a first-time install
   const runDir = makeRunDir('pgs-shim-');
   const layout = runLayout(runDir);
   if (args.userDataDir) layout.userDataDir = args.userDataDir;
@@ -114,6 +114,13 @@ async function main() {
       if (process.env.PGSHIFT_KEEP_RUN_DIR === '1') say(`run dir kept: ${runDir}`);
       else fs.rmSync(runDir, { recursive: true, force: true });
     })());
+  // Hard stop whatever phase hangs (install, server start, browser launch, page load, tests).
+  const watchdog = setTimeout(() => {
+    say(`FAILED: timed out after ${timeoutMs / 1000} s (PGSHIFT_SHIM_TIMEOUT)`);
+    setTimeout(() => process.exit(1), 15_000).unref();
+    cleanup().finally(() => process.exit(1));
+  }, timeoutMs + 10_000); // the wait for the tests below has its own, gentler timeout
+  watchdog.unref();
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.once(sig, () => {
       say(`${sig}: stopping`);
@@ -124,7 +131,7 @@ async function main() {
   let code = 1;
   try {
     server = await startServer(cs, layout, { mode: 'server-main', disableWorkspaceTrust: !args.trust });
-    say(`VS Code server ${cs.version} on ${server.url} (${Date.now() - started} ms)`);
+    say(`VS Code server ${cs.version} on ${server.url} (${Date.now() - t0} ms)`);
     browser = await launchBrowser(layout);
     const page = browser.pages()[0] ?? (await browser.newPage());
 
@@ -161,7 +168,7 @@ async function main() {
     const url = workbenchUrl(server, { folder: args.folder, workspace: args.workspace, payload });
     await page.goto(url, { timeout: 60_000 });
 
-    const left = timeoutMs - (Date.now() - started);
+    const left = timeoutMs - (Date.now() - t0);
     const result = await withTimeout(finished, Math.max(left, 1000), {
       code: 1,
       why: `timed out after ${timeoutMs / 1000} s (PGSHIFT_SHIM_TIMEOUT)`,
@@ -172,7 +179,7 @@ async function main() {
       if (log) say(`last lines of ${path.basename(server.logFile)}:\n${log}`);
     }
     code = result.code;
-    say(`tests exited with ${code} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    say(`tests exited with ${code} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   } catch (e) {
     say(e instanceof SetupError ? `error: ${e.message}` : String(e?.stack || e));
     code = 1;

@@ -135,7 +135,16 @@ export async function startTestServer(): Promise<void> {
   server = { url: '', version: '', embedded };
   try {
     const EmbeddedPostgres = loadEmbeddedPostgres();
-    await new EmbeddedPostgres(options(0)).initialise();
+    // initialise() writes the password to a file in os.tmpdir(); keep it inside baseDir so that an
+    // interrupted run (Ctrl-C during initdb) leaves nothing behind once baseDir is removed.
+    const savedTmp = process.env.TMPDIR;
+    process.env.TMPDIR = baseDir;
+    try {
+      await new EmbeddedPostgres(options(0)).initialise();
+    } finally {
+      if (savedTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = savedTmp;
+    }
     // The free port may be taken between probing and binding: try a few.
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();

@@ -122,6 +122,7 @@ export async function runUiTest({ vsix, example = path.join(REPO, 'examples', 's
     });
     await step('migrations-view', async () => {
       await container.click();
+      await page.mouse.move(700, 450); // no hover tooltip over the view in the screenshots
       await page.locator('.part.sidebar .composite.title', { hasText: /pgshift/i }).waitFor();
       await migrationsPane.waitFor();
       const header = migrationsPane.locator('.pane-header');

@@ -1,5 +1,6 @@
 import type { Command } from '../command';
 import { lintCommand } from './lint';
+import { newCommand } from './new';
 import { rulesCommand } from './rules';
 
-export const commands: Command[] = [lintCommand, rulesCommand];
+export const commands: Command[] = [lintCommand, rulesCommand, newCommand];

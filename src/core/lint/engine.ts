@@ -54,7 +54,7 @@ export function lintWith(parser: SqlParser, text: string, options: LintOptions =
     const { statements, syntaxErrors } = buildStatements(parser, source, split, section, options);
     findings.push(...syntaxErrors);
     allStatements.push(...statements);
-    schema = runRules(statements, source, schema, options, findings);
+    schema = runRules(statements, source, schema, options, findings, section.noTransaction);
   }
 
   const kept = applySuppressions(findings, suppressions, allStatements);
@@ -81,7 +81,9 @@ function buildStatements(
   const parsed: { node: Node; range: Range; text: string }[] = [];
   for (const raw of raws) {
     const text = source.slice(raw.start, raw.end);
-    const out = parser.parse(text);
+    const nul = text.indexOf('\0');
+    // the C parser would stop at a NUL byte and see a shorter (or empty) statement
+    const out = nul >= 0 ? { ok: false as const, message: 'the statement contains a NUL byte, which PostgreSQL rejects', cursor: nul } : parser.parse(text);
     if (!out.ok) {
       syntaxErrors.push(syntaxError(source, raw, text, out.message, out.cursor));
       continue;
@@ -171,7 +173,7 @@ function syntaxError(source: SourceText, raw: { start: number; end: number }, te
     rule: 'syntax-error',
     severity: 'error',
     range: { start, end },
-    message: `syntax error: ${message}`,
+    message: /^syntax error/.test(message) ? message : `syntax error: ${message}`,
     help: 'PostgreSQL cannot parse this statement, so it will fail when the migration runs. The rest of the file is still checked.',
   };
 }
@@ -182,8 +184,10 @@ function runRules(
   schemaIn: SchemaModel,
   options: LintOptions,
   findings: Finding[],
+  noTransactionDirective: boolean,
 ): SchemaModel {
   const schema = schemaIn;
+  const created = indexCreatedObjects(statements);
   let current: Rule | undefined;
   let currentStmt: Stmt | undefined;
   const ctx: RuleContext = {
@@ -193,6 +197,12 @@ function runRules(
     statements,
     schema,
     source,
+    noTransactionDirective,
+    explicitTransactions: statements.some((s) => s.kind === 'TransactionStmt'),
+    createdInFile: (kind, name, beforeIndex) => {
+      const at = created.get(`${kind}:${name.toLowerCase()}`);
+      return at !== undefined && at < beforeIndex;
+    },
     isNewTable: (q) => schema.table(q)?.isNew ?? false,
     isNewColumn: (q, column) => {
       const t = schema.table(q);
@@ -228,6 +238,67 @@ function runRules(
   }
   current = undefined;
   return schema;
+}
+
+/** First statement index that creates each object of the file, keyed 'kind:name' (lower case). */
+function indexCreatedObjects(statements: Stmt[]): Map<string, number> {
+  const created = new Map<string, number>();
+  const add = (kind: string, name: string | undefined, i: number): void => {
+    if (!name) return;
+    const key = `${kind}:${name.toLowerCase()}`;
+    if (!created.has(key)) created.set(key, i);
+  };
+  for (const s of statements) {
+    const n = s.node as unknown as Record<string, Record<string, unknown> | undefined>;
+    const body = n[s.kind];
+    if (!body) continue;
+    const rel = (v: unknown): string | undefined => (v as { relname?: string } | undefined)?.relname;
+    const constraintNames = (elts: unknown): void => {
+      for (const e of (elts as Record<string, { conname?: string; constraints?: unknown[]; colname?: string }>[] | undefined) ?? []) {
+        add('constraint', e.Constraint?.conname, s.index);
+        for (const c of (e.ColumnDef?.constraints as { Constraint?: { conname?: string } }[] | undefined) ?? []) add('constraint', c.Constraint?.conname, s.index);
+      }
+    };
+    switch (s.kind) {
+      case 'CreateStmt': {
+        const t = rel(body.relation);
+        add('table', t, s.index);
+        constraintNames(body.tableElts);
+        for (const e of (body.tableElts as { ColumnDef?: { colname?: string } }[] | undefined) ?? []) if (t && e.ColumnDef?.colname) add('column', `${t}.${e.ColumnDef.colname}`, s.index);
+        break;
+      }
+      case 'CreateTableAsStmt':
+        add('table', rel((body.into as { rel?: unknown } | undefined)?.rel), s.index);
+        break;
+      case 'ViewStmt':
+        add('table', rel(body.view), s.index);
+        break;
+      case 'CreateSeqStmt':
+        add('table', rel(body.sequence), s.index);
+        break;
+      case 'IndexStmt':
+        add('index', body.idxname as string | undefined, s.index);
+        break;
+      case 'CreateEnumStmt':
+      case 'CompositeTypeStmt':
+      case 'CreateDomainStmt': {
+        const names = ((body.typeName ?? body.domainname ?? (body.typevar as { relname?: string } | undefined)?.relname) as unknown) ?? [];
+        const list = Array.isArray(names) ? names.map((x: { String?: { sval?: string } }) => x.String?.sval) : [names as string];
+        add('type', list[list.length - 1], s.index);
+        break;
+      }
+      case 'AlterTableStmt': {
+        const t = rel(body.relation);
+        for (const c of (body.cmds as { AlterTableCmd?: { subtype?: string; def?: Record<string, { conname?: string; colname?: string }> } }[] | undefined) ?? []) {
+          const cmd = c.AlterTableCmd;
+          if (cmd?.subtype === 'AT_AddConstraint') add('constraint', cmd.def?.Constraint?.conname, s.index);
+          if (cmd?.subtype === 'AT_AddColumn' && t) add('column', `${t}.${cmd.def?.ColumnDef?.colname ?? ''}`, s.index);
+        }
+        break;
+      }
+    }
+  }
+  return created;
 }
 
 function toFinding(rule: Rule, input: ReportInput, stmt: Stmt | undefined): Finding {

@@ -100,6 +100,16 @@ export interface RuleContext {
   readonly statements: readonly Stmt[];
   /** Tables and columns as they stand just before the current statement. */
   readonly schema: import('./schema').SchemaModel;
+  /** The file (or dbmate section) carries `-- pgshift:no-transaction` / `transaction:false`. */
+  readonly noTransactionDirective: boolean;
+  /** The file (or section) has its own BEGIN/COMMIT/ROLLBACK, so the runner does not wrap it. */
+  readonly explicitTransactions: boolean;
+  /**
+   * True when an earlier statement of this file (before `beforeIndex`) created the object. O(1): use it
+   * instead of scanning ctx.statements, which is quadratic on large files. Kinds: 'table' (also views,
+   * materialized views, sequences), 'index', 'constraint' (name), 'type', 'column' (name = 'table.column').
+   */
+  createdInFile(kind: 'table' | 'index' | 'constraint' | 'type' | 'column', name: string, beforeIndex: number): boolean;
   /** The file's bytes: for building fixes. */
   readonly source: import('../sql/source').SourceText;
   /** True when the table was created earlier in this file / migration (empty, nobody else sees it yet). */

@@ -20,6 +20,6 @@ export const NO_TX_DIRECTIVE = '-- pgshift:no-transaction\n';
 
 /** Edits that make the file run outside a transaction, unless it already does. */
 export function noTransactionEdits(ctx: RuleContext): Fix['edits'] {
-  if (/^\s*--\s*pgshift:no-transaction\s*$/im.test(ctx.source.text)) return [];
+  if (ctx.noTransactionDirective) return [];
   return [{ range: { start: 0, end: 0 }, newText: NO_TX_DIRECTIVE }];
 }

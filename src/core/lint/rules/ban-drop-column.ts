@@ -1,3 +1,4 @@
+import type * as T from '@pgsql/types';
 import { alterCmds, as, formatName, rangeVarName, type QualifiedName } from '../ast';
 import type { Range, Rule, RuleContext, RuleMeta, Stmt } from '../types';
 
@@ -89,4 +90,68 @@ export function columnAddedInFile(ctx: RuleContext, stmt: Stmt, table: Qualified
     }
   }
   return false;
+}
+
+/**
+ * True when the table, materialized view or view was created earlier in the file (CREATE OR REPLACE VIEW
+ * may replace an existing view, so it does not count).
+ */
+export function relationCreatedInFile(ctx: RuleContext, stmt: Stmt, q: QualifiedName): boolean {
+  if (ctx.isNewTable(q)) return true;
+  return ctx.statements.slice(0, stmt.index).some((s) => {
+    const v = as(s.node, 'ViewStmt');
+    const vq = rangeVarName(v?.view);
+    return !!v && !v.replace && !!vq && sameRelation(vq, q);
+  });
+}
+
+// PostgreSQL's reserved key words (also those that may only name functions or types): they need quotes as table names.
+const RESERVED = new Set(
+  (
+    'all analyse analyze and any array as asc asymmetric authorization binary both case cast check collate collation column ' +
+    'concurrently constraint create cross current_catalog current_date current_role current_schema current_time ' +
+    'current_timestamp current_user default deferrable desc distinct do else end except false fetch for foreign freeze from ' +
+    'full grant group having ilike in initially inner intersect into is isnull join lateral leading left like limit localtime ' +
+    'localtimestamp natural not notnull null offset on only or order outer overlaps placing primary references returning ' +
+    'right select session_user similar some symmetric system_user table tablesample then to trailing true union unique user ' +
+    'using variadic verbose when where window with'
+  ).split(' '),
+);
+
+/** An identifier as SQL must spell it: bare when it can be, else double-quoted. */
+export function quoteIdent(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) && !RESERVED.has(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+export function quoteQualified(q: QualifiedName): string {
+  return q.schema ? `${quoteIdent(q.schema)}.${quoteIdent(q.name)}` : quoteIdent(q.name);
+}
+
+/** Byte offset just after the statement's terminating semicolon (or its end when none follows). */
+export function endOfStatement(ctx: RuleContext, stmt: Stmt): { at: number; hasSemicolon: boolean } {
+  const rest = ctx.source.slice(stmt.range.end, Math.min(ctx.source.length, stmt.range.end + 256));
+  const m = /^\s*;/.exec(rest);
+  return m ? { at: stmt.range.end + Buffer.byteLength(m[0], 'utf8'), hasSemicolon: true } : { at: stmt.range.end, hasSemicolon: false };
+}
+
+/** Byte range of a table name as written (`app."Order"`), from its RangeVar; ctx.rangeAt covers one token only. */
+export function relationRange(ctx: RuleContext, stmt: Stmt, rv: T.RangeVar | undefined): Range {
+  const q = rangeVarName(rv);
+  const loc = rv?.location;
+  if (q && loc !== undefined && loc >= 0 && Buffer.byteLength(stmt.text, 'utf8') === stmt.range.end - stmt.range.start) {
+    const from = Buffer.from(stmt.text, 'utf8').subarray(0, loc).toString('utf8').length;
+    const m = new RegExp(qualifiedPattern(q), 'iy');
+    m.lastIndex = from;
+    const hit = m.exec(stmt.text);
+    if (hit) return { start: stmt.range.start + loc, end: stmt.range.start + loc + Buffer.byteLength(hit[0], 'utf8') };
+  }
+  return ctx.rangeAt(stmt, loc);
+}
+
+/** CREATE SCHEMA earlier in the file (IF NOT EXISTS may find an existing one, so it does not count). */
+export function schemaCreatedInFile(ctx: RuleContext, stmt: Stmt, schema: string): boolean {
+  return ctx.statements.slice(0, stmt.index).some((s) => {
+    const c = as(s.node, 'CreateSchemaStmt');
+    return !!c && !c.if_not_exists && (c.schemaname ?? c.authrole?.rolename) === schema;
+  });
 }

@@ -1,0 +1,42 @@
+import { isAbsolute, relative, resolve } from 'node:path';
+import { LAYOUTS, loadConfig, migrationsDir, type Layout } from '../../core/config';
+import { PgshiftError } from '../../core/errors';
+import { detectLayout } from '../../core/migrations/layouts';
+import { createMigration } from '../../core/migrations/new';
+import type { Command } from '../command';
+
+const FORMATS = ['text', 'json'];
+
+export const newCommand: Command = {
+  name: 'new',
+  summary: 'Create an empty migration in the layout and numbering of the migrations directory',
+  usage: `pgshift new <name> [--dir D] [--layout ${LAYOUTS.join('|')}] [--config F] [--format text|json]
+
+  The name is reduced to lower-case letters, digits and underscores. The version is a UTC timestamp
+  (YYYYMMDDHHMMSS), or the next number when the directory numbers its migrations 0001, 0002, ...
+  Prints the created files; never overwrites one.`,
+  options: {
+    dir: { type: 'string' },
+    layout: { type: 'string' },
+  },
+  async run({ values, positionals }, io) {
+    const format = (values.format as string | undefined) ?? 'text';
+    if (!FORMATS.includes(format)) throw new PgshiftError(`unknown --format "${format}"`, `use one of ${FORMATS.join(', ')}`, 2);
+    if (positionals.length === 0) throw new PgshiftError('missing the migration name', 'usage: pgshift new <name>, e.g. pgshift new add_customers_email', 2);
+    const layoutArg = values.layout as string | undefined;
+    if (layoutArg !== undefined && !LAYOUTS.includes(layoutArg as Layout)) {
+      throw new PgshiftError(`unknown --layout "${layoutArg}"`, `use one of ${LAYOUTS.join(', ')}`, 2);
+    }
+    const loaded = loadConfig(io.cwd, values.config as string | undefined);
+    const dir = values.dir !== undefined ? resolve(io.cwd, values.dir as string) : migrationsDir(loaded);
+    const wanted = (layoutArg as Layout | undefined) ?? loaded.config.layout;
+    const layout = wanted === 'auto' ? detectLayout(dir).layout : wanted;
+    const created = createMigration(dir, layout, positionals.join(' '));
+    const shown = created.map((f) => {
+      const r = relative(io.cwd, f);
+      return r.startsWith('..') || isAbsolute(r) ? f : r;
+    });
+    io.out(format === 'json' ? JSON.stringify({ created: shown }, null, 2) + '\n' : shown.map((f) => `${f}\n`).join(''));;
+    return 0;
+  },
+};

@@ -1,0 +1,188 @@
+import type * as T from '@pgsql/types';
+import { alterCmds, as, formatName, rangeVarName, stringList, walk, type QualifiedName } from '../ast';
+import { LOCK_MODES, blocksWrites, whatItBlocks, type LockMode } from '../locks';
+import type { Rule, RuleContext, RuleMeta, Stmt } from '../types';
+import { relationRange } from './ban-drop-column';
+import { batchLoop } from './update-without-where';
+
+export const meta: RuleMeta = {
+  id: 'backfill-in-transaction',
+  description: 'A backfill (UPDATE, DELETE, INSERT ... SELECT) in the same transaction as a schema change holds its lock for the whole backfill',
+  defaultSeverity: 'warning',
+  category: 'locking',
+  fixable: 'none',
+  kinds: ['UpdateStmt', 'DeleteStmt', 'InsertStmt'],
+};
+
+export const check: Rule['check'] = (stmt, ctx) => {
+  if (!stmt.inTransaction) return;
+  const dml = backfill(stmt.node);
+  const table = rangeVarName(dml?.relation);
+  if (!dml || !table || ctx.isNewTable(table)) return;
+  const held = heldLock(ctx, stmt);
+  if (!held) return;
+  const name = formatName(table);
+  const verb = stmt.kind === 'UpdateStmt' ? 'UPDATE' : stmt.kind === 'DeleteStmt' ? 'DELETE FROM' : 'INSERT INTO';
+  const line = ctx.source.positionAt(held.stmt.range.start).line + 1;
+  const batch =
+    stmt.kind === 'InsertStmt'
+      ? `INSERT INTO ${name} SELECT ... FROM <source> WHERE id > <last id copied> ORDER BY id LIMIT 1000`
+      : stmt.kind === 'DeleteStmt'
+        ? `DELETE FROM ${name} WHERE id IN (SELECT id FROM ${name} WHERE <condition> LIMIT 1000)`
+        : `UPDATE ${name} SET <column> = <value> WHERE id IN (SELECT id FROM ${name} WHERE <column> IS DISTINCT FROM <value> LIMIT 1000)`;
+  ctx.report({
+    range: relationRange(ctx, stmt, dml.relation),
+    message:
+      `${verb} ${name} runs in the same transaction as ${held.what} (line ${line}): its ${held.mode} lock on ${held.on} ` +
+      `stays held until the whole backfill commits, and ${whatItBlocks(held.mode)}`,
+    help: [
+      `**Lock:** ${held.what} took ${held.mode} on \`${held.on}\`, and a lock is only released at the end of the transaction — ` +
+        `so while this statement works through \`${name}\`, everything that conflicts with it waits (${whatItBlocks(held.mode)}). ` +
+        `Every row it changes also stays locked until commit. On a large table that is minutes of blocked traffic; if anything fails, the whole backfill is rolled back.`,
+      '',
+      '**Safe way:** keep the schema change short and move the backfill to its own migration that runs outside a transaction, in batches that each commit:',
+      '```sql',
+      '-- migration 1: the schema change alone (commits at once)',
+      `${held.stmt.text.trim().split('\n')[0]}${held.stmt.text.includes('\n') ? ' ...' : ''};`,
+      '',
+      '-- migration 2:',
+      '-- pgshift:no-transaction',
+      ...batchLoop(ctx, batch),
+      '```',
+      'Schema changes that need the backfilled data (SET NOT NULL, a new constraint) go in a third migration.',
+    ].join('\n'),
+  });
+};
+
+/**
+ * The statement when it is a backfill: UPDATE / DELETE / INSERT ... SELECT FROM that may touch many rows.
+ * Statements aimed at specific rows (a `column = constant` or `column IN (constants)` condition) or
+ * already batched (a LIMIT) are not.
+ */
+function backfill(node: T.Node): { relation?: T.RangeVar } | undefined {
+  const upd = as(node, 'UpdateStmt') ?? as(node, 'DeleteStmt');
+  if (upd) return targetsFewRows(upd.whereClause) ? undefined : upd;
+  const ins = as(node, 'InsertStmt');
+  const sel = as(ins?.selectStmt, 'SelectStmt');
+  if (!ins || !sel?.fromClause?.length || sel.limitCount || targetsFewRows(sel.whereClause)) return undefined;
+  return ins;
+}
+
+function targetsFewRows(where: T.Node | undefined): boolean {
+  if (!where) return false;
+  if (as(where, 'CurrentOfExpr')) return true;
+  let batched = false;
+  walk(where, (kind, body) => {
+    if (kind === 'SelectStmt' && (body as T.SelectStmt).limitCount) batched = true;
+  });
+  if (batched) return true;
+  const bool = as(where, 'BoolExpr');
+  const conjuncts = bool?.boolop === 'AND_EXPR' ? (bool.args ?? []) : [where];
+  return conjuncts.some((c) => {
+    const e = as(c, 'A_Expr');
+    if (!e || !as(e.lexpr, 'ColumnRef') || as(e.name?.[0], 'String')?.sval !== '=') return false;
+    if (e.kind === 'AEXPR_OP') return isConstant(e.rexpr);
+    if (e.kind === 'AEXPR_IN') return (as(e.rexpr, 'List')?.items ?? []).every(isConstant);
+    return false;
+  });
+}
+
+function isConstant(n: T.Node | undefined): boolean {
+  return !!as(n, 'A_Const') || !!as(n, 'ParamRef') || !!as(as(n, 'TypeCast')?.arg, 'A_Const');
+}
+
+interface HeldLock {
+  stmt: Stmt;
+  what: string;
+  on: string;
+  mode: LockMode;
+}
+
+/** The first earlier statement of the same transaction that still holds a lock blocking writes to an existing table. */
+function heldLock(ctx: RuleContext, stmt: Stmt): HeldLock | undefined {
+  for (const s of ctx.statements.slice(0, stmt.index)) {
+    if (!s.inTransaction || s.txId !== stmt.txId) continue;
+    const held = lockOf(ctx, s);
+    if (held && blocksWrites(held.mode)) return held;
+  }
+  return undefined;
+}
+
+// ALTER TABLE subcommands that take less than ACCESS EXCLUSIVE (PostgreSQL manual, ALTER TABLE).
+const SHARE_UPDATE_EXCLUSIVE = new Set<string>([
+  'AT_ValidateConstraint',
+  'AT_SetStatistics',
+  'AT_SetOptions',
+  'AT_ResetOptions',
+  'AT_ClusterOn',
+  'AT_DropCluster',
+  'AT_SetRelOptions',
+  'AT_ResetRelOptions',
+  'AT_DetachPartitionFinalize',
+]);
+
+function lockOf(ctx: RuleContext, s: Stmt): HeldLock | undefined {
+  const existing = (q: QualifiedName | undefined): q is QualifiedName => !!q && !ctx.isNewTable(q);
+  const alter = as(s.node, 'AlterTableStmt');
+  if (alter) {
+    const q = rangeVarName(alter.relation);
+    if (!existing(q)) return undefined;
+    let mode: LockMode = 'SHARE UPDATE EXCLUSIVE';
+    for (const cmd of alterCmds(alter)) {
+      const fk = as(cmd.def, 'Constraint')?.contype === 'CONSTR_FOREIGN';
+      const m: LockMode = SHARE_UPDATE_EXCLUSIVE.has(cmd.subtype ?? '') ? 'SHARE UPDATE EXCLUSIVE' : fk ? 'SHARE ROW EXCLUSIVE' : 'ACCESS EXCLUSIVE';
+      if (rank(m) > rank(mode)) mode = m;
+    }
+    return { stmt: s, what: `ALTER TABLE ${formatName(q)}`, on: formatName(q), mode };
+  }
+  const idx = as(s.node, 'IndexStmt');
+  if (idx) {
+    const q = rangeVarName(idx.relation);
+    if (idx.concurrent || !existing(q)) return undefined;
+    return { stmt: s, what: `CREATE INDEX ON ${formatName(q)}`, on: formatName(q), mode: 'SHARE' };
+  }
+  const trig = as(s.node, 'CreateTrigStmt');
+  if (trig) {
+    const q = rangeVarName(trig.relation);
+    if (!existing(q)) return undefined;
+    return { stmt: s, what: `CREATE TRIGGER ON ${formatName(q)}`, on: formatName(q), mode: 'SHARE ROW EXCLUSIVE' };
+  }
+  const rename = as(s.node, 'RenameStmt');
+  // renaming an index takes only SHARE UPDATE EXCLUSIVE (PostgreSQL 12+)
+  if (rename?.relation && (rename.renameType === 'OBJECT_TABLE' || rename.renameType === 'OBJECT_COLUMN')) {
+    const q = rangeVarName(rename.relation);
+    if (!existing(q)) return undefined;
+    return { stmt: s, what: `ALTER ... RENAME on ${formatName(q)}`, on: formatName(q), mode: 'ACCESS EXCLUSIVE' };
+  }
+  const truncate = as(s.node, 'TruncateStmt');
+  if (truncate) {
+    const q = (truncate.relations ?? []).map((r) => rangeVarName(as(r, 'RangeVar'))).find(existing);
+    if (!q) return undefined;
+    return { stmt: s, what: `TRUNCATE ${formatName(q)}`, on: formatName(q), mode: 'ACCESS EXCLUSIVE' };
+  }
+  const drop = as(s.node, 'DropStmt');
+  if (drop && !drop.concurrent && drop.removeType === 'OBJECT_INDEX') {
+    const n = stringList(as(drop.objects?.[0], 'List')?.items);
+    if (n.length === 0) return undefined;
+    const name = n[n.length - 1];
+    // an index built earlier in the file on a new table locks only that table
+    const built = ctx.statements.slice(0, s.index).map((x) => as(x.node, 'IndexStmt')).find((i) => i?.idxname === name);
+    if (built && !existing(rangeVarName(built.relation))) return undefined;
+    const index = formatName({ schema: n.length > 1 ? n[n.length - 2] : undefined, name });
+    return { stmt: s, what: `DROP INDEX ${index}`, on: `the table of ${index}`, mode: 'ACCESS EXCLUSIVE' };
+  }
+  const create = as(s.node, 'CreateStmt');
+  if (create) {
+    let referenced: QualifiedName | undefined;
+    walk(create, (kind, body) => {
+      const pk = rangeVarName((body as T.Constraint).pktable);
+      if (kind === 'Constraint' && (body as T.Constraint).contype === 'CONSTR_FOREIGN' && existing(pk)) referenced ??= pk;
+    });
+    if (!referenced) return undefined;
+    const table = formatName(rangeVarName(create.relation));
+    return { stmt: s, what: `CREATE TABLE ${table} (its foreign key)`, on: formatName(referenced), mode: 'SHARE ROW EXCLUSIVE' };
+  }
+  return undefined;
+}
+
+const rank = (m: LockMode): number => LOCK_MODES.indexOf(m);

@@ -1,0 +1,149 @@
+import { alterCmds, as, stringList } from '../ast';
+import type { Range, Rule, RuleContext, RuleMeta, Stmt } from '../types';
+import { noTransactionEdits, rangeOf } from './_util';
+
+export const meta: RuleMeta = {
+  id: 'concurrently-in-transaction',
+  description: 'A statement PostgreSQL refuses inside a transaction block (CONCURRENTLY, VACUUM, CREATE DATABASE, ...) in a file that runs in one',
+  defaultSeverity: 'error',
+  category: 'transactions',
+  fixable: 'suggestion',
+  kinds: [
+    'IndexStmt',
+    'DropStmt',
+    'ReindexStmt',
+    'AlterTableStmt',
+    'VacuumStmt',
+    'ClusterStmt',
+    'CreatedbStmt',
+    'DropdbStmt',
+    'AlterDatabaseStmt',
+    'CreateTableSpaceStmt',
+    'DropTableSpaceStmt',
+    'AlterSystemStmt',
+    'DiscardStmt',
+    'AlterEnumStmt',
+  ],
+};
+
+export const check: Rule['check'] = (stmt, ctx) => {
+  if (!stmt.inTransaction) return;
+  const refused = refusedCommand(stmt, ctx);
+  if (!refused) return;
+  const explicit = ctx.statements.some((s) => s.kind === 'TransactionStmt');
+  const where = stmt.origin === 'do-block' ? 'do-block' : explicit ? 'explicit' : 'runner';
+  // In a DO block PostgreSQL names the transaction block first, if the DO itself runs in one.
+  const doInTransaction = where === 'do-block' && enclosingTop(ctx, stmt)?.inTransaction;
+  const pgError =
+    where === 'do-block' && !doInTransaction
+      ? `${refused.command} cannot be executed from a function`
+      : `${refused.command} cannot run inside a transaction block`;
+  const context = {
+    runner: 'the runner wraps this file in a transaction (no `-- pgshift:no-transaction` directive)',
+    explicit: 'it runs between BEGIN and COMMIT',
+    'do-block': 'it runs inside a DO block',
+  }[where];
+  ctx.report({
+    range: refused.range ?? stmt.range,
+    message: `${refused.command} fails here with "${pgError}" (SQLSTATE 25001): ${context}`,
+    help: [
+      `**Why it fails:** \`${refused.command}\` commits work of its own (or must never be rolled back), so PostgreSQL refuses to run it inside a transaction block or a function: \`ERROR: ${pgError}\`. Here ${context}.`,
+      '',
+      '**Fix:**',
+      where === 'runner'
+        ? "Mark the file to run outside a transaction with `-- pgshift:no-transaction` on its first line. Each statement then commits on its own, so a failure halfway leaves the earlier statements applied: keep such a file to this one statement (move the rest to another migration) and make it re-runnable (`IF NOT EXISTS` / `IF EXISTS`)."
+        : where === 'explicit'
+          ? 'Move the statement out of the BEGIN … COMMIT block, into its own migration marked `-- pgshift:no-transaction`.'
+          : 'Move the statement out of the DO block: run it as a top-level statement in its own migration marked `-- pgshift:no-transaction`.',
+      '```sql',
+      '-- pgshift:no-transaction',
+      `${stmt.text.trim()};`,
+      '```',
+    ].join('\n'),
+    suggestions:
+      where === 'runner'
+        ? [{ title: 'Run this file outside a transaction (-- pgshift:no-transaction)', edits: noTransactionEdits(ctx) }]
+        : undefined,
+  });
+};
+
+interface Refused {
+  /** The command name as PostgreSQL's error message spells it. */
+  command: string;
+  range?: Range;
+}
+
+// The commands that call PreventInTransactionBlock() in PostgreSQL's source.
+function refusedCommand(stmt: Stmt, ctx: RuleContext): Refused | undefined {
+  const concurrently = (): Range | undefined => rangeOf(stmt, /\bCONCURRENTLY\b/i);
+  const lead = (re: RegExp): Range | undefined => rangeOf(stmt, re);
+  switch (stmt.kind) {
+    case 'IndexStmt':
+      return as(stmt.node, 'IndexStmt')!.concurrent ? { command: 'CREATE INDEX CONCURRENTLY', range: concurrently() } : undefined;
+    case 'DropStmt': {
+      const d = as(stmt.node, 'DropStmt')!;
+      return d.concurrent ? { command: 'DROP INDEX CONCURRENTLY', range: concurrently() } : undefined;
+    }
+    case 'ReindexStmt': {
+      const r = as(stmt.node, 'ReindexStmt')!;
+      const concurrent = (r.params ?? []).some((p) => {
+        const d = as(p, 'DefElem');
+        const v = as(d?.arg, 'String')?.sval;
+        return d?.defname === 'concurrently' && !(v && /^(false|off|no|0)$/i.test(v));
+      });
+      if (concurrent) return { command: 'REINDEX CONCURRENTLY', range: concurrently() };
+      const kind = /^REINDEX_OBJECT_(SCHEMA|DATABASE|SYSTEM)$/.exec(r.kind ?? '')?.[1];
+      return kind ? { command: `REINDEX ${kind}`, range: lead(new RegExp(`\\b${kind}\\b`, 'i')) } : undefined;
+    }
+    case 'AlterTableStmt': {
+      const detach = alterCmds(as(stmt.node, 'AlterTableStmt')!).some(
+        (c) => c.subtype === 'AT_DetachPartition' && as(c.def, 'PartitionCmd')?.concurrent,
+      );
+      return detach ? { command: 'ALTER TABLE ... DETACH CONCURRENTLY', range: concurrently() } : undefined;
+    }
+    case 'VacuumStmt':
+      // ANALYZE alone may run in a transaction; any VACUUM may not
+      return as(stmt.node, 'VacuumStmt')!.is_vacuumcmd ? { command: 'VACUUM', range: lead(/^\s*VACUUM\b/i) } : undefined;
+    case 'ClusterStmt':
+      // CLUSTER without a table walks every clustered table, one transaction each
+      return as(stmt.node, 'ClusterStmt')!.relation ? undefined : { command: 'CLUSTER', range: lead(/^\s*CLUSTER\b/i) };
+    case 'CreatedbStmt':
+      return { command: 'CREATE DATABASE', range: lead(/^\s*CREATE\s+DATABASE\b/i) };
+    case 'DropdbStmt':
+      return { command: 'DROP DATABASE', range: lead(/^\s*DROP\s+DATABASE\b/i) };
+    case 'AlterDatabaseStmt': {
+      const opts = (as(stmt.node, 'AlterDatabaseStmt')!.options ?? []).map((o) => as(o, 'DefElem')?.defname);
+      return opts.includes('tablespace') ? { command: 'ALTER DATABASE SET TABLESPACE', range: lead(/\bTABLESPACE\b/i) } : undefined;
+    }
+    case 'CreateTableSpaceStmt':
+      return { command: 'CREATE TABLESPACE', range: lead(/^\s*CREATE\s+TABLESPACE\b/i) };
+    case 'DropTableSpaceStmt':
+      return { command: 'DROP TABLESPACE', range: lead(/^\s*DROP\s+TABLESPACE\b/i) };
+    case 'AlterSystemStmt':
+      return { command: 'ALTER SYSTEM', range: lead(/^\s*ALTER\s+SYSTEM\b/i) };
+    case 'DiscardStmt':
+      return as(stmt.node, 'DiscardStmt')!.target === 'DISCARD_ALL' ? { command: 'DISCARD ALL', range: lead(/^\s*DISCARD\s+ALL\b/i) } : undefined;
+    case 'AlterEnumStmt':
+      return enumAddBefore12(stmt, ctx) ? { command: 'ALTER TYPE ... ADD', range: lead(/\bADD\s+VALUE\b/i) } : undefined;
+  }
+  return undefined;
+}
+
+// Before PostgreSQL 12, ADD VALUE is refused in a transaction unless the enum was created in that same transaction.
+function enumAddBefore12(stmt: Stmt, ctx: RuleContext): boolean {
+  const e = as(stmt.node, 'AlterEnumStmt')!;
+  if (ctx.postgresVersion >= 12 || e.oldVal || !e.newVal) return false;
+  const name = stringList(e.typeName).join('.');
+  return !ctx.statements.some(
+    (s) =>
+      s.index < stmt.index &&
+      s.txId === stmt.txId &&
+      s.inTransaction &&
+      stringList(as(s.node, 'CreateEnumStmt')?.typeName).join('.') === name,
+  );
+}
+
+function enclosingTop(ctx: RuleContext, stmt: Stmt): Stmt | undefined {
+  for (let i = stmt.index - 1; i >= 0; i--) if (ctx.statements[i]?.origin === 'top') return ctx.statements[i];
+  return undefined;
+}

@@ -1,0 +1,36 @@
+import { formatName, rangeVarName } from '../ast';
+import type { Rule, RuleMeta } from '../types';
+import { relationRange } from './ban-drop-column';
+import { batchLoop, unfilteredTargets } from './update-without-where';
+
+export const meta: RuleMeta = {
+  id: 'delete-without-where',
+  description: 'DELETE without WHERE on an existing table deletes every row and keeps each one locked until commit',
+  defaultSeverity: 'warning',
+  category: 'data-loss',
+  fixable: 'none',
+  // data-modifying CTEs (WITH x AS (DELETE ...)) hide inside SELECT, INSERT and UPDATE statements
+  kinds: ['DeleteStmt', 'SelectStmt', 'InsertStmt', 'UpdateStmt'],
+};
+
+export const check: Rule['check'] = (stmt, ctx) => {
+  for (const target of unfilteredTargets(stmt, ctx, 'DeleteStmt')) {
+    const name = formatName(rangeVarName(target.relation));
+    ctx.report({
+      range: relationRange(ctx, stmt, target.relation),
+      message: `DELETE FROM ${name} has no WHERE: it deletes every row of ${name} and keeps each one locked until the transaction ends`,
+      help: [
+        `**Data:** every row of \`${name}\` is deleted, with no undo after commit (\`DELETE ... USING\` without a WHERE joining the tables does the same as soon as the other table has a row).`,
+        '',
+        `**Locks:** every deleted row stays locked until the transaction ends: concurrent UPDATE, DELETE and SELECT ... FOR UPDATE of any row of \`${name}\` wait ` +
+          'for the whole statement and the rest of the migration transaction. Foreign keys with ON DELETE CASCADE delete the referencing rows too.',
+        '',
+        '**Safe way:** add the WHERE the change needs. To empty a large table while the app runs, delete in batches that each commit, outside the migration transaction:',
+        '```sql',
+        '-- pgshift:no-transaction',
+        ...batchLoop(ctx, `DELETE FROM ${name} WHERE ctid IN (SELECT ctid FROM ${name} LIMIT 1000)`),
+        '```',
+      ].join('\n'),
+    });
+  }
+};

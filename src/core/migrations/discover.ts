@@ -1,0 +1,304 @@
+/**
+ * Reads a migrations directory into a MigrationSet. File problems never throw: they become
+ * `problems`, so the tree view, `status` and CI can show all of them at once. Only a missing
+ * directory throws, because then there is nothing to show.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync, type Dirent } from 'node:fs';
+import { basename, join, relative, resolve, sep } from 'node:path';
+import type { Layout } from '../config';
+import { PgshiftError } from '../errors';
+import { hasNoTransactionDirective, sections } from '../sql/directives';
+import { splitStatements } from '../sql/splitter';
+import {
+  compareVersions,
+  detectLayout,
+  isDir,
+  isPostgresDialect,
+  LAYOUT_GRAMMAR,
+  listDir,
+  looksLikeMigration,
+  parseDbmateName,
+  parseDieselFolder,
+  parseFlywayName,
+  parseGolangMigrateName,
+  versionKey,
+  type Direction,
+} from './layouts';
+import type { ConcreteLayout, Migration, MigrationProblem, MigrationScript, MigrationSet } from './model';
+
+/** One up or down script found on disk, before ups and downs are paired. */
+interface Candidate {
+  version: string;
+  name: string;
+  direction: Direction;
+  script: MigrationScript;
+  repeatable?: boolean;
+  /** a `.postgres.` file beats a dialect-neutral one of the same version (kratos / pop) */
+  preferred?: boolean;
+}
+
+class Discovery {
+  readonly problems: MigrationProblem[] = [];
+  readonly candidates: Candidate[] = [];
+  constructor(readonly dir: string) {}
+
+  problem(severity: MigrationProblem['severity'], file: string, message: string): void {
+    this.problems.push({ severity, file, message });
+  }
+  rel(file: string): string {
+    return relative(this.dir, file).split(sep).join('/');
+  }
+
+  /** The bytes and text of a file, or undefined after recording why it cannot be used. */
+  read(file: string): { bytes: Buffer; text: string } | undefined {
+    let bytes: Buffer;
+    try {
+      if (!statSync(file).isFile()) {
+        this.problem('error', file, `unreadable: ${this.rel(file)} is not a regular file`);
+        return undefined;
+      }
+      bytes = readFileSync(file);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      this.problem('error', file, `unreadable: ${this.rel(file)} (${code ?? (e as Error).message})`);
+      return undefined;
+    }
+    try {
+      // ignoreBOM keeps a byte-order mark in the text, so byte offsets into `sql` match the file
+      const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+      return { bytes, text };
+    } catch {
+      this.problem('error', file, `not UTF-8: ${this.rel(file)} must be saved as UTF-8 (PostgreSQL migrations are read as UTF-8)`);
+      return undefined;
+    }
+  }
+
+  /** A script over bytes [start, end) of a file; reports it when it holds no statement. */
+  script(file: string, bytes: Buffer, start: number, end: number, noTransaction: boolean, statements: number, label = ''): MigrationScript {
+    const part = bytes.subarray(start, end);
+    if (statements === 0) this.problem('info', file, `empty${label}: applying it is a no-op (${this.rel(file)} has no SQL statement)`);
+    return {
+      file,
+      sql: part.toString('utf8'),
+      offset: start,
+      checksum: createHash('sha256').update(part).digest('hex'),
+      noTransaction,
+    };
+  }
+
+  /** A whole file as one script (golang-migrate, Flyway, diesel). */
+  wholeFile(file: string, extraNoTransaction = false): MigrationScript | undefined {
+    const content = this.read(file);
+    if (!content) return undefined;
+    const split = splitStatements(content.bytes);
+    const noTx = extraNoTransaction || hasNoTransactionDirective(split.comments);
+    return this.script(file, content.bytes, 0, content.bytes.length, noTx, split.statements.length);
+  }
+
+  unmatched(file: string, layout: ConcreteLayout): void {
+    const name = basename(file);
+    if (looksLikeMigration(name)) {
+      this.problem('warning', file, `not a ${layout} migration name: ${this.rel(file)} looks like a migration but is not applied; ${layout} expects ${LAYOUT_GRAMMAR[layout]}`);
+    } else {
+      this.problem('info', file, `ignored: ${this.rel(file)} is not a ${layout} migration (${layout} expects ${LAYOUT_GRAMMAR[layout]})`);
+    }
+  }
+}
+
+export function discoverMigrations(dir: string, layout: Layout = 'auto'): MigrationSet {
+  const abs = resolve(dir);
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(abs).isDirectory();
+  } catch {
+    throw new PgshiftError(`migrations directory not found: ${abs}`, 'create it, or set "migrationsDir" in pgshift.config.json to where your migrations are', 2);
+  }
+  if (!isDirectory) throw new PgshiftError(`migrations directory is not a directory: ${abs}`, 'set "migrationsDir" in pgshift.config.json to a folder', 2);
+  const concrete: ConcreteLayout = layout === 'auto' ? detectLayout(abs).layout : layout;
+  const d = new Discovery(abs);
+  const entries = listDir(abs) ?? [];
+  if (concrete === 'golang-migrate') collectGolangMigrate(d, entries);
+  else if (concrete === 'dbmate') collectDbmate(d, entries);
+  else if (concrete === 'flyway') collectFlyway(d, abs, entries);
+  else collectDiesel(d, entries);
+  const migrations = assemble(d, concrete);
+  return { dir: abs, layout: concrete, migrations, problems: d.problems };
+}
+
+/** The migration with this version ('0001' finds '1'); repeatables have no version and are never found. */
+export function findMigration(set: MigrationSet, version: string): Migration | undefined {
+  const versioned = set.migrations.filter((m) => !m.repeatable);
+  return versioned.find((m) => m.version === version) ?? versioned.find((m) => compareVersions(m.version, version) === 0);
+}
+
+function collectGolangMigrate(d: Discovery, entries: Dirent[]): void {
+  for (const e of entries) {
+    const file = join(d.dir, e.name);
+    if (isDir(e, file) || !/\.sql$/i.test(e.name)) continue;
+    const parsed = parseGolangMigrateName(e.name);
+    if (!parsed) {
+      d.unmatched(file, 'golang-migrate');
+      continue;
+    }
+    if (parsed.dialect && !isPostgresDialect(parsed.dialect)) {
+      d.problem('info', file, `ignored: ${d.rel(file)} is for ${parsed.dialect}, not PostgreSQL`);
+      continue;
+    }
+    const script = d.wholeFile(file);
+    if (script) d.candidates.push({ version: parsed.version, name: parsed.name, direction: parsed.direction, script, preferred: !!parsed.dialect });
+  }
+}
+
+function collectDbmate(d: Discovery, entries: Dirent[]): void {
+  for (const e of entries) {
+    const file = join(d.dir, e.name);
+    if (isDir(e, file) || !/\.sql$/i.test(e.name)) continue;
+    const parsed = parseDbmateName(e.name);
+    if (!parsed) {
+      d.unmatched(file, 'dbmate');
+      continue;
+    }
+    const content = d.read(file);
+    if (!content) continue;
+    const { bytes } = content;
+    const split = splitStatements(bytes);
+    const secs = sections(split.comments, bytes.length);
+    const ups = secs.filter((s) => s.kind === 'up');
+    const downs = secs.filter((s) => s.kind === 'down');
+    if (ups.length === 0) {
+      const hint = /\.(up|down)\.sql$/i.test(e.name) ? ' (the name looks like golang-migrate: set "layout" in pgshift.config.json?)' : '';
+      d.problem('error', file, `no -- migrate:up marker: dbmate needs ${d.rel(file)} to start its up section with a line "-- migrate:up"${hint}`);
+      continue;
+    }
+    const up = ups[0];
+    if (ups.length > 1 || downs.length > 1) {
+      d.problem('error', file, `${d.rel(file)} has ${ups.length} "-- migrate:up" and ${downs.length} "-- migrate:down" markers; dbmate expects one of each (only the first ones are used)`);
+    }
+    if (downs.length && downs[0].start < up.start) {
+      d.problem('error', file, `-- migrate:down comes before -- migrate:up in ${d.rel(file)}; dbmate expects up first`);
+    }
+    const first = Math.min(...secs.map((s) => s.start));
+    if (split.statements.some((s) => s.start < first)) {
+      d.problem('error', file, `SQL before -- migrate:up in ${d.rel(file)} belongs to no section and would never run`);
+    }
+    const count = (s: { start: number; end: number }): number => split.statements.filter((st) => st.start >= s.start && st.start < s.end).length;
+    const upScript = d.script(file, bytes, up.start, up.end, up.noTransaction, count(up), ' up section');
+    d.candidates.push({ version: parsed.version, name: parsed.name, direction: 'up', script: upScript });
+    const down = downs[0];
+    if (down) {
+      const downScript = d.script(file, bytes, down.start, down.end, down.noTransaction, count(down), ' down section');
+      d.candidates.push({ version: parsed.version, name: parsed.name, direction: 'down', script: downScript });
+    }
+  }
+}
+
+function collectFlyway(d: Discovery, dir: string, entries: Dirent[], depth = 0): void {
+  const names = new Set(entries.map((e) => e.name));
+  for (const e of entries) {
+    const file = join(dir, e.name);
+    if (isDir(e, file)) {
+      // Flyway scans its locations recursively
+      if (depth < 8) collectFlyway(d, file, listDir(file) ?? [], depth + 1);
+      continue;
+    }
+    if (!/\.sql$/i.test(e.name)) continue;
+    const parsed = parseFlywayName(e.name);
+    if (!parsed) {
+      d.unmatched(file, 'flyway');
+      continue;
+    }
+    let noTx = false;
+    if (names.has(`${e.name}.conf`)) {
+      const conf = d.read(join(dir, `${e.name}.conf`));
+      if (conf) noTx = /^[ \t]*executeInTransaction[ \t]*[=:][ \t]*false[ \t]*$/im.test(conf.text);
+    }
+    const script = d.wholeFile(file, noTx);
+    if (script) d.candidates.push({ version: parsed.version, name: parsed.name, direction: parsed.direction, script, repeatable: parsed.repeatable });
+  }
+}
+
+function collectDiesel(d: Discovery, entries: Dirent[]): void {
+  for (const e of entries) {
+    const full = join(d.dir, e.name);
+    if (!isDir(e, full)) {
+      if (/\.sql$/i.test(e.name)) d.unmatched(full, 'diesel');
+      continue;
+    }
+    const parsed = parseDieselFolder(e.name);
+    const inside = new Set((listDir(full) ?? []).map((x) => x.name));
+    const hasUp = inside.has('up.sql');
+    const hasDown = inside.has('down.sql');
+    if (!parsed) {
+      if (hasUp || hasDown || /^\d/.test(e.name)) {
+        d.problem('warning', full, `not a diesel migration folder name: ${d.rel(full)} is not applied; diesel expects ${LAYOUT_GRAMMAR.diesel}`);
+      }
+      continue;
+    }
+    if (!hasUp && !hasDown) {
+      d.problem('warning', full, `${d.rel(full)} looks like a migration folder but has neither up.sql nor down.sql`);
+      continue;
+    }
+    let noTx = false;
+    if (inside.has('metadata.toml')) {
+      const meta = d.read(join(full, 'metadata.toml'));
+      if (meta) noTx = /^[ \t]*run_in_transaction[ \t]*=[ \t]*false\b/m.test(meta.text);
+    }
+    for (const direction of ['up', 'down'] as const) {
+      if (!inside.has(`${direction}.sql`)) continue;
+      const script = d.wholeFile(join(full, `${direction}.sql`), noTx);
+      if (script) d.candidates.push({ version: parsed.version, name: parsed.name, direction, script });
+    }
+  }
+}
+
+/** Pairs ups with downs, reports duplicates and orphans, and orders the result. */
+function assemble(d: Discovery, layout: ConcreteLayout): Migration[] {
+  const groups = new Map<string, Candidate[]>();
+  for (const c of d.candidates) {
+    const key = c.repeatable ? `R:${c.name}` : `V:${versionKey(c.version)}`;
+    const g = groups.get(key);
+    if (g) g.push(c);
+    else groups.set(key, [c]);
+  }
+  // Flyway undo scripts are a paid feature most projects never use: only miss them when some exist
+  const expectDowns = layout !== 'flyway' || d.candidates.some((c) => c.direction === 'down');
+  const reported = new Set<string>();
+  const migrations: Migration[] = [];
+  for (const group of groups.values()) {
+    const pick = (direction: Direction): Candidate | undefined => {
+      let list = group.filter((c) => c.direction === direction);
+      if (list.some((c) => c.preferred)) list = list.filter((c) => c.preferred);
+      list.sort((a, b) => (a.script.file < b.script.file ? -1 : a.script.file > b.script.file ? 1 : 0));
+      for (const other of list.slice(1)) {
+        const pair = `${list[0].script.file}\0${other.script.file}`;
+        if (reported.has(pair)) continue;
+        reported.add(pair);
+        const what = other.repeatable ? `repeatable "${other.name}"` : `version ${other.version}`;
+        d.problem('error', other.script.file, `duplicate ${what}: ${d.rel(list[0].script.file)} and ${d.rel(other.script.file)}; only ${d.rel(list[0].script.file)} is used`);
+      }
+      return list[0];
+    };
+    const up = pick('up');
+    const down = pick('down');
+    if (!up) {
+      if (down) d.problem('error', down.script.file, `down without up: ${d.rel(down.script.file)} has no up script for version ${down.version}`);
+      continue;
+    }
+    if (!down && !up.repeatable && expectDowns) {
+      d.problem('warning', up.script.file, `up without down: ${d.rel(up.script.file)} cannot be rolled back (no down script for version ${up.version})`);
+    }
+    if (down && down.name !== up.name) {
+      d.problem('warning', down.script.file, `name differs from its up script: ${d.rel(down.script.file)} vs ${d.rel(up.script.file)}`);
+    }
+    const m: Migration = { version: up.version, name: up.name, up: up.script };
+    if (down) m.down = down.script;
+    if (up.repeatable) m.repeatable = true;
+    migrations.push(m);
+  }
+  return migrations.sort((a, b) => {
+    if (!!a.repeatable !== !!b.repeatable) return a.repeatable ? 1 : -1;
+    if (a.repeatable) return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+    return compareVersions(a.version, b.version);
+  });
+}

@@ -1,0 +1,46 @@
+/**
+ * A migration as every layout describes it: a version, a name, an up script and maybe a down script.
+ * The runner, the linter's directory context, the tree view and the report all work on this model.
+ */
+import type { Layout } from '../config';
+
+export type ConcreteLayout = Exclude<Layout, 'auto'>;
+
+export interface MigrationScript {
+  /** absolute path of the file holding the script */
+  file: string;
+  /** the SQL to run (for dbmate: only this section of the file) */
+  sql: string;
+  /** byte offset of `sql` within `file` (non-zero for dbmate sections), so statement positions map back */
+  offset: number;
+  /** sha256 hex of the script's bytes */
+  checksum: string;
+  /** `-- pgshift:no-transaction`, dbmate `transaction:false`, or Flyway `executeInTransaction=false` */
+  noTransaction: boolean;
+}
+
+export interface Migration {
+  /** the version as written in the file name: '20260101090000', '0001', '1.2.3' */
+  version: string;
+  /** human name from the file name: 'create_customers' */
+  name: string;
+  up: MigrationScript;
+  down?: MigrationScript;
+  /** Flyway R__ scripts: no version, re-run when their checksum changes */
+  repeatable?: boolean;
+}
+
+export interface MigrationProblem {
+  severity: 'error' | 'warning' | 'info';
+  file: string;
+  message: string;
+}
+
+export interface MigrationSet {
+  dir: string;
+  layout: ConcreteLayout;
+  /** in apply order (compareVersions), repeatables last */
+  migrations: Migration[];
+  /** duplicate versions, unreadable or non-UTF-8 files, ups without downs, empty files, ... */
+  problems: MigrationProblem[];
+}

@@ -1,0 +1,206 @@
+/**
+ * The state of every migration, derived from the files, pgshift's history and (when the project comes
+ * from another tool) that tool's table, which then decides what counts as applied.
+ */
+import type { Migration, MigrationSet } from '../migrations/model';
+import { compareVersions } from '../migrations/layouts';
+import type { ForeignKind, ForeignSnapshot } from './foreign';
+import { foreignVerdict, unmatchedForeign } from './foreign';
+import type { HistoryEntry } from './history';
+
+export type MigrationState = 'applied' | 'pending' | 'failed' | 'modified' | 'missing' | 'out-of-order' | 'running';
+
+export interface FailureRecord {
+  direction: 'up' | 'down';
+  startedAt: string | null;
+  /** true when the process died or lost its connection before it could record an outcome */
+  interrupted: boolean;
+  error: string | null;
+  statement: string | null;
+  line: number | null;
+  statementsApplied: number | null;
+  statementsTotal: number | null;
+}
+
+export interface MigrationStatus {
+  version: string;
+  name: string;
+  state: MigrationState;
+  appliedAt: string | null;
+  executionMs: number | null;
+  /** sha256 of the up script on disk (null when the file is gone) */
+  checksum: string | null;
+  /** sha256 recorded when it was applied (null when not applied, or applied by another tool) */
+  appliedChecksum: string | null;
+  hasDown: boolean;
+  noTransaction: boolean;
+  repeatable: boolean;
+  /** the up script's file, when there is one */
+  file: string | null;
+  failure?: FailureRecord;
+}
+
+export interface TrackingState {
+  migrations: MigrationStatus[];
+  /** the foreign tracking table kept in step, if any */
+  foreign?: ForeignKind;
+}
+
+interface OwnVerdict {
+  state: 'applied' | 'pending' | 'failed' | 'none';
+  entry?: HistoryEntry;
+  failure?: FailureRecord;
+}
+
+/** What pgshift's own history says about each version. */
+function ownVerdicts(history: readonly HistoryEntry[]): Map<string, OwnVerdict> {
+  const out = new Map<string, OwnVerdict>();
+  for (const e of history) {
+    // A transactional attempt that failed left nothing behind: it does not change the state.
+    if (e.success === false && e.transactional) continue;
+    if (e.direction === 'resolve') {
+      out.set(e.version, e.resolvedAs === 'applied' ? { state: 'applied', entry: e } : { state: 'pending', entry: e });
+    } else if (e.success === true) {
+      out.set(e.version, e.direction === 'up' ? { state: 'applied', entry: e } : { state: 'pending', entry: e });
+    } else {
+      const interrupted = e.success === null;
+      out.set(e.version, {
+        state: 'failed',
+        entry: e,
+        failure: {
+          direction: e.direction,
+          startedAt: e.startedAt,
+          interrupted,
+          error: interrupted ? null : e.error,
+          statement: e.errorStatement,
+          line: e.errorLine,
+          statementsApplied: e.statementsApplied,
+          statementsTotal: e.statementsTotal,
+        },
+      });
+    }
+  }
+  return out;
+}
+
+export function deriveState(
+  set: MigrationSet,
+  history: readonly HistoryEntry[],
+  foreign?: ForeignSnapshot,
+  lockHeldElsewhere = false,
+): TrackingState {
+  const own = ownVerdicts(history);
+  const rows: MigrationStatus[] = [];
+  for (const m of set.migrations) rows.push(statusOf(m, own.get(m.version) ?? { state: 'none' }, foreign, lockHeldElsewhere));
+
+  const known = new Set(set.migrations.map((m) => m.version));
+  if (foreign) {
+    for (const r of unmatchedForeign(foreign, set.migrations.map((m) => m.version))) {
+      const ours = own.get(r.version);
+      rows.push(goneRow(r.version, ours?.entry?.name ?? '', r.success ? 'missing' : 'failed', r.appliedAt, r.executionMs, ours));
+    }
+  } else {
+    for (const [version, v] of own) {
+      if (known.has(version) || (v.state !== 'applied' && v.state !== 'failed')) continue;
+      rows.push(goneRow(version, v.entry?.name ?? '', v.state === 'applied' ? 'missing' : 'failed', v.entry?.finishedAt ?? null, v.entry?.executionMs ?? null, v));
+    }
+  }
+
+  const versioned = rows.filter((r) => !r.repeatable).sort((a, b) => compareVersions(a.version, b.version));
+  const repeatables = rows.filter((r) => r.repeatable);
+  markOutOfOrder(versioned);
+  return { migrations: [...versioned, ...repeatables], foreign: foreign?.table.kind };
+}
+
+function statusOf(m: Migration, ours: OwnVerdict, foreign: ForeignSnapshot | undefined, lockHeldElsewhere: boolean): MigrationStatus {
+  const base: MigrationStatus = {
+    version: m.version,
+    name: m.name,
+    state: 'pending',
+    appliedAt: null,
+    executionMs: null,
+    checksum: m.up.checksum,
+    appliedChecksum: null,
+    hasDown: m.down !== undefined,
+    noTransaction: m.up.noTransaction,
+    repeatable: m.repeatable === true,
+    file: m.up.file,
+  };
+  let state: 'applied' | 'pending' | 'failed';
+  let appliedAt: string | null = null;
+  let executionMs: number | null = null;
+  if (foreign) {
+    const f = foreignVerdict(foreign, m.version);
+    if (f.state === 'failed') state = 'failed';
+    else if (f.state === 'applied') {
+      state = 'applied';
+      appliedAt = f.record?.appliedAt ?? null;
+      executionMs = f.record?.executionMs ?? null;
+    } else state = ours.state === 'failed' ? 'failed' : 'pending';
+  } else {
+    state = ours.state === 'none' ? 'pending' : ours.state;
+  }
+  if (state === 'failed') {
+    // An unfinished attempt is a running one while another session holds the migration lock.
+    const running = ours.failure?.interrupted && lockHeldElsewhere;
+    return {
+      ...base,
+      state: running ? 'running' : 'failed',
+      failure: ours.failure ?? { direction: 'up', startedAt: null, interrupted: false, error: 'marked dirty (failed) in the foreign tracking table', statement: null, line: null, statementsApplied: null, statementsTotal: null },
+    };
+  }
+  if (state === 'pending') return base;
+  // applied
+  const e = ours.state === 'applied' ? ours.entry : undefined;
+  const appliedChecksum = e?.checksum ?? null;
+  const row: MigrationStatus = {
+    ...base,
+    state: 'applied',
+    appliedAt: e?.finishedAt ?? appliedAt,
+    executionMs: e ? e.executionMs : executionMs,
+    appliedChecksum,
+  };
+  if (appliedChecksum !== null && appliedChecksum !== m.up.checksum) row.state = m.repeatable ? 'pending' : 'modified';
+  return row;
+}
+
+function goneRow(
+  version: string,
+  name: string,
+  state: 'missing' | 'failed',
+  appliedAt: string | null,
+  executionMs: number | null,
+  ours: OwnVerdict | undefined,
+): MigrationStatus {
+  return {
+    version,
+    name,
+    state,
+    appliedAt,
+    executionMs,
+    checksum: null,
+    appliedChecksum: ours?.entry?.checksum ?? null,
+    hasDown: false,
+    noTransaction: false,
+    repeatable: false,
+    file: null,
+    failure: state === 'failed' ? ours?.failure : undefined,
+  };
+}
+
+/** Pending migrations older than the newest applied one. */
+function markOutOfOrder(rows: MigrationStatus[]): void {
+  let newestApplied: string | undefined;
+  for (const r of rows) {
+    if (r.state === 'applied' || r.state === 'modified' || r.state === 'missing' || r.state === 'failed' || r.state === 'running') {
+      if (newestApplied === undefined || compareVersions(r.version, newestApplied) > 0) newestApplied = r.version;
+    }
+  }
+  if (newestApplied === undefined) return;
+  for (const r of rows) if (r.state === 'pending' && compareVersions(r.version, newestApplied) < 0) r.state = 'out-of-order';
+}
+
+/** Versions counted as applied (applied or modified), in apply order. */
+export function appliedVersions(state: TrackingState): string[] {
+  return state.migrations.filter((m) => m.state === 'applied' || m.state === 'modified' || m.state === 'missing').map((m) => m.version);
+}

@@ -1,0 +1,124 @@
+/**
+ * No input makes the linter throw, hang or report out-of-range positions: random bytes, random SQL-ish
+ * token soup, truncated real migrations, invalid UTF-8, a huge file, and PostgreSQL's own regression SQL.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { lintWith } from '../../src/core/lint/engine';
+import { lintFiles, readSql } from '../../src/core/lint/lint-files';
+import { loadParser, type SqlParser } from '../../src/core/sql/parser';
+import { walkFiles } from '../../src/core/files';
+import type { Finding } from '../../src/core/lint/types';
+
+const corpus = join(__dirname, '..', '..', '..', '..', 'shared', 'corpus');
+
+function checkFindings(text: string, findings: Finding[]): void {
+  const len = Buffer.byteLength(text, 'utf8');
+  for (const f of findings) {
+    assert.ok(f.range.start >= 0 && f.range.end <= len && f.range.start <= f.range.end, `range out of bounds: ${JSON.stringify(f.range)} of ${len}`);
+    assert.ok(!f.message.startsWith('internal error'), f.message);
+  }
+}
+
+describe('robustness', function () {
+  this.timeout(120_000);
+  let parser: SqlParser;
+  before(async () => {
+    parser = await loadParser();
+  });
+
+  it('random bytes (as UTF-8, invalid sequences included)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => {
+        const text = Buffer.from(bytes).toString('utf8');
+        checkFindings(text, lintWith(parser, text).findings);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('SQL-ish token soup: quotes, dollar quotes, comments, semicolons, parentheses', () => {
+    const tokens = ['CREATE', 'INDEX', 'ON', 't', '(', ')', ';', "'", '"', '$$', '$a$', '--', '/*', '*/', 'BEGIN', 'ATOMIC', 'END', 'DO', 'ALTER TABLE', 'ADD COLUMN', 'é', '\\', 'COPY t FROM stdin', '\n', ' ', 'E\'', 'CONCURRENTLY', 'NOT VALID', 'pgshift-ignore', ':'];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...tokens), { maxLength: 80 }), (parts) => {
+        const text = parts.join(' ');
+        checkFindings(text, lintWith(parser, text).findings);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('real migrations cut at random places', () => {
+    const files = walkFiles(join(corpus, 'lemmy')).filter((f) => f.endsWith('.sql')).slice(0, 200);
+    assert.ok(files.length > 50, 'corpus present');
+    const texts = files.map((f) => readFileSync(f, 'utf8'));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: texts.length - 1 }), fc.double({ min: 0, max: 1, noNaN: true }), (i, cut) => {
+        const t = texts[i].slice(0, Math.floor(texts[i].length * cut));
+        checkFindings(t, lintWith(parser, t).findings);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('invalid UTF-8 files are read with replacement characters and linted', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pgshift-utf8-'));
+    try {
+      const f = join(dir, 'bad.sql');
+      writeFileSync(f, Buffer.from([0x43, 0x52, 0x45, 0x41, 0x54, 0x45, 0x20, 0xff, 0xfe, 0x3b]));
+      const text = readSql(f);
+      checkFindings(text, lintWith(parser, text).findings);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a 5 MB file lints in bounded time', () => {
+    const stmt = 'ALTER TABLE orders ADD COLUMN note_x text;\nCREATE INDEX orders_note_idx ON orders (note_x);\n';
+    const text = stmt.repeat(Math.ceil((5 * 1024 * 1024) / stmt.length));
+    const t0 = performance.now();
+    const res = lintWith(parser, text);
+    const ms = performance.now() - t0;
+    checkFindings(text, res.findings);
+    assert.ok(res.statements.length > 100_000);
+    assert.ok(ms < 60_000, `took ${ms} ms`);
+    console.log(`      5 MB, ${res.statements.length} statements: ${(ms / 1000).toFixed(1)} s`);
+  });
+
+  it("PostgreSQL's regression SQL (223 files, many deliberately invalid) lints in one run without a crash", async () => {
+    const files = walkFiles(join(corpus, 'pg-regress')).filter((f) => f.endsWith('.sql'));
+    assert.equal(files.length, 223);
+    const t0 = performance.now();
+    const results = await lintFiles(files, {});
+    const ms = performance.now() - t0;
+    let findings = 0;
+    for (const r of results) {
+      checkFindings(r.source.text, r.findings);
+      findings += r.findings.length;
+    }
+    const syntax = results.reduce((n, r) => n + r.findings.filter((f) => f.rule === 'syntax-error').length, 0);
+    console.log(`      223 files, ${findings} findings (${syntax} syntax errors) in ${(ms / 1000).toFixed(1)} s`);
+  });
+
+  it('re-lint of a 2,000-line migration takes well under 50 ms', () => {
+    const lines: string[] = [];
+    for (let i = 0; lines.length < 2000; i++) {
+      lines.push(`ALTER TABLE orders_${i % 20} ADD COLUMN c${i} text;`, `CREATE INDEX idx_${i} ON orders_${i % 20} (c${i});`, `-- note ${i}`, `UPDATE orders_${i % 20} SET c${i} = 'x' WHERE id < ${i};`);
+    }
+    const text = lines.join('\n');
+    lintWith(parser, text);
+    const times: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      const t0 = performance.now();
+      lintWith(parser, text + `\n-- keystroke ${i}`);
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    const median = times[Math.floor(times.length / 2)];
+    console.log(`      2,000 lines: median ${median.toFixed(1)} ms, max ${times[times.length - 1].toFixed(1)} ms`);
+    assert.ok(median < 50, `median ${median} ms`);
+  });
+});

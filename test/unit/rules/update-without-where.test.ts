@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { findingsOf, ruleCases } from '../helpers/rule-cases';
+
+ruleCases('update-without-where', {
+  valid: [
+    "UPDATE accounts SET plan = 'free' WHERE plan IS NULL;",
+    'UPDATE t SET a = u.a FROM u WHERE u.id = t.id;',
+    { sql: 'UPDATE t SET a = 1 WHERE 1 = 2;', why: 'a constant comparison that is false' },
+    { sql: 'CREATE TABLE t (a int);\nINSERT INTO t VALUES (1);\nUPDATE t SET a = 2;', why: 'table created earlier in the same file (seeding)' },
+    { sql: 'CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ UPDATE t SET a = 1 $$;', why: 'function bodies do not run at migration time' },
+    'DELETE FROM t;',
+  ],
+  invalid: [
+    {
+      sql: "UPDATE accounts SET plan = 'free';",
+      count: 1,
+      message: /^UPDATE accounts has no WHERE: it rewrites every row of accounts and keeps each one locked until the transaction ends$/,
+      flagged: 'accounts',
+    },
+    { sql: 'UPDATE ONLY app."Accounts" AS a SET plan = 1 WHERE true;', flagged: 'app."Accounts"', why: 'WHERE true' },
+    { sql: "UPDATE t SET a = 1 WHERE 't'::boolean;", why: "WHERE 't'::boolean" },
+    { sql: 'UPDATE t SET a = 1 WHERE 1 = 1;', why: 'WHERE 1 = 1' },
+    { sql: 'UPDATE t SET a = u.a FROM u;', why: 'UPDATE ... FROM without a join condition' },
+    { sql: 'WITH moved AS (UPDATE t SET a = 1 RETURNING id) SELECT count(*) FROM moved;', flagged: 't', why: 'data-modifying CTE' },
+    { sql: 'CREATE TABLE s.t (a int);\nUPDATE other.t SET a = 1;', why: 'same table name in another schema is not new' },
+    { sql: 'UPDATE t SET a = 1;', options: { transactionMode: 'none' }, why: 'no transaction does not make it safe' },
+    { sql: 'DO $$ BEGIN UPDATE accounts SET plan = 1; END $$;', flagged: 'accounts', why: 'SQL inside a DO block runs at migration time' },
+    { sql: 'SELECT 1;\nUPDATE konten_ü SET a = 1;', flagged: 'konten_ü', why: 'non-ASCII identifiers: byte ranges' },
+  ],
+});
+
+describe('rule update-without-where: help by version', () => {
+  it('offers a DO loop that commits between batches only from PostgreSQL 11', async () => {
+    const [pg10] = await findingsOf('update-without-where', 'UPDATE t SET a = 1;', { postgresVersion: 10 });
+    const [pg15] = await findingsOf('update-without-where', 'UPDATE t SET a = 1;', { postgresVersion: 15 });
+    assert.doesNotMatch(pg10.help, /COMMIT/);
+    assert.match(pg10.help, /repeat until it affects 0 rows/);
+    assert.match(pg15.help, /EXIT WHEN n = 0;\n {4}COMMIT;/);
+  });
+});
