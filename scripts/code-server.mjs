@@ -13,7 +13,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -57,7 +56,9 @@ function which(cmd) {
     try {
       fs.accessSync(p, fs.constants.X_OK);
       return p;
-    } catch {}
+    } catch {
+      // not in this PATH entry
+    }
   }
   return null;
 }
@@ -224,7 +225,11 @@ export async function ensureCodeServer({ log = (s) => console.error(s) } = {}) {
       path.join(CACHE_DIR, 'package.json'),
       JSON.stringify(
         // The two install scripts npm 11 asks about; without them nothing gets built.
-        { name: 'pgshift-code-server-cache', private: true, allowScripts: { 'code-server': true, argon2: true } },
+        {
+          name: 'pgshift-code-server-cache',
+          private: true,
+          allowScripts: { 'code-server': true, argon2: true },
+        },
         null,
         2,
       ) + '\n',
@@ -237,7 +242,13 @@ export async function ensureCodeServer({ log = (s) => console.error(s) } = {}) {
     const code = await new Promise((resolve) => {
       const p = spawn(
         'npm',
-        ['install', '--no-save', '--no-package-lock', '--loglevel=warn', `code-server@${CODE_SERVER_VERSION}`],
+        [
+          'install',
+          '--no-save',
+          '--no-package-lock',
+          '--loglevel=warn',
+          `code-server@${CODE_SERVER_VERSION}`,
+        ],
         { cwd: CACHE_DIR, env: installEnv(tmp), stdio: ['ignore', out, out] },
       );
       p.on('error', () => resolve(-1));
@@ -247,14 +258,20 @@ export async function ensureCodeServer({ log = (s) => console.error(s) } = {}) {
     const p = codeServerPaths();
     if (code !== 0 || !fs.existsSync(p.entry) || !fs.existsSync(p.serverMain)) {
       const tail = fs.readFileSync(logFile, 'utf8').split('\n').slice(-30).join('\n');
-      throw new Error(`npm install code-server@${CODE_SERVER_VERSION} failed (exit ${code}); see ${logFile}\n${tail}`);
+      throw new Error(
+        `npm install code-server@${CODE_SERVER_VERSION} failed (exit ${code}); see ${logFile}\n${tail}`,
+      );
     }
     const v = spawnSync(process.execPath, [p.entry, '--version'], { encoding: 'utf8', env: runEnv(tmp) });
     if (v.status !== 0) throw new Error(`code-server --version failed: ${v.stderr}`);
     fs.rmSync(tmp, { recursive: true, force: true });
     fs.writeFileSync(
       path.join(CACHE_DIR, MARKER),
-      JSON.stringify({ version: CODE_SERVER_VERSION, modules: process.versions.modules, node: process.version }) + '\n',
+      JSON.stringify({
+        version: CODE_SERVER_VERSION,
+        modules: process.versions.modules,
+        node: process.version,
+      }) + '\n',
     );
     const version = v.stdout.trim().split('\n').pop();
     log(`[code-server] installed ${version} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -303,7 +320,16 @@ function runEnv(tmp, xdg = path.join(tmp, 'xdg'), extra = {}) {
 export async function installVsix(cs, { vsix, userDataDir, extensionsDir, tmp, xdg }) {
   const r = spawnSync(
     process.execPath,
-    [cs.entry, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', vsix, '--force'],
+    [
+      cs.entry,
+      '--user-data-dir',
+      userDataDir,
+      '--extensions-dir',
+      extensionsDir,
+      '--install-extension',
+      vsix,
+      '--force',
+    ],
     { encoding: 'utf8', env: runEnv(tmp, xdg), timeout: 120_000 },
   );
   const out = `${r.stdout || ''}${r.stderr || ''}`;
@@ -406,7 +432,9 @@ function killGroup(proc, signal) {
   } catch {
     try {
       proc.kill(signal);
-    } catch {}
+    } catch {
+      // already gone
+    }
   }
 }
 // Last resort when the parent dies without calling stop(): no orphaned servers.
@@ -431,24 +459,35 @@ export async function startServer(cs, layout, opts = {}) {
   } = opts;
   const port = await freePort(wanted);
   const logFile = path.join(layout.runDir, `${mode}.log`);
-  const common = ['--disable-telemetry', '--user-data-dir', layout.userDataDir, '--extensions-dir', layout.extensionsDir];
+  const common = [
+    '--disable-telemetry',
+    '--user-data-dir',
+    layout.userDataDir,
+    '--extensions-dir',
+    layout.extensionsDir,
+  ];
   if (disableWorkspaceTrust) common.push('--disable-workspace-trust');
   const args =
     mode === 'server-main'
       ? [
           cs.serverMain,
-          '--host', '127.0.0.1',
-          '--port', String(port),
+          '--host',
+          '127.0.0.1',
+          '--port',
+          String(port),
           '--without-connection-token',
           '--accept-server-license-terms',
           '--enable-smoke-test-driver',
-          '--server-data-dir', layout.serverDataDir,
+          '--server-data-dir',
+          layout.serverDataDir,
           ...common,
         ]
       : [
           cs.entry,
-          '--bind-addr', `127.0.0.1:${port}`,
-          '--auth', 'none',
+          '--bind-addr',
+          `127.0.0.1:${port}`,
+          '--auth',
+          'none',
           '--disable-update-check',
           '--disable-getting-started-override',
           '--ignore-last-opened',

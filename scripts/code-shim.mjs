@@ -39,15 +39,30 @@ const IGNORED_FLAGS = new Set([
   '--disable-extensions', // the extensions dir is fresh for every run anyway
   '--wait',
 ]);
-const VALUE_FLAGS = new Set(['--extensionDevelopmentPath', '--extensionTestsPath', '--user-data-dir', '--extensions-dir']);
+const VALUE_FLAGS = new Set([
+  '--extensionDevelopmentPath',
+  '--extensionTestsPath',
+  '--user-data-dir',
+  '--extensions-dir',
+]);
 
 // Workbench chatter around every run, and the failed marketplace/service-worker requests of an
 // offline machine; PGSHIFT_SHIM_VERBOSE=1 shows them.
-const NOISE = /^(Resolving connection token|Resolved connection token|Creating a socket|Updating additional builtin extensions cache|ChatSessionStore: )/;
+const NOISE =
+  /^(Resolving connection token|Resolved connection token|Creating a socket|Updating additional builtin extensions cache|ChatSessionStore: )/;
 const OFFLINE = /ENOTFOUND|ERR_NAME_NOT_RESOLVED|\[Service Worker\]/;
 
 export function parseArgs(argv) {
-  const a = { devPaths: [], testsPath: null, userDataDir: null, extensionsDir: null, trust: true, folder: null, workspace: null, ignored: [] };
+  const a = {
+    devPaths: [],
+    testsPath: null,
+    userDataDir: null,
+    extensionsDir: null,
+    trust: true,
+    folder: null,
+    workspace: null,
+    ignored: [],
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     let flag = arg;
@@ -85,7 +100,9 @@ async function withTimeout(promise, ms, fallback) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (!args.testsPath || !args.devPaths.length) {
-    say('usage: code-shim.mjs [folder] --extensionDevelopmentPath=<dir> --extensionTestsPath=<file.js> [...]');
+    say(
+      'usage: code-shim.mjs [folder] --extensionDevelopmentPath=<dir> --extensionTestsPath=<file.js> [...]',
+    );
     say('this stand-in only runs extension tests; open a workbench with `npm run demo`.');
     return 2;
   }
@@ -109,12 +126,13 @@ async function main() {
   let cleaning = null;
   const cleanup = () =>
     (cleaning ??= (async () => {
-      if (browser) await withTimeout(browser.close().catch(() => {}), 10_000);
+      const closing = browser?.close().catch(() => {});
+      if (closing) await withTimeout(closing, 10_000);
       if (server) await server.stop();
       if (process.env.PGSHIFT_KEEP_RUN_DIR === '1') say(`run dir kept: ${runDir}`);
       else fs.rmSync(runDir, { recursive: true, force: true });
     })());
-  // Hard stop whatever phase hangs (install, server start, browser launch, page load, tests).
+  // Hard stop whatever phase hangs (server start, browser launch, page load, tests).
   const watchdog = setTimeout(() => {
     say(`FAILED: timed out after ${timeoutMs / 1000} s (PGSHIFT_SHIM_TIMEOUT)`);
     setTimeout(() => process.exit(1), 15_000).unref();
@@ -139,7 +157,7 @@ async function main() {
     const finished = new Promise((r) => (finish = r));
     await page.exposeFunction('codeAutomationLog', (type, logArgs) => {
       const line = util.format(...(Array.isArray(logArgs) ? logArgs : [logArgs]));
-      if (!verbose && (NOISE.test(line) || type === 'error' && OFFLINE.test(line))) return;
+      if (!verbose && (NOISE.test(line) || (type === 'error' && OFFLINE.test(line)))) return;
       (type === 'error' ? process.stderr : process.stdout).write(line + '\n');
     });
     await page.exposeFunction('codeAutomationExit', (exitCode, logs) => {
@@ -175,7 +193,9 @@ async function main() {
     });
     if (result.why) {
       say(`FAILED: ${result.why}`);
-      const log = fs.existsSync(server.logFile) ? fs.readFileSync(server.logFile, 'utf8').split('\n').slice(-40).join('\n') : '';
+      const log = fs.existsSync(server.logFile)
+        ? fs.readFileSync(server.logFile, 'utf8').split('\n').slice(-40).join('\n')
+        : '';
       if (log) say(`last lines of ${path.basename(server.logFile)}:\n${log}`);
     }
     code = result.code;

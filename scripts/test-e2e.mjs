@@ -58,7 +58,8 @@ function newestMtime(dir, ext) {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) newest = Math.max(newest, newestMtime(p, ext));
-    else if (e.name.endsWith(ext) && !e.name.endsWith('.d.ts')) newest = Math.max(newest, fs.statSync(p).mtimeMs);
+    else if (e.name.endsWith(ext) && !e.name.endsWith('.d.ts'))
+      newest = Math.max(newest, fs.statSync(p).mtimeMs);
   }
   return newest;
 }
@@ -116,7 +117,11 @@ async function main() {
     await phase('integration tests (extension host)', async () => {
       const report = path.join(RESULTS, 'integration.json');
       fs.rmSync(report, { force: true });
-      const code = await run(process.execPath, [path.join(REPO, 'scripts', 'test-extension.mjs'), '--report', report]);
+      const code = await run(process.execPath, [
+        path.join(REPO, 'scripts', 'test-extension.mjs'),
+        '--report',
+        report,
+      ]);
       const r = readJson(report) ?? { passed: 0, failed: 1 };
       passed += r.passed;
       failed += Math.max(r.failed, code !== 0 && r.failed === 0 ? 1 : 0);
@@ -124,7 +129,11 @@ async function main() {
     await phase('e2e (workbench in chromium)', async () => {
       const report = path.join(RESULTS, 'e2e.json');
       fs.rmSync(report, { force: true });
-      const code = await run(process.execPath, [path.join(REPO, 'test', 'e2e', 'ui.e2e.mjs'), '--report', report]);
+      const code = await run(process.execPath, [
+        path.join(REPO, 'test', 'e2e', 'ui.e2e.mjs'),
+        '--report',
+        report,
+      ]);
       const r = readJson(report) ?? { passed: 0, failed: 1 };
       passed += r.passed;
       failed += Math.max(r.failed, code !== 0 && r.failed === 0 ? 1 : 0);

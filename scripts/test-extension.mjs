@@ -31,7 +31,8 @@ export async function runExtensionTests({ log = console.log } = {}) {
     [TESTS, 'npx tsc -p .'],
     [path.join(REPO, 'dist', 'extension.js'), 'npm run build'],
   ]) {
-    if (!fs.existsSync(file)) throw new Error(`${path.relative(REPO, file)} is missing: run \`${fix}\` first`);
+    if (!fs.existsSync(file))
+      throw new Error(`${path.relative(REPO, file)} is missing: run \`${fix}\` first`);
   }
 
   // Short /tmp path: the profile dirs below hold unix sockets on a desktop VS Code.
@@ -78,7 +79,12 @@ export async function runExtensionTests({ log = console.log } = {}) {
     report = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
   } catch {
     // The extension host never reached the end of the run (crash, timeout, load error).
-    report = { passed: 0, failed: 1, pending: 0, failures: [{ title: 'integration run', error: 'no test report written' }] };
+    report = {
+      passed: 0,
+      failed: 1,
+      pending: 0,
+      failures: [{ title: 'integration run', error: 'no test report written' }],
+    };
   }
   if (exitCode !== 0 && report.failed === 0) {
     report.failed = 1;
@@ -96,7 +102,14 @@ async function main() {
     result = await runExtensionTests();
   } catch (e) {
     console.error(`error: ${e.message}`);
-    result = { passed: 0, failed: 1, pending: 0, failures: [{ title: 'setup', error: e.message }], exitCode: 1, seconds: 0 };
+    result = {
+      passed: 0,
+      failed: 1,
+      pending: 0,
+      failures: [{ title: 'setup', error: e.message }],
+      exitCode: 1,
+      seconds: 0,
+    };
   }
   if (out) {
     fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });

@@ -44,9 +44,17 @@ function migrations(dir) {
 }
 
 // The editor renders spaces as U+00A0.
-const text = (s) => (s ?? '').replace(/\u00a0/g, ' ').replace(/\s+/g, ' ').trim();
+const text = (s) =>
+  (s ?? '')
+    .replace(/\u00a0/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 
-export async function runUiTest({ vsix, example = path.join(REPO, 'examples', 'shop'), log = console.log } = {}) {
+export async function runUiTest({
+  vsix,
+  example = path.join(REPO, 'examples', 'shop'),
+  log = console.log,
+} = {}) {
   const started = Date.now();
   const steps = [];
   let page = null;
@@ -57,7 +65,9 @@ export async function runUiTest({ vsix, example = path.join(REPO, 'examples', 's
   async function shot(file) {
     if (!page) return null;
     const p = path.join(RESULTS, file);
-    await page.screenshot({ path: p, timeout: 10_000 }).catch((e) => log(`  (screenshot failed: ${e.message})`));
+    await page
+      .screenshot({ path: p, timeout: 10_000 })
+      .catch((e) => log(`  (screenshot failed: ${e.message})`));
     return p;
   }
   async function step(name, fn, { screenshot = true } = {}) {
@@ -90,26 +100,37 @@ export async function runUiTest({ vsix, example = path.join(REPO, 'examples', 's
 
   try {
     const expected = migrations(example);
-    await step('setup', async () => {
-      assert.ok(fs.existsSync(vsix), `${vsix} is missing: run \`npm run package\``);
-      assert.ok(expected.length > 0, 'examples/shop/migrations has no .sql files');
-      fs.cpSync(example, workspace, { recursive: true });
-      const cs = await ensureCodeServer({ log });
-      writeSettings(layout);
-      await installVsix(cs, { vsix, ...layout });
-      // Trust off: its modal would cover the workbench; trust itself is tested in the extension suite.
-      server = await startServer(cs, layout, { mode: 'code-server', workspace, disableWorkspaceTrust: true });
-      browser = await launchBrowser(layout);
-      page = browser.pages()[0] ?? (await browser.newPage());
-      page.setDefaultTimeout(STEP_TIMEOUT);
-    }, { screenshot: false });
+    await step(
+      'setup',
+      async () => {
+        assert.ok(fs.existsSync(vsix), `${vsix} is missing: run \`npm run package\``);
+        assert.ok(expected.length > 0, 'examples/shop/migrations has no .sql files');
+        fs.cpSync(example, workspace, { recursive: true });
+        const cs = await ensureCodeServer({ log });
+        writeSettings(layout);
+        await installVsix(cs, { vsix, ...layout });
+        // Trust off: its modal would cover the workbench; trust itself is tested in the extension suite.
+        server = await startServer(cs, layout, {
+          mode: 'code-server',
+          workspace,
+          disableWorkspaceTrust: true,
+        });
+        browser = await launchBrowser(layout);
+        page = browser.pages()[0] ?? (await browser.newPage());
+        page.setDefaultTimeout(STEP_TIMEOUT);
+      },
+      { screenshot: false },
+    );
 
     await step('workbench', async () => {
       await page.goto(workbenchUrl(server, { folder: workspace }), { timeout: 60_000 });
       await page.locator('.monaco-workbench').waitFor();
       await page.locator('.part.activitybar').waitFor();
       // The Explorer shows the example: the workspace really is open.
-      await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'migrations' }).first().waitFor();
+      await page
+        .locator('.explorer-folders-view .monaco-list-row', { hasText: 'migrations' })
+        .first()
+        .waitFor();
     });
 
     const container = page.locator('.part.activitybar').getByRole('tab', { name: /^pgshift/i });
@@ -133,16 +154,25 @@ export async function runUiTest({ vsix, example = path.join(REPO, 'examples', 's
       let labels = (await rows.allTextContents()).map(text);
       if (!labels.some(isMigration)) {
         // Migrations may sit under a group (environment, directory): open the groups once.
-        for (const r of await migrationsPane.locator('.monaco-list-row[aria-expanded="false"]').all()) await r.click();
+        for (const r of await migrationsPane.locator('.monaco-list-row[aria-expanded="false"]').all())
+          await r.click();
         await page.waitForTimeout(500);
         labels = (await rows.allTextContents()).map(text);
       }
-      assert.ok(labels.some(isMigration), `no migration in the Migrations view; rows: ${JSON.stringify(labels)}`);
+      assert.ok(
+        labels.some(isMigration),
+        `no migration in the Migrations view; rows: ${JSON.stringify(labels)}`,
+      );
     });
 
     await step('open-migration', async () => {
       const m = expected.find((x) => x.file.endsWith('.up.sql')) ?? expected[0];
-      const firstLine = text(fs.readFileSync(path.join(workspace, 'migrations', m.file), 'utf8').split('\n').find((l) => l.trim()));
+      const firstLine = text(
+        fs
+          .readFileSync(path.join(workspace, 'migrations', m.file), 'utf8')
+          .split('\n')
+          .find((l) => l.trim()),
+      );
       await page.keyboard.press('Control+P');
       const input = page.locator('.quick-input-widget input');
       await input.waitFor();
@@ -155,7 +185,13 @@ export async function runUiTest({ vsix, example = path.join(REPO, 'examples', 's
       await page.waitForFunction(
         ([want]) => {
           const el = document.querySelector('.editor-group-container.active .monaco-editor .view-lines');
-          return !!el && el.textContent.replace(/\u00a0/g, ' ').replace(/\s+/g, ' ').includes(want);
+          return (
+            !!el &&
+            el.textContent
+              .replace(/\u00a0/g, ' ')
+              .replace(/\s+/g, ' ')
+              .includes(want)
+          );
         },
         [firstLine.slice(0, 40)],
         { timeout: STEP_TIMEOUT },
@@ -167,7 +203,11 @@ export async function runUiTest({ vsix, example = path.join(REPO, 'examples', 's
     // Reported per step above; the remaining steps do not run.
   } finally {
     clearTimeout(watchdog);
-    if (browser) await Promise.race([browser.close().catch(() => {}), new Promise((r) => setTimeout(r, 10_000).unref())]);
+    if (browser)
+      await Promise.race([
+        browser.close().catch(() => {}),
+        new Promise((r) => setTimeout(r, 10_000).unref()),
+      ]);
     if (server) await server.stop();
     if (process.env.PGSHIFT_KEEP_RUN_DIR === '1') log(`  run dir kept: ${runDir}`);
     else fs.rmSync(runDir, { recursive: true, force: true });

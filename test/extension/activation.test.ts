@@ -34,7 +34,11 @@ describe('pgshift in a workspace with migrations', () => {
   });
 
   it('does not load the SQL parser while activating', () => {
-    assert.strictEqual(typeof ext.exports?.parserLoaded, 'function', 'activate() should return { parserLoaded() }');
+    assert.strictEqual(
+      typeof ext.exports?.parserLoaded,
+      'function',
+      'activate() should return { parserLoaded() }',
+    );
     assert.strictEqual(ext.exports.parserLoaded(), false, 'the parser was loaded during activation');
   });
 

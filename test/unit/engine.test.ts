@@ -51,6 +51,8 @@ describe('lint engine context', () => {
   });
 });
 
+const idx = (fs: { rule: string }[]): string[] => fs.filter((f) => f.rule === 'require-concurrent-index-creation').map((f) => f.rule);
+
 describe('lintFiles: directory context', () => {
   let dir: string;
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'pgshift-lf-'))));
@@ -60,15 +62,15 @@ describe('lintFiles: directory context', () => {
     writeFileSync(join(dir, '1_a.up.sql'), 'CREATE TABLE t (a int);\nCREATE INDEX t_a ON t (a);');
     writeFileSync(join(dir, '2_b.up.sql'), 'CREATE INDEX t_a2 ON t (a);');
     const res = await lintFiles([join(dir, '1_a.up.sql'), join(dir, '2_b.up.sql')], {});
-    assert.equal(res[0].findings.length, 0);
-    assert.deepEqual(res[1].findings.map((f) => f.rule), ['require-concurrent-index-creation']);
+    assert.deepEqual(idx(res[0].findings), []);
+    assert.deepEqual(idx(res[1].findings), ['require-concurrent-index-creation']);
   });
   it('migrations are ordered numerically, not by string (2 before 10)', async () => {
     writeFileSync(join(dir, '10_b.up.sql'), 'CREATE INDEX x ON t (a);');
     writeFileSync(join(dir, '2_a.up.sql'), 'CREATE TABLE t (a int);');
     const res = await lintFiles([join(dir, '10_b.up.sql'), join(dir, '2_a.up.sql')], {});
     assert.equal(res[0].file, join(dir, '10_b.up.sql'), 'results come back in the order given');
-    assert.equal(res[0].findings.length, 1, 'the table is old by the time 10 runs');
+    assert.equal(idx(res[0].findings).length, 1, 'the table is old by the time 10 runs');
   });
   it('diesel folders chain the same way', async () => {
     mkdirSync(join(dir, '2020-01-01-000000_a'));
@@ -76,6 +78,6 @@ describe('lintFiles: directory context', () => {
     writeFileSync(join(dir, '2020-01-01-000000_a', 'up.sql'), 'CREATE TABLE t (a int);');
     writeFileSync(join(dir, '2020-02-01-000000_b', 'up.sql'), 'CREATE INDEX x ON t (a);');
     const res = await lintFiles([join(dir, '2020-01-01-000000_a', 'up.sql'), join(dir, '2020-02-01-000000_b', 'up.sql')], {});
-    assert.equal(res[1].findings.length, 1);
+    assert.equal(idx(res[1].findings).length, 1);
   });
 });

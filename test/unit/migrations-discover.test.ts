@@ -80,7 +80,10 @@ describe('discoverMigrations', () => {
       file('1_b.down.sql');
       const set = discoverMigrations(dir, 'golang-migrate');
       assert.equal(set.migrations[0].down?.file, join(dir, '1_b.down.sql'));
-      assert.match(problems(set, 'warning')[0], /name differs from its up script: 1_b\.down\.sql vs 1_a\.up\.sql/);
+      assert.match(
+        problems(set, 'warning')[0],
+        /name differs from its up script: 1_b\.down\.sql vs 1_a\.up\.sql/,
+      );
     });
   });
 
@@ -103,7 +106,10 @@ describe('discoverMigrations', () => {
       const set = discoverMigrations(dir, 'golang-migrate');
       assert.equal(set.migrations.length, 1);
       assert.equal(set.migrations[0].down, undefined);
-      assert.deepEqual(set.problems.map((p) => [p.severity, p.file]), [['warning', join(dir, '1_a.up.sql')]]);
+      assert.deepEqual(
+        set.problems.map((p) => [p.severity, p.file]),
+        [['warning', join(dir, '1_a.up.sql')]],
+      );
       assert.match(set.problems[0].message, /up without down/);
     });
 
@@ -111,7 +117,10 @@ describe('discoverMigrations', () => {
       file('1_a.down.sql');
       const set = discoverMigrations(dir, 'golang-migrate');
       assert.deepEqual(set.migrations, []);
-      assert.deepEqual(set.problems.map((p) => [p.severity, p.file]), [['error', join(dir, '1_a.down.sql')]]);
+      assert.deepEqual(
+        set.problems.map((p) => [p.severity, p.file]),
+        [['error', join(dir, '1_a.down.sql')]],
+      );
       assert.match(set.problems[0].message, /down without up/);
     });
 
@@ -135,7 +144,10 @@ describe('discoverMigrations', () => {
       }
       file('1_a.down.sql');
       const set = discoverMigrations(dir, 'golang-migrate');
-      assert.match(set.problems.find((p) => p.file === fifo)?.message ?? '', /unreadable: 1_a\.up\.sql is not a regular file/);
+      assert.match(
+        set.problems.find((p) => p.file === fifo)?.message ?? '',
+        /unreadable: 1_a\.up\.sql is not a regular file/,
+      );
     });
 
     it('non-UTF-8 files: error', () => {
@@ -171,7 +183,10 @@ describe('discoverMigrations', () => {
       assert.equal(set.migrations.length, 1);
       const w = set.problems.find((p) => p.file === join(dir, '20260101_x.sql'));
       assert.equal(w?.severity, 'warning');
-      assert.match(w?.message ?? '', /not a golang-migrate migration name: 20260101_x\.sql .*<version>_<name>\.up\.sql/);
+      assert.match(
+        w?.message ?? '',
+        /not a golang-migrate migration name: 20260101_x\.sql .*<version>_<name>\.up\.sql/,
+      );
       assert.equal(set.problems.find((p) => p.file === join(dir, 'seed.sql'))?.severity, 'info');
     });
 
@@ -179,7 +194,10 @@ describe('discoverMigrations', () => {
       file('20260101000000_a.sql', '-- migrate:up\nSELECT 1;\n-- migrate:down\n');
       file('20260102000000_b.sql', 'CREATE TABLE b (id int);\n');
       const set = discoverMigrations(dir, 'dbmate');
-      assert.deepEqual(set.migrations.map((m) => m.version), ['20260101000000']);
+      assert.deepEqual(
+        set.migrations.map((m) => m.version),
+        ['20260101000000'],
+      );
       const e = set.problems.find((p) => p.file === join(dir, '20260102000000_b.sql'));
       assert.equal(e?.severity, 'error');
       assert.match(e?.message ?? '', /no -- migrate:up marker/);
@@ -198,10 +216,17 @@ describe('discoverMigrations', () => {
     it('a missing directory throws PgshiftError (exit 2) with a hint to set migrationsDir', () => {
       assert.throws(
         () => discoverMigrations(join(dir, 'nope')),
-        (e: unknown) => e instanceof PgshiftError && e.exitCode === 2 && /not found/.test(e.message) && /migrationsDir/.test(e.hint ?? ''),
+        (e: unknown) =>
+          e instanceof PgshiftError &&
+          e.exitCode === 2 &&
+          /not found/.test(e.message) &&
+          /migrationsDir/.test(e.hint ?? ''),
       );
       const f = file('plain.txt', 'x');
-      assert.throws(() => discoverMigrations(f), (e: unknown) => e instanceof PgshiftError && e.exitCode === 2);
+      assert.throws(
+        () => discoverMigrations(f),
+        (e: unknown) => e instanceof PgshiftError && e.exitCode === 2,
+      );
     });
 
     it('a byte-order mark stays in sql so offsets and checksums match the file bytes', () => {
@@ -270,8 +295,14 @@ describe('discoverMigrations', () => {
       const set = discoverMigrations(dir, 'dbmate');
       const errs = set.problems.filter((p) => p.severity === 'error');
       assert.match(errs.find((p) => p.file.endsWith('1_a.sql'))?.message ?? '', /SQL before -- migrate:up/);
-      assert.match(errs.find((p) => p.file.endsWith('2_b.sql'))?.message ?? '', /-- migrate:down comes before -- migrate:up/);
-      assert.match(errs.find((p) => p.file.endsWith('3_c.sql'))?.message ?? '', /2 "-- migrate:up" and 1 "-- migrate:down" markers/);
+      assert.match(
+        errs.find((p) => p.file.endsWith('2_b.sql'))?.message ?? '',
+        /-- migrate:down comes before -- migrate:up/,
+      );
+      assert.match(
+        errs.find((p) => p.file.endsWith('3_c.sql'))?.message ?? '',
+        /2 "-- migrate:up" and 1 "-- migrate:down" markers/,
+      );
     });
 
     it('a marker inside a string is not a marker', () => {
@@ -324,7 +355,10 @@ describe('discoverMigrations', () => {
       file('V2__b.sql');
       file('V2__b.sql.conf', 'executeInTransaction=true\n');
       const set = discoverMigrations(dir, 'flyway');
-      assert.deepEqual(set.migrations.map((m) => m.up.noTransaction), [true, false]);
+      assert.deepEqual(
+        set.migrations.map((m) => m.up.noTransaction),
+        [true, false],
+      );
       assert.deepEqual(set.problems, []);
     });
 
@@ -333,10 +367,19 @@ describe('discoverMigrations', () => {
       file('v2/V1.0__b.sql');
       file('U3__c.sql');
       const set = discoverMigrations(dir, 'flyway');
-      assert.deepEqual(set.migrations.map((m) => m.name), ['a']);
+      assert.deepEqual(
+        set.migrations.map((m) => m.name),
+        ['a'],
+      );
       const errs = problems(set, 'error');
-      assert.ok(errs.some((m) => /duplicate version 1\.0: v1\/V1__a\.sql and v2\/V1\.0__b\.sql/.test(m)), errs.join('\n'));
-      assert.ok(errs.some((m) => /down without up: U3__c\.sql/.test(m)), errs.join('\n'));
+      assert.ok(
+        errs.some((m) => /duplicate version 1\.0: v1\/V1__a\.sql and v2\/V1\.0__b\.sql/.test(m)),
+        errs.join('\n'),
+      );
+      assert.ok(
+        errs.some((m) => /down without up: U3__c\.sql/.test(m)),
+        errs.join('\n'),
+      );
     });
   });
 
@@ -361,7 +404,10 @@ describe('discoverMigrations', () => {
       assert.equal(idx?.up.noTransaction, true);
       assert.equal(idx?.down?.noTransaction, true);
       assert.equal(findMigration(set, '2019-02-26-002946')?.name, 'create_user');
-      assert.deepEqual(set.problems.map((p) => p.severity), ['info']);
+      assert.deepEqual(
+        set.problems.map((p) => p.severity),
+        ['info'],
+      );
     });
 
     it('down without up, a folder with neither, a malformed folder name', () => {
@@ -435,7 +481,10 @@ describe('discoverMigrations', () => {
       for (const m of set.migrations) {
         const bytes = readFileSync(m.up.file);
         assert.equal(bytes.toString('utf8', m.up.offset, m.up.offset + 13), '-- migrate:up');
-        assert.equal(m.up.checksum, sha256(bytes.subarray(m.up.offset, m.up.offset + Buffer.byteLength(m.up.sql))));
+        assert.equal(
+          m.up.checksum,
+          sha256(bytes.subarray(m.up.offset, m.up.offset + Buffer.byteLength(m.up.sql))),
+        );
       }
     });
   });

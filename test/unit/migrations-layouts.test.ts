@@ -24,10 +24,18 @@ describe('migration layouts: file-name grammar', () => {
       name: 'create_customers',
       direction: 'up',
     });
-    assert.deepEqual(parseGolangMigrateName('0001_x.down.sql'), { version: '0001', name: 'x', direction: 'down' });
+    assert.deepEqual(parseGolangMigrateName('0001_x.down.sql'), {
+      version: '0001',
+      name: 'x',
+      direction: 'down',
+    });
     assert.equal(parseGolangMigrateName('0001_x.sql'), undefined);
     assert.equal(parseGolangMigrateName('x_0001.up.sql'), undefined);
-    assert.equal(parseGolangMigrateName('0001.up.sql'), undefined, 'golang-migrate requires the _ after the version');
+    assert.equal(
+      parseGolangMigrateName('0001.up.sql'),
+      undefined,
+      'golang-migrate requires the _ after the version',
+    );
     assert.equal(parseGolangMigrateName('0001_x.up.json'), undefined);
   });
 
@@ -39,7 +47,11 @@ describe('migration layouts: file-name grammar', () => {
       dialect: 'postgres',
     });
     assert.equal(parseGolangMigrateName('1_networks.mysql.down.sql')?.dialect, 'mysql');
-    assert.deepEqual(parseGolangMigrateName('0002_1.7.0_schema.up.sql'), { version: '0002', name: '1.7.0_schema', direction: 'up' });
+    assert.deepEqual(parseGolangMigrateName('0002_1.7.0_schema.up.sql'), {
+      version: '0002',
+      name: '1.7.0_schema',
+      direction: 'up',
+    });
   });
 
   it('dbmate: <version>_<name>.sql', () => {
@@ -52,11 +64,31 @@ describe('migration layouts: file-name grammar', () => {
   });
 
   it('flyway: V / U / R__ with versions like 1, 1.2, 1_2, 2026.01.01', () => {
-    assert.deepEqual(parseFlywayName('V1__init.sql'), { version: '1', name: 'init', direction: 'up', repeatable: false });
-    assert.deepEqual(parseFlywayName('V1_2__Add_users.sql'), { version: '1.2', name: 'Add_users', direction: 'up', repeatable: false });
+    assert.deepEqual(parseFlywayName('V1__init.sql'), {
+      version: '1',
+      name: 'init',
+      direction: 'up',
+      repeatable: false,
+    });
+    assert.deepEqual(parseFlywayName('V1_2__Add_users.sql'), {
+      version: '1.2',
+      name: 'Add_users',
+      direction: 'up',
+      repeatable: false,
+    });
     assert.equal(parseFlywayName('V2026.01.01__x.sql')?.version, '2026.01.01');
-    assert.deepEqual(parseFlywayName('U1.2__Add_users.sql'), { version: '1.2', name: 'Add_users', direction: 'down', repeatable: false });
-    assert.deepEqual(parseFlywayName('R__views.sql'), { version: '', name: 'views', direction: 'up', repeatable: true });
+    assert.deepEqual(parseFlywayName('U1.2__Add_users.sql'), {
+      version: '1.2',
+      name: 'Add_users',
+      direction: 'down',
+      repeatable: false,
+    });
+    assert.deepEqual(parseFlywayName('R__views.sql'), {
+      version: '',
+      name: 'views',
+      direction: 'up',
+      repeatable: true,
+    });
     assert.equal(parseFlywayName('V1_init.sql'), undefined, 'the separator is two underscores');
     assert.equal(parseFlywayName('v1__init.sql'), undefined, 'prefixes are case-sensitive, as in Flyway');
     assert.equal(parseFlywayName('Va__init.sql'), undefined);
@@ -69,22 +101,40 @@ describe('migration layouts: file-name grammar', () => {
       rawVersion: '2019-02-26-002946',
       name: 'create_user',
     });
-    assert.equal(parseDieselFolder('2025-09-19-132648-0000_theme-instance-default')?.version, '202509191326480000');
+    assert.equal(
+      parseDieselFolder('2025-09-19-132648-0000_theme-instance-default')?.version,
+      '202509191326480000',
+    );
     assert.equal(parseDieselFolder('00000000000000_diesel_initial_setup')?.name, 'diesel_initial_setup');
-    assert.equal(parseDieselFolder('2019-11-15-182353_Add email notifications')?.name, 'Add email notifications');
+    assert.equal(
+      parseDieselFolder('2019-11-15-182353_Add email notifications')?.name,
+      'Add email notifications',
+    );
     assert.equal(parseDieselFolder('initial'), undefined);
   });
 
   it('looksLikeMigration catches near misses but not helper files', () => {
-    for (const f of ['20260101_x.sql', '0001-init.sql', 'V1_x__y.sql', 'create.up.sql', 'R__views.sql']) assert.ok(looksLikeMigration(f), f);
-    for (const f of ['schema.sql', 'seed.sql', 'README.md', 'afterMigrate.sql', '20260101_x.txt']) assert.ok(!looksLikeMigration(f), f);
+    for (const f of [
+      '20260101_x.sql',
+      '0001-init.sql',
+      'V1_x__y.sql',
+      'v1__lower.sql',
+      'create.up.sql',
+      'R__views.sql',
+    ])
+      assert.ok(looksLikeMigration(f), f);
+    for (const f of ['schema.sql', 'seed.sql', 'README.md', 'afterMigrate.sql', '20260101_x.txt'])
+      assert.ok(!looksLikeMigration(f), f);
   });
 
   it('migrationFileNames per layout', () => {
     assert.deepEqual(migrationFileNames('golang-migrate', '0003', 'x'), ['0003_x.up.sql', '0003_x.down.sql']);
     assert.deepEqual(migrationFileNames('dbmate', '20260101000000', 'x'), ['20260101000000_x.sql']);
     assert.deepEqual(migrationFileNames('flyway', '3', 'x'), ['V3__x.sql', 'U3__x.sql']);
-    assert.deepEqual(migrationFileNames('diesel', '2026-01-01-000000', 'x'), [join('2026-01-01-000000_x', 'up.sql'), join('2026-01-01-000000_x', 'down.sql')]);
+    assert.deepEqual(migrationFileNames('diesel', '2026-01-01-000000', 'x'), [
+      join('2026-01-01-000000_x', 'up.sql'),
+      join('2026-01-01-000000_x', 'down.sql'),
+    ]);
   });
 });
 
@@ -116,7 +166,7 @@ describe('migration layouts: compareVersions', () => {
   for (const [a, b, want] of table) {
     it(`${a} ${want < 0 ? '<' : want > 0 ? '>' : '='} ${b}`, () => {
       assert.equal(sign(compareVersions(a, b)), want);
-      assert.equal(sign(compareVersions(b, a)), -want, 'antisymmetric');
+      assert.equal(sign(compareVersions(b, a)), want === 0 ? 0 : -want, 'antisymmetric');
       assert.equal(versionKey(a) === versionKey(b), want === 0, 'versionKey agrees with compareVersions');
     });
   }
@@ -153,7 +203,10 @@ describe('migration layouts: detectLayout', () => {
   it('golang-migrate from .up.sql / .down.sql files', () => {
     file('1_a.up.sql');
     file('1_a.down.sql');
-    assert.deepEqual(detectLayout(dir), { layout: 'golang-migrate', reason: 'golang-migrate: 2 .up.sql/.down.sql files' });
+    assert.deepEqual(detectLayout(dir), {
+      layout: 'golang-migrate',
+      reason: 'golang-migrate: 2 .up.sql/.down.sql files',
+    });
   });
 
   it('dbmate needs the -- migrate:up marker; numbered files without it are not dbmate', () => {
@@ -202,7 +255,10 @@ describe('migration layouts: detectLayout', () => {
     assert.equal(detectLayout(join(corpus, 'lemmy/migrations')).layout, 'diesel');
     assert.equal(detectLayout(join(corpus, 'crates-io/migrations')).layout, 'diesel');
     assert.equal(detectLayout(join(corpus, 'supabase-postgres/migrations/db/migrations')).layout, 'dbmate');
-    assert.equal(detectLayout(join(corpus, 'kratos/persistence/sql/migrations/sql')).layout, 'golang-migrate');
+    assert.equal(
+      detectLayout(join(corpus, 'kratos/persistence/sql/migrations/sql')).layout,
+      'golang-migrate',
+    );
   });
 
   it('examples/shop is golang-migrate', () => {

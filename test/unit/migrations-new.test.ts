@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main';
@@ -23,12 +31,19 @@ describe('createMigration', () => {
 
   it('golang-migrate: up and down files with a UTC timestamp version and a comment header', () => {
     const created = createMigration(dir, 'golang-migrate', 'Add customers email', { now });
-    assert.deepEqual(created, [join(dir, '20260304050607_add_customers_email.up.sql'), join(dir, '20260304050607_add_customers_email.down.sql')]);
+    assert.deepEqual(created, [
+      join(dir, '20260304050607_add_customers_email.up.sql'),
+      join(dir, '20260304050607_add_customers_email.down.sql'),
+    ]);
     assert.match(readFileSync(created[0], 'utf8'), /^-- 20260304050607 add_customers_email: up\n/);
     assert.match(readFileSync(created[1], 'utf8'), /^-- .*down/);
     const set = discoverMigrations(dir, 'golang-migrate');
     assert.equal(set.migrations.length, 1);
-    assert.equal(set.migrations[0].up.noTransaction, false, 'the header mentions the directive without enabling it');
+    assert.equal(
+      set.migrations[0].up.noTransaction,
+      false,
+      'the header mentions the directive without enabling it',
+    );
     assert.ok(set.problems.every((p) => p.severity === 'info'));
   });
 
@@ -38,7 +53,10 @@ describe('createMigration', () => {
     assert.equal(readFileSync(f, 'utf8'), '-- migrate:up\n\n\n-- migrate:down\n\n');
     const set = discoverMigrations(dir, 'dbmate');
     assert.ok(set.migrations[0].down);
-    assert.deepEqual(set.problems.filter((p) => p.severity !== 'info'), []);
+    assert.deepEqual(
+      set.problems.filter((p) => p.severity !== 'info'),
+      [],
+    );
   });
 
   it('flyway: V and U scripts', () => {
@@ -51,7 +69,10 @@ describe('createMigration', () => {
 
   it("diesel: a folder with up.sql and down.sql, named the way diesel's CLI names it", () => {
     const created = createMigration(dir, 'diesel', 'x', { now });
-    assert.deepEqual(created, [join(dir, '2026-03-04-050607_x', 'up.sql'), join(dir, '2026-03-04-050607_x', 'down.sql')]);
+    assert.deepEqual(created, [
+      join(dir, '2026-03-04-050607_x', 'up.sql'),
+      join(dir, '2026-03-04-050607_x', 'down.sql'),
+    ]);
     const set = discoverMigrations(dir, 'diesel');
     assert.equal(set.migrations[0].version, '20260304050607');
   });
@@ -87,14 +108,23 @@ describe('createMigration', () => {
   });
 
   it('sequential: true starts at 000001; sequential: false uses a timestamp even in a numbered dir', () => {
-    assert.equal(createMigration(join(dir, 'a'), 'golang-migrate', 'x', { now, sequential: true })[0], join(dir, 'a', '000001_x.up.sql'));
+    assert.equal(
+      createMigration(join(dir, 'a'), 'golang-migrate', 'x', { now, sequential: true })[0],
+      join(dir, 'a', '000001_x.up.sql'),
+    );
     file('b/0001_a.up.sql');
-    assert.equal(createMigration(join(dir, 'b'), 'golang-migrate', 'x', { now, sequential: false })[0], join(dir, 'b', '20260304050607_x.up.sql'));
+    assert.equal(
+      createMigration(join(dir, 'b'), 'golang-migrate', 'x', { now, sequential: false })[0],
+      join(dir, 'b', '20260304050607_x.up.sql'),
+    );
   });
 
   it('timestamps are not mistaken for a sequence', () => {
     file('20260101000000_a.up.sql');
-    assert.equal(createMigration(dir, 'golang-migrate', 'b', { now })[0], join(dir, '20260304050607_b.up.sql'));
+    assert.equal(
+      createMigration(dir, 'golang-migrate', 'b', { now })[0],
+      join(dir, '20260304050607_b.up.sql'),
+    );
   });
 
   it('sanitises the name to [a-z0-9_]', () => {
@@ -109,7 +139,8 @@ describe('createMigration', () => {
     for (const name of ['', '  ', '--', 'ÅÄÖ'.replace(/./g, '!')]) {
       assert.throws(
         () => createMigration(dir, 'golang-migrate', name, { now }),
-        (e: unknown) => e instanceof PgshiftError && e.exitCode === 2 && /no letters or digits/.test(e.message),
+        (e: unknown) =>
+          e instanceof PgshiftError && e.exitCode === 2 && /no letters or digits/.test(e.message),
       );
     }
     assert.deepEqual(readdirSync(dir), []);
@@ -120,7 +151,10 @@ describe('createMigration', () => {
     writeFileSync(join(dir, '20260304050607_a.up.sql'), 'CREATE TABLE mine (id int);');
     assert.throws(
       () => createMigration(dir, 'golang-migrate', 'a', { now }),
-      (e: unknown) => e instanceof PgshiftError && e.exitCode === 2 && /version 20260304050607 already exists/.test(e.message),
+      (e: unknown) =>
+        e instanceof PgshiftError &&
+        e.exitCode === 2 &&
+        /version 20260304050607 already exists/.test(e.message),
     );
     assert.throws(() => createMigration(dir, 'golang-migrate', 'other', { now }), /already exists/);
     assert.equal(readFileSync(join(dir, '20260304050607_a.up.sql'), 'utf8'), 'CREATE TABLE mine (id int);');
@@ -130,7 +164,10 @@ describe('createMigration', () => {
   it('refuses when a target file exists even if it is not a migration (and cleans up what it wrote)', () => {
     file('20260304050607_a.down.sql', 'keep me');
     // the lone down is an error for discovery (no version clash), so creation reaches the files
-    assert.throws(() => createMigration(dir, 'golang-migrate', 'a', { now }), (e: unknown) => e instanceof PgshiftError && /refusing to overwrite/.test(e.message));
+    assert.throws(
+      () => createMigration(dir, 'golang-migrate', 'a', { now }),
+      (e: unknown) => e instanceof PgshiftError && /refusing to overwrite/.test(e.message),
+    );
     assert.deepEqual(readdirSync(dir), ['20260304050607_a.down.sql']);
     assert.equal(readFileSync(join(dir, '20260304050607_a.down.sql'), 'utf8'), 'keep me');
   });
@@ -150,7 +187,10 @@ describe('pgshift new (CLI)', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('creates in the configured directory and layout and prints the paths', async () => {
-    writeFileSync(join(dir, 'pgshift.config.json'), JSON.stringify({ migrationsDir: 'db/migrations', layout: 'dbmate' }));
+    writeFileSync(
+      join(dir, 'pgshift.config.json'),
+      JSON.stringify({ migrationsDir: 'db/migrations', layout: 'dbmate' }),
+    );
     const io = fakeIo(dir);
     const code = await main(['new', 'add', 'orders'], io);
     assert.equal(code, 0, io.stderr);
@@ -177,7 +217,12 @@ describe('pgshift new (CLI)', () => {
   });
 
   it('usage errors exit 2: no name, an empty name, an unknown layout or format', async () => {
-    for (const argv of [['new'], ['new', '!!!'], ['new', 'x', '--layout', 'liquibase'], ['new', 'x', '--format', 'sarif']]) {
+    for (const argv of [
+      ['new'],
+      ['new', '!!!'],
+      ['new', 'x', '--layout', 'liquibase'],
+      ['new', 'x', '--format', 'sarif'],
+    ]) {
       const io = fakeIo(dir);
       assert.equal(await main(argv, io), 2, argv.join(' '));
       assert.match(io.stderr, /pgshift new: error: .*\n {2}hint: /);

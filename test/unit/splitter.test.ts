@@ -40,6 +40,9 @@ describe('splitStatements', () => {
     const sql = "\\set x 1\nSELECT 1 \\gset\nCOPY t FROM stdin;\n1\t2;\n3\t4\n\\.\nSELECT 2;";
     assert.deepEqual(split(sql), ['SELECT 1', 'COPY t FROM stdin', 'SELECT 2']);
   });
+  it('skips a UTF-8 byte-order mark', () => {
+    assert.deepEqual(split('\ufeffCREATE TABLE t (a int);'), ['CREATE TABLE t (a int)']);
+  });
   it('reports comments with their bodies', () => {
     const b = Buffer.from('-- pgshift:no-transaction\nSELECT 1; /* x */');
     assert.deepEqual(

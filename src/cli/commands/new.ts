@@ -21,8 +21,14 @@ export const newCommand: Command = {
   },
   async run({ values, positionals }, io) {
     const format = (values.format as string | undefined) ?? 'text';
-    if (!FORMATS.includes(format)) throw new PgshiftError(`unknown --format "${format}"`, `use one of ${FORMATS.join(', ')}`, 2);
-    if (positionals.length === 0) throw new PgshiftError('missing the migration name', 'usage: pgshift new <name>, e.g. pgshift new add_customers_email', 2);
+    if (!FORMATS.includes(format))
+      throw new PgshiftError(`unknown --format "${format}"`, `use one of ${FORMATS.join(', ')}`, 2);
+    if (positionals.length === 0)
+      throw new PgshiftError(
+        'missing the migration name',
+        'usage: pgshift new <name>, e.g. pgshift new add_customers_email',
+        2,
+      );
     const layoutArg = values.layout as string | undefined;
     if (layoutArg !== undefined && !LAYOUTS.includes(layoutArg as Layout)) {
       throw new PgshiftError(`unknown --layout "${layoutArg}"`, `use one of ${LAYOUTS.join(', ')}`, 2);
@@ -36,7 +42,11 @@ export const newCommand: Command = {
       const r = relative(io.cwd, f);
       return r.startsWith('..') || isAbsolute(r) ? f : r;
     });
-    io.out(format === 'json' ? JSON.stringify({ created: shown }, null, 2) + '\n' : shown.map((f) => `${f}\n`).join(''));;
+    io.out(
+      format === 'json'
+        ? JSON.stringify({ created: shown }, null, 2) + '\n'
+        : shown.map((f) => `${f}\n`).join(''),
+    );
     return 0;
   },
 };

@@ -107,7 +107,7 @@ export function isVolatileExpr(expr: unknown): boolean {
   walk(expr, (kind, body) => {
     if (kind === 'FuncCall') {
       const fn = stringList((body as T.FuncCall).funcname).pop()?.toLowerCase() ?? '';
-      if (!STABLE_FUNCTIONS.has(fn)) volatile = true;
+      if (!NON_VOLATILE_FUNCTIONS.has(fn)) volatile = true;
     } else if (kind === 'SQLValueFunction') {
       // CURRENT_TIMESTAMP, CURRENT_USER, ... are stable: evaluated once per statement.
     } else if (kind === 'SubLink' || kind === 'NextValueExpr') {
@@ -117,33 +117,19 @@ export function isVolatileExpr(expr: unknown): boolean {
   return volatile;
 }
 
-/** Functions that are not volatile, so a DEFAULT using them does not rewrite the table on PG 11+. */
-const STABLE_FUNCTIONS = new Set([
-  'now',
-  'current_timestamp',
-  'transaction_timestamp',
-  'statement_timestamp',
-  'current_date',
-  'localtimestamp',
-  'current_user',
-  'session_user',
-  'current_setting',
-  'to_timestamp',
-  'to_date',
-  'make_interval',
-  'make_date',
-  'make_timestamp',
-  'make_timestamptz',
-  'jsonb_build_object',
-  'json_build_object',
-  'jsonb_build_array',
-  'json_build_array',
-  'array',
-  'lower',
-  'upper',
-  'coalesce',
-  'concat',
-  'length',
-  'abs',
-  'round',
-]);
+/**
+ * Built-in functions that are IMMUTABLE or STABLE (pg_proc.provolatile 'i' / 's', PostgreSQL 12-18): a
+ * default calling only these is evaluated once and stored in the catalog on PostgreSQL 11+, no rewrite.
+ * Any other function counts as volatile (functions are VOLATILE unless declared otherwise).
+ */
+export const NON_VOLATILE_FUNCTIONS: ReadonlySet<string> = new Set(
+  (
+    'abs age array_fill array_length array_to_json array_to_string bool btrim cardinality ceil ceiling concat concat_ws ' +
+    'current_schema current_setting current_user date date_part date_trunc decode encode extract float8 floor format ' +
+    'initcap int4 int8 interval json_build_array json_build_object json_object jsonb_build_array jsonb_build_object ' +
+    'jsonb_object left length lower lpad make_date make_interval make_time make_timestamp make_timestamptz md5 now ' +
+    'numeric pg_current_xact_id power regexp_replace repeat replace reverse right round rpad session_user sha256 ' +
+    'split_part sqrt statement_timestamp string_to_array substr substring text timestamp timestamptz timezone to_char ' +
+    'to_date to_json to_jsonb to_number to_timestamp transaction_timestamp trunc txid_current upper version'
+  ).split(' '),
+);

@@ -60,8 +60,7 @@ export function lintWith(parser: SqlParser, text: string, options: LintOptions =
   const kept = applySuppressions(findings, suppressions, allStatements);
   const result: Finding[] = [];
   for (const f of kept) {
-    const meta = allRules.find((r) => r.meta.id === f.rule)?.meta;
-    const sev = severityOf(f.rule, meta?.defaultSeverity ?? f.severity);
+    const sev = severityOf(f.rule, f.severity);
     if (sev !== 'off') result.push({ ...f, severity: sev });
   }
   result.sort((a, b) => a.range.start - b.range.start || a.rule.localeCompare(b.rule));
@@ -187,7 +186,8 @@ function runRules(
   noTransactionDirective: boolean,
 ): SchemaModel {
   const schema = schemaIn;
-  const created = indexCreatedObjects(statements);
+  // objects a down migration's up twin created count as created "before" the first statement
+  const created = indexCreatedObjects(statements, schemaIn.newObjects());
   let current: Rule | undefined;
   let currentStmt: Stmt | undefined;
   const ctx: RuleContext = {
@@ -241,13 +241,14 @@ function runRules(
 }
 
 /** First statement index that creates each object of the file, keyed 'kind:name' (lower case). */
-function indexCreatedObjects(statements: Stmt[]): Map<string, number> {
+function indexCreatedObjects(statements: Stmt[], prior: { kind: string; name: string }[]): Map<string, number> {
   const created = new Map<string, number>();
-  const add = (kind: string, name: string | undefined, i: number): void => {
-    if (!name) return;
+  const add = (kind: string, name: unknown, i: number): void => {
+    if (typeof name !== 'string' || !name) return;
     const key = `${kind}:${name.toLowerCase()}`;
     if (!created.has(key)) created.set(key, i);
   };
+  for (const p of prior) add(p.kind, p.name, -1);
   for (const s of statements) {
     const n = s.node as unknown as Record<string, Record<string, unknown> | undefined>;
     const body = n[s.kind];
@@ -282,7 +283,7 @@ function indexCreatedObjects(statements: Stmt[]): Map<string, number> {
       case 'CreateEnumStmt':
       case 'CompositeTypeStmt':
       case 'CreateDomainStmt': {
-        const names = ((body.typeName ?? body.domainname ?? (body.typevar as { relname?: string } | undefined)?.relname) as unknown) ?? [];
+        const names = ((s.kind === 'CreateDomainStmt' ? body.domainname : s.kind === 'CreateEnumStmt' ? body.typeName : (body.typevar as { relname?: string } | undefined)?.relname) as unknown) ?? [];
         const list = Array.isArray(names) ? names.map((x: { String?: { sval?: string } }) => x.String?.sval) : [names as string];
         add('type', list[list.length - 1], s.index);
         break;
@@ -305,7 +306,7 @@ function toFinding(rule: Rule, input: ReportInput, stmt: Stmt | undefined): Find
   const range = input.range ?? stmt?.range ?? { start: 0, end: 0 };
   return {
     rule: rule.meta.id,
-    severity: rule.meta.defaultSeverity,
+    severity: input.severity ?? rule.meta.defaultSeverity,
     range,
     message: input.message,
     help: input.help ?? rule.meta.description,
@@ -334,9 +335,11 @@ function rangeAt(source: SourceText, stmt: Stmt, location: number | undefined): 
   if (start >= stmt.range.end) return stmt.range;
   const b = source.bytes;
   let end = start;
-  if (b[end] === 0x22) {
+  if (b[end] === 0x22 || b[end] === 0x27) {
+    // a quoted identifier or string literal: up to the closing quote (doubled quotes are escapes)
+    const q = b[end];
     end++;
-    while (end < stmt.range.end && !(b[end] === 0x22 && b[end + 1] !== 0x22)) end += b[end] === 0x22 ? 2 : 1;
+    while (end < stmt.range.end && !(b[end] === q && b[end + 1] !== q)) end += b[end] === q ? 2 : 1;
     end++;
   } else {
     while (end < stmt.range.end && (b[end] >= 0x80 || /[\w$.]/.test(String.fromCharCode(b[end])))) end++;

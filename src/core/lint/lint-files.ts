@@ -51,6 +51,21 @@ export function lintOptionsFromConfig(config: PgshiftConfig, overrides: Partial<
   };
 }
 
+/**
+ * Transaction settings that live beside the SQL rather than in it: diesel's metadata.toml
+ * (`run_in_transaction = false`) and Flyway's `<file>.sql.conf` (`executeInTransaction=false`).
+ */
+export function runsOutsideTransaction(file: string): boolean {
+  const b = basename(file);
+  const conf = /^(up|down)\.sql$/i.test(b) ? join(dirname(file), 'metadata.toml') : `${file}.conf`;
+  if (!existsSync(conf)) return false;
+  try {
+    return /^\s*(run_in_transaction\s*=\s*false|executeInTransaction\s*=\s*false)\s*$/m.test(readFileSync(conf, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 /** Reads a file as UTF-8; invalid bytes become U+FFFD (the linter must read anything). */
 export function readSql(file: string): string {
   return readFileSync(file).toString('utf8');
@@ -70,7 +85,7 @@ export async function lintFiles(
   const results = new Map<string, FileLintResult>();
   let done = 0;
   const run = (file: string, opts: LintOptions): LintResult => {
-    const res = lintWith(parser, readSql(file), opts);
+    const res = lintWith(parser, readSql(file), runsOutsideTransaction(file) ? { ...opts, transactionMode: 'none' } : opts);
     results.set(file, { ...res, file });
     onProgress?.(++done, files.length);
     return res;

@@ -21,11 +21,19 @@ export interface TableInfo {
   isNew: boolean;
 }
 
+export interface IndexInfo {
+  name: string;
+  table?: QualifiedName;
+  isNew: boolean;
+}
+
 export class SchemaModel {
   private readonly tables = new Map<string, TableInfo[]>();
+  private readonly indexes = new Map<string, IndexInfo>();
 
   clone(markAllOld = false): SchemaModel {
     const copy = new SchemaModel();
+    for (const [k, ix] of this.indexes) copy.indexes.set(k, { ...ix, isNew: markAllOld ? false : ix.isNew });
     for (const [k, list] of this.tables) {
       copy.tables.set(
         k,
@@ -49,6 +57,23 @@ export class SchemaModel {
     return list.find((t) => !q.schema || (t.schema ?? 'public') === q.schema);
   }
 
+  index(name: string): IndexInfo | undefined {
+    return this.indexes.get(name.toLowerCase());
+  }
+
+  /** Objects marked new (for a down migration: what its up migration created). */
+  newObjects(): { kind: 'table' | 'index' | 'column'; name: string }[] {
+    const out: { kind: 'table' | 'index' | 'column'; name: string }[] = [];
+    for (const list of this.tables.values()) {
+      for (const t of list) {
+        if (t.isNew) out.push({ kind: 'table', name: t.name });
+        for (const [c, info] of t.columns) if (info.isNew) out.push({ kind: 'column', name: `${t.name}.${c}` });
+      }
+    }
+    for (const ix of this.indexes.values()) if (ix.isNew) out.push({ kind: 'index', name: ix.name });
+    return out;
+  }
+
   column(q: QualifiedName, column: string): ColumnInfo | undefined {
     return this.table(q)?.columns.get(column);
   }
@@ -66,6 +91,9 @@ export class SchemaModel {
         if (col?.colname) columns.set(col.colname, colInfo(col, isNew));
       }
       this.add({ ...q, columns, isNew });
+    } else if (kind === 'IndexStmt') {
+      const ix = as(node, 'IndexStmt')!;
+      if (ix.idxname) this.indexes.set(ix.idxname.toLowerCase(), { name: ix.idxname, table: rangeVarName(ix.relation), isNew });
     } else if (kind === 'CreateTableAsStmt') {
       const q = rangeVarName(as(node, 'CreateTableAsStmt')!.into?.rel);
       if (q) this.add({ ...q, columns: new Map(), isNew });
@@ -94,6 +122,14 @@ export class SchemaModel {
       const q = rangeVarName(r.relation);
       const t = q && this.table(q);
       if (!t || !r.newname) return;
+      if (r.renameType === 'OBJECT_INDEX') {
+        const ix = this.indexes.get(r.relation?.relname?.toLowerCase() ?? '');
+        if (ix) {
+          this.indexes.delete(ix.name.toLowerCase());
+          this.indexes.set(r.newname.toLowerCase(), { ...ix, name: r.newname });
+        }
+        return;
+      }
       if (r.renameType === 'OBJECT_TABLE') {
         this.remove(t);
         this.add({ ...t, name: r.newname });
@@ -104,11 +140,16 @@ export class SchemaModel {
       }
     } else if (kind === 'DropStmt') {
       const d = as(node, 'DropStmt')!;
-      if (d.removeType !== 'OBJECT_TABLE') return;
+      if (d.removeType !== 'OBJECT_TABLE' && d.removeType !== 'OBJECT_INDEX') return;
       for (const obj of d.objects ?? []) {
         const names = stringList(as(obj, 'List')?.items);
         const name = names[names.length - 1];
-        const t = name ? this.table({ schema: names.length > 1 ? names[0] : undefined, name }) : undefined;
+        if (!name) continue;
+        if (d.removeType === 'OBJECT_INDEX') {
+          this.indexes.delete(name.toLowerCase());
+          continue;
+        }
+        const t = this.table({ schema: names.length > 1 ? names[0] : undefined, name });
         if (t) this.remove(t);
       }
     }

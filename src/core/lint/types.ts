@@ -86,6 +86,8 @@ export interface LintOptions {
 
 export interface ReportInput {
   range?: Range;
+  /** Overrides the rule's default severity for this finding (a config setting still wins). */
+  severity?: Severity;
   message: string;
   help?: string;
   fix?: Fix;

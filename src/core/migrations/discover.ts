@@ -69,15 +69,32 @@ class Discovery {
       const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
       return { bytes, text };
     } catch {
-      this.problem('error', file, `not UTF-8: ${this.rel(file)} must be saved as UTF-8 (PostgreSQL migrations are read as UTF-8)`);
+      this.problem(
+        'error',
+        file,
+        `not UTF-8: ${this.rel(file)} must be saved as UTF-8 (PostgreSQL migrations are read as UTF-8)`,
+      );
       return undefined;
     }
   }
 
   /** A script over bytes [start, end) of a file; reports it when it holds no statement. */
-  script(file: string, bytes: Buffer, start: number, end: number, noTransaction: boolean, statements: number, label = ''): MigrationScript {
+  script(
+    file: string,
+    bytes: Buffer,
+    start: number,
+    end: number,
+    noTransaction: boolean,
+    statements: number,
+    label = '',
+  ): MigrationScript {
     const part = bytes.subarray(start, end);
-    if (statements === 0) this.problem('info', file, `empty${label}: applying it is a no-op (${this.rel(file)} has no SQL statement)`);
+    if (statements === 0)
+      this.problem(
+        'info',
+        file,
+        `empty${label}: applying it is a no-op (${this.rel(file)} has no SQL statement)`,
+      );
     return {
       file,
       sql: part.toString('utf8'),
@@ -99,9 +116,17 @@ class Discovery {
   unmatched(file: string, layout: ConcreteLayout): void {
     const name = basename(file);
     if (looksLikeMigration(name)) {
-      this.problem('warning', file, `not a ${layout} migration name: ${this.rel(file)} looks like a migration but is not applied; ${layout} expects ${LAYOUT_GRAMMAR[layout]}`);
+      this.problem(
+        'warning',
+        file,
+        `not a ${layout} migration name: ${this.rel(file)} looks like a migration but is not applied; ${layout} expects ${LAYOUT_GRAMMAR[layout]}`,
+      );
     } else {
-      this.problem('info', file, `ignored: ${this.rel(file)} is not a ${layout} migration (${layout} expects ${LAYOUT_GRAMMAR[layout]})`);
+      this.problem(
+        'info',
+        file,
+        `ignored: ${this.rel(file)} is not a ${layout} migration (${layout} expects ${LAYOUT_GRAMMAR[layout]})`,
+      );
     }
   }
 }
@@ -112,9 +137,18 @@ export function discoverMigrations(dir: string, layout: Layout = 'auto'): Migrat
   try {
     isDirectory = statSync(abs).isDirectory();
   } catch {
-    throw new PgshiftError(`migrations directory not found: ${abs}`, 'create it, or set "migrationsDir" in pgshift.config.json to where your migrations are', 2);
+    throw new PgshiftError(
+      `migrations directory not found: ${abs}`,
+      'create it, or set "migrationsDir" in pgshift.config.json to where your migrations are',
+      2,
+    );
   }
-  if (!isDirectory) throw new PgshiftError(`migrations directory is not a directory: ${abs}`, 'set "migrationsDir" in pgshift.config.json to a folder', 2);
+  if (!isDirectory)
+    throw new PgshiftError(
+      `migrations directory is not a directory: ${abs}`,
+      'set "migrationsDir" in pgshift.config.json to a folder',
+      2,
+    );
   const concrete: ConcreteLayout = layout === 'auto' ? detectLayout(abs).layout : layout;
   const d = new Discovery(abs);
   const entries = listDir(abs) ?? [];
@@ -129,7 +163,10 @@ export function discoverMigrations(dir: string, layout: Layout = 'auto'): Migrat
 /** The migration with this version ('0001' finds '1'); repeatables have no version and are never found. */
 export function findMigration(set: MigrationSet, version: string): Migration | undefined {
   const versioned = set.migrations.filter((m) => !m.repeatable);
-  return versioned.find((m) => m.version === version) ?? versioned.find((m) => compareVersions(m.version, version) === 0);
+  return (
+    versioned.find((m) => m.version === version) ??
+    versioned.find((m) => compareVersions(m.version, version) === 0)
+  );
 }
 
 function collectGolangMigrate(d: Discovery, entries: Dirent[]): void {
@@ -146,7 +183,14 @@ function collectGolangMigrate(d: Discovery, entries: Dirent[]): void {
       continue;
     }
     const script = d.wholeFile(file);
-    if (script) d.candidates.push({ version: parsed.version, name: parsed.name, direction: parsed.direction, script, preferred: !!parsed.dialect });
+    if (script)
+      d.candidates.push({
+        version: parsed.version,
+        name: parsed.name,
+        direction: parsed.direction,
+        script,
+        preferred: !!parsed.dialect,
+      });
   }
 }
 
@@ -167,28 +211,60 @@ function collectDbmate(d: Discovery, entries: Dirent[]): void {
     const ups = secs.filter((s) => s.kind === 'up');
     const downs = secs.filter((s) => s.kind === 'down');
     if (ups.length === 0) {
-      const hint = /\.(up|down)\.sql$/i.test(e.name) ? ' (the name looks like golang-migrate: set "layout" in pgshift.config.json?)' : '';
-      d.problem('error', file, `no -- migrate:up marker: dbmate needs ${d.rel(file)} to start its up section with a line "-- migrate:up"${hint}`);
+      const hint = /\.(up|down)\.sql$/i.test(e.name)
+        ? ' (the name looks like golang-migrate: set "layout" in pgshift.config.json?)'
+        : '';
+      d.problem(
+        'error',
+        file,
+        `no -- migrate:up marker: dbmate needs ${d.rel(file)} to start its up section with a line "-- migrate:up"${hint}`,
+      );
       continue;
     }
     const up = ups[0];
     if (ups.length > 1 || downs.length > 1) {
-      d.problem('error', file, `${d.rel(file)} has ${ups.length} "-- migrate:up" and ${downs.length} "-- migrate:down" markers; dbmate expects one of each (only the first ones are used)`);
+      d.problem(
+        'error',
+        file,
+        `${d.rel(file)} has ${ups.length} "-- migrate:up" and ${downs.length} "-- migrate:down" markers; dbmate expects one of each (only the first ones are used)`,
+      );
     }
     if (downs.length && downs[0].start < up.start) {
-      d.problem('error', file, `-- migrate:down comes before -- migrate:up in ${d.rel(file)}; dbmate expects up first`);
+      d.problem(
+        'error',
+        file,
+        `-- migrate:down comes before -- migrate:up in ${d.rel(file)}; dbmate expects up first`,
+      );
     }
     const first = Math.min(...secs.map((s) => s.start));
     if (split.statements.some((s) => s.start < first)) {
-      d.problem('error', file, `SQL before -- migrate:up in ${d.rel(file)} belongs to no section and would never run`);
+      d.problem(
+        'error',
+        file,
+        `SQL before -- migrate:up in ${d.rel(file)} belongs to no section and would never run`,
+      );
     }
-    const count = (s: { start: number; end: number }): number => split.statements.filter((st) => st.start >= s.start && st.start < s.end).length;
+    const count = (s: { start: number; end: number }): number =>
+      split.statements.filter((st) => st.start >= s.start && st.start < s.end).length;
     const upScript = d.script(file, bytes, up.start, up.end, up.noTransaction, count(up), ' up section');
     d.candidates.push({ version: parsed.version, name: parsed.name, direction: 'up', script: upScript });
     const down = downs[0];
     if (down) {
-      const downScript = d.script(file, bytes, down.start, down.end, down.noTransaction, count(down), ' down section');
-      d.candidates.push({ version: parsed.version, name: parsed.name, direction: 'down', script: downScript });
+      const downScript = d.script(
+        file,
+        bytes,
+        down.start,
+        down.end,
+        down.noTransaction,
+        count(down),
+        ' down section',
+      );
+      d.candidates.push({
+        version: parsed.version,
+        name: parsed.name,
+        direction: 'down',
+        script: downScript,
+      });
     }
   }
 }
@@ -214,7 +290,14 @@ function collectFlyway(d: Discovery, dir: string, entries: Dirent[], depth = 0):
       if (conf) noTx = /^[ \t]*executeInTransaction[ \t]*[=:][ \t]*false[ \t]*$/im.test(conf.text);
     }
     const script = d.wholeFile(file, noTx);
-    if (script) d.candidates.push({ version: parsed.version, name: parsed.name, direction: parsed.direction, script, repeatable: parsed.repeatable });
+    if (script)
+      d.candidates.push({
+        version: parsed.version,
+        name: parsed.name,
+        direction: parsed.direction,
+        script,
+        repeatable: parsed.repeatable,
+      });
   }
 }
 
@@ -231,12 +314,20 @@ function collectDiesel(d: Discovery, entries: Dirent[]): void {
     const hasDown = inside.has('down.sql');
     if (!parsed) {
       if (hasUp || hasDown || /^\d/.test(e.name)) {
-        d.problem('warning', full, `not a diesel migration folder name: ${d.rel(full)} is not applied; diesel expects ${LAYOUT_GRAMMAR.diesel}`);
+        d.problem(
+          'warning',
+          full,
+          `not a diesel migration folder name: ${d.rel(full)} is not applied; diesel expects ${LAYOUT_GRAMMAR.diesel}`,
+        );
       }
       continue;
     }
     if (!hasUp && !hasDown) {
-      d.problem('warning', full, `${d.rel(full)} looks like a migration folder but has neither up.sql nor down.sql`);
+      d.problem(
+        'warning',
+        full,
+        `${d.rel(full)} looks like a migration folder but has neither up.sql nor down.sql`,
+      );
       continue;
     }
     let noTx = false;
@@ -275,21 +366,38 @@ function assemble(d: Discovery, layout: ConcreteLayout): Migration[] {
         if (reported.has(pair)) continue;
         reported.add(pair);
         const what = other.repeatable ? `repeatable "${other.name}"` : `version ${other.version}`;
-        d.problem('error', other.script.file, `duplicate ${what}: ${d.rel(list[0].script.file)} and ${d.rel(other.script.file)}; only ${d.rel(list[0].script.file)} is used`);
+        d.problem(
+          'error',
+          other.script.file,
+          `duplicate ${what}: ${d.rel(list[0].script.file)} and ${d.rel(other.script.file)}; only ${d.rel(list[0].script.file)} is used`,
+        );
       }
       return list[0];
     };
     const up = pick('up');
     const down = pick('down');
     if (!up) {
-      if (down) d.problem('error', down.script.file, `down without up: ${d.rel(down.script.file)} has no up script for version ${down.version}`);
+      if (down)
+        d.problem(
+          'error',
+          down.script.file,
+          `down without up: ${d.rel(down.script.file)} has no up script for version ${down.version}`,
+        );
       continue;
     }
     if (!down && !up.repeatable && expectDowns) {
-      d.problem('warning', up.script.file, `up without down: ${d.rel(up.script.file)} cannot be rolled back (no down script for version ${up.version})`);
+      d.problem(
+        'warning',
+        up.script.file,
+        `up without down: ${d.rel(up.script.file)} cannot be rolled back (no down script for version ${up.version})`,
+      );
     }
     if (down && down.name !== up.name) {
-      d.problem('warning', down.script.file, `name differs from its up script: ${d.rel(down.script.file)} vs ${d.rel(up.script.file)}`);
+      d.problem(
+        'warning',
+        down.script.file,
+        `name differs from its up script: ${d.rel(down.script.file)} vs ${d.rel(up.script.file)}`,
+      );
     }
     const m: Migration = { version: up.version, name: up.name, up: up.script };
     if (down) m.down = down.script;

@@ -80,7 +80,12 @@ export function parseFlywayName(fileName: string): FlywayName | undefined {
   if (r) return { version: '', name: r[1], direction: 'up', repeatable: true };
   const m = /^([VU])(\d+(?:[._]\d+)*)__(.*)\.sql$/s.exec(fileName);
   if (!m) return undefined;
-  return { version: m[2].replace(/_/g, '.'), name: m[3], direction: m[1] === 'V' ? 'up' : 'down', repeatable: false };
+  return {
+    version: m[2].replace(/_/g, '.'),
+    name: m[3],
+    direction: m[1] === 'V' ? 'up' : 'down',
+    repeatable: false,
+  };
 }
 
 export interface DieselFolderName {
@@ -102,7 +107,9 @@ export function parseDieselFolder(folderName: string): DieselFolderName | undefi
 /** A name someone probably meant as a migration, whatever the layout. */
 export function looksLikeMigration(fileName: string): boolean {
   if (!/\.sql$/i.test(fileName)) return false;
-  return /^\d+[-_.]/.test(fileName) || /^[VUR]\d*([._]\d+)*__/i.test(fileName) || /\.(up|down)\.sql$/i.test(fileName);
+  return (
+    /^\d+[-_.]/.test(fileName) || /^[VUR](\d.*)?__/i.test(fileName) || /\.(up|down)\.sql$/i.test(fileName)
+  );
 }
 
 /** Paths (relative to the migrations directory) a new migration of `layout` gets. */
@@ -199,13 +206,15 @@ const DBMATE_MARKER = /^[ \t]*--[ \t]*migrate:up\b/m;
  */
 export function detectLayout(dir: string): LayoutDetection {
   const entries = listDir(dir);
-  if (entries === undefined) return { layout: 'golang-migrate', reason: `${dir} does not exist yet: defaulting to golang-migrate` };
+  if (entries === undefined)
+    return { layout: 'golang-migrate', reason: `${dir} does not exist yet: defaulting to golang-migrate` };
   const counts: Record<ConcreteLayout, number> = { diesel: 0, 'golang-migrate': 0, dbmate: 0, flyway: 0 };
   let unrecognised = 0;
   for (const e of entries) {
     const full = join(dir, e.name);
     if (isDir(e, full)) {
-      if (parseDieselFolder(e.name) && (isFile(join(full, 'up.sql')) || isFile(join(full, 'down.sql')))) counts.diesel++;
+      if (parseDieselFolder(e.name) && (isFile(join(full, 'up.sql')) || isFile(join(full, 'down.sql'))))
+        counts.diesel++;
       continue;
     }
     if (parseGolangMigrateName(e.name)) counts['golang-migrate']++;
@@ -215,8 +224,11 @@ export function detectLayout(dir: string): LayoutDetection {
   }
   if (Object.values(counts).every((c) => c === 0)) {
     // Flyway scans sub-folders (db/migration/v1/...); the others only read the directory itself.
-    const nested = entries.filter((e) => isDir(e, join(dir, e.name))).reduce((n, e) => n + countFlywayIn(join(dir, e.name)), 0);
-    if (nested > 0) return { layout: 'flyway', reason: `flyway: ${plural(nested, 'V/U/R__ script')} in sub-folders` };
+    const nested = entries
+      .filter((e) => isDir(e, join(dir, e.name)))
+      .reduce((n, e) => n + countFlywayIn(join(dir, e.name)), 0);
+    if (nested > 0)
+      return { layout: 'flyway', reason: `flyway: ${plural(nested, 'V/U/R__ script')} in sub-folders` };
     const why = unrecognised
       ? `${plural(unrecognised, 'numbered .sql file')} matching no layout (no -- migrate:up, .up.sql/.down.sql, V__ or up.sql folders)`
       : 'no migration files';

@@ -27,18 +27,33 @@ export function sanitizeMigrationName(name: string): string {
 }
 
 /** Returns the absolute paths of the files it created. Never overwrites anything. */
-export function createMigration(dir: string, layout: Layout, name: string, opts: NewMigrationOptions = {}): string[] {
+export function createMigration(
+  dir: string,
+  layout: Layout,
+  name: string,
+  opts: NewMigrationOptions = {},
+): string[] {
   const slug = sanitizeMigrationName(name);
   if (!slug) {
-    throw new PgshiftError(`migration name ${JSON.stringify(name)} has no letters or digits`, 'name it after what it does, e.g. `pgshift new add_customers_email`', 2);
+    throw new PgshiftError(
+      `migration name ${JSON.stringify(name)} has no letters or digits`,
+      'name it after what it does, e.g. `pgshift new add_customers_email`',
+      2,
+    );
   }
   const abs = resolve(dir);
   const concrete: ConcreteLayout = layout === 'auto' ? detectLayout(abs).layout : layout;
-  const existing = existsSync(abs) ? discoverMigrations(abs, concrete).migrations.filter((m) => !m.repeatable) : [];
+  const existing = existsSync(abs)
+    ? discoverMigrations(abs, concrete).migrations.filter((m) => !m.repeatable)
+    : [];
   const version = nextVersion(concrete, existing, opts);
   const clash = existing.find((m) => compareVersions(m.version, version) === 0);
   if (clash) {
-    throw new PgshiftError(`version ${version} already exists: ${clash.up.file}`, 'nothing was written; wait a second for a new timestamp and run it again', 2);
+    throw new PgshiftError(
+      `version ${version} already exists: ${clash.up.file}`,
+      'nothing was written; wait a second for a new timestamp and run it again',
+      2,
+    );
   }
 
   const files = migrationFileNames(concrete, version, slug).map((f) => join(abs, f));
@@ -59,8 +74,17 @@ export function createMigration(dir: string, layout: Layout, name: string, opts:
     for (const f of created) rmSync(f, { force: true });
     for (const d of createdDirs) rmdirSync(d);
     const err = e as NodeJS.ErrnoException;
-    if (err.code === 'EEXIST') throw new PgshiftError(`refusing to overwrite ${err.path ?? 'an existing file'}`, 'pick another name, or wait a second for a new timestamp', 2);
-    throw new PgshiftError(`cannot create the migration in ${abs}: ${err.message}`, 'check that the directory is writable', 1);
+    if (err.code === 'EEXIST')
+      throw new PgshiftError(
+        `refusing to overwrite ${err.path ?? 'an existing file'}`,
+        'pick another name, or wait a second for a new timestamp',
+        2,
+      );
+    throw new PgshiftError(
+      `cannot create the migration in ${abs}: ${err.message}`,
+      'check that the directory is writable',
+      1,
+    );
   }
   return created;
 }
@@ -72,7 +96,9 @@ function isSequential(existing: Migration[]): boolean {
 function nextVersion(layout: ConcreteLayout, existing: Migration[], opts: NewMigrationOptions): string {
   const sequential = opts.sequential ?? isSequential(existing);
   if (sequential) {
-    const numbers = existing.map((m) => /^\d+/.exec(m.version)?.[0]).filter((v): v is string => v !== undefined);
+    const numbers = existing
+      .map((m) => /^\d+/.exec(m.version)?.[0])
+      .filter((v): v is string => v !== undefined);
     const width = numbers.length ? Math.max(...numbers.map((v) => v.length)) : layout === 'flyway' ? 1 : 6;
     const max = numbers.reduce((a, v) => (BigInt(v) > a ? BigInt(v) : a), 0n);
     return (max + 1n).toString().padStart(width, '0');
@@ -86,7 +112,8 @@ function nextVersion(layout: ConcreteLayout, existing: Migration[], opts: NewMig
 }
 
 function template(layout: ConcreteLayout, file: string, version: string, name: string): string {
-  const tip = '-- To run this file outside a transaction (CREATE INDEX CONCURRENTLY), add the line: -- pgshift:no-transaction\n';
+  const tip =
+    '-- To run this file outside a transaction (CREATE INDEX CONCURRENTLY), add the line: -- pgshift:no-transaction\n';
   switch (layout) {
     case 'golang-migrate':
       return file.endsWith('.up.sql')
@@ -95,8 +122,12 @@ function template(layout: ConcreteLayout, file: string, version: string, name: s
     case 'dbmate':
       return '-- migrate:up\n\n\n-- migrate:down\n\n';
     case 'flyway':
-      return file.startsWith('V') ? `-- ${version} ${name}\n${tip}\n` : `-- ${version} ${name}: undo (undo everything V${version}__${name}.sql did, in reverse order)\n\n`;
+      return file.startsWith('V')
+        ? `-- ${version} ${name}\n${tip}\n`
+        : `-- ${version} ${name}: undo (undo everything V${version}__${name}.sql did, in reverse order)\n\n`;
     case 'diesel':
-      return file === 'up.sql' ? '-- Your SQL goes here\n' : '-- This file should undo anything in `up.sql`\n';
+      return file === 'up.sql'
+        ? '-- Your SQL goes here\n'
+        : '-- This file should undo anything in `up.sql`\n';
   }
 }

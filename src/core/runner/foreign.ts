@@ -54,9 +54,14 @@ export async function findForeignTable(driver: Driver, layout?: string): Promise
   const found: ForeignTable[] = [];
   for (const row of r.rows) {
     const cols = row.cols.split(',');
-    if (row.table === 'flyway_schema_history' && cols.includes('installed_rank')) found.push({ kind: 'flyway', schema: row.schema, table: row.table });
+    if (row.table === 'flyway_schema_history' && cols.includes('installed_rank'))
+      found.push({ kind: 'flyway', schema: row.schema, table: row.table });
     else if (row.table === 'schema_migrations' && cols.includes('version')) {
-      found.push({ kind: cols.includes('dirty') ? 'golang-migrate' : 'dbmate', schema: row.schema, table: row.table });
+      found.push({
+        kind: cols.includes('dirty') ? 'golang-migrate' : 'dbmate',
+        schema: row.schema,
+        table: row.table,
+      });
     }
   }
   return found.find((t) => t.kind === layout) ?? found[0];
@@ -69,16 +74,31 @@ function qualified(t: ForeignTable): string {
 export async function readForeign(driver: Driver, t: ForeignTable): Promise<ForeignSnapshot> {
   const q = qualified(t);
   if (t.kind === 'golang-migrate') {
-    const r = await driver.query<{ version: string; dirty: boolean }>(`SELECT version::text AS version, dirty FROM ${q} LIMIT 1`);
+    const r = await driver.query<{ version: string; dirty: boolean }>(
+      `SELECT version::text AS version, dirty FROM ${q} LIMIT 1`,
+    );
     const row = r.rows[0];
     if (!row || Number(row.version) < 0) return { table: t, records: [] };
-    return { table: t, records: [{ version: row.version, appliedAt: null, executionMs: null, success: !row.dirty }], upTo: row.version };
+    return {
+      table: t,
+      records: [{ version: row.version, appliedAt: null, executionMs: null, success: !row.dirty }],
+      upTo: row.version,
+    };
   }
   if (t.kind === 'dbmate') {
     const r = await driver.query<{ version: string }>(`SELECT version::text AS version FROM ${q}`);
-    return { table: t, records: r.rows.map((x) => ({ version: x.version, appliedAt: null, executionMs: null, success: true })) };
+    return {
+      table: t,
+      records: r.rows.map((x) => ({ version: x.version, appliedAt: null, executionMs: null, success: true })),
+    };
   }
-  const r = await driver.query<{ version: string | null; type: string; success: boolean; installed_on: string; execution_time: number | null }>(
+  const r = await driver.query<{
+    version: string | null;
+    type: string;
+    success: boolean;
+    installed_on: string;
+    execution_time: number | null;
+  }>(
     `SELECT version, type, success, execution_time,
             to_char(installed_on, 'YYYY-MM-DD"T"HH24:MI:SS.MS') AS installed_on
        FROM ${q} ORDER BY installed_rank`,
@@ -90,7 +110,13 @@ export async function readForeign(driver: Driver, t: ForeignTable): Promise<Fore
     const key = flywayKey(row.version);
     if (row.type === 'BASELINE' || row.type === 'SQL_BASELINE') upTo = row.version;
     if (row.type === 'UNDO_SQL' && row.success) latest.set(key, null);
-    else latest.set(key, { version: row.version, appliedAt: row.installed_on, executionMs: row.execution_time, success: row.success });
+    else
+      latest.set(key, {
+        version: row.version,
+        appliedAt: row.installed_on,
+        executionMs: row.execution_time,
+        success: row.success,
+      });
   }
   return { table: t, records: [...latest.values()].filter((x): x is ForeignRecord => x !== null), upTo };
 }
@@ -102,7 +128,8 @@ export function sameVersion(kind: ForeignKind, a: string, b: string): boolean {
   return a === b;
 }
 
-export type ForeignVerdict = { state: 'applied' | 'failed'; record: ForeignRecord | null } | { state: 'absent' };
+export type ForeignVerdict =
+  { state: 'applied' | 'failed'; record: ForeignRecord | null } | { state: 'absent' };
 
 export function foreignVerdict(s: ForeignSnapshot, version: string): ForeignVerdict {
   const rec = s.records.find((r) => sameVersion(s.table.kind, r.version, version));
@@ -171,12 +198,18 @@ export class ForeignWriter {
   /** A non-transactional script failed or was interrupted. */
   async failed(driver: Driver, m: Migration, direction: 'up' | 'down', executionMs: number): Promise<void> {
     if (this.t.kind === 'golang-migrate') await this.setGolang(driver, m.version, true);
-    else if (this.t.kind === 'flyway') await this.flywayRow(driver, m, direction === 'up' ? 'SQL' : 'UNDO_SQL', executionMs, false);
+    else if (this.t.kind === 'flyway')
+      await this.flywayRow(driver, m, direction === 'up' ? 'SQL' : 'UNDO_SQL', executionMs, false);
     // dbmate has no way to say "half-done": pgshift's own history holds that truth.
   }
 
   /** After a successful down. `latestApplied` is the newest version still applied, if any. */
-  async rolledBack(driver: Driver, m: Migration, executionMs: number, latestApplied: string | undefined): Promise<void> {
+  async rolledBack(
+    driver: Driver,
+    m: Migration,
+    executionMs: number,
+    latestApplied: string | undefined,
+  ): Promise<void> {
     const q = qualified(this.t);
     if (this.t.kind === 'golang-migrate') {
       if (latestApplied === undefined) await driver.query(`DELETE FROM ${q}`);
@@ -191,7 +224,12 @@ export class ForeignWriter {
   }
 
   /** `pgshift resolve`: a failed (or any) migration declared applied or rolled back by a person. */
-  async resolved(driver: Driver, m: Migration, as: 'applied' | 'rolled-back', latestApplied: string | undefined): Promise<void> {
+  async resolved(
+    driver: Driver,
+    m: Migration,
+    as: 'applied' | 'rolled-back',
+    latestApplied: string | undefined,
+  ): Promise<void> {
     const q = qualified(this.t);
     if (this.t.kind === 'flyway') {
       // What `flyway repair` does with failed rows: remove them; then say what the person declared.
@@ -211,7 +249,13 @@ export class ForeignWriter {
     await driver.query(`INSERT INTO ${q} (version, dirty) VALUES ($1::bigint, $2)`, [version, dirty]);
   }
 
-  private async flywayRow(driver: Driver, m: Migration, type: 'SQL' | 'UNDO_SQL', executionMs: number, success: boolean): Promise<void> {
+  private async flywayRow(
+    driver: Driver,
+    m: Migration,
+    type: 'SQL' | 'UNDO_SQL',
+    executionMs: number,
+    success: boolean,
+  ): Promise<void> {
     const script = type === 'UNDO_SQL' ? m.down : m.up;
     await driver.query(
       `INSERT INTO ${qualified(this.t)}

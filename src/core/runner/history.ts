@@ -129,10 +129,23 @@ export class HistoryTable {
          os_user, host, pgshift_version)
        VALUES ($1, $2, $3, $4, $5, $6, now(), clock_timestamp(), $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
       [
-        a.version, a.name, a.direction, a.resolvedAs ?? null, a.checksum, a.transactional,
-        Math.round(o.executionMs), o.success, o.error ?? null, o.errorStatement ?? null, o.errorLine ?? null,
-        o.errorPosition ?? null, o.statementsApplied ?? null, a.statementsTotal ?? null,
-        osUser(), os.hostname(), PGSHIFT_VERSION,
+        a.version,
+        a.name,
+        a.direction,
+        a.resolvedAs ?? null,
+        a.checksum,
+        a.transactional,
+        Math.round(o.executionMs),
+        o.success,
+        o.error ?? null,
+        o.errorStatement ?? null,
+        o.errorLine ?? null,
+        o.errorPosition ?? null,
+        o.statementsApplied ?? null,
+        a.statementsTotal ?? null,
+        osUser(),
+        os.hostname(),
+        PGSHIFT_VERSION,
       ],
     );
   }
@@ -142,7 +155,17 @@ export class HistoryTable {
     const r = await driver.query<{ id: string }>(
       `INSERT INTO ${this.qualified} (version, name, direction, checksum, transactional, statements_total, os_user, host, pgshift_version)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-      [a.version, a.name, a.direction, a.checksum, a.transactional, a.statementsTotal ?? null, osUser(), os.hostname(), PGSHIFT_VERSION],
+      [
+        a.version,
+        a.name,
+        a.direction,
+        a.checksum,
+        a.transactional,
+        a.statementsTotal ?? null,
+        osUser(),
+        os.hostname(),
+        PGSHIFT_VERSION,
+      ],
     );
     return Number(r.rows[0].id);
   }
@@ -154,7 +177,16 @@ export class HistoryTable {
          SET finished_at = clock_timestamp(), execution_time_ms = $2, success = $3, error = $4, error_statement = $5,
              error_line = $6, error_position = $7, statements_applied = $8
        WHERE id = $1 AND finished_at IS NULL`,
-      [id, Math.round(o.executionMs), o.success, o.error ?? null, o.errorStatement ?? null, o.errorLine ?? null, o.errorPosition ?? null, o.statementsApplied ?? null],
+      [
+        id,
+        Math.round(o.executionMs),
+        o.success,
+        o.error ?? null,
+        o.errorStatement ?? null,
+        o.errorLine ?? null,
+        o.errorPosition ?? null,
+        o.statementsApplied ?? null,
+      ],
     );
   }
 }

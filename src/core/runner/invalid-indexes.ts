@@ -25,7 +25,10 @@ export async function invalidIndexes(driver: Driver): Promise<InvalidIndex[]> {
         AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
       ORDER BY 1, 2`,
   );
-  return r.rows.map((x) => ({ ...x, drop: `DROP INDEX CONCURRENTLY IF EXISTS ${quoteIdent(x.schema)}.${quoteIdent(x.name)};` }));
+  return r.rows.map((x) => ({
+    ...x,
+    drop: `DROP INDEX CONCURRENTLY IF EXISTS ${quoteIdent(x.schema)}.${quoteIdent(x.name)};`,
+  }));
 }
 
 /** One line for a hint: 'invalid index public.orders_email_idx (on orders) left behind: run DROP INDEX CONCURRENTLY ...' */

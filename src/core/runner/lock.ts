@@ -42,7 +42,11 @@ export function lockKey(historySchema: string): [number, number] {
   return [LOCK_CLASS, h & 0x7fffffff];
 }
 
-export async function acquireMigrationLock(driver: Driver, historySchema: string, opts: LockOptions): Promise<MigrationLock> {
+export async function acquireMigrationLock(
+  driver: Driver,
+  historySchema: string,
+  opts: LockOptions,
+): Promise<MigrationLock> {
   const [k1, k2] = lockKey(historySchema);
   // PGlite is a single session in a single process (its data dir is guarded by a lock file): nobody to wait for.
   if (!driver.supportsConcurrentSessions) return { release: async () => undefined };
@@ -63,7 +67,8 @@ export async function acquireMigrationLock(driver: Driver, historySchema: string
       lastHolder = holder?.pid;
       opts.onWait?.(holder);
     }
-    if (opts.signal?.aborted) throw new PgshiftError('cancelled while waiting for the migration lock', undefined, 1, 'cancelled');
+    if (opts.signal?.aborted)
+      throw new PgshiftError('cancelled while waiting for the migration lock', undefined, 1, 'cancelled');
     if (Date.now() >= deadline) {
       throw new PgshiftError(
         `timed out after ${opts.waitSeconds} s waiting for the migration lock, held by ${describeHolder(holder)}`,

@@ -7,7 +7,7 @@ import { PgshiftError } from '../errors';
 import type { Migration, MigrationScript, MigrationSet } from '../migrations/model';
 import { compareVersions } from '../migrations/layouts';
 import type { RunnerSettings } from './settings';
-import type { MigrationStatus, TrackingState } from './state';
+import { trackingKey, type MigrationStatus, type TrackingState } from './state';
 
 export interface PlanStep {
   migration: Migration;
@@ -39,7 +39,12 @@ export interface DownOptions {
   all?: boolean;
 }
 
-export function planUp(set: MigrationSet, state: TrackingState, settings: RunnerSettings, opts: UpOptions = {}): Plan {
+export function planUp(
+  set: MigrationSet,
+  state: TrackingState,
+  settings: RunnerSettings,
+  opts: UpOptions = {},
+): Plan {
   refuseBadFiles(set);
   refuseFailed(state);
   const modified = state.migrations.filter((m) => m.state === 'modified');
@@ -52,11 +57,17 @@ export function planUp(set: MigrationSet, state: TrackingState, settings: Runner
     );
   }
   if (opts.to !== undefined && !set.migrations.some((m) => compareVersions(m.version, opts.to!) === 0)) {
-    throw new PgshiftError(`--to ${opts.to}: no migration has this version`, 'run `pgshift status` for the list of versions', 2, 'usage');
+    throw new PgshiftError(
+      `--to ${opts.to}: no migration has this version`,
+      'run `pgshift status` for the list of versions',
+      2,
+      'usage',
+    );
   }
-  const byVersion = new Map(set.migrations.map((m) => [m.version, m]));
+  const byKey = new Map(set.migrations.map((m) => [trackingKey(m), m]));
   let candidates = state.migrations.filter((m) => m.state === 'pending' || m.state === 'out-of-order');
-  if (opts.to !== undefined) candidates = candidates.filter((m) => !m.repeatable && compareVersions(m.version, opts.to!) <= 0);
+  if (opts.to !== undefined)
+    candidates = candidates.filter((m) => !m.repeatable && compareVersions(m.version, opts.to!) <= 0);
   if (opts.steps !== undefined) candidates = candidates.slice(0, opts.steps);
   const outOfOrder = candidates.filter((m) => m.state === 'out-of-order');
   if (outOfOrder.length && !opts.allowOutOfOrder) {
@@ -70,26 +81,46 @@ export function planUp(set: MigrationSet, state: TrackingState, settings: Runner
   }
   const warnings = missingWarnings(state);
   const steps = candidates.map((m) => {
-    const migration = byVersion.get(m.version)!;
-    return { migration, direction: 'up' as const, script: migration.up, noTransaction: runsOutsideTransaction(migration.up, settings) };
+    const migration = byKey.get(trackingKey(m))!;
+    return {
+      migration,
+      direction: 'up' as const,
+      script: migration.up,
+      noTransaction: runsOutsideTransaction(migration.up, settings),
+    };
   });
   return { steps, warnings };
 }
 
-export function planDown(set: MigrationSet, state: TrackingState, settings: RunnerSettings, opts: DownOptions = {}): Plan {
+export function planDown(
+  set: MigrationSet,
+  state: TrackingState,
+  settings: RunnerSettings,
+  opts: DownOptions = {},
+): Plan {
   refuseBadFiles(set);
   refuseFailed(state);
-  const applied = state.migrations.filter((m) => !m.repeatable && (m.state === 'applied' || m.state === 'modified' || m.state === 'missing')).reverse();
+  const applied = state.migrations
+    .filter(
+      (m) => !m.repeatable && (m.state === 'applied' || m.state === 'modified' || m.state === 'missing'),
+    )
+    .reverse();
   let targets: MigrationStatus[];
   if (opts.all) targets = applied;
   else if (opts.to !== undefined) {
     const known = state.migrations.some((m) => compareVersions(m.version, opts.to!) === 0);
-    if (!known) throw new PgshiftError(`--to ${opts.to}: no migration has this version`, 'run `pgshift status` for the list of versions', 2, 'usage');
+    if (!known)
+      throw new PgshiftError(
+        `--to ${opts.to}: no migration has this version`,
+        'run `pgshift status` for the list of versions',
+        2,
+        'usage',
+      );
     targets = applied.filter((m) => compareVersions(m.version, opts.to!) > 0);
   } else targets = applied.slice(0, opts.steps ?? 1);
 
-  const byVersion = new Map(set.migrations.map((m) => [m.version, m]));
-  const noDown = targets.filter((t) => !byVersion.get(t.version)?.down);
+  const byKey = new Map(set.migrations.map((m) => [trackingKey(m), m]));
+  const noDown = targets.filter((t) => !byKey.get(trackingKey(t))?.down);
   if (noDown.length) {
     const gone = noDown.filter((t) => t.state === 'missing');
     throw new PgshiftError(
@@ -103,11 +134,19 @@ export function planDown(set: MigrationSet, state: TrackingState, settings: Runn
   }
   const warnings = targets
     .filter((t) => t.state === 'modified')
-    .map((t) => `${label(t)} was edited after it was applied: its down script may not match what is in the database`);
+    .map(
+      (t) =>
+        `${label(t)} was edited after it was applied: its down script may not match what is in the database`,
+    );
   const steps = targets.map((t) => {
-    const migration = byVersion.get(t.version)!;
+    const migration = byKey.get(trackingKey(t))!;
     const script = migration.down!;
-    return { migration, direction: 'down' as const, script, noTransaction: runsOutsideTransaction(script, settings) };
+    return {
+      migration,
+      direction: 'down' as const,
+      script,
+      noTransaction: runsOutsideTransaction(script, settings),
+    };
   });
   return { steps, warnings };
 }
@@ -133,7 +172,12 @@ export function refuseBadFiles(set: MigrationSet): void {
 export function refuseFailed(state: TrackingState, invalidIndexHint?: string): void {
   const running = state.migrations.find((m) => m.state === 'running');
   if (running) {
-    throw new PgshiftError(`${label(running)} is being run by another session right now`, 'wait for it to finish, then run `pgshift status`', 1, 'running');
+    throw new PgshiftError(
+      `${label(running)} is being run by another session right now`,
+      'wait for it to finish, then run `pgshift status`',
+      1,
+      'running',
+    );
   }
   const failed = state.migrations.find((m) => m.state === 'failed');
   if (!failed) return;
@@ -161,10 +205,13 @@ function missingWarnings(state: TrackingState): string[] {
 }
 
 function newestApplied(state: TrackingState): string | undefined {
-  const applied = state.migrations.filter((m) => m.state === 'applied' || m.state === 'modified' || m.state === 'missing');
+  const applied = state.migrations.filter(
+    (m) => m.state === 'applied' || m.state === 'modified' || m.state === 'missing',
+  );
   return applied.length ? applied[applied.length - 1].version : undefined;
 }
 
 export function label(m: { version: string; name: string }): string {
+  if (!m.version) return `repeatable ${m.name}`;
   return m.name ? `${m.version} (${m.name})` : m.version;
 }

@@ -3,12 +3,13 @@
  * from another tool) that tool's table, which then decides what counts as applied.
  */
 import type { Migration, MigrationSet } from '../migrations/model';
-import { compareVersions } from '../migrations/layouts';
+import { compareVersions, versionKey } from '../migrations/layouts';
 import type { ForeignKind, ForeignSnapshot } from './foreign';
 import { foreignVerdict, unmatchedForeign } from './foreign';
 import type { HistoryEntry } from './history';
 
-export type MigrationState = 'applied' | 'pending' | 'failed' | 'modified' | 'missing' | 'out-of-order' | 'running';
+export type MigrationState =
+  'applied' | 'pending' | 'failed' | 'modified' | 'missing' | 'out-of-order' | 'running';
 
 export interface FailureRecord {
   direction: 'up' | 'down';
@@ -23,6 +24,7 @@ export interface FailureRecord {
 }
 
 export interface MigrationStatus {
+  /** '' for repeatable migrations (Flyway R__), which are known by name */
   version: string;
   name: string;
   state: MigrationState;
@@ -46,6 +48,11 @@ export interface TrackingState {
   foreign?: ForeignKind;
 }
 
+/** How history rows and files are matched: '0001' is '1'; repeatables (version '') go by name. */
+export function trackingKey(m: { version: string; name: string; repeatable?: boolean }): string {
+  return m.repeatable || m.version === '' ? `R:${m.name}` : `V:${versionKey(m.version)}`;
+}
+
 interface OwnVerdict {
   state: 'applied' | 'pending' | 'failed' | 'none';
   entry?: HistoryEntry;
@@ -59,12 +66,18 @@ function ownVerdicts(history: readonly HistoryEntry[]): Map<string, OwnVerdict> 
     // A transactional attempt that failed left nothing behind: it does not change the state.
     if (e.success === false && e.transactional) continue;
     if (e.direction === 'resolve') {
-      out.set(e.version, e.resolvedAs === 'applied' ? { state: 'applied', entry: e } : { state: 'pending', entry: e });
+      out.set(
+        trackingKey(e),
+        e.resolvedAs === 'applied' ? { state: 'applied', entry: e } : { state: 'pending', entry: e },
+      );
     } else if (e.success === true) {
-      out.set(e.version, e.direction === 'up' ? { state: 'applied', entry: e } : { state: 'pending', entry: e });
+      out.set(
+        trackingKey(e),
+        e.direction === 'up' ? { state: 'applied', entry: e } : { state: 'pending', entry: e },
+      );
     } else {
       const interrupted = e.success === null;
-      out.set(e.version, {
+      out.set(trackingKey(e), {
         state: 'failed',
         entry: e,
         failure: {
@@ -91,18 +104,44 @@ export function deriveState(
 ): TrackingState {
   const own = ownVerdicts(history);
   const rows: MigrationStatus[] = [];
-  for (const m of set.migrations) rows.push(statusOf(m, own.get(m.version) ?? { state: 'none' }, foreign, lockHeldElsewhere));
+  for (const m of set.migrations)
+    rows.push(statusOf(m, own.get(trackingKey(m)) ?? { state: 'none' }, foreign, lockHeldElsewhere));
 
-  const known = new Set(set.migrations.map((m) => m.version));
+  const known = new Set(set.migrations.map(trackingKey));
   if (foreign) {
-    for (const r of unmatchedForeign(foreign, set.migrations.map((m) => m.version))) {
-      const ours = own.get(r.version);
-      rows.push(goneRow(r.version, ours?.entry?.name ?? '', r.success ? 'missing' : 'failed', r.appliedAt, r.executionMs, ours));
+    const versions = set.migrations.filter((m) => !m.repeatable).map((m) => m.version);
+    for (const r of unmatchedForeign(foreign, versions)) {
+      const ours = own.get(trackingKey({ version: r.version, name: '' }));
+      rows.push(
+        goneRow(
+          r.version,
+          ours?.entry?.name ?? '',
+          r.success ? 'missing' : 'failed',
+          r.appliedAt,
+          r.executionMs,
+          ours,
+        ),
+      );
     }
   } else {
-    for (const [version, v] of own) {
-      if (known.has(version) || (v.state !== 'applied' && v.state !== 'failed')) continue;
-      rows.push(goneRow(version, v.entry?.name ?? '', v.state === 'applied' ? 'missing' : 'failed', v.entry?.finishedAt ?? null, v.entry?.executionMs ?? null, v));
+    for (const [key, v] of own) {
+      if (
+        known.has(key) ||
+        (v.state !== 'applied' && v.state !== 'failed') ||
+        !v.entry ||
+        v.entry.version === ''
+      )
+        continue;
+      rows.push(
+        goneRow(
+          v.entry.version,
+          v.entry.name,
+          v.state === 'applied' ? 'missing' : 'failed',
+          v.entry?.finishedAt ?? null,
+          v.entry?.executionMs ?? null,
+          v,
+        ),
+      );
     }
   }
 
@@ -112,7 +151,12 @@ export function deriveState(
   return { migrations: [...versioned, ...repeatables], foreign: foreign?.table.kind };
 }
 
-function statusOf(m: Migration, ours: OwnVerdict, foreign: ForeignSnapshot | undefined, lockHeldElsewhere: boolean): MigrationStatus {
+function statusOf(
+  m: Migration,
+  ours: OwnVerdict,
+  foreign: ForeignSnapshot | undefined,
+  lockHeldElsewhere: boolean,
+): MigrationStatus {
   const base: MigrationStatus = {
     version: m.version,
     name: m.name,
@@ -129,7 +173,7 @@ function statusOf(m: Migration, ours: OwnVerdict, foreign: ForeignSnapshot | und
   let state: 'applied' | 'pending' | 'failed';
   let appliedAt: string | null = null;
   let executionMs: number | null = null;
-  if (foreign) {
+  if (foreign && !m.repeatable) {
     const f = foreignVerdict(foreign, m.version);
     if (f.state === 'failed') state = 'failed';
     else if (f.state === 'applied') {
@@ -146,7 +190,16 @@ function statusOf(m: Migration, ours: OwnVerdict, foreign: ForeignSnapshot | und
     return {
       ...base,
       state: running ? 'running' : 'failed',
-      failure: ours.failure ?? { direction: 'up', startedAt: null, interrupted: false, error: 'marked dirty (failed) in the foreign tracking table', statement: null, line: null, statementsApplied: null, statementsTotal: null },
+      failure: ours.failure ?? {
+        direction: 'up',
+        startedAt: null,
+        interrupted: false,
+        error: 'marked dirty (failed) in the foreign tracking table',
+        statement: null,
+        line: null,
+        statementsApplied: null,
+        statementsTotal: null,
+      },
     };
   }
   if (state === 'pending') return base;
@@ -160,7 +213,8 @@ function statusOf(m: Migration, ours: OwnVerdict, foreign: ForeignSnapshot | und
     executionMs: e ? e.executionMs : executionMs,
     appliedChecksum,
   };
-  if (appliedChecksum !== null && appliedChecksum !== m.up.checksum) row.state = m.repeatable ? 'pending' : 'modified';
+  if (appliedChecksum !== null && appliedChecksum !== m.up.checksum)
+    row.state = m.repeatable ? 'pending' : 'modified';
   return row;
 }
 
@@ -192,15 +246,25 @@ function goneRow(
 function markOutOfOrder(rows: MigrationStatus[]): void {
   let newestApplied: string | undefined;
   for (const r of rows) {
-    if (r.state === 'applied' || r.state === 'modified' || r.state === 'missing' || r.state === 'failed' || r.state === 'running') {
-      if (newestApplied === undefined || compareVersions(r.version, newestApplied) > 0) newestApplied = r.version;
+    if (
+      r.state === 'applied' ||
+      r.state === 'modified' ||
+      r.state === 'missing' ||
+      r.state === 'failed' ||
+      r.state === 'running'
+    ) {
+      if (newestApplied === undefined || compareVersions(r.version, newestApplied) > 0)
+        newestApplied = r.version;
     }
   }
   if (newestApplied === undefined) return;
-  for (const r of rows) if (r.state === 'pending' && compareVersions(r.version, newestApplied) < 0) r.state = 'out-of-order';
+  for (const r of rows)
+    if (r.state === 'pending' && compareVersions(r.version, newestApplied) < 0) r.state = 'out-of-order';
 }
 
 /** Versions counted as applied (applied or modified), in apply order. */
 export function appliedVersions(state: TrackingState): string[] {
-  return state.migrations.filter((m) => m.state === 'applied' || m.state === 'modified' || m.state === 'missing').map((m) => m.version);
+  return state.migrations
+    .filter((m) => m.state === 'applied' || m.state === 'modified' || m.state === 'missing')
+    .map((m) => m.version);
 }

@@ -92,27 +92,46 @@ function classifyNode(node: unknown, sql: string): StatementKind {
       return {
         kind: 'no-transaction',
         command: 'DROP INDEX CONCURRENTLY',
-        detail: 'would drop the index without blocking reads or writes on its table; it waits for transactions using the index',
+        detail:
+          'would drop the index without blocking reads or writes on its table; it waits for transactions using the index',
       };
     }
     case 'ReindexStmt': {
       const s = as(node, 'ReindexStmt')!;
       const concurrent = (s.params ?? []).some((p) => as(p, 'DefElem')?.defname === 'concurrently');
       if (concurrent) {
-        return { kind: 'no-transaction', command: 'REINDEX CONCURRENTLY', detail: 'would rebuild the index(es) next to the old ones, without blocking writes' };
+        return {
+          kind: 'no-transaction',
+          command: 'REINDEX CONCURRENTLY',
+          detail: 'would rebuild the index(es) next to the old ones, without blocking writes',
+        };
       }
       if (/^REINDEX_OBJECT_(SCHEMA|DATABASE|SYSTEM)$/.test(s.kind ?? '')) {
-        return { kind: 'no-transaction', command: 'REINDEX', detail: 'would rebuild every index of the schema or database, one transaction each' };
+        return {
+          kind: 'no-transaction',
+          command: 'REINDEX',
+          detail: 'would rebuild every index of the schema or database, one transaction each',
+        };
       }
       break;
     }
     case 'VacuumStmt':
       if (as(node, 'VacuumStmt')!.is_vacuumcmd) {
-        return { kind: 'no-transaction', command: 'VACUUM', detail: 'would vacuum the table(s): reclaims space and updates statistics; blocks no reads or writes (VACUUM FULL rewrites under ACCESS EXCLUSIVE)' };
+        return {
+          kind: 'no-transaction',
+          command: 'VACUUM',
+          detail:
+            'would vacuum the table(s): reclaims space and updates statistics; blocks no reads or writes (VACUUM FULL rewrites under ACCESS EXCLUSIVE)',
+        };
       }
       break;
     case 'ClusterStmt':
-      if (!as(node, 'ClusterStmt')!.relation) return { kind: 'no-transaction', command: 'CLUSTER', detail: 'would re-cluster every previously clustered table' };
+      if (!as(node, 'ClusterStmt')!.relation)
+        return {
+          kind: 'no-transaction',
+          command: 'CLUSTER',
+          detail: 'would re-cluster every previously clustered table',
+        };
       break;
     case 'AlterTableStmt': {
       const cmds = as(node, 'AlterTableStmt')!.cmds ?? [];
@@ -120,7 +139,12 @@ function classifyNode(node: unknown, sql: string): StatementKind {
         const cmd = as(c, 'AlterTableCmd');
         return cmd?.subtype === 'AT_DetachPartition' && as(cmd.def, 'PartitionCmd')?.concurrent;
       });
-      if (detach) return { kind: 'no-transaction', command: 'DETACH PARTITION CONCURRENTLY', detail: 'would detach the partition in two transactions without blocking the parent table' };
+      if (detach)
+        return {
+          kind: 'no-transaction',
+          command: 'DETACH PARTITION CONCURRENTLY',
+          detail: 'would detach the partition in two transactions without blocking the parent table',
+        };
       break;
     }
     case 'CreatedbStmt':
@@ -128,13 +152,23 @@ function classifyNode(node: unknown, sql: string): StatementKind {
     case 'CreateTableSpaceStmt':
     case 'DropTableSpaceStmt':
     case 'AlterSystemStmt':
-      return { kind: 'no-transaction', command: firstWords(sql), detail: 'cannot run inside a transaction; not executed by a dry run' };
+      return {
+        kind: 'no-transaction',
+        command: firstWords(sql),
+        detail: 'cannot run inside a transaction; not executed by a dry run',
+      };
     case 'DiscardStmt':
-      if (as(node, 'DiscardStmt')!.target === 'DISCARD_ALL') return { kind: 'no-transaction', command: 'DISCARD ALL', detail: 'would reset the session' };
+      if (as(node, 'DiscardStmt')!.target === 'DISCARD_ALL')
+        return { kind: 'no-transaction', command: 'DISCARD ALL', detail: 'would reset the session' };
       break;
     case 'AlterDatabaseStmt': {
       const opts = (as(node, 'AlterDatabaseStmt')!.options ?? []).map((o) => as(o, 'DefElem')?.defname);
-      if (opts.includes('tablespace')) return { kind: 'no-transaction', command: 'ALTER DATABASE SET TABLESPACE', detail: 'would move the whole database' };
+      if (opts.includes('tablespace'))
+        return {
+          kind: 'no-transaction',
+          command: 'ALTER DATABASE SET TABLESPACE',
+          detail: 'would move the whole database',
+        };
       break;
     }
   }
@@ -144,11 +178,22 @@ function classifyNode(node: unknown, sql: string): StatementKind {
 /** The fallback when the parser cannot read the statement: only the unmistakable leading words. */
 function classifyByKeywords(sql: string): StatementKind {
   const s = stripLeadingComments(sql);
-  const tx = /^(BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION)\b/i.exec(s);
-  if (tx && !/^BEGIN\s+ATOMIC\b/i.test(s)) return { kind: 'transaction-control', command: tx[1].toUpperCase() };
+  const tx =
+    /^(BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION)\b/i.exec(
+      s,
+    );
+  if (tx && !/^BEGIN\s+ATOMIC\b/i.test(s))
+    return { kind: 'transaction-control', command: tx[1].toUpperCase() };
   const m =
-    /^(CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY|DROP\s+INDEX\s+CONCURRENTLY|REINDEX\b[^;]*\bCONCURRENTLY|VACUUM|CREATE\s+DATABASE|DROP\s+DATABASE|ALTER\s+SYSTEM|CREATE\s+TABLESPACE|DROP\s+TABLESPACE)\b/i.exec(s);
-  if (m) return { kind: 'no-transaction', command: m[1].replace(/\s+/g, ' ').toUpperCase(), detail: 'cannot run inside a transaction; not executed by a dry run' };
+    /^(CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY|DROP\s+INDEX\s+CONCURRENTLY|REINDEX\b[^;]*\bCONCURRENTLY|VACUUM|CREATE\s+DATABASE|DROP\s+DATABASE|ALTER\s+SYSTEM|CREATE\s+TABLESPACE|DROP\s+TABLESPACE)\b/i.exec(
+      s,
+    );
+  if (m)
+    return {
+      kind: 'no-transaction',
+      command: m[1].replace(/\s+/g, ' ').toUpperCase(),
+      detail: 'cannot run inside a transaction; not executed by a dry run',
+    };
   return { kind: 'plain' };
 }
 
@@ -156,7 +201,8 @@ function stripLeadingComments(sql: string): string {
   let s = sql.trimStart();
   for (;;) {
     if (s.startsWith('--')) s = s.slice(s.indexOf('\n') < 0 ? s.length : s.indexOf('\n') + 1).trimStart();
-    else if (s.startsWith('/*')) s = s.slice(s.indexOf('*/') < 0 ? s.length : s.indexOf('*/') + 2).trimStart();
+    else if (s.startsWith('/*'))
+      s = s.slice(s.indexOf('*/') < 0 ? s.length : s.indexOf('*/') + 2).trimStart();
     else return s;
   }
 }

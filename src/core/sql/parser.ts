@@ -54,27 +54,21 @@ export function loadParser(): Promise<SqlParser> {
   return loading;
 }
 
+// The editor re-lints the whole file on each keystroke; all statements but the edited one are unchanged,
+// so their parse trees come from this cache. Trees are shared: nothing may mutate them.
+const CACHE_LIMIT = 20_000;
+
 function makeParser(lib: LibPgQuery): SqlParser {
+  const cache = new Map<string, ParseOutcome>();
   return {
     grammarVersion: 18,
     parse(sql: string): ParseOutcome {
-      let result: ParseResult;
-      try {
-        result = lib.parseSync(sql);
-      } catch (e) {
-        const err = e as { message?: string; sqlDetails?: { message?: string; cursorPosition?: number } };
-        return {
-          ok: false,
-          message: err.sqlDetails?.message ?? err.message ?? String(e),
-          cursor: err.sqlDetails?.cursorPosition,
-        };
-      }
-      const statements: ParsedStatement[] = (result.stmts ?? []).map((s) => ({
-        node: s.stmt as Node,
-        location: s.stmt_location ?? 0,
-        length: s.stmt_len || undefined,
-      }));
-      return { ok: true, statements };
+      const hit = cache.get(sql);
+      if (hit) return hit;
+      const out = parseUncached(sql);
+      if (cache.size >= CACHE_LIMIT) cache.clear();
+      cache.set(sql, out);
+      return out;
     },
     parsePlpgsql(sql: string) {
       try {
@@ -84,4 +78,24 @@ function makeParser(lib: LibPgQuery): SqlParser {
       }
     },
   };
+
+  function parseUncached(sql: string): ParseOutcome {
+    let result: ParseResult;
+    try {
+      result = lib.parseSync(sql);
+    } catch (e) {
+      const err = e as { message?: string; sqlDetails?: { message?: string; cursorPosition?: number } };
+      return {
+        ok: false,
+        message: err.sqlDetails?.message ?? err.message ?? String(e),
+        cursor: err.sqlDetails?.cursorPosition,
+      };
+    }
+    const statements: ParsedStatement[] = (result.stmts ?? []).map((s) => ({
+      node: s.stmt as Node,
+      location: s.stmt_location ?? 0,
+      length: s.stmt_len || undefined,
+    }));
+    return { ok: true, statements };
+  }
 }

@@ -87,7 +87,8 @@ export function splitStatements(bytes: Buffer): SplitResult {
     return nl < 0 ? n : nl;
   };
 
-  let i = 0;
+  // a UTF-8 byte-order mark is not part of the SQL
+  let i = n >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   while (i < n) {
     const b = bytes[i];
     if (isSpace(b)) {

@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { globToRegExp, walkFiles } from '../../core/files';
 import { lintWith, type LintResult } from '../../core/lint/engine';
-import { lintOptionsFromConfig, schemaBefore } from '../../core/lint/lint-files';
+import { lintOptionsFromConfig, runsOutsideTransaction, schemaBefore } from '../../core/lint/lint-files';
 import type { SchemaModel } from '../../core/lint/schema';
 import { loadParser } from '../../core/sql/parser';
 import type { Ctx } from '../ctx';
@@ -48,7 +48,12 @@ export class LintService implements vscode.Disposable {
     const options = lintOptionsFromConfig(loaded.config);
     const prior = await this.priorSchema(doc.fileName, options);
     const started = performance.now();
-    const result = lintWith(parser, doc.getText(), { ...options, priorSchema: prior.schema, direction: prior.direction });
+    const result = lintWith(parser, doc.getText(), {
+      ...options,
+      ...(runsOutsideTransaction(doc.fileName) ? { transactionMode: 'none' as const } : {}),
+      priorSchema: prior.schema,
+      direction: prior.direction,
+    });
     const ms = performance.now() - started;
     if (ms > 50) this.ctx.output.debug(`lint ${vscode.workspace.asRelativePath(doc.uri)} took ${ms.toFixed(1)} ms`);
     const entry = { version: doc.version, result };

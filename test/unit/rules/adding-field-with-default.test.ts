@@ -3,13 +3,29 @@ import { ruleCases } from '../helpers/rule-cases';
 ruleCases('adding-field-with-default', {
   valid: [
     "ALTER TABLE orders ADD COLUMN status text NOT NULL DEFAULT 'new';",
-    { sql: 'ALTER TABLE orders ADD COLUMN created_at timestamptz DEFAULT now();', why: 'now() is STABLE: evaluated once on PG 11+' },
-    { sql: 'ALTER TABLE orders ADD COLUMN created_at timestamptz DEFAULT CURRENT_TIMESTAMP;', why: 'CURRENT_TIMESTAMP is STABLE' },
-    { sql: "ALTER TABLE orders ADD COLUMN created_at timestamp DEFAULT (now() AT TIME ZONE 'utc');", why: 'AT TIME ZONE is timezone(), IMMUTABLE/STABLE' },
+    {
+      sql: 'ALTER TABLE orders ADD COLUMN created_at timestamptz DEFAULT now();',
+      why: 'now() is STABLE: evaluated once on PG 11+',
+    },
+    {
+      sql: 'ALTER TABLE orders ADD COLUMN created_at timestamptz DEFAULT CURRENT_TIMESTAMP;',
+      why: 'CURRENT_TIMESTAMP is STABLE',
+    },
+    {
+      sql: "ALTER TABLE orders ADD COLUMN created_at timestamp DEFAULT (now() AT TIME ZONE 'utc');",
+      why: 'AT TIME ZONE is timezone(), IMMUTABLE/STABLE',
+    },
     { sql: "ALTER TABLE orders ADD COLUMN meta jsonb DEFAULT '{}'::jsonb;", why: 'a cast literal' },
-    { sql: "ALTER TABLE orders ADD COLUMN year text DEFAULT to_char(now(), 'YYYY');", why: 'to_char is STABLE' },
+    {
+      sql: "ALTER TABLE orders ADD COLUMN year text DEFAULT to_char(now(), 'YYYY');",
+      why: 'to_char is STABLE',
+    },
     { sql: 'ALTER TABLE orders ADD COLUMN tags int[] DEFAULT ARRAY[1, 2];', why: 'an array constructor' },
-    { sql: 'ALTER TABLE orders ADD COLUMN note text DEFAULT NULL;', options: { postgresVersion: 10 }, why: 'DEFAULT NULL never rewrites' },
+    {
+      sql: 'ALTER TABLE orders ADD COLUMN note text DEFAULT NULL;',
+      options: { postgresVersion: 10 },
+      why: 'DEFAULT NULL never rewrites',
+    },
     {
       sql: 'CREATE FUNCTION next_code() RETURNS int LANGUAGE sql IMMUTABLE AS $$ SELECT 1 $$;\nALTER TABLE orders ADD COLUMN code int DEFAULT next_code();',
       why: 'a function declared IMMUTABLE earlier in the file',
@@ -28,12 +44,19 @@ ruleCases('adding-field-with-default', {
     {
       sql: 'ALTER TABLE orders ADD COLUMN token uuid DEFAULT gen_random_uuid();',
       count: 1,
-      message: /ADD COLUMN token with DEFAULT gen_random_uuid\(\) rewrites orders under an ACCESS EXCLUSIVE lock \(gen_random_uuid\(\) is volatile\): reads and writes wait/,
+      message:
+        /ADD COLUMN token with DEFAULT gen_random_uuid\(\) rewrites orders under an ACCESS EXCLUSIVE lock \(gen_random_uuid\(\) is volatile\): reads and writes wait/,
       flagged: 'gen_random_uuid',
     },
-    { sql: 'ALTER TABLE orders ADD COLUMN r float8 DEFAULT random() * 10 NOT NULL;', message: /DEFAULT random\(\) \* 10 rewrites/ },
+    {
+      sql: 'ALTER TABLE orders ADD COLUMN r float8 DEFAULT random() * 10 NOT NULL;',
+      message: /DEFAULT random\(\) \* 10 rewrites/,
+    },
     { sql: 'ALTER TABLE orders ADD COLUMN t timestamptz DEFAULT clock_timestamp();' },
-    { sql: "ALTER TABLE orders ADD COLUMN n bigint DEFAULT nextval('orders_n_seq');", message: /nextval\(\) is volatile/ },
+    {
+      sql: "ALTER TABLE orders ADD COLUMN n bigint DEFAULT nextval('orders_n_seq');",
+      message: /nextval\(\) is volatile/,
+    },
     {
       sql: 'ALTER TABLE orders ADD COLUMN code int DEFAULT make_code();',
       message: /make_code\(\) may be volatile/,
@@ -46,8 +69,14 @@ ruleCases('adding-field-with-default', {
       flagged: 'DEFAULT',
       why: 'before PG 11 any default rewrites',
     },
-    { sql: '-- pgshift:no-transaction\nALTER TABLE orders ADD COLUMN token uuid DEFAULT gen_random_uuid();', why: 'no transaction does not avoid the rewrite' },
-    { sql: 'DO $$ BEGIN ALTER TABLE orders ADD COLUMN token uuid DEFAULT gen_random_uuid(); END $$;', why: 'SQL inside a DO block runs at migration time' },
+    {
+      sql: '-- pgshift:no-transaction\nALTER TABLE orders ADD COLUMN token uuid DEFAULT gen_random_uuid();',
+      why: 'no transaction does not avoid the rewrite',
+    },
+    {
+      sql: 'DO $$ BEGIN ALTER TABLE orders ADD COLUMN token uuid DEFAULT gen_random_uuid(); END $$;',
+      why: 'SQL inside a DO block runs at migration time',
+    },
     {
       sql: 'SELECT 1;\nALTER TABLE é ADD COLUMN ü uuid DEFAULT gen_random_uuid();',
       flagged: 'gen_random_uuid',

@@ -4,21 +4,36 @@ import { findingsOf, ruleCases } from '../helpers/rule-cases';
 ruleCases('ban-cluster', {
   valid: [
     { sql: 'ALTER TABLE orders CLUSTER ON orders_created_idx;', why: 'only records the index' },
-    { sql: 'CREATE TABLE t (a int);\nCREATE INDEX t_a ON t (a);\nCLUSTER t USING t_a;', why: 'table created earlier in the same file' },
-    { sql: 'CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ CLUSTER t $$;', why: 'function bodies are not linted' },
+    {
+      sql: 'CREATE TABLE t (a int);\nCREATE INDEX t_a ON t (a);\nCLUSTER t USING t_a;',
+      why: 'table created earlier in the same file',
+    },
+    {
+      sql: 'CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ CLUSTER t $$;',
+      why: 'function bodies are not linted',
+    },
   ],
   invalid: [
     {
       sql: 'CLUSTER orders USING orders_created_idx;',
       count: 1,
-      message: /^CLUSTER orders rewrites orders in index order under an ACCESS EXCLUSIVE lock: reads and writes wait/,
+      message:
+        /^CLUSTER orders rewrites orders in index order under an ACCESS EXCLUSIVE lock: reads and writes wait/,
       flagged: 'orders',
     },
     { sql: 'CLUSTER VERBOSE app.orders;', flagged: 'app.orders' },
-    { sql: '-- pgshift:no-transaction\nCLUSTER;', message: /every table that was clustered before/, flagged: 'CLUSTER' },
+    {
+      sql: '-- pgshift:no-transaction\nCLUSTER;',
+      message: /every table that was clustered before/,
+      flagged: 'CLUSTER',
+    },
     { sql: 'CREATE TABLE s.t (a int);\nCLUSTER other.t;', why: 'same name in another schema is not new' },
     { sql: 'DO $$ BEGIN CLUSTER orders; END $$;', flagged: 'orders', why: 'SQL inside a DO block is linted' },
-    { sql: 'SELECT 1;\nCLUSTER "tablé" USING i;', flagged: '"tablé"', why: 'non-ASCII identifiers: byte ranges' },
+    {
+      sql: 'SELECT 1;\nCLUSTER "tablé" USING i;',
+      flagged: '"tablé"',
+      why: 'non-ASCII identifiers: byte ranges',
+    },
   ],
 });
 

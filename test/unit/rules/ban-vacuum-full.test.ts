@@ -7,7 +7,10 @@ ruleCases('ban-vacuum-full', {
     '-- pgshift:no-transaction\nVACUUM (ANALYZE, FREEZE) orders;',
     { sql: '-- pgshift:no-transaction\nVACUUM (FULL false) orders;', why: 'FULL false is a plain VACUUM' },
     { sql: 'CREATE TABLE t (a int);\nVACUUM FULL t;', why: 'table created earlier in the same file' },
-    { sql: 'CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ VACUUM FULL t $$;', why: 'function bodies are not linted' },
+    {
+      sql: 'CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ VACUUM FULL t $$;',
+      why: 'function bodies are not linted',
+    },
   ],
   invalid: [
     {
@@ -16,9 +19,23 @@ ruleCases('ban-vacuum-full', {
       message: /^VACUUM FULL rewrites orders under an ACCESS EXCLUSIVE lock: reads and writes wait/,
       flagged: 'orders',
     },
-    { sql: 'VACUUM (FULL, ANALYZE) app.orders, items;', message: /rewrites app\.orders, items/, flagged: 'app.orders' },
-    { sql: 'CREATE TABLE t (a int);\nVACUUM FULL t, orders;', message: /rewrites orders under/, flagged: 'orders', why: 'only the existing tables' },
-    { sql: 'VACUUM FULL;', message: /every table of the database/, flagged: 'FULL', why: 'the whole database' },
+    {
+      sql: 'VACUUM (FULL, ANALYZE) app.orders, items;',
+      message: /rewrites app\.orders, items/,
+      flagged: 'app.orders',
+    },
+    {
+      sql: 'CREATE TABLE t (a int);\nVACUUM FULL t, orders;',
+      message: /rewrites orders under/,
+      flagged: 'orders',
+      why: 'only the existing tables',
+    },
+    {
+      sql: 'VACUUM FULL;',
+      message: /every table of the database/,
+      flagged: 'FULL',
+      why: 'the whole database',
+    },
     { sql: 'VACUUM (FULL true) orders;', why: 'FULL true' },
     { sql: 'SELECT 1;\nVACUUM FULL "tablé";', flagged: '"tablé"', why: 'non-ASCII identifiers: byte ranges' },
     { sql: 'DO $$ BEGIN VACUUM FULL t; END $$;', flagged: 't', why: 'SQL inside a DO block is linted' },

@@ -5,23 +5,34 @@ ruleCases('concurrently-in-transaction', {
   valid: [
     '-- pgshift:no-transaction\nCREATE INDEX CONCURRENTLY i ON orders (a);',
     '-- pgshift:no-transaction\nDROP INDEX CONCURRENTLY i;\nVACUUM orders;',
-    { sql: 'CREATE INDEX CONCURRENTLY i ON orders (a);', options: { transactionMode: 'none' }, why: 'runner without transactions' },
-    { sql: 'CREATE INDEX i ON orders (a);\nREINDEX TABLE orders;\nANALYZE orders;', why: 'plain forms run fine in a transaction' },
+    {
+      sql: 'CREATE INDEX CONCURRENTLY i ON orders (a);',
+      options: { transactionMode: 'none' },
+      why: 'runner without transactions',
+    },
+    {
+      sql: 'CREATE INDEX i ON orders (a);\nREINDEX TABLE orders;\nANALYZE orders;',
+      why: 'plain forms run fine in a transaction',
+    },
     { sql: 'CLUSTER orders USING orders_pkey;', why: 'CLUSTER of one table may run in a transaction' },
-    { sql: 'ALTER TYPE mood ADD VALUE \'ok\';', why: 'PostgreSQL 12+ allows ADD VALUE in a transaction' },
+    { sql: "ALTER TYPE mood ADD VALUE 'ok';", why: 'PostgreSQL 12+ allows ADD VALUE in a transaction' },
     {
       sql: "CREATE TYPE mood AS ENUM ('a');\nALTER TYPE mood ADD VALUE 'b';",
       options: { postgresVersion: 11 },
       why: 'PostgreSQL 11: an enum created in the same transaction may get values',
     },
     '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON t (a);\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY i;',
-    { sql: 'CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ VACUUM t $$;', why: 'function bodies are not linted' },
+    {
+      sql: 'CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ VACUUM t $$;',
+      why: 'function bodies are not linted',
+    },
   ],
   invalid: [
     {
       sql: 'CREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id);',
       count: 1,
-      message: /^CREATE INDEX CONCURRENTLY fails here with "CREATE INDEX CONCURRENTLY cannot run inside a transaction block" \(SQLSTATE 25001\): the runner wraps this file/,
+      message:
+        /^CREATE INDEX CONCURRENTLY fails here with "CREATE INDEX CONCURRENTLY cannot run inside a transaction block" \(SQLSTATE 25001\): the runner wraps this file/,
       flagged: 'CONCURRENTLY',
       output: '-- pgshift:no-transaction\nCREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id);',
     },
@@ -29,14 +40,22 @@ ruleCases('concurrently-in-transaction', {
     { sql: 'REINDEX TABLE CONCURRENTLY t;', message: /^REINDEX CONCURRENTLY fails/ },
     { sql: 'REINDEX (CONCURRENTLY) INDEX i;', message: /^REINDEX CONCURRENTLY fails/ },
     { sql: 'REINDEX SCHEMA app;', message: /^REINDEX SCHEMA fails/, flagged: 'SCHEMA' },
-    { sql: 'ALTER TABLE events DETACH PARTITION events_2020 CONCURRENTLY;', message: /^ALTER TABLE \.\.\. DETACH CONCURRENTLY fails/ },
+    {
+      sql: 'ALTER TABLE events DETACH PARTITION events_2020 CONCURRENTLY;',
+      message: /^ALTER TABLE \.\.\. DETACH CONCURRENTLY fails/,
+    },
     { sql: 'VACUUM orders;', message: /^VACUUM fails/, flagged: 'VACUUM' },
     { sql: 'VACUUM (ANALYZE) orders;', message: /^VACUUM fails/ },
     { sql: 'CLUSTER;', message: /^CLUSTER fails/ },
     { sql: 'CREATE DATABASE analytics;', flagged: 'CREATE DATABASE' },
-    { sql: 'ALTER SYSTEM SET work_mem = \'64MB\';', flagged: 'ALTER SYSTEM' },
+    { sql: "ALTER SYSTEM SET work_mem = '64MB';", flagged: 'ALTER SYSTEM' },
     { sql: 'ALTER DATABASE app SET TABLESPACE fast;', message: /^ALTER DATABASE SET TABLESPACE fails/ },
-    { sql: 'ALTER TYPE mood ADD VALUE \'ok\';', options: { postgresVersion: 11 }, flagged: 'ADD VALUE', why: 'PostgreSQL 11 refuses ADD VALUE in a transaction' },
+    {
+      sql: "ALTER TYPE mood ADD VALUE 'ok';",
+      options: { postgresVersion: 11 },
+      flagged: 'ADD VALUE',
+      why: 'PostgreSQL 11 refuses ADD VALUE in a transaction',
+    },
     {
       sql: 'BEGIN;\nCREATE INDEX CONCURRENTLY i ON t (a);\nCOMMIT;',
       options: { transactionMode: 'none' },
@@ -47,14 +66,18 @@ ruleCases('concurrently-in-transaction', {
       sql: 'DO $$ BEGIN CREATE INDEX CONCURRENTLY i ON t (a); END $$;',
       message: /cannot run inside a transaction block.*DO block/,
       flagged: 'CONCURRENTLY',
-      why: 'DO block in the runner\'s transaction',
+      why: "DO block in the runner's transaction",
     },
     {
       sql: '-- pgshift:no-transaction\nDO $$ BEGIN VACUUM t; END $$;',
       message: /^VACUUM fails here with "VACUUM cannot be executed from a function"/,
       why: 'DO block outside a transaction is still a function',
     },
-    { sql: 'SELECT 1;\nCREATE INDEX CONCURRENTLY é ON "tablé" (a);', flagged: 'CONCURRENTLY', why: 'non-ASCII identifiers: byte ranges' },
+    {
+      sql: 'SELECT 1;\nCREATE INDEX CONCURRENTLY é ON "tablé" (a);',
+      flagged: 'CONCURRENTLY',
+      why: 'non-ASCII identifiers: byte ranges',
+    },
   ],
 });
 

@@ -30,9 +30,18 @@ ruleCases('prefer-jsonb', {
       flagged: 'pg_catalog.json',
       output: 'ALTER TABLE events ALTER COLUMN payload SET DATA TYPE jsonb USING payload::json;',
     },
-    { sql: 'CREATE TABLE t (tags JSON[]);', flagged: 'JSON', output: 'CREATE TABLE t (tags jsonb[]);', why: 'arrays keep their brackets' },
+    {
+      sql: 'CREATE TABLE t (tags JSON[]);',
+      flagged: 'JSON',
+      output: 'CREATE TABLE t (tags jsonb[]);',
+      why: 'arrays keep their brackets',
+    },
     { sql: 'CREATE TABLE t (a "json", b json);', count: 2, flagged: '"json"' },
-    { sql: 'DO $$ BEGIN ALTER TABLE t ADD COLUMN c json; END $$;', flagged: 'json', why: 'SQL inside a DO block runs at migration time' },
+    {
+      sql: 'DO $$ BEGIN ALTER TABLE t ADD COLUMN c json; END $$;',
+      flagged: 'json',
+      why: 'SQL inside a DO block runs at migration time',
+    },
     {
       sql: 'CREATE TABLE é (ü json);',
       flagged: 'json',

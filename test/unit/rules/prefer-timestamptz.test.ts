@@ -27,11 +27,20 @@ ruleCases('prefer-timestamptz', {
     },
     {
       sql: 'CREATE TABLE events (a int);\nALTER TABLE events ALTER COLUMN a TYPE pg_catalog.timestamp (3) [] USING NULL;',
-      output: 'CREATE TABLE events (a int);\nALTER TABLE events ALTER COLUMN a TYPE timestamptz(3) [] USING NULL;',
+      output:
+        'CREATE TABLE events (a int);\nALTER TABLE events ALTER COLUMN a TYPE timestamptz(3) [] USING NULL;',
       why: 'new tables too; qualified name, precision and array bounds',
     },
-    { sql: 'CREATE TABLE t (a "timestamp", b timestamp without time zone);', count: 2, flagged: '"timestamp"' },
-    { sql: 'DO $$ BEGIN ALTER TABLE t ADD COLUMN at timestamp; END $$;', flagged: 'timestamp', why: 'SQL inside a DO block runs at migration time' },
+    {
+      sql: 'CREATE TABLE t (a "timestamp", b timestamp without time zone);',
+      count: 2,
+      flagged: '"timestamp"',
+    },
+    {
+      sql: 'DO $$ BEGIN ALTER TABLE t ADD COLUMN at timestamp; END $$;',
+      flagged: 'timestamp',
+      why: 'SQL inside a DO block runs at migration time',
+    },
     {
       sql: 'CREATE TABLE événements (créé timestamp);',
       flagged: 'timestamp',

@@ -1,4 +1,6 @@
-import { ruleCases } from '../helpers/rule-cases';
+import assert from 'node:assert/strict';
+import { lint } from '../../../src/core/lint/engine';
+import { findingsOf, ruleCases } from '../helpers/rule-cases';
 
 const setNotNull = 'ALTER TABLE orders ALTER COLUMN total SET NOT NULL;';
 
@@ -48,7 +50,8 @@ ruleCases('set-not-null', {
     {
       sql: setNotNull,
       count: 1,
-      message: /ALTER TABLE orders ALTER COLUMN total SET NOT NULL scans every row of orders under an ACCESS EXCLUSIVE lock: reads and writes wait until the scan finishes/,
+      message:
+        /ALTER TABLE orders ALTER COLUMN total SET NOT NULL scans every row of orders under an ACCESS EXCLUSIVE lock: reads and writes wait until the scan finishes/,
       flagged: 'ALTER COLUMN total SET NOT NULL',
     },
     {
@@ -110,4 +113,24 @@ ruleCases('set-not-null', {
       why: 'non-ASCII identifiers: byte ranges',
     },
   ],
+});
+
+describe('rule set-not-null with the schema of earlier migrations', () => {
+  it('a column declared NOT NULL by an earlier migration: SET NOT NULL is a no-op', async () => {
+    const { schemaAfter } = await lint('CREATE TABLE orders (id int, total int NOT NULL, note text);');
+    assert.deepEqual(
+      await findingsOf('set-not-null', 'ALTER TABLE orders ALTER COLUMN total SET NOT NULL;', {
+        priorSchema: schemaAfter,
+      }),
+      [],
+    );
+    const found = await findingsOf('set-not-null', 'ALTER TABLE orders ALTER COLUMN note SET NOT NULL;', {
+      priorSchema: schemaAfter,
+    });
+    assert.equal(
+      found.length,
+      1,
+      'a table from an earlier migration is not new: the nullable column is flagged',
+    );
+  });
 });

@@ -1,10 +1,19 @@
 import type * as T from '@pgsql/types';
-import { alterCmds, as, baseTypeName, columnConstraints, formatName, rangeVarName, typeNameToString } from '../ast';
+import {
+  alterCmds,
+  as,
+  baseTypeName,
+  columnConstraints,
+  formatName,
+  rangeVarName,
+  typeNameToString,
+} from '../ast';
 import type { Rule, RuleMeta } from '../types';
 
 export const meta: RuleMeta = {
   id: 'add-column-rewrite',
-  description: 'ADD COLUMN of a serial, identity or GENERATED ... STORED column rewrites the table under an ACCESS EXCLUSIVE lock',
+  description:
+    'ADD COLUMN of a serial, identity or GENERATED ... STORED column rewrites the table under an ACCESS EXCLUSIVE lock',
   defaultSeverity: 'warning',
   category: 'rewrite',
   fixable: 'none',
@@ -31,8 +40,16 @@ export const check: Rule['check'] = (stmt, ctx) => {
         : kind === 'identity'
           ? `${column} ... GENERATED ${node?.generated_when === 'd' ? 'BY DEFAULT' : 'ALWAYS'} AS IDENTITY`
           : `${column} ... GENERATED ALWAYS AS (...) STORED`;
-    const cause = kind === 'stored' ? 'the expression is computed and stored for every row' : 'every existing row gets a number from the sequence';
-    const intType = kind === 'serial' ? ({ smallserial: 'smallint', serial2: 'smallint', bigserial: 'bigint', serial8: 'bigint' }[baseTypeName(col.typeName)] ?? 'integer') : 'bigint';
+    const cause =
+      kind === 'stored'
+        ? 'the expression is computed and stored for every row'
+        : 'every existing row gets a number from the sequence';
+    const intType =
+      kind === 'serial'
+        ? ({ smallserial: 'smallint', serial2: 'smallint', bigserial: 'bigint', serial8: 'bigint' }[
+            baseTypeName(col.typeName)
+          ] ?? 'integer')
+        : 'bigint';
     const seq = `${table.name}_${column}_seq`;
     const safe =
       kind === 'stored'
@@ -82,6 +99,7 @@ function rewritingKind(col: T.ColumnDef): { kind: Kind; node?: T.Constraint } | 
     if (c.contype === 'CONSTR_GENERATED' && c.generated_kind === 's') return { kind: 'stored', node: c };
   }
   const names = col.typeName?.names ?? [];
-  if (names.length === 1 && /^(small|big)?serial[248]?$/.test(baseTypeName(col.typeName))) return { kind: 'serial' };
+  if (names.length === 1 && /^(small|big)?serial[248]?$/.test(baseTypeName(col.typeName)))
+    return { kind: 'serial' };
   return undefined;
 }

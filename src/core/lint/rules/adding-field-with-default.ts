@@ -1,40 +1,46 @@
 import type * as T from '@pgsql/types';
-import { alterCmds, as, columnConstraints, formatName, rangeVarName, stringList, typeNameToString, walk } from '../ast';
+import {
+  alterCmds,
+  as,
+  columnConstraints,
+  formatName,
+  NON_VOLATILE_FUNCTIONS,
+  rangeVarName,
+  stringList,
+  typeNameToString,
+  walk,
+} from '../ast';
 import type { Range, Rule, RuleContext, RuleMeta, Stmt } from '../types';
 
 export const meta: RuleMeta = {
   id: 'adding-field-with-default',
-  description: 'ADD COLUMN with a volatile DEFAULT (any DEFAULT before PostgreSQL 11) rewrites the table under an ACCESS EXCLUSIVE lock',
+  description:
+    'ADD COLUMN with a volatile DEFAULT (any DEFAULT before PostgreSQL 11) rewrites the table under an ACCESS EXCLUSIVE lock',
   defaultSeverity: 'warning',
   category: 'rewrite',
   fixable: 'none',
   kinds: ['AlterTableStmt'],
 };
 
-// Built-in functions that are IMMUTABLE or STABLE (pg_proc.provolatile 'i' / 's', PostgreSQL 12-18): a
-// default calling only these is evaluated once and stored in the catalog on PostgreSQL 11+, no rewrite.
-const NON_VOLATILE = new Set(
-  (
-    'abs age array_fill array_length array_to_json array_to_string bool btrim cardinality ceil ceiling concat concat_ws ' +
-    'current_schema current_setting current_user date date_part date_trunc decode encode extract float8 floor format ' +
-    'initcap int4 int8 interval json_build_array json_build_object json_object jsonb_build_array jsonb_build_object ' +
-    'jsonb_object left length lower lpad make_date make_interval make_time make_timestamp make_timestamptz md5 now ' +
-    'numeric pg_current_xact_id power regexp_replace repeat replace reverse right round rpad session_user sha256 ' +
-    'split_part sqrt statement_timestamp string_to_array substr substring text timestamp timestamptz timezone to_char ' +
-    'to_date to_json to_jsonb to_number to_timestamp transaction_timestamp trunc txid_current upper version'
-  ).split(' '),
-);
-
 /** What makes a default volatile, for the message; undefined when it is not. */
-export function volatileReason(ctx: RuleContext, stmt: Stmt, expr: unknown): { what: string; location?: number } | undefined {
+export function volatileReason(
+  ctx: RuleContext,
+  stmt: Stmt,
+  expr: unknown,
+): { what: string; location?: number } | undefined {
   let found: { what: string; location?: number } | undefined;
   walk(expr, (kind, body) => {
     if (found) return false;
     if (kind !== 'FuncCall') return;
     const fc = body as T.FuncCall;
     const fn = stringList(fc.funcname).pop()?.toLowerCase() ?? '';
-    if (NON_VOLATILE.has(fn) || declaredNonVolatile(ctx, stmt, fn)) return;
-    found = { what: KNOWN_VOLATILE.has(fn) ? `${fn}() is volatile` : `${fn}() may be volatile (functions are VOLATILE unless declared IMMUTABLE or STABLE)`, location: fc.location };
+    if (NON_VOLATILE_FUNCTIONS.has(fn) || declaredNonVolatile(ctx, stmt, fn)) return;
+    found = {
+      what: KNOWN_VOLATILE.has(fn)
+        ? `${fn}() is volatile`
+        : `${fn}() may be volatile (functions are VOLATILE unless declared IMMUTABLE or STABLE)`,
+      location: fc.location,
+    };
   });
   return found;
 }
@@ -113,7 +119,9 @@ export const check: Rule['check'] = (stmt, ctx) => {
         '-- backfill in batches, each in its own transaction:',
         `UPDATE ${name} SET ${column} = ${exprText} WHERE ${column} IS NULL AND <key range>;`,
         '```',
-        notNull ? `Then make \`${column}\` NOT NULL without a long lock (see the \`set-not-null\` rule).` : '',
+        notNull
+          ? `Then make \`${column}\` NOT NULL without a long lock (see the \`set-not-null\` rule).`
+          : '',
       ]
         .join('\n')
         .trimEnd(),
@@ -138,7 +146,11 @@ function exprSource(ctx: RuleContext, stmt: Stmt, dflt: T.Constraint): string | 
     if (c === "'" || c === '"') quote = c;
     else if (c === '(') depth++;
     else if (c === ')') depth--;
-    else if (depth === 0 && (c === ',' || /^\s(NOT\s+NULL|NULL|CHECK|REFERENCES|UNIQUE|PRIMARY|CONSTRAINT|COLLATE)\b/i.test(rest.slice(i)))) {
+    else if (
+      depth === 0 &&
+      (c === ',' ||
+        /^\s(NOT\s+NULL|NULL|CHECK|REFERENCES|UNIQUE|PRIMARY|CONSTRAINT|COLLATE)\b/i.test(rest.slice(i)))
+    ) {
       return rest.slice(0, i).trim().replace(/\s+/g, ' ');
     }
   }

@@ -1,10 +1,19 @@
 import type * as T from '@pgsql/types';
-import { alterCmds, as, baseTypeName, columnConstraints, formatName, rangeVarName, typeNameToString } from '../ast';
+import {
+  alterCmds,
+  as,
+  baseTypeName,
+  columnConstraints,
+  formatName,
+  rangeVarName,
+  typeNameToString,
+} from '../ast';
 import type { Rule, RuleMeta } from '../types';
 
 export const meta: RuleMeta = {
   id: 'adding-required-field',
-  description: 'ADD COLUMN ... NOT NULL without a DEFAULT fails on a table that has rows and breaks writers that omit it',
+  description:
+    'ADD COLUMN ... NOT NULL without a DEFAULT fails on a table that has rows and breaks writers that omit it',
   defaultSeverity: 'error',
   category: 'correctness',
   fixable: 'none',

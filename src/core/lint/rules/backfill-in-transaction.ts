@@ -36,9 +36,9 @@ export const check: Rule['check'] = (stmt, ctx) => {
       `${verb} ${name} runs in the same transaction as ${held.what} (line ${line}): its ${held.mode} lock on ${held.on} ` +
       `stays held until the whole backfill commits, and ${whatItBlocks(held.mode)}`,
     help: [
-      `**Lock:** ${held.what} took ${held.mode} on \`${held.on}\`, and a lock is only released at the end of the transaction — ` +
-        `so while this statement works through \`${name}\`, everything that conflicts with it waits (${whatItBlocks(held.mode)}). ` +
-        `Every row it changes also stays locked until commit. On a large table that is minutes of blocked traffic; if anything fails, the whole backfill is rolled back.`,
+      `**Lock:** ${held.what} took ${held.mode} on \`${held.on}\`, which ${whatItBlocks(held.mode)}. ` +
+        `Locks are released only when the transaction ends, so it stays held while this statement works through \`${name}\`, ` +
+        'and every row the statement changes stays locked too. On a large table that is minutes of blocked traffic; if anything fails, the whole backfill is rolled back.',
       '',
       '**Safe way:** keep the schema change short and move the backfill to its own migration that runs outside a transaction, in batches that each commit:',
       '```sql',
@@ -56,7 +56,7 @@ export const check: Rule['check'] = (stmt, ctx) => {
 
 /**
  * The statement when it is a backfill: UPDATE / DELETE / INSERT ... SELECT FROM that may touch many rows.
- * Statements aimed at specific rows (a `column = constant` or `column IN (constants)` condition) or
+ * Statements aimed at specific rows (`id = constant` or `id IN (constants)` on an id-like column) or
  * already batched (a LIMIT) are not.
  */
 function backfill(node: T.Node): { relation?: T.RangeVar } | undefined {
@@ -71,24 +71,27 @@ function backfill(node: T.Node): { relation?: T.RangeVar } | undefined {
 function targetsFewRows(where: T.Node | undefined): boolean {
   if (!where) return false;
   if (as(where, 'CurrentOfExpr')) return true;
-  let batched = false;
-  walk(where, (kind, body) => {
-    if (kind === 'SelectStmt' && (body as T.SelectStmt).limitCount) batched = true;
-  });
-  if (batched) return true;
   const bool = as(where, 'BoolExpr');
   const conjuncts = bool?.boolop === 'AND_EXPR' ? (bool.args ?? []) : [where];
   return conjuncts.some((c) => {
+    // already batched: id IN (SELECT id ... LIMIT 1000)
+    if (as(as(c, 'SubLink')?.subselect, 'SelectStmt')?.limitCount) return true;
     const e = as(c, 'A_Expr');
-    if (!e || !as(e.lexpr, 'ColumnRef') || as(e.name?.[0], 'String')?.sval !== '=') return false;
+    const column = stringList(as(e?.lexpr, 'ColumnRef')?.fields).pop() ?? '';
+    if (!e || !KEY_LIKE.test(column) || as(e.name?.[0], 'String')?.sval !== '=') return false;
     if (e.kind === 'AEXPR_OP') return isConstant(e.rexpr);
     if (e.kind === 'AEXPR_IN') return (as(e.rexpr, 'List')?.items ?? []).every(isConstant);
     return false;
   });
 }
 
+// `status = 'draft'` can match millions of rows; `id = 42` / `user_id = 42` points at a few.
+const KEY_LIKE = /(?:^|_)(?:id|uuid|key|slug)$|id$/;
+
 function isConstant(n: T.Node | undefined): boolean {
-  return !!as(n, 'A_Const') || !!as(n, 'ParamRef') || !!as(as(n, 'TypeCast')?.arg, 'A_Const');
+  const cast = as(n, 'TypeCast');
+  if (cast) return isConstant(cast.arg);
+  return !!as(n, 'A_Const') || !!as(n, 'ParamRef');
 }
 
 interface HeldLock {
@@ -100,12 +103,34 @@ interface HeldLock {
 
 /** The first earlier statement of the same transaction that still holds a lock blocking writes to an existing table. */
 function heldLock(ctx: RuleContext, stmt: Stmt): HeldLock | undefined {
-  for (const s of ctx.statements.slice(0, stmt.index)) {
-    if (!s.inTransaction || s.txId !== stmt.txId) continue;
+  for (const i of lockingStatements(ctx.statements).get(stmt.txId) ?? []) {
+    if (i >= stmt.index) break;
+    const s = ctx.statements[i];
+    if (!s.inTransaction) continue;
+    // evaluated now, so ctx.isNewTable knows every table created before this statement
     const held = lockOf(ctx, s);
     if (held && blocksWrites(held.mode)) return held;
   }
   return undefined;
+}
+
+const LOCKING_KINDS = new Set(['AlterTableStmt', 'IndexStmt', 'CreateTrigStmt', 'RenameStmt', 'TruncateStmt', 'DropStmt', 'CreateStmt']);
+// Per file (or section): indexes of the statements that may take a table lock, by transaction. Keeps the rule linear on big files.
+const lockingByFile = new WeakMap<readonly Stmt[], Map<number, number[]>>();
+
+function lockingStatements(statements: readonly Stmt[]): Map<number, number[]> {
+  let byTx = lockingByFile.get(statements);
+  if (!byTx) {
+    byTx = new Map();
+    for (const s of statements) {
+      if (!LOCKING_KINDS.has(s.kind)) continue;
+      const list = byTx.get(s.txId) ?? [];
+      list.push(s.index);
+      byTx.set(s.txId, list);
+    }
+    lockingByFile.set(statements, byTx);
+  }
+  return byTx;
 }
 
 // ALTER TABLE subcommands that take less than ACCESS EXCLUSIVE (PostgreSQL manual, ALTER TABLE).
@@ -164,12 +189,10 @@ function lockOf(ctx: RuleContext, s: Stmt): HeldLock | undefined {
   if (drop && !drop.concurrent && drop.removeType === 'OBJECT_INDEX') {
     const n = stringList(as(drop.objects?.[0], 'List')?.items);
     if (n.length === 0) return undefined;
-    const name = n[n.length - 1];
-    // an index built earlier in the file on a new table locks only that table
-    const built = ctx.statements.slice(0, s.index).map((x) => as(x.node, 'IndexStmt')).find((i) => i?.idxname === name);
-    if (built && !existing(rangeVarName(built.relation))) return undefined;
-    const index = formatName({ schema: n.length > 1 ? n[n.length - 2] : undefined, name });
-    return { stmt: s, what: `DROP INDEX ${index}`, on: `the table of ${index}`, mode: 'ACCESS EXCLUSIVE' };
+    const index = formatName({ schema: n.length > 1 ? n[n.length - 2] : undefined, name: n[n.length - 1] });
+    const table = ctx.schema.index(n[n.length - 1])?.table;
+    if (table && !existing(table)) return undefined;
+    return { stmt: s, what: `DROP INDEX ${index}`, on: table ? formatName(table) : `the table of ${index}`, mode: 'ACCESS EXCLUSIVE' };
   }
   const create = as(s.node, 'CreateStmt');
   if (create) {

@@ -33,7 +33,6 @@ const WORDS: Partial<Record<T.ObjectType, string>> = {
 const SKIPPED = new Set<T.ObjectType>(['OBJECT_SCHEMA', 'OBJECT_TRIGGER', 'OBJECT_POLICY', 'OBJECT_RULE']);
 
 export const check: Rule['check'] = (stmt, ctx) => {
-  const cascades = cascadeRanges(stmt);
   const drop = as(stmt.node, 'DropStmt');
   if (drop) {
     const type = drop.removeType as T.ObjectType;
@@ -43,26 +42,27 @@ export const check: Rule['check'] = (stmt, ctx) => {
     if (names.length > 0 && existing.length === 0) return;
     const word = WORDS[type] ?? type.replace(/^OBJECT_/, '').replace(/_/g, ' ');
     const shown = existing.map(formatName).join(', ') || 'the object';
-    report(ctx, cascades.pop(), `DROP ${word} ${shown} CASCADE silently drops ${dependents(type, shown)}`);
+    report(ctx, cascadeRanges(stmt).pop(), `DROP ${word} ${shown} CASCADE silently drops ${dependents(type, shown)}`);
     return;
   }
   const owned = as(stmt.node, 'DropOwnedStmt');
   if (owned) {
     if (owned.behavior !== 'DROP_CASCADE') return;
     const roles = (owned.roles ?? []).map((r) => as(r, 'RoleSpec')?.rolename ?? 'CURRENT_USER').join(', ');
-    report(ctx, cascades.pop(), `DROP OWNED BY ${roles} CASCADE drops every object ${roles} owns in this database, and silently everything that depends on them`);
+    report(ctx, cascadeRanges(stmt).pop(), `DROP OWNED BY ${roles} CASCADE drops every object ${roles} owns in this database, and silently everything that depends on them`);
     return;
   }
   const alter = as(stmt.node, 'AlterTableStmt')!;
   const table = rangeVarName(alter.relation);
-  if (!table) return;
-  const isNew = alter.objtype === 'OBJECT_TABLE' && relationCreatedInFile(ctx, stmt, table);
+  const cmds = alterCmds(alter).filter((c) => c.behavior === 'DROP_CASCADE');
+  if (!table || cmds.length === 0) return;
+  if (alter.objtype === 'OBJECT_TABLE' && relationCreatedInFile(ctx, stmt, table)) return;
   const name = formatName(table);
+  const cascades = cascadeRanges(stmt);
   let nth = 0;
-  for (const cmd of alterCmds(alter)) {
-    if (cmd.behavior !== 'DROP_CASCADE') continue;
+  for (const cmd of cmds) {
     const range = cascades[nth++];
-    if (isNew || !cmd.name) continue;
+    if (!cmd.name) continue;
     if (cmd.subtype === 'AT_DropColumn') {
       if (alter.objtype === 'OBJECT_TABLE' && columnAddedInFile(ctx, stmt, table, cmd.name)) continue;
       const what = alter.objtype === 'OBJECT_TYPE' ? `ATTRIBUTE ${cmd.name}` : `COLUMN ${cmd.name}`;

@@ -27,8 +27,15 @@ export const check: Rule['check'] = (stmt, ctx) => {
     const col = c.table ? `${formatName(c.table)}.${c.column}` : c.column;
     const suggestions: Fix[] = [];
     if (span) {
-      suggestions.push({ title: 'Use text (trailing spaces become significant; no length limit)', edits: [{ range: span, newText: 'text' }] });
-      if (n !== undefined && explicitLength) suggestions.push({ title: `Use varchar(${n}) (keeps the length limit, no padding)`, edits: [{ range: span, newText: `varchar(${n})` }] });
+      suggestions.push({
+        title: 'Use text (trailing spaces become significant; no length limit)',
+        edits: [{ range: span, newText: 'text' }],
+      });
+      if (n !== undefined && explicitLength)
+        suggestions.push({
+          title: `Use varchar(${n}) (keeps the length limit, no padding)`,
+          edits: [{ range: span, newText: `varchar(${n})` }],
+        });
     }
     ctx.report({
       range: span ?? ctx.rangeAt(stmt, c.typeName.location),
@@ -38,11 +45,11 @@ export const check: Rule['check'] = (stmt, ctx) => {
         '',
         '**Safe way:** use `text`, with a CHECK constraint if the length must be limited (or `varchar(n)`):',
         '```sql',
-        n !== undefined && explicitLength ? `${c.column} text CHECK (char_length(${c.column}) <= ${n})` : `${c.column} text`,
+        n !== undefined && explicitLength
+          ? `${c.column} text CHECK (char_length(${c.column}) <= ${n})`
+          : `${c.column} text`,
         '```',
-        c.alter
-          ? 'Changing an existing column\'s type with `ALTER COLUMN ... TYPE` rewrites the table under an ACCESS EXCLUSIVE lock unless the types are binary-compatible (char(n) → text is not).'
-          : 'Note that changing the type changes comparison semantics for values with trailing spaces, which is why this is a suggestion and not a fix.',
+        'Switching the type changes how values with trailing spaces compare, which is why pgshift offers it as a suggestion and not a fix.',
       ].join('\n'),
       suggestions: suggestions.length ? suggestions : undefined,
     });
@@ -65,7 +72,13 @@ function typedColumns(stmt: Stmt): TypedColumn[] {
   if (create && create.relation?.relpersistence !== 't') {
     for (const el of create.tableElts ?? []) {
       const col = as(el, 'ColumnDef');
-      if (col?.typeName) out.push({ table: rangeVarName(create.relation), column: col.colname ?? '?', typeName: col.typeName, alter: false });
+      if (col?.typeName)
+        out.push({
+          table: rangeVarName(create.relation),
+          column: col.colname ?? '?',
+          typeName: col.typeName,
+          alter: false,
+        });
     }
   }
   const alter = as(stmt.node, 'AlterTableStmt');
@@ -74,8 +87,10 @@ function typedColumns(stmt: Stmt): TypedColumn[] {
       const col = as(cmd.def, 'ColumnDef');
       if (!col?.typeName) continue;
       const table = rangeVarName(alter.relation);
-      if (cmd.subtype === 'AT_AddColumn') out.push({ table, column: col.colname ?? '?', typeName: col.typeName, alter: false });
-      else if (cmd.subtype === 'AT_AlterColumnType') out.push({ table, column: cmd.name ?? '?', typeName: col.typeName, alter: true });
+      if (cmd.subtype === 'AT_AddColumn')
+        out.push({ table, column: col.colname ?? '?', typeName: col.typeName, alter: false });
+      else if (cmd.subtype === 'AT_AlterColumnType')
+        out.push({ table, column: cmd.name ?? '?', typeName: col.typeName, alter: true });
     }
   }
   return out;
@@ -84,7 +99,10 @@ function typedColumns(stmt: Stmt): TypedColumn[] {
 /** The built-in type `name` (unqualified or pg_catalog-qualified), not a same-named type in another schema. */
 function isCatalogType(tn: T.TypeName, name: string): boolean {
   const names = stringList(tn.names);
-  return names[names.length - 1] === name && (names.length === 1 || (names.length === 2 && names[0] === 'pg_catalog'));
+  return (
+    names[names.length - 1] === name &&
+    (names.length === 1 || (names.length === 2 && names[0] === 'pg_catalog'))
+  );
 }
 
 // The byte range of the type's spelling, when the anchored `re` matches at the TypeName's location.

@@ -4,7 +4,8 @@ import { rangeOf } from './_util';
 
 export const meta: RuleMeta = {
   id: 'ban-cluster',
-  description: 'CLUSTER rewrites the table in index order under an ACCESS EXCLUSIVE lock, blocking reads and writes',
+  description:
+    'CLUSTER rewrites the table in index order under an ACCESS EXCLUSIVE lock, blocking reads and writes',
   defaultSeverity: 'warning',
   category: 'rewrite',
   fixable: 'none',

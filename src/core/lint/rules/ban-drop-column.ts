@@ -79,30 +79,17 @@ export function sameRelation(a: QualifiedName, b: QualifiedName): boolean {
   return a.name === b.name && (!a.schema || !b.schema || a.schema === b.schema);
 }
 
-/** True when an earlier statement of the file added `column` to `table`: nobody else uses it yet. */
+/** True when the column was added earlier in this migration (or its table is new): nobody else uses it yet. */
 export function columnAddedInFile(ctx: RuleContext, stmt: Stmt, table: QualifiedName, column: string): boolean {
-  for (const s of ctx.statements.slice(0, stmt.index)) {
-    const alter = as(s.node, 'AlterTableStmt');
-    const q = rangeVarName(alter?.relation);
-    if (!alter || !q || !sameRelation(q, table)) continue;
-    for (const cmd of alterCmds(alter)) {
-      if (cmd.subtype === 'AT_AddColumn' && as(cmd.def, 'ColumnDef')?.colname === column) return true;
-    }
-  }
-  return false;
+  // isNewColumn knows the tables of the schema model; createdInFile also the ones it has never seen (by name only)
+  return ctx.isNewColumn(table, column) || (!ctx.schema.table({ name: table.name }) && ctx.createdInFile('column', `${table.name}.${column}`, stmt.index));
 }
 
-/**
- * True when the table, materialized view or view was created earlier in the file (CREATE OR REPLACE VIEW
- * may replace an existing view, so it does not count).
- */
+/** True when the table, view, materialized view or sequence was created earlier in this migration. */
 export function relationCreatedInFile(ctx: RuleContext, stmt: Stmt, q: QualifiedName): boolean {
   if (ctx.isNewTable(q)) return true;
-  return ctx.statements.slice(0, stmt.index).some((s) => {
-    const v = as(s.node, 'ViewStmt');
-    const vq = rangeVarName(v?.view);
-    return !!v && !v.replace && !!vq && sameRelation(vq, q);
-  });
+  // createdInFile ignores schemas: only ask it about names the schema model (which knows schemas) has no table for
+  return !ctx.schema.table({ name: q.name }) && ctx.createdInFile('table', q.name, stmt.index);
 }
 
 // PostgreSQL's reserved key words (also those that may only name functions or types): they need quotes as table names.
@@ -138,20 +125,27 @@ export function endOfStatement(ctx: RuleContext, stmt: Stmt): { at: number; hasS
 export function relationRange(ctx: RuleContext, stmt: Stmt, rv: T.RangeVar | undefined): Range {
   const q = rangeVarName(rv);
   const loc = rv?.location;
-  if (q && loc !== undefined && loc >= 0 && Buffer.byteLength(stmt.text, 'utf8') === stmt.range.end - stmt.range.start) {
-    const from = Buffer.from(stmt.text, 'utf8').subarray(0, loc).toString('utf8').length;
-    const m = new RegExp(qualifiedPattern(q), 'iy');
-    m.lastIndex = from;
-    const hit = m.exec(stmt.text);
-    if (hit) return { start: stmt.range.start + loc, end: stmt.range.start + loc + Buffer.byteLength(hit[0], 'utf8') };
+  if (!q || loc === undefined || loc < 0 || Buffer.byteLength(stmt.text, 'utf8') !== stmt.range.end - stmt.range.start) return ctx.rangeAt(stmt, loc);
+  const ascii = stmt.text.length === stmt.range.end - stmt.range.start;
+  const from = ascii ? loc : Buffer.from(stmt.text, 'utf8').subarray(0, loc).toString('utf8').length;
+  // common case first: a bare lower-case name, no regex needed
+  const plain = q.schema ? `${q.schema}.${q.name}` : q.name;
+  const next = stmt.text.charCodeAt(from + plain.length);
+  if (stmt.text.startsWith(plain, from) && !(next >= 0x80 || /[\w$"]/.test(stmt.text[from + plain.length] ?? ''))) {
+    return { start: stmt.range.start + loc, end: stmt.range.start + loc + Buffer.byteLength(plain, 'utf8') };
   }
+  const re = new RegExp(qualifiedPattern(q), 'iy');
+  re.lastIndex = from;
+  const hit = re.exec(stmt.text);
+  if (hit) return { start: stmt.range.start + loc, end: stmt.range.start + loc + Buffer.byteLength(hit[0], 'utf8') };
   return ctx.rangeAt(stmt, loc);
 }
 
 /** CREATE SCHEMA earlier in the file (IF NOT EXISTS may find an existing one, so it does not count). */
 export function schemaCreatedInFile(ctx: RuleContext, stmt: Stmt, schema: string): boolean {
-  return ctx.statements.slice(0, stmt.index).some((s) => {
-    const c = as(s.node, 'CreateSchemaStmt');
-    return !!c && !c.if_not_exists && (c.schemaname ?? c.authrole?.rolename) === schema;
-  });
+  for (let i = 0; i < stmt.index; i++) {
+    const c = as(ctx.statements[i].node, 'CreateSchemaStmt');
+    if (c && !c.if_not_exists && (c.schemaname ?? c.authrole?.rolename) === schema) return true;
+  }
+  return false;
 }

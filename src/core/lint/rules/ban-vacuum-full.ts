@@ -16,14 +16,18 @@ export const check: Rule['check'] = (stmt, ctx) => {
   const v = as(stmt.node, 'VacuumStmt')!;
   const full = (v.options ?? []).map((o) => as(o, 'DefElem')).find((d) => d?.defname === 'full');
   if (!full || isFalse(full.arg)) return;
-  const rels = (v.rels ?? []).map((r) => as(r, 'VacuumRelation')?.relation).filter((r): r is T.RangeVar => !!r);
+  const rels = (v.rels ?? [])
+    .map((r) => as(r, 'VacuumRelation')?.relation)
+    .filter((r): r is T.RangeVar => !!r);
   const existing = rels.filter((r) => !ctx.isNewTable(rangeVarName(r)!));
   if (rels.length > 0 && existing.length === 0) return;
   const names = existing.map((r) => formatName(rangeVarName(r)));
   const what = names.length ? names.join(', ') : 'every table of the database';
   const first = names[0] ?? 'the_table';
   ctx.report({
-    range: existing.length ? ctx.rangeAt(stmt, existing[0].location) : (rangeOf(stmt, /\bFULL\b/i) ?? stmt.range),
+    range: existing.length
+      ? ctx.rangeAt(stmt, existing[0].location)
+      : (rangeOf(stmt, /\bFULL\b/i) ?? stmt.range),
     message: `VACUUM FULL rewrites ${what} under an ACCESS EXCLUSIVE lock: reads and writes wait until the table and all its indexes are rewritten`,
     help: [
       `**Lock:** ACCESS EXCLUSIVE on ${names.length ? names.map((n) => `\`${n}\``).join(', ') : 'each table in turn'} for the whole rewrite — every query on the table, reads included, waits. It also needs free disk space for a full second copy of the table and its indexes.`,

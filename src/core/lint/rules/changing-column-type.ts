@@ -1,9 +1,18 @@
-import { alterCmds, as, formatName, rangeVarName, stringList, typeNameToString, type QualifiedName } from '../ast';
+import {
+  alterCmds,
+  as,
+  formatName,
+  rangeVarName,
+  stringList,
+  typeNameToString,
+  type QualifiedName,
+} from '../ast';
 import type { Rule, RuleContext, RuleMeta, Stmt } from '../types';
 
 export const meta: RuleMeta = {
   id: 'changing-column-type',
-  description: 'ALTER COLUMN ... TYPE rewrites the table and its indexes under an ACCESS EXCLUSIVE lock unless the change is binary-coercible',
+  description:
+    'ALTER COLUMN ... TYPE rewrites the table and its indexes under an ACCESS EXCLUSIVE lock unless the change is binary-coercible',
   defaultSeverity: 'warning',
   category: 'rewrite',
   fixable: 'none',
@@ -51,14 +60,24 @@ export const check: Rule['check'] = (stmt, ctx) => {
   }
 };
 
-function help(name: string, column: string, shown: string, oldType: string | undefined, verdict: Verdict, using: boolean, v: number): string {
+function help(
+  name: string,
+  column: string,
+  shown: string,
+  oldType: string | undefined,
+  verdict: Verdict,
+  using: boolean,
+  v: number,
+): string {
   const lines = [
-    `**Lock:** ACCESS EXCLUSIVE on \`${name}\` while PostgreSQL rewrites every row and rebuilds every index of the table — every query on it, reads included, waits for the whole rewrite, which also needs disk space for a full copy.`,
+    verdict === 'reindex'
+      ? `**Lock:** ACCESS EXCLUSIVE on \`${name}\` while PostgreSQL rebuilds every index on \`${column}\` — every query on the table, reads included, waits until they are rebuilt.`
+      : `**Lock:** ACCESS EXCLUSIVE on \`${name}\` while PostgreSQL rewrites every row and rebuilds every index of the table — every query on it, reads included, waits for the whole rewrite, which also needs disk space for a full copy.`,
     '',
   ];
   if (verdict === 'unknown') {
     lines.push(
-      `**When it is free:** a binary-coercible change only updates the catalog (a brief ACCESS EXCLUSIVE lock, no rewrite). Such changes are: \`varchar(n)\` → \`varchar(m)\` with m ≥ n, \`varchar(n)\` → \`varchar\` or \`text\`, \`text\` → \`varchar\` (no length), \`numeric(p,s)\` → \`numeric(q,s)\` with q ≥ p or → \`numeric\`, \`varbit(n)\`/\`bit(n)\` → \`varbit(m)\` with m ≥ n, \`cidr\` → \`inet\`, \`xml\` → \`text\`, and a higher or removed precision of \`timestamp\`, \`timestamptz\`, \`time\`, \`timetz\`, \`interval\`. Anything else — \`int\` → \`bigint\`, \`char(n)\` → \`text\`, a shorter length, a USING expression — rewrites. Lint the whole migrations directory so pgshift knows the current type.`,
+      `**When it is free:** a binary-coercible change only updates the catalog (a brief ACCESS EXCLUSIVE lock, no rewrite). Such changes are: \`varchar(n)\` → \`varchar(m)\` with m ≥ n, \`varchar(n)\` → \`varchar\` or \`text\`, \`text\` → \`varchar\` (no length), \`numeric(p,s)\` → \`numeric(q,s)\` with q ≥ p or → \`numeric\`, \`varbit(n)\` → \`varbit(m)\` with m ≥ n, \`bit(n)\` → \`varbit\`, \`cidr\` → \`inet\`, \`xml\` → \`text\`, a higher or removed precision of \`timestamp\`, \`timestamptz\`, \`time\`, \`timetz\`, and \`interval(...)\` → \`interval\`. Anything else — \`int\` → \`bigint\`, \`char(n)\` → \`text\`, a shorter length, a USING expression — rewrites. Lint the whole migrations directory so pgshift knows the current type.`,
       '',
     );
   } else if (verdict === 'reindex') {
@@ -74,7 +93,10 @@ function help(name: string, column: string, shown: string, oldType: string | und
       '',
     );
   } else if (!using && oldType) {
-    lines.push(`**Why:** \`${display(oldType)}\` → \`${shown}\` is not binary-coercible, so every value is converted and written again.`, '');
+    lines.push(
+      `**Why:** \`${display(oldType)}\` → \`${shown}\` is not binary-coercible, so every value is converted and written again.`,
+      '',
+    );
   }
   lines.push(
     '**Safe way:** build the new column beside the old one and switch over:',
@@ -111,7 +133,10 @@ export function classify(oldType: string, newType: string, v: number): Verdict {
   const o = parseType(oldType);
   const n = parseType(newType);
   if (o.array || n.array) return 'rewrite';
-  const widerOrNone = (maxLen?: number) => n.mods.length === 0 || (o.mods.length > 0 && n.mods[0] >= o.mods[0]) || (maxLen !== undefined && n.mods[0] === maxLen);
+  const widerOrNone = (maxLen?: number) =>
+    n.mods.length === 0 ||
+    (o.mods.length > 0 && n.mods[0] >= o.mods[0]) ||
+    (maxLen !== undefined && n.mods[0] === maxLen);
   if ((o.base === 'varchar' || o.base === 'text') && n.base === 'text') return 'safe';
   if (o.base === 'varchar' && n.base === 'varchar') return widerOrNone() ? 'safe' : 'rewrite';
   if (o.base === 'text' && n.base === 'varchar') return n.mods.length === 0 ? 'safe' : 'rewrite';
@@ -120,15 +145,23 @@ export function classify(oldType: string, newType: string, v: number): Verdict {
     if (o.mods.length === 0) return 'rewrite';
     return (n.mods[1] ?? 0) === (o.mods[1] ?? 0) && n.mods[0] >= o.mods[0] ? 'safe' : 'rewrite';
   }
-  if ((o.base === 'varbit' || o.base === 'bit') && n.base === 'varbit') return widerOrNone() ? 'safe' : 'rewrite';
+  if (o.base === 'varbit' && n.base === 'varbit') return widerOrNone() ? 'safe' : 'rewrite';
+  // bit(n) → varbit is free, but bit(n) → varbit(m) rewrites even when m ≥ n
+  if (o.base === 'bit' && n.base === 'varbit') return n.mods.length === 0 ? 'safe' : 'rewrite';
   if (o.base === 'cidr' && n.base === 'inet') return 'safe';
   if (o.base === 'xml' && n.base === 'text') return 'safe';
   if (['timestamp', 'timestamptz', 'time', 'timetz'].includes(o.base) && n.base === o.base) {
     return widerOrNone(TEMPORAL_MAX_PRECISION) ? 'safe' : 'rewrite';
   }
   if (o.base === 'interval' && n.base === 'interval') return n.mods.length === 0 ? 'safe' : 'rewrite';
-  if ((o.base === 'timestamp' && n.base === 'timestamptz') || (o.base === 'timestamptz' && n.base === 'timestamp')) {
-    const sameOrWider = n.mods.length === 0 || (o.mods.length > 0 && n.mods[0] >= o.mods[0]) || n.mods[0] === TEMPORAL_MAX_PRECISION;
+  if (
+    (o.base === 'timestamp' && n.base === 'timestamptz') ||
+    (o.base === 'timestamptz' && n.base === 'timestamp')
+  ) {
+    const sameOrWider =
+      n.mods.length === 0 ||
+      (o.mods.length > 0 && n.mods[0] >= o.mods[0]) ||
+      n.mods[0] === TEMPORAL_MAX_PRECISION;
     return v >= 12 && sameOrWider ? 'utc-only' : 'rewrite';
   }
   return 'rewrite';
@@ -143,24 +176,38 @@ function isPlainColumn(expr: unknown, column: string): boolean {
 }
 
 /** The column's type as set by an earlier statement of this file, when the schema model does not know the table. */
-function typeFromFile(ctx: RuleContext, current: Stmt, table: QualifiedName, column: string): string | undefined {
+function typeFromFile(
+  ctx: RuleContext,
+  current: Stmt,
+  table: QualifiedName,
+  column: string,
+): string | undefined {
   let type: string | undefined;
   for (const s of ctx.statements) {
     if (s.index >= current.index) break;
     const a = as(s.node, 'AlterTableStmt');
     const t = rangeVarName(a?.relation);
-    if (!a || !t || t.name !== table.name || (t.schema && table.schema && t.schema !== table.schema)) continue;
+    if (!a || !t || t.name !== table.name || (t.schema && table.schema && t.schema !== table.schema))
+      continue;
     for (const cmd of alterCmds(a)) {
       const def = as(cmd.def, 'ColumnDef');
       if (cmd.subtype === 'AT_AddColumn' && def?.colname === column) type = typeNameToString(def.typeName);
-      else if (cmd.subtype === 'AT_AlterColumnType' && cmd.name === column && def?.typeName) type = typeNameToString(def.typeName);
+      else if (cmd.subtype === 'AT_AlterColumnType' && cmd.name === column && def?.typeName)
+        type = typeNameToString(def.typeName);
       else if (cmd.subtype === 'AT_DropColumn' && cmd.name === column) type = undefined;
     }
   }
   return type;
 }
 
-const DISPLAY: Record<string, string> = { int2: 'smallint', int4: 'integer', int8: 'bigint', float4: 'real', float8: 'double precision', bool: 'boolean' };
+const DISPLAY: Record<string, string> = {
+  int2: 'smallint',
+  int4: 'integer',
+  int8: 'bigint',
+  float4: 'real',
+  float8: 'double precision',
+  bool: 'boolean',
+};
 
 function display(t: string): string {
   const p = parseType(t);

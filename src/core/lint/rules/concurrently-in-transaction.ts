@@ -4,7 +4,8 @@ import { noTransactionEdits, rangeOf } from './_util';
 
 export const meta: RuleMeta = {
   id: 'concurrently-in-transaction',
-  description: 'A statement PostgreSQL refuses inside a transaction block (CONCURRENTLY, VACUUM, CREATE DATABASE, ...) in a file that runs in one',
+  description:
+    'A statement PostgreSQL refuses inside a transaction block (CONCURRENTLY, VACUUM, CREATE DATABASE, ...) in a file that runs in one',
   defaultSeverity: 'error',
   category: 'transactions',
   fixable: 'suggestion',
@@ -30,8 +31,7 @@ export const check: Rule['check'] = (stmt, ctx) => {
   if (!stmt.inTransaction) return;
   const refused = refusedCommand(stmt, ctx);
   if (!refused) return;
-  const explicit = ctx.statements.some((s) => s.kind === 'TransactionStmt');
-  const where = stmt.origin === 'do-block' ? 'do-block' : explicit ? 'explicit' : 'runner';
+  const where = stmt.origin === 'do-block' ? 'do-block' : ctx.explicitTransactions ? 'explicit' : 'runner';
   // In a DO block PostgreSQL names the transaction block first, if the DO itself runs in one.
   const doInTransaction = where === 'do-block' && enclosingTop(ctx, stmt)?.inTransaction;
   const pgError =
@@ -51,7 +51,7 @@ export const check: Rule['check'] = (stmt, ctx) => {
       '',
       '**Fix:**',
       where === 'runner'
-        ? "Mark the file to run outside a transaction with `-- pgshift:no-transaction` on its first line. Each statement then commits on its own, so a failure halfway leaves the earlier statements applied: keep such a file to this one statement (move the rest to another migration) and make it re-runnable (`IF NOT EXISTS` / `IF EXISTS`)."
+        ? 'Mark the file to run outside a transaction with `-- pgshift:no-transaction` on its first line. Each statement then commits on its own, so a failure halfway leaves the earlier statements applied: keep such a file to this one statement (move the rest to another migration) and make it re-runnable (`IF NOT EXISTS` / `IF EXISTS`).'
         : where === 'explicit'
           ? 'Move the statement out of the BEGIN … COMMIT block, into its own migration marked `-- pgshift:no-transaction`.'
           : 'Move the statement out of the DO block: run it as a top-level statement in its own migration marked `-- pgshift:no-transaction`.',
@@ -62,7 +62,12 @@ export const check: Rule['check'] = (stmt, ctx) => {
     ].join('\n'),
     suggestions:
       where === 'runner'
-        ? [{ title: 'Run this file outside a transaction (-- pgshift:no-transaction)', edits: noTransactionEdits(ctx) }]
+        ? [
+            {
+              title: 'Run this file outside a transaction (-- pgshift:no-transaction)',
+              edits: noTransactionEdits(ctx),
+            },
+          ]
         : undefined,
   });
 };
@@ -79,7 +84,9 @@ function refusedCommand(stmt: Stmt, ctx: RuleContext): Refused | undefined {
   const lead = (re: RegExp): Range | undefined => rangeOf(stmt, re);
   switch (stmt.kind) {
     case 'IndexStmt':
-      return as(stmt.node, 'IndexStmt')!.concurrent ? { command: 'CREATE INDEX CONCURRENTLY', range: concurrently() } : undefined;
+      return as(stmt.node, 'IndexStmt')!.concurrent
+        ? { command: 'CREATE INDEX CONCURRENTLY', range: concurrently() }
+        : undefined;
     case 'DropStmt': {
       const d = as(stmt.node, 'DropStmt')!;
       return d.concurrent ? { command: 'DROP INDEX CONCURRENTLY', range: concurrently() } : undefined;
@@ -103,17 +110,23 @@ function refusedCommand(stmt: Stmt, ctx: RuleContext): Refused | undefined {
     }
     case 'VacuumStmt':
       // ANALYZE alone may run in a transaction; any VACUUM may not
-      return as(stmt.node, 'VacuumStmt')!.is_vacuumcmd ? { command: 'VACUUM', range: lead(/^\s*VACUUM\b/i) } : undefined;
+      return as(stmt.node, 'VacuumStmt')!.is_vacuumcmd
+        ? { command: 'VACUUM', range: lead(/^\s*VACUUM\b/i) }
+        : undefined;
     case 'ClusterStmt':
       // CLUSTER without a table walks every clustered table, one transaction each
-      return as(stmt.node, 'ClusterStmt')!.relation ? undefined : { command: 'CLUSTER', range: lead(/^\s*CLUSTER\b/i) };
+      return as(stmt.node, 'ClusterStmt')!.relation
+        ? undefined
+        : { command: 'CLUSTER', range: lead(/^\s*CLUSTER\b/i) };
     case 'CreatedbStmt':
       return { command: 'CREATE DATABASE', range: lead(/^\s*CREATE\s+DATABASE\b/i) };
     case 'DropdbStmt':
       return { command: 'DROP DATABASE', range: lead(/^\s*DROP\s+DATABASE\b/i) };
     case 'AlterDatabaseStmt': {
       const opts = (as(stmt.node, 'AlterDatabaseStmt')!.options ?? []).map((o) => as(o, 'DefElem')?.defname);
-      return opts.includes('tablespace') ? { command: 'ALTER DATABASE SET TABLESPACE', range: lead(/\bTABLESPACE\b/i) } : undefined;
+      return opts.includes('tablespace')
+        ? { command: 'ALTER DATABASE SET TABLESPACE', range: lead(/\bTABLESPACE\b/i) }
+        : undefined;
     }
     case 'CreateTableSpaceStmt':
       return { command: 'CREATE TABLESPACE', range: lead(/^\s*CREATE\s+TABLESPACE\b/i) };
@@ -122,9 +135,13 @@ function refusedCommand(stmt: Stmt, ctx: RuleContext): Refused | undefined {
     case 'AlterSystemStmt':
       return { command: 'ALTER SYSTEM', range: lead(/^\s*ALTER\s+SYSTEM\b/i) };
     case 'DiscardStmt':
-      return as(stmt.node, 'DiscardStmt')!.target === 'DISCARD_ALL' ? { command: 'DISCARD ALL', range: lead(/^\s*DISCARD\s+ALL\b/i) } : undefined;
+      return as(stmt.node, 'DiscardStmt')!.target === 'DISCARD_ALL'
+        ? { command: 'DISCARD ALL', range: lead(/^\s*DISCARD\s+ALL\b/i) }
+        : undefined;
     case 'AlterEnumStmt':
-      return enumAddBefore12(stmt, ctx) ? { command: 'ALTER TYPE ... ADD', range: lead(/\bADD\s+VALUE\b/i) } : undefined;
+      return enumAddBefore12(stmt, ctx)
+        ? { command: 'ALTER TYPE ... ADD', range: lead(/\bADD\s+VALUE\b/i) }
+        : undefined;
   }
   return undefined;
 }

@@ -1,10 +1,21 @@
 import type * as T from '@pgsql/types';
-import { alterCmds, as, baseTypeName, columnConstraints, formatName, rangeVarName, stringList, walk, type QualifiedName } from '../ast';
+import {
+  alterCmds,
+  as,
+  baseTypeName,
+  columnConstraints,
+  formatName,
+  rangeVarName,
+  stringList,
+  walk,
+  type QualifiedName,
+} from '../ast';
 import type { Fix, Range, Rule, RuleContext, RuleMeta, Stmt } from '../types';
 
 export const meta: RuleMeta = {
   id: 'constraint-missing-not-valid',
-  description: 'A FOREIGN KEY or CHECK added to an existing table without NOT VALID checks every row while holding a lock',
+  description:
+    'A FOREIGN KEY or CHECK added to an existing table without NOT VALID checks every row while holding a lock',
   defaultSeverity: 'warning',
   category: 'locking',
   fixable: 'suggestion',
@@ -17,29 +28,41 @@ export const check: Rule['check'] = (stmt, ctx) => {
   if (!table || alter.objtype !== 'OBJECT_TABLE' || ctx.isNewTable(table)) return;
   const cmds = alterCmds(alter);
   // Only FOREIGN KEY adds keep the table at SHARE ROW EXCLUSIVE; almost every other subcommand takes ACCESS EXCLUSIVE.
-  const onlyForeignKeys = cmds.every((c) => c.subtype === 'AT_AddConstraint' && as(c.def, 'Constraint')?.contype === 'CONSTR_FOREIGN');
+  const onlyForeignKeys = cmds.every(
+    (c) => c.subtype === 'AT_AddConstraint' && as(c.def, 'Constraint')?.contype === 'CONSTR_FOREIGN',
+  );
   // PostgreSQL trusts a FOREIGN KEY declared on a column being added (all NULL) without scanning, unless
   // some column added by the same statement gets a default: then every such key is validated.
-  const statementAddsDefault = cmds.some((c) => c.subtype === 'AT_AddColumn' && addsValues(as(c.def, 'ColumnDef')));
+  const statementAddsDefault = cmds.some(
+    (c) => c.subtype === 'AT_AddColumn' && addsValues(as(c.def, 'ColumnDef')),
+  );
 
   for (const cmd of cmds) {
     if (cmd.subtype === 'AT_AddConstraint') {
       const con = as(cmd.def, 'Constraint');
       if (!con || con.skip_validation) continue;
       if (con.contype === 'CONSTR_CHECK') reportCheck(stmt, ctx, table, con, undefined);
-      else if (con.contype === 'CONSTR_FOREIGN') reportForeignKey(stmt, ctx, table, con, undefined, onlyForeignKeys);
+      else if (con.contype === 'CONSTR_FOREIGN')
+        reportForeignKey(stmt, ctx, table, con, undefined, onlyForeignKeys);
     } else if (cmd.subtype === 'AT_AddColumn') {
       const col = as(cmd.def, 'ColumnDef');
       if (!col) continue;
       for (const con of columnConstraints(col)) {
         if (con.contype === 'CONSTR_CHECK') reportCheck(stmt, ctx, table, con, col);
-        else if (con.contype === 'CONSTR_FOREIGN' && statementAddsDefault) reportForeignKey(stmt, ctx, table, con, col, false);
+        else if (con.contype === 'CONSTR_FOREIGN' && statementAddsDefault)
+          reportForeignKey(stmt, ctx, table, con, col, false);
       }
     }
   }
 };
 
-function reportCheck(stmt: Stmt, ctx: RuleContext, table: QualifiedName, con: T.Constraint, col: T.ColumnDef | undefined): void {
+function reportCheck(
+  stmt: Stmt,
+  ctx: RuleContext,
+  table: QualifiedName,
+  con: T.Constraint,
+  col: T.ColumnDef | undefined,
+): void {
   const name = formatName(table);
   const conName = con.conname ?? defaultCheckName(table, con, col);
   const text = col ? undefined : constraintText(ctx, stmt, con.location);
@@ -48,7 +71,9 @@ function reportCheck(stmt: Stmt, ctx: RuleContext, table: QualifiedName, con: T.
         `ALTER TABLE ${name} ADD COLUMN ${col.colname} ...;  -- the column without its CHECK`,
         `ALTER TABLE ${name} ADD CONSTRAINT ${conName} ${constraintText(ctx, stmt, con.location, true) ?? 'CHECK (...)'} NOT VALID;`,
       ]
-    : [`ALTER TABLE ${name} ${withoutConstraintName(text, conName) ?? `ADD CONSTRAINT ${conName} CHECK (...)`} NOT VALID;`];
+    : [
+        `ALTER TABLE ${name} ${withoutConstraintName(text, conName) ?? `ADD CONSTRAINT ${conName} CHECK (...)`} NOT VALID;`,
+      ];
   ctx.report({
     range: (col ? undefined : constraintSpan(ctx, stmt, con.location)) ?? ctx.rangeAt(stmt, con.location),
     message: col
@@ -63,9 +88,11 @@ function reportCheck(stmt: Stmt, ctx: RuleContext, table: QualifiedName, con: T.
       '-- next migration:',
       `ALTER TABLE ${name} VALIDATE CONSTRAINT ${conName};`,
       '```',
-      '`VALIDATE CONSTRAINT` takes only SHARE UPDATE EXCLUSIVE: reads and writes continue while it scans. Run it in its own migration: in the same transaction as the `ADD` it would scan under the `ADD`\'s lock.',
-      col && '\nA column constraint cannot be `NOT VALID`: add the column first, then the constraint as a table constraint.',
-      !con.conname && `\n\`${conName}\` is the name PostgreSQL would pick; naming the constraint yourself keeps the \`VALIDATE\` step exact.`,
+      "`VALIDATE CONSTRAINT` takes only SHARE UPDATE EXCLUSIVE: reads and writes continue while it scans. Run it in its own migration: in the same transaction as the `ADD` it would scan under the `ADD`'s lock.",
+      col &&
+        '\nA column constraint cannot be `NOT VALID`: add the column first, then the constraint as a table constraint.',
+      !con.conname &&
+        `\n\`${conName}\` is the name PostgreSQL would pick; naming the constraint yourself keeps the \`VALIDATE\` step exact.`,
     ]
       .filter((l) => l !== false && l !== undefined)
       .join('\n'),
@@ -84,15 +111,18 @@ function reportForeignKey(
   const name = formatName(table);
   const ref = rangeVarName(con.pktable);
   const refName = formatName(ref);
-  const selfRef = !!ref && ref.name === table.name && (ref.schema ?? '') === (table.schema ?? '');
+  // A referenced table created in this migration is invisible to others: its lock blocks nobody.
+  const refHarmless =
+    !!ref &&
+    ((ref.name === table.name && (ref.schema ?? '') === (table.schema ?? '')) || ctx.isNewTable(ref));
   const fkCols = col ? [col.colname ?? '?'] : stringList(con.fk_attrs);
   const conName = con.conname ?? `${table.name}_${fkCols.join('_')}_fkey`;
   const tableLock = onlyForeignKeys ? 'SHARE ROW EXCLUSIVE' : 'ACCESS EXCLUSIVE';
-  const both = selfRef ? name : `${name} and ${refName}`;
+  const both = refHarmless ? name : `${name} and ${refName}`;
   const blocks =
     tableLock === 'SHARE ROW EXCLUSIVE'
       ? `writes to ${both} wait until every row is checked`
-      : selfRef
+      : refHarmless
         ? `reads and writes on ${name} wait until every row is checked`
         : `reads and writes on ${name}, and writes to ${refName}, wait until every row is checked`;
   const text = col ? undefined : constraintText(ctx, stmt, con.location);
@@ -102,14 +132,16 @@ function reportForeignKey(
         `ALTER TABLE ${name} ADD COLUMN ${col.colname} ...;  -- the column without REFERENCES`,
         `ALTER TABLE ${name} ADD CONSTRAINT ${conName} FOREIGN KEY (${col.colname}) REFERENCES ${refName}${pkCols.length ? ` (${pkCols.join(', ')})` : ''} NOT VALID;`,
       ]
-    : [`ALTER TABLE ${name} ${withoutConstraintName(text, conName) ?? `ADD CONSTRAINT ${conName} FOREIGN KEY (...) REFERENCES ${refName} (...)`} NOT VALID;`];
+    : [
+        `ALTER TABLE ${name} ${withoutConstraintName(text, conName) ?? `ADD CONSTRAINT ${conName} FOREIGN KEY (...) REFERENCES ${refName} (...)`} NOT VALID;`,
+      ];
   ctx.report({
     range: (col ? undefined : constraintSpan(ctx, stmt, con.location)) ?? ctx.rangeAt(stmt, con.location),
     message: col
       ? `ALTER TABLE ${name} ADD COLUMN ${col.colname} REFERENCES ${refName} validates every row of ${name}, because the statement gives new columns a default, under ${tableLock} on ${name} and SHARE ROW EXCLUSIVE on ${refName}: ${blocks}`
-      : `ALTER TABLE ${name} ADD CONSTRAINT ${conName} FOREIGN KEY without NOT VALID validates every row of ${name} under ${tableLock === 'SHARE ROW EXCLUSIVE' && !selfRef ? 'SHARE ROW EXCLUSIVE locks on both tables' : `${tableLock} on ${name}${selfRef ? '' : ` and SHARE ROW EXCLUSIVE on ${refName}`}`}: ${blocks}`,
+      : `ALTER TABLE ${name} ADD CONSTRAINT ${conName} FOREIGN KEY without NOT VALID validates every row of ${name} under ${tableLock === 'SHARE ROW EXCLUSIVE' && !refHarmless ? 'SHARE ROW EXCLUSIVE locks on both tables' : `${tableLock} on ${name}${refHarmless ? '' : ` and SHARE ROW EXCLUSIVE on ${refName}`}`}: ${blocks}`,
     help: [
-      `**Lock:** ${tableLock} on \`${name}\`${selfRef ? '' : ` and SHARE ROW EXCLUSIVE on the referenced \`${refName}\``}, held while PostgreSQL looks up every existing row of \`${name}\` in \`${refName}\`: INSERT, UPDATE and DELETE on ${selfRef ? 'the table' : 'both tables'}${tableLock === 'ACCESS EXCLUSIVE' ? ` (and reads of \`${name}\`)` : ''} wait until the scan ends.`,
+      `**Lock:** ${tableLock} on \`${name}\`${refHarmless ? '' : ` and SHARE ROW EXCLUSIVE on the referenced \`${refName}\``}, held while PostgreSQL looks up every existing row of \`${name}\` in \`${refName}\`: INSERT, UPDATE and DELETE on ${refHarmless ? 'the table' : 'both tables'}${tableLock === 'ACCESS EXCLUSIVE' ? ` (and reads of \`${name}\`)` : ''} wait until the scan ends.`,
       '',
       '**Safe way:** add the foreign key `NOT VALID` (brief lock; new and updated rows are checked at once), then validate the existing rows in a later migration:',
       '```sql',
@@ -122,7 +154,8 @@ function reportForeignKey(
         '\n**Partitioned tables:** before PostgreSQL 18 a partitioned table rejects `FOREIGN KEY ... NOT VALID`; add the key `NOT VALID` to each partition, validate each, then add it to the parent (PostgreSQL reuses the validated partition keys).',
       col &&
         '\nA foreign key declared on a column being added is trusted without a scan only when no column added by the statement gets a default (or is serial or generated); here one does. A column constraint cannot be `NOT VALID`: add the column first, then the key as a table constraint.',
-      !con.conname && `\n\`${conName}\` is the name PostgreSQL would pick; naming the constraint yourself keeps the \`VALIDATE\` step exact.`,
+      !con.conname &&
+        `\n\`${conName}\` is the name PostgreSQL would pick; naming the constraint yourself keeps the \`VALIDATE\` step exact.`,
     ]
       .filter((l) => l !== false && l !== undefined)
       .join('\n'),
@@ -133,8 +166,14 @@ function reportForeignKey(
 /** True when adding the column puts values in existing rows (so the statement's new foreign keys are validated). */
 function addsValues(col: T.ColumnDef | undefined): boolean {
   if (!col) return false;
-  if (/^(small|big)?serial[248]?$/.test(baseTypeName(col.typeName)) && (col.typeName?.names?.length ?? 0) === 1) return true;
-  return columnConstraints(col).some((c) => c.contype === 'CONSTR_DEFAULT' || c.contype === 'CONSTR_GENERATED');
+  if (
+    /^(small|big)?serial[248]?$/.test(baseTypeName(col.typeName)) &&
+    (col.typeName?.names?.length ?? 0) === 1
+  )
+    return true;
+  return columnConstraints(col).some(
+    (c) => c.contype === 'CONSTR_DEFAULT' || c.contype === 'CONSTR_GENERATED',
+  );
 }
 
 /** PostgreSQL's default CHECK name: <table>_<first column>_check (or <table>_check). */
@@ -167,7 +206,12 @@ function notValidSuggestion(ctx: RuleContext, stmt: Stmt, location: number | und
 }
 
 /** The constraint's source text on one line; with `firstGroup`, only up to its first closing parenthesis ("CHECK (a > 0)"). */
-function constraintText(ctx: RuleContext, stmt: Stmt, location: number | undefined, firstGroup = false): string | undefined {
+function constraintText(
+  ctx: RuleContext,
+  stmt: Stmt,
+  location: number | undefined,
+  firstGroup = false,
+): string | undefined {
   const span = constraintSpan(ctx, stmt, location, firstGroup);
   return span && ctx.source.slice(span.start, span.end).replace(/\s+/g, ' ');
 }
@@ -176,10 +220,16 @@ function constraintText(ctx: RuleContext, stmt: Stmt, location: number | undefin
  * File byte range of a constraint whose parse-tree location is `location`: up to the next top-level comma
  * (the next ALTER TABLE subcommand) or the end of the statement, without trailing blanks and comments.
  */
-export function constraintSpan(ctx: RuleContext, stmt: Stmt, location: number | undefined, firstGroup = false): Range | undefined {
+export function constraintSpan(
+  ctx: RuleContext,
+  stmt: Stmt,
+  location: number | undefined,
+  firstGroup = false,
+): Range | undefined {
   const len = stmt.range.end - stmt.range.start;
   // DO-block statements whose text could not be located carry the DO's range: offsets would be wrong.
-  if (location === undefined || location < 0 || location >= len || Buffer.byteLength(stmt.text) !== len) return undefined;
+  if (location === undefined || location < 0 || location >= len || Buffer.byteLength(stmt.text) !== len)
+    return undefined;
   const b = ctx.source.bytes;
   const start = stmt.range.start + location;
   const end = stmt.range.end;

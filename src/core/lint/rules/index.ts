@@ -2,9 +2,11 @@
 import type { Rule } from '../types';
 import * as addColumnRewrite from './add-column-rewrite';
 import * as addingFieldWithDefault from './adding-field-with-default';
+import * as addingPrimaryKey from './adding-primary-key';
 import * as addingRequiredField from './adding-required-field';
 import * as backfillInTransaction from './backfill-in-transaction';
 import * as banCascade from './ban-cascade';
+import * as banCharField from './ban-char-field';
 import * as banCluster from './ban-cluster';
 import * as banDropColumn from './ban-drop-column';
 import * as banDropDatabase from './ban-drop-database';
@@ -16,14 +18,23 @@ import * as banTruncateCascade from './ban-truncate-cascade';
 import * as banTruncate from './ban-truncate';
 import * as banVacuumFull from './ban-vacuum-full';
 import * as changingColumnType from './changing-column-type';
+import * as commitWithoutBegin from './commit-without-begin';
 import * as concurrentlyInTransaction from './concurrently-in-transaction';
 import * as constraintMissingNotValid from './constraint-missing-not-valid';
 import * as deleteWithoutWhere from './delete-without-where';
+import * as disallowedUniqueConstraint from './disallowed-unique-constraint';
+import * as domainConstraint from './domain-constraint';
+import * as enumAddValue from './enum-add-value';
+import * as exclusionConstraint from './exclusion-constraint';
+import * as identifierTooLong from './identifier-too-long';
 import * as ignoreWithoutReason from './ignore-without-reason';
+import * as multipleAlterTable from './multiple-alter-table';
 import * as partitionAttach from './partition-attach';
 import * as preferBigintKeys from './prefer-bigint-keys';
 import * as preferIdentity from './prefer-identity';
 import * as preferJsonb from './prefer-jsonb';
+import * as preferRobustStmts from './prefer-robust-stmts';
+import * as preferTextField from './prefer-text-field';
 import * as preferTimestamptz from './prefer-timestamptz';
 import * as renamingColumn from './renaming-column';
 import * as renamingSchema from './renaming-schema';
@@ -34,8 +45,13 @@ import * as requireConcurrentPartitionDetach from './require-concurrent-partitio
 import * as requireConcurrentRefresh from './require-concurrent-refresh';
 import * as requireConcurrentReindex from './require-concurrent-reindex';
 import * as requireLockTimeout from './require-lock-timeout';
+import * as requireStatementTimeout from './require-statement-timeout';
 import * as setNotNull from './set-not-null';
+import * as statementsAfterAccessExclusive from './statements-after-access-exclusive';
 import * as syntaxError from './syntax-error';
+import * as transactionNesting from './transaction-nesting';
+import * as triggerLock from './trigger-lock';
+import * as uncommittedTransaction from './uncommitted-transaction';
 import * as unusedIgnore from './unused-ignore';
 import * as updateWithoutWhere from './update-without-where';
 import * as validateConstraintInSameTransaction from './validate-constraint-in-same-transaction';
@@ -43,9 +59,11 @@ import * as validateConstraintInSameTransaction from './validate-constraint-in-s
 export const allRules: Rule[] = [
   addColumnRewrite,
   addingFieldWithDefault,
+  addingPrimaryKey,
   addingRequiredField,
   backfillInTransaction,
   banCascade,
+  banCharField,
   banCluster,
   banDropColumn,
   banDropDatabase,
@@ -57,14 +75,23 @@ export const allRules: Rule[] = [
   banTruncate,
   banVacuumFull,
   changingColumnType,
+  commitWithoutBegin,
   concurrentlyInTransaction,
   constraintMissingNotValid,
   deleteWithoutWhere,
+  disallowedUniqueConstraint,
+  domainConstraint,
+  enumAddValue,
+  exclusionConstraint,
+  identifierTooLong,
   ignoreWithoutReason,
+  multipleAlterTable,
   partitionAttach,
   preferBigintKeys,
   preferIdentity,
   preferJsonb,
+  preferRobustStmts,
+  preferTextField,
   preferTimestamptz,
   renamingColumn,
   renamingSchema,
@@ -75,8 +102,13 @@ export const allRules: Rule[] = [
   requireConcurrentRefresh,
   requireConcurrentReindex,
   requireLockTimeout,
+  requireStatementTimeout,
   setNotNull,
+  statementsAfterAccessExclusive,
   syntaxError,
+  transactionNesting,
+  triggerLock,
+  uncommittedTransaction,
   unusedIgnore,
   updateWithoutWhere,
   validateConstraintInSameTransaction,

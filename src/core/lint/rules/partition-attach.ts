@@ -4,7 +4,8 @@ import type { Rule, RuleContext, RuleMeta, Stmt } from '../types';
 
 export const meta: RuleMeta = {
   id: 'partition-attach',
-  description: 'ATTACH PARTITION scans the partition under an ACCESS EXCLUSIVE lock unless a validated CHECK proves the bound',
+  description:
+    'ATTACH PARTITION scans the partition under an ACCESS EXCLUSIVE lock unless a validated CHECK proves the bound',
   defaultSeverity: 'warning',
   category: 'locking',
   fixable: 'none',
@@ -55,7 +56,13 @@ function hasValidatedCheck(ctx: RuleContext, stmt: Stmt, table: QualifiedName): 
     if (s.index >= stmt.index) break;
     const a = as(s.node, 'AlterTableStmt');
     const t = rangeVarName(a?.relation);
-    if (!a || !t || t.name !== table.name || (t.schema ?? 'public') !== (table.schema ?? t.schema ?? 'public')) continue;
+    if (
+      !a ||
+      !t ||
+      t.name !== table.name ||
+      (t.schema ?? 'public') !== (table.schema ?? t.schema ?? 'public')
+    )
+      continue;
     for (const cmd of alterCmds(a)) {
       const con: T.Constraint | undefined = as(cmd.def, 'Constraint');
       if (cmd.subtype === 'AT_AddConstraint' && con?.contype === 'CONSTR_CHECK') {

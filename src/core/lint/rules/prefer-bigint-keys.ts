@@ -1,10 +1,19 @@
 import type * as T from '@pgsql/types';
-import { alterCmds, as, columnConstraints, formatName, rangeVarName, stringList, type QualifiedName } from '../ast';
+import {
+  alterCmds,
+  as,
+  columnConstraints,
+  formatName,
+  rangeVarName,
+  stringList,
+  type QualifiedName,
+} from '../ast';
 import type { Range, ReportInput, Rule, RuleContext, RuleMeta, Stmt } from '../types';
 
 export const meta: RuleMeta = {
   id: 'prefer-bigint-keys',
-  description: 'An integer/smallint primary key, serial or identity column runs out of values; widening it later rewrites the table',
+  description:
+    'An integer/smallint primary key, serial or identity column runs out of values; widening it later rewrites the table',
   defaultSeverity: 'warning',
   category: 'types',
   fixable: 'suggestion',
@@ -13,7 +22,17 @@ export const meta: RuleMeta = {
 
 // Width in bytes of the integer types and serial pseudo-types, keyed by the names in parse trees and in
 // SchemaModel column types (typeNameToString).
-const WIDTH: Record<string, number> = { int2: 2, smallserial: 2, serial2: 2, int4: 4, serial: 4, serial4: 4, int8: 8, bigserial: 8, serial8: 8 };
+const WIDTH: Record<string, number> = {
+  int2: 2,
+  smallserial: 2,
+  serial2: 2,
+  int4: 4,
+  serial: 4,
+  serial4: 4,
+  int8: 8,
+  bigserial: 8,
+  serial8: 8,
+};
 const SERIALS = new Set(['smallserial', 'serial2', 'serial', 'serial4', 'bigserial', 'serial8']);
 const MAX: Record<number, string> = { 2: '32,767', 4: '2,147,483,647' };
 
@@ -22,9 +41,13 @@ export const check: Rule['check'] = (stmt, ctx) => {
   if (create) {
     const table = rangeVarName(create.relation);
     if (!table || create.relation?.relpersistence === 't') return;
-    const tableCons = (create.tableElts ?? []).map((e) => as(e, 'Constraint')).filter((c): c is T.Constraint => !!c);
+    const tableCons = (create.tableElts ?? [])
+      .map((e) => as(e, 'Constraint'))
+      .filter((c): c is T.Constraint => !!c);
     const pk = tableCons.filter((c) => c.contype === 'CONSTR_PRIMARY').flatMap((c) => stringList(c.keys));
-    const cols = (create.tableElts ?? []).map((e) => as(e, 'ColumnDef')).filter((c): c is T.ColumnDef => !!c?.colname);
+    const cols = (create.tableElts ?? [])
+      .map((e) => as(e, 'ColumnDef'))
+      .filter((c): c is T.ColumnDef => !!c?.colname);
     const reported = new Set<string>();
     for (const col of cols) {
       const singlePk = pk.length === 1 && pk[0] === col.colname;
@@ -34,7 +57,8 @@ export const check: Rule['check'] = (stmt, ctx) => {
       stringList(fk.fk_attrs).forEach((name, i) => {
         const col = cols.find((c) => c.colname === name);
         if (!col || reported.has(name)) return;
-        if (checkReference(stmt, ctx, table, fk, i, col, widthOf(col.typeName), col.typeName?.location)) reported.add(name);
+        if (checkReference(stmt, ctx, table, fk, i, col, widthOf(col.typeName), col.typeName?.location))
+          reported.add(name);
       });
     }
     return;
@@ -54,7 +78,10 @@ export const check: Rule['check'] = (stmt, ctx) => {
       const w = WIDTH[ctx.schema.column(table, keys[0])?.type ?? ''];
       const def = findColumnDef(ctx, table, keys[0], stmt.index);
       // serial and identity columns were flagged where they were declared
-      const generator = def && (SERIALS.has(lastName(def.col.typeName)) || columnConstraints(def.col).some((c) => c.contype === 'CONSTR_IDENTITY'));
+      const generator =
+        def &&
+        (SERIALS.has(lastName(def.col.typeName)) ||
+          columnConstraints(def.col).some((c) => c.contype === 'CONSTR_IDENTITY'));
       if (w === undefined || w >= 8 || generator) continue;
       report(ctx, stmt, {
         range: ctx.rangeAt(stmt, con.location),
@@ -64,14 +91,30 @@ export const check: Rule['check'] = (stmt, ctx) => {
     } else if (cmd.subtype === 'AT_AddConstraint' && con?.contype === 'CONSTR_FOREIGN') {
       stringList(con.fk_attrs).forEach((name, i) => {
         const w = WIDTH[ctx.schema.column(table, name)?.type ?? ''];
-        checkReference(stmt, ctx, table, con, i, undefined, w, con.location, findColumnDef(ctx, table, name, stmt.index));
+        checkReference(
+          stmt,
+          ctx,
+          table,
+          con,
+          i,
+          undefined,
+          w,
+          con.location,
+          findColumnDef(ctx, table, name, stmt.index),
+        );
       });
     }
   }
 };
 
 // Flags a key, serial or identity column narrower than bigint, or a foreign key narrower than what it references.
-function checkColumn(stmt: Stmt, ctx: RuleContext, table: QualifiedName, col: T.ColumnDef, tablePk: boolean): boolean {
+function checkColumn(
+  stmt: Stmt,
+  ctx: RuleContext,
+  table: QualifiedName,
+  col: T.ColumnDef,
+  tablePk: boolean,
+): boolean {
   const w = widthOf(col.typeName);
   if (!col.typeName || w === undefined || w >= 8) return false;
   const cons = columnConstraints(col);
@@ -84,7 +127,11 @@ function checkColumn(stmt: Stmt, ctx: RuleContext, table: QualifiedName, col: T.
     message = `${name} is ${type}, backed by ${w === 2 ? 'a smallint' : 'an integer'} sequence: ${limit}, and widening it later rewrites ${formatName(table)} under an ACCESS EXCLUSIVE lock`;
   } else if (cons.some((c) => c.contype === 'CONSTR_IDENTITY')) {
     message = `identity column ${name} is ${type}: ${limit}, and widening it later rewrites ${formatName(table)} under an ACCESS EXCLUSIVE lock`;
-  } else if ((tablePk || cons.some((c) => c.contype === 'CONSTR_PRIMARY')) && !fk && !isForeignKeyColumn(ctx, table, col.colname!)) {
+  } else if (
+    (tablePk || cons.some((c) => c.contype === 'CONSTR_PRIMARY')) &&
+    !fk &&
+    !isForeignKeyColumn(ctx, table, col.colname!)
+  ) {
     message = `primary key ${name} is ${type}: ${limit}, and widening it later rewrites ${formatName(table)} under an ACCESS EXCLUSIVE lock`;
   } else if (fk) {
     return checkReference(stmt, ctx, table, fk, 0, col, w, col.typeName.location);
@@ -129,7 +176,11 @@ interface ColumnSite {
   col: T.ColumnDef;
 }
 
-function report(ctx: RuleContext, stmt: Stmt, r: { range: Range; message: string; fixTarget?: ColumnSite }): void {
+function report(
+  ctx: RuleContext,
+  stmt: Stmt,
+  r: { range: Range; message: string; fixTarget?: ColumnSite },
+): void {
   const input: ReportInput = {
     range: r.range,
     message: r.message,
@@ -149,10 +200,22 @@ function report(ctx: RuleContext, stmt: Stmt, r: { range: Range; message: string
   const site = r.fixTarget;
   if (site?.col.typeName) {
     const serial = SERIALS.has(lastName(site.col.typeName));
-    const span = typeSpan(site.stmt, site.col.typeName, serial ? /^(?:small)?serial[24]?(?![\w$])/i : /^(?:"?pg_catalog"?\s*\.\s*)?(?:integer|int[24]?|smallint)(?![\w$])/i);
+    const span = typeSpan(
+      site.stmt,
+      site.col.typeName,
+      serial
+        ? /^(?:small)?serial[24]?(?![\w$])/i
+        : /^(?:"?pg_catalog"?\s*\.\s*)?(?:integer|int[24]?|smallint)(?![\w$])/i,
+    );
     // for a serial, the identity column first: it is what prefer-identity asks for as well
-    const texts = serial ? [...(ctx.postgresVersion >= 10 ? ['bigint GENERATED BY DEFAULT AS IDENTITY'] : []), 'bigserial'] : ['bigint'];
-    if (span) input.suggestions = texts.map((newText) => ({ title: `Use ${newText}`, edits: [{ range: span, newText }] }));
+    const texts = serial
+      ? [...(ctx.postgresVersion >= 10 ? ['bigint GENERATED BY DEFAULT AS IDENTITY'] : []), 'bigserial']
+      : ['bigint'];
+    if (span)
+      input.suggestions = texts.map((newText) => ({
+        title: `Use ${newText}`,
+        edits: [{ range: span, newText }],
+      }));
   }
   ctx.report(input);
 }
@@ -165,7 +228,8 @@ function lastName(tn: T.TypeName | undefined): string {
 /** Width of a built-in integer or serial type, undefined for anything else (arrays, domains, other schemas). */
 function widthOf(tn: T.TypeName | undefined): number | undefined {
   const names = stringList(tn?.names);
-  if (!tn || tn.arrayBounds?.length || names.length > 2 || (names.length === 2 && names[0] !== 'pg_catalog')) return undefined;
+  if (!tn || tn.arrayBounds?.length || names.length > 2 || (names.length === 2 && names[0] !== 'pg_catalog'))
+    return undefined;
   return WIDTH[names[names.length - 1]];
 }
 
@@ -185,55 +249,95 @@ function findInStmt(stmt: Stmt, table: QualifiedName, column: string): ColumnSit
   if (!rel || !sameTable(rel, table)) return undefined;
   const defs = create
     ? (create.tableElts ?? []).map((e) => as(e, 'ColumnDef'))
-    : alterCmds(alter!).filter((c) => c.subtype === 'AT_AddColumn').map((c) => as(c.def, 'ColumnDef'));
+    : alterCmds(alter!)
+        .filter((c) => c.subtype === 'AT_AddColumn')
+        .map((c) => as(c.def, 'ColumnDef'));
   const col = defs.find((c) => c?.colname === column);
   return col ? { stmt, col } : undefined;
 }
 
-/** Where this file declares `table.column` (CREATE TABLE or ADD COLUMN), searching statements before `before`. */
-function findColumnDef(ctx: RuleContext, table: QualifiedName, column: string, before: number): ColumnSite | undefined {
-  for (let i = Math.min(before, ctx.statements.length) - 1; i >= 0; i--) {
-    const site = findInStmt(ctx.statements[i], table, column);
-    if (site) return site;
+/** What the whole file says about columns and keys, computed once per file (pg_dump output has thousands of tables). */
+interface FileIndex {
+  /** table name → columns declared by CREATE TABLE / ADD COLUMN, in file order */
+  columns: Map<string, { table: QualifiedName; site: ColumnSite }[]>;
+  /** table name → the first primary key declared in the file */
+  primaryKeys: Map<string, { table: QualifiedName; keys: string[] }[]>;
+  /** table name → columns made foreign keys anywhere in the file */
+  foreignKeys: Map<string, { table: QualifiedName; column: string }[]>;
+}
+
+// Keyed by the statements array, so nothing outlives the lint run.
+const indexes = new WeakMap<readonly Stmt[], FileIndex>();
+
+function fileIndex(statements: readonly Stmt[]): FileIndex {
+  let index = indexes.get(statements);
+  if (index) return index;
+  index = { columns: new Map(), primaryKeys: new Map(), foreignKeys: new Map() };
+  const push = <V>(map: Map<string, V[]>, key: string, v: V): void => {
+    const list = map.get(key);
+    if (list) list.push(v);
+    else map.set(key, [v]);
+  };
+  for (const stmt of statements) {
+    const create = as(stmt.node, 'CreateStmt');
+    const alter = as(stmt.node, 'AlterTableStmt');
+    const table = rangeVarName(create?.relation ?? alter?.relation);
+    if (!table) continue;
+    const elements = create ? (create.tableElts ?? []) : alterCmds(alter!).map((c) => c.def);
+    for (const el of elements) {
+      const col = as(el, 'ColumnDef');
+      const con = as(el, 'Constraint');
+      if (col?.colname) {
+        push(index.columns, table.name, { table, site: { stmt, col } });
+        for (const c of columnConstraints(col)) {
+          if (c.contype === 'CONSTR_PRIMARY')
+            push(index.primaryKeys, table.name, { table, keys: [col.colname] });
+          if (c.contype === 'CONSTR_FOREIGN')
+            push(index.foreignKeys, table.name, { table, column: col.colname });
+        }
+      } else if (con?.contype === 'CONSTR_PRIMARY') {
+        push(index.primaryKeys, table.name, { table, keys: stringList(con.keys) });
+      } else if (con?.contype === 'CONSTR_FOREIGN') {
+        for (const column of stringList(con.fk_attrs)) push(index.foreignKeys, table.name, { table, column });
+      }
+    }
   }
-  return undefined;
+  indexes.set(statements, index);
+  return index;
+}
+
+/** Where this file declares `table.column` (CREATE TABLE or ADD COLUMN), among statements before `before`. */
+function findColumnDef(
+  ctx: RuleContext,
+  table: QualifiedName,
+  column: string,
+  before: number,
+): ColumnSite | undefined {
+  const found = (fileIndex(ctx.statements).columns.get(table.name) ?? []).filter(
+    (c) => c.site.stmt.index < before && c.site.col.colname === column && sameTable(c.table, table),
+  );
+  return found[found.length - 1]?.site;
 }
 
 /** Primary key columns of a table created in this file (the schema model does not record keys). */
 function primaryKeyOf(ctx: RuleContext, table: QualifiedName): string[] {
-  for (const s of ctx.statements) {
-    const create = as(s.node, 'CreateStmt');
-    const alter = as(s.node, 'AlterTableStmt');
-    const rel = rangeVarName(create?.relation ?? alter?.relation);
-    if (!rel || !sameTable(rel, table)) continue;
-    for (const el of create ? create.tableElts ?? [] : alterCmds(alter!).map((c) => c.def)) {
-      const col = as(el, 'ColumnDef');
-      if (col?.colname && columnConstraints(col).some((c) => c.contype === 'CONSTR_PRIMARY')) return [col.colname];
-      const con = as(el, 'Constraint');
-      if (con?.contype === 'CONSTR_PRIMARY') return stringList(con.keys);
-    }
-  }
-  return [];
+  return (
+    (fileIndex(ctx.statements).primaryKeys.get(table.name) ?? []).find((p) => sameTable(p.table, table))
+      ?.keys ?? []
+  );
 }
 
 /** True when the file makes `table.column` a foreign key: its type follows the key it references. */
 function isForeignKeyColumn(ctx: RuleContext, table: QualifiedName, column: string): boolean {
-  return ctx.statements.some((s) => {
-    const site = findInStmt(s, table, column);
-    if (site && columnConstraints(site.col).some((c) => c.contype === 'CONSTR_FOREIGN')) return true;
-    const create = as(s.node, 'CreateStmt');
-    const alter = as(s.node, 'AlterTableStmt');
-    const rel = rangeVarName(create?.relation ?? alter?.relation);
-    if (!rel || !sameTable(rel, table)) return false;
-    const cons = create
-      ? (create.tableElts ?? []).map((e) => as(e, 'Constraint'))
-      : alterCmds(alter!).map((c) => as(c.def, 'Constraint'));
-    return cons.some((c) => c?.contype === 'CONSTR_FOREIGN' && stringList(c.fk_attrs).includes(column));
-  });
+  return (fileIndex(ctx.statements).foreignKeys.get(table.name) ?? []).some(
+    (f) => f.column === column && sameTable(f.table, table),
+  );
 }
 
 function typeRange(stmt: Stmt, ctx: RuleContext, tn: T.TypeName): Range {
-  return typeSpan(stmt, tn, /^(?:"?pg_catalog"?\s*\.\s*)?(?:"[^"]*"|[\w$]+)/) ?? ctx.rangeAt(stmt, tn.location);
+  return (
+    typeSpan(stmt, tn, /^(?:"?pg_catalog"?\s*\.\s*)?(?:"[^"]*"|[\w$]+)/) ?? ctx.rangeAt(stmt, tn.location)
+  );
 }
 
 // The byte range of the type's spelling, when the anchored `re` matches at the TypeName's location.

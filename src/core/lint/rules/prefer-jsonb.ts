@@ -4,7 +4,8 @@ import type { Range, Rule, RuleMeta, Stmt } from '../types';
 
 export const meta: RuleMeta = {
   id: 'prefer-jsonb',
-  description: 'A json column has no equality operator (DISTINCT, UNION, GROUP BY fail) and no GIN index: use jsonb',
+  description:
+    'A json column has no equality operator (DISTINCT, UNION, GROUP BY fail) and no GIN index: use jsonb',
   defaultSeverity: 'warning',
   category: 'types',
   fixable: 'suggestion',
@@ -31,7 +32,12 @@ export const check: Rule['check'] = (stmt, ctx) => {
         'Changing an existing `json` column to `jsonb` with `ALTER COLUMN ... TYPE` rewrites the table under an ACCESS EXCLUSIVE lock; on a large table add a `jsonb` column, backfill it in batches, then switch over.',
       ].join('\n'),
       suggestions: span
-        ? [{ title: 'Use jsonb (drops duplicate keys and key order)', edits: [{ range: span, newText: 'jsonb' }] }]
+        ? [
+            {
+              title: 'Use jsonb (drops duplicate keys and key order)',
+              edits: [{ range: span, newText: 'jsonb' }],
+            },
+          ]
         : undefined,
     });
   }
@@ -53,7 +59,13 @@ function typedColumns(stmt: Stmt): TypedColumn[] {
   if (create && create.relation?.relpersistence !== 't') {
     for (const el of create.tableElts ?? []) {
       const col = as(el, 'ColumnDef');
-      if (col?.typeName) out.push({ table: rangeVarName(create.relation), column: col.colname ?? '?', typeName: col.typeName, alter: false });
+      if (col?.typeName)
+        out.push({
+          table: rangeVarName(create.relation),
+          column: col.colname ?? '?',
+          typeName: col.typeName,
+          alter: false,
+        });
     }
   }
   const alter = as(stmt.node, 'AlterTableStmt');
@@ -62,8 +74,10 @@ function typedColumns(stmt: Stmt): TypedColumn[] {
       const col = as(cmd.def, 'ColumnDef');
       if (!col?.typeName) continue;
       const table = rangeVarName(alter.relation);
-      if (cmd.subtype === 'AT_AddColumn') out.push({ table, column: col.colname ?? '?', typeName: col.typeName, alter: false });
-      else if (cmd.subtype === 'AT_AlterColumnType') out.push({ table, column: cmd.name ?? '?', typeName: col.typeName, alter: true });
+      if (cmd.subtype === 'AT_AddColumn')
+        out.push({ table, column: col.colname ?? '?', typeName: col.typeName, alter: false });
+      else if (cmd.subtype === 'AT_AlterColumnType')
+        out.push({ table, column: cmd.name ?? '?', typeName: col.typeName, alter: true });
     }
   }
   return out;
@@ -72,7 +86,10 @@ function typedColumns(stmt: Stmt): TypedColumn[] {
 /** The built-in type `name` (unqualified or pg_catalog-qualified), not a same-named type in another schema. */
 function isCatalogType(tn: T.TypeName, name: string): boolean {
   const names = stringList(tn.names);
-  return names[names.length - 1] === name && (names.length === 1 || (names.length === 2 && names[0] === 'pg_catalog'));
+  return (
+    names[names.length - 1] === name &&
+    (names.length === 1 || (names.length === 2 && names[0] === 'pg_catalog'))
+  );
 }
 
 // The byte range of the type's spelling, when the anchored `re` matches at the TypeName's location.

@@ -15,14 +15,15 @@ export const check: Rule['check'] = (stmt, ctx) => {
   const drop = as(stmt.node, 'DropStmt')!;
   if (drop.removeType !== 'OBJECT_INDEX' || drop.concurrent) return;
   const names = (drop.objects ?? []).map((o) => qualified(stringList(as(o, 'List')?.items)));
-  const created = indexesCreatedBefore(ctx, stmt);
-  const existing = names.findIndex((n) => !created.some((c) => sameIndex(c, n)));
+  const existing = names.findIndex((n) => !createdBefore(ctx, stmt, n));
   if (existing < 0) return;
   const pieces = namePieces(stmt);
   const at = pieces?.[existing];
   const name = formatName(names[existing]);
   const cascade = drop.behavior === 'DROP_CASCADE';
-  const canFix = stmt.origin === 'top' && !hasExplicitTransaction(ctx, stmt) && !cascade && !!pieces;
+  // with BEGIN/COMMIT in the file the runner does not wrap it, and no directive takes the statement out
+  const canFix =
+    stmt.origin === 'top' && !(stmt.inTransaction && ctx.explicitTransactions) && !cascade && !!pieces;
   ctx.report({
     range: at ? byteRange(stmt, at.start, at.end) : stmt.range,
     message: `DROP INDEX ${name} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on its table: reads and writes of the table wait while the drop waits for running queries and until the transaction ends`,
@@ -89,30 +90,18 @@ function byteRange(stmt: Stmt, from: number, to: number): { start: number; end: 
 }
 
 function qualified(names: string[]): QualifiedName {
-  return { schema: names.length > 1 ? names[names.length - 2] : undefined, name: names[names.length - 1] ?? '' };
+  return {
+    schema: names.length > 1 ? names[names.length - 2] : undefined,
+    name: names[names.length - 1] ?? '',
+  };
 }
 
-/** Indexes created (or renamed into being) by earlier statements of this file. */
-function indexesCreatedBefore(ctx: RuleContext, stmt: Stmt): QualifiedName[] {
-  const out: QualifiedName[] = [];
-  for (const s of ctx.statements) {
-    if (s.index >= stmt.index) break;
-    const idx = as(s.node, 'IndexStmt');
-    if (idx?.idxname) out.push({ schema: idx.relation?.schemaname || undefined, name: idx.idxname });
-    const ren = as(s.node, 'RenameStmt');
-    if (ren?.renameType === 'OBJECT_INDEX' && ren.newname && ren.relation?.relname) {
-      const from = { schema: ren.relation.schemaname || undefined, name: ren.relation.relname };
-      if (out.some((c) => sameIndex(c, from))) out.push({ schema: from.schema, name: ren.newname });
-    }
-  }
-  return out;
-}
-
-function sameIndex(created: QualifiedName, dropped: QualifiedName): boolean {
-  return created.name === dropped.name && (!dropped.schema || (created.schema ?? 'public') === dropped.schema);
-}
-
-// With BEGIN/COMMIT in the file the runner does not wrap it, and a directive cannot take the statement out.
-function hasExplicitTransaction(ctx: RuleContext, stmt: Stmt): boolean {
-  return stmt.inTransaction && ctx.statements.some((s) => s.kind === 'TransactionStmt');
+/** Indexes created by earlier statements of this file (the schema is checked only for a qualified name). */
+function createdBefore(ctx: RuleContext, stmt: Stmt, q: QualifiedName): boolean {
+  if (!ctx.createdInFile('index', q.name, stmt.index)) return false;
+  if (!q.schema) return true;
+  return ctx.statements.some((s) => {
+    const idx = s.index < stmt.index ? as(s.node, 'IndexStmt') : undefined;
+    return idx?.idxname === q.name && (idx.relation?.schemaname || 'public') === q.schema;
+  });
 }

@@ -4,7 +4,8 @@ import { noTransactionEdits } from './_util';
 
 export const meta: RuleMeta = {
   id: 'require-concurrent-partition-detach',
-  description: 'DETACH PARTITION without CONCURRENTLY locks the whole partitioned table against reads and writes',
+  description:
+    'DETACH PARTITION without CONCURRENTLY locks the whole partitioned table against reads and writes',
   defaultSeverity: 'warning',
   category: 'locking',
   fixable: 'suggestion',
@@ -22,7 +23,7 @@ export const check: Rule['check'] = (stmt, ctx) => {
   const p = formatName(parent);
   const child = formatName(rangeVarName(part.name));
   const canConcurrent = ctx.postgresVersion >= 14;
-  const explicit = stmt.inTransaction && ctx.statements.some((s) => s.kind === 'TransactionStmt');
+  const explicit = stmt.inTransaction && ctx.explicitTransactions;
   // ATTACH/DETACH cannot be combined with other subcommands, so the partition name ends the statement
   const canFix = canConcurrent && cmds.length === 1 && stmt.origin === 'top' && !explicit;
   ctx.report({

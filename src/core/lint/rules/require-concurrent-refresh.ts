@@ -4,7 +4,8 @@ import { offsetAfter } from './_util';
 
 export const meta: RuleMeta = {
   id: 'require-concurrent-refresh',
-  description: 'REFRESH MATERIALIZED VIEW without CONCURRENTLY blocks reads of the view for the whole refresh',
+  description:
+    'REFRESH MATERIALIZED VIEW without CONCURRENTLY blocks reads of the view for the whole refresh',
   defaultSeverity: 'warning',
   category: 'locking',
   fixable: 'suggestion',

@@ -5,7 +5,8 @@ import { noTransactionEdits, offsetAfter, rangeOf } from './_util';
 
 export const meta: RuleMeta = {
   id: 'require-concurrent-reindex',
-  description: 'REINDEX without CONCURRENTLY blocks writes to the table and nearly every read while it rebuilds',
+  description:
+    'REINDEX without CONCURRENTLY blocks writes to the table and nearly every read while it rebuilds',
   defaultSeverity: 'warning',
   category: 'locking',
   fixable: 'suggestion',
@@ -40,7 +41,11 @@ export const check: Rule['check'] = (stmt, ctx) => {
   const canConcurrent = kind !== 'SYSTEM' && ctx.postgresVersion >= 12;
   const at = offsetAfter(stmt, /^\s*REINDEX\s*(?:\([^)]*\)\s*)?(?:INDEX|TABLE|SCHEMA|DATABASE)\b/i);
   const canFix =
-    canConcurrent && option === undefined && at !== undefined && stmt.origin === 'top' && !hasExplicitTransaction(ctx, stmt);
+    canConcurrent &&
+    option === undefined &&
+    at !== undefined &&
+    stmt.origin === 'top' &&
+    !(stmt.inTransaction && ctx.explicitTransactions);
   ctx.report({
     range: rel ? ctx.rangeAt(stmt, r.relation?.location) : (keywordRange(stmt) ?? stmt.range),
     message: `${what} without CONCURRENTLY ${scope} until its indexes are rebuilt`,
@@ -98,20 +103,17 @@ function concurrentlyOption(r: T.ReindexStmt): boolean | undefined {
 }
 
 function keywordRange(stmt: Stmt): Range | undefined {
-  return rangeOf(stmt, /\b(?:SCHEMA|DATABASE|SYSTEM)\b(?:\s+(?:CONCURRENTLY\s+)?(?:"(?:[^"]|"")*"|[^\s;]+))?/i);
+  return rangeOf(
+    stmt,
+    /\b(?:SCHEMA|DATABASE|SYSTEM)\b(?:\s+(?:CONCURRENTLY\s+)?(?:"(?:[^"]|"")*"|[^\s;]+))?/i,
+  );
 }
 
 function indexCreatedBefore(ctx: RuleContext, stmt: Stmt, index: QualifiedName): boolean {
+  if (!ctx.createdInFile('index', index.name, stmt.index)) return false;
+  if (!index.schema) return true;
   return ctx.statements.some((s) => {
-    if (s.index >= stmt.index) return false;
-    const idx = as(s.node, 'IndexStmt');
-    return (
-      idx?.idxname === index.name && (!index.schema || (idx.relation?.schemaname || 'public') === index.schema)
-    );
+    const idx = s.index < stmt.index ? as(s.node, 'IndexStmt') : undefined;
+    return idx?.idxname === index.name && (idx.relation?.schemaname || 'public') === index.schema;
   });
-}
-
-// With BEGIN/COMMIT in the file the runner does not wrap it, and a directive cannot take the statement out.
-function hasExplicitTransaction(ctx: RuleContext, stmt: Stmt): boolean {
-  return stmt.inTransaction && ctx.statements.some((s) => s.kind === 'TransactionStmt');
 }

@@ -1,11 +1,20 @@
 import type * as T from '@pgsql/types';
-import { alterCmds, as, columnConstraints, formatName, rangeVarName, stringList, type QualifiedName } from '../ast';
+import {
+  alterCmds,
+  as,
+  columnConstraints,
+  formatName,
+  rangeVarName,
+  stringList,
+  type QualifiedName,
+} from '../ast';
 import { blocksReads, blocksWrites, LOCK_MODES, type LockMode } from '../locks';
 import type { Fix, Rule, RuleContext, RuleMeta, Stmt } from '../types';
 
 export const meta: RuleMeta = {
   id: 'require-lock-timeout',
-  description: 'A statement waits for a lock that blocks reads or writes of an existing table with no lock_timeout set',
+  description:
+    'A statement waits for a lock that blocks reads or writes of an existing table with no lock_timeout set',
   defaultSeverity: 'warning',
   category: 'locking',
   fixable: 'suggestion',
@@ -27,7 +36,9 @@ export const checkFile: Rule['checkFile'] = (ctx) => {
     created.observe(stmt);
     if (!lock) continue;
     const blocked = blocksReads(lock.mode) ? 'read and write' : 'write';
-    const why = state.by ? `with lock_timeout turned off (line ${lineAt(ctx, state.by)})` : 'with no lock_timeout';
+    const why = state.by
+      ? `with lock_timeout turned off (line ${lineAt(ctx, state.by)})`
+      : 'with no lock_timeout';
     ctx.report({
       range: ctx.rangeAt(stmt, lock.location),
       message: `${statementVerb(stmt)} waits for ${lock.mode} on ${lock.label} ${why}: while it waits behind a running query, every ${blocked} of ${lock.label} queues behind it`,
@@ -41,7 +52,9 @@ export const checkFile: Rule['checkFile'] = (ctx) => {
         '```',
         'Only the first such statement of the file is reported; the setting covers the rest of the session. `SET LOCAL` limits it to the current transaction.',
       ].join('\n'),
-      suggestions: [insertBefore(ctx, stmt, "SET lock_timeout = '5s';", 'Set lock_timeout before this statement')],
+      suggestions: [
+        insertBefore(ctx, stmt, "SET lock_timeout = '5s';", 'Set lock_timeout before this statement'),
+      ],
     });
     return;
   }
@@ -52,6 +65,10 @@ export interface StatementLock {
   rel?: QualifiedName;
   label: string;
   mode: LockMode;
+  /** 'index': the table of an index, known only when the index was created in the file */
+  object: 'table' | 'view' | 'index' | 'many';
+  /** the statement drops the relation itself */
+  dropped?: boolean;
   location?: number;
   nowait?: boolean;
 }
@@ -72,16 +89,24 @@ const AT_SRE = new Set([
 /** The table-level locks a statement takes, strongest per relation, from PostgreSQL's source and manual. */
 export function statementLocks(stmt: Stmt, pg: number, created: CreatedInFile): StatementLock[] {
   const out: StatementLock[] = [];
-  const rv = (r: T.RangeVar | undefined, mode: LockMode, label?: string): void => {
+  const rv = (
+    r: T.RangeVar | undefined,
+    mode: LockMode,
+    label?: string,
+    object: 'table' | 'view' = 'table',
+  ): void => {
     const q = rangeVarName(r);
-    if (q) out.push({ rel: q, label: label ?? formatName(q), mode, location: r?.location });
+    if (q) out.push({ rel: q, label: label ?? formatName(q), mode, object, location: r?.location });
   };
   const names = (n: T.Node | undefined): QualifiedName | undefined => {
     const s = stringList(as(n, 'List')?.items);
-    return s.length ? { schema: s.length > 1 ? s[s.length - 2] : undefined, name: s[s.length - 1] } : undefined;
+    return s.length
+      ? { schema: s.length > 1 ? s[s.length - 2] : undefined, name: s[s.length - 1] }
+      : undefined;
   };
   const index = (q: QualifiedName, mode: LockMode, location?: number): void => {
-    out.push({ rel: created.tableOfIndex(q), label: `the table of index ${formatName(q)}`, mode, location });
+    const label = `the table of index ${formatName(q)}`;
+    out.push({ rel: created.tableOfIndex(q), label, mode, object: 'index', location });
   };
   const n = stmt.node;
   switch (stmt.kind) {
@@ -91,11 +116,12 @@ export function statementLocks(stmt: Stmt, pg: number, created: CreatedInFile): 
       const mode = strongest(cmds.map((c) => alterCmdLock(c, pg)));
       const q = rangeVarName(a.relation);
       if (q && a.objtype === 'OBJECT_INDEX') index(q, mode, a.relation?.location);
-      else rv(a.relation, mode);
+      else rv(a.relation, mode, undefined, a.objtype === 'OBJECT_VIEW' ? 'view' : 'table');
       for (const c of cmds) {
         const con = as(c.def, 'Constraint');
         if (con?.contype === 'CONSTR_FOREIGN') rv(con.pktable, SRE);
-        for (const cc of columnConstraints(as(c.def, 'ColumnDef') ?? {})) if (cc.contype === 'CONSTR_FOREIGN') rv(cc.pktable, SRE);
+        for (const cc of columnConstraints(as(c.def, 'ColumnDef') ?? {}))
+          if (cc.contype === 'CONSTR_FOREIGN') rv(cc.pktable, SRE);
         const part = as(c.def, 'PartitionCmd');
         if (part && c.subtype !== 'AT_DetachPartitionFinalize') rv(part.name, AE);
       }
@@ -112,12 +138,28 @@ export function statementLocks(stmt: Stmt, pg: number, created: CreatedInFile): 
         const q = names(o);
         if (!q) continue;
         if (d.removeType === 'OBJECT_INDEX') index(q, d.concurrent ? SUE : AE);
-        else if (['OBJECT_TABLE', 'OBJECT_MATVIEW', 'OBJECT_VIEW', 'OBJECT_FOREIGN_TABLE', 'OBJECT_SEQUENCE'].includes(d.removeType ?? ''))
-          out.push({ rel: q, label: formatName(q), mode: AE });
+        else if (
+          [
+            'OBJECT_TABLE',
+            'OBJECT_MATVIEW',
+            'OBJECT_VIEW',
+            'OBJECT_FOREIGN_TABLE',
+            'OBJECT_SEQUENCE',
+          ].includes(d.removeType ?? '')
+        )
+          out.push({
+            rel: q,
+            label: formatName(q),
+            mode: AE,
+            object: d.removeType === 'OBJECT_VIEW' ? 'view' : 'table',
+            dropped: true,
+          });
         else if (['OBJECT_TRIGGER', 'OBJECT_POLICY', 'OBJECT_RULE'].includes(d.removeType ?? '')) {
           const parts = stringList(as(o, 'List')?.items).slice(0, -1);
-          const t = parts.length ? { schema: parts.length > 1 ? parts[0] : undefined, name: parts[parts.length - 1] } : undefined;
-          if (t) out.push({ rel: t, label: formatName(t), mode: AE });
+          const t = parts.length
+            ? { schema: parts.length > 1 ? parts[0] : undefined, name: parts[parts.length - 1] }
+            : undefined;
+          if (t) out.push({ rel: t, label: formatName(t), mode: AE, object: 'table' });
         }
       }
       break;
@@ -162,13 +204,14 @@ export function statementLocks(stmt: Stmt, pg: number, created: CreatedInFile): 
       });
       const rels = (v.rels ?? []).map((r) => as(r, 'VacuumRelation')?.relation);
       for (const r of rels) rv(r, full ? AE : SUE);
-      if (!rels.length) out.push({ label: 'every table of the database', mode: full ? AE : SUE });
+      if (!rels.length)
+        out.push({ label: 'every table of the database', mode: full ? AE : SUE, object: 'many' });
       break;
     }
     case 'ClusterStmt': {
       const c = as(n, 'ClusterStmt')!;
       if (c.relation) rv(c.relation, AE);
-      else out.push({ label: 'every clustered table', mode: AE });
+      else out.push({ label: 'every clustered table', mode: AE, object: 'many' });
       break;
     }
     case 'RefreshMatViewStmt': {
@@ -184,19 +227,29 @@ export function statementLocks(stmt: Stmt, pg: number, created: CreatedInFile): 
       const q = rangeVarName(r.relation);
       if (q && r.kind === 'REINDEX_OBJECT_INDEX') index(q, mode, r.relation?.location);
       else if (q) rv(r.relation, mode, `the indexes of ${formatName(q)}`);
-      else out.push({ label: r.kind === 'REINDEX_OBJECT_SCHEMA' ? `every index of schema ${r.name}` : 'every index of the database', mode });
+      else
+        out.push({
+          label:
+            r.kind === 'REINDEX_OBJECT_SCHEMA'
+              ? `every index of schema ${r.name}`
+              : 'every index of the database',
+          mode,
+          object: 'many',
+        });
       break;
     }
     case 'RenameStmt': {
       const r = as(n, 'RenameStmt')!;
       const q = rangeVarName(r.relation);
       if (q && r.renameType === 'OBJECT_INDEX') index(q, pg >= 12 ? SUE : AE, r.relation?.location);
-      else rv(r.relation, AE);
+      else rv(r.relation, AE, undefined, r.renameType === 'OBJECT_VIEW' ? 'view' : 'table');
       break;
     }
-    case 'AlterObjectSchemaStmt':
-      rv(as(n, 'AlterObjectSchemaStmt')!.relation, AE);
+    case 'AlterObjectSchemaStmt': {
+      const o = as(n, 'AlterObjectSchemaStmt')!;
+      rv(o.relation, AE, undefined, o.objectType === 'OBJECT_VIEW' ? 'view' : 'table');
       break;
+    }
   }
   return out;
 }
@@ -212,38 +265,50 @@ function alterCmdLock(c: T.AlterTableCmd, pg: number): LockMode {
 }
 
 function strongest(modes: LockMode[]): LockMode {
-  return modes.reduce<LockMode>((a, b) => (LOCK_MODES.indexOf(b) > LOCK_MODES.indexOf(a) ? b : a), 'ACCESS SHARE');
+  return modes.reduce<LockMode>(
+    (a, b) => (LOCK_MODES.indexOf(b) > LOCK_MODES.indexOf(a) ? b : a),
+    'ACCESS SHARE',
+  );
 }
 
 /** Tables and indexes created by the statements seen so far (replayed in file order by file-level rules). */
 export class CreatedInFile {
-  private readonly tables: QualifiedName[] = [];
-  private readonly indexes: { index: QualifiedName; table: QualifiedName }[] = [];
+  // by name: the schemas it was created in ('' = unqualified), and the table of each index
+  private readonly tables = new Map<string, QualifiedName[]>();
+  private readonly indexes = new Map<string, { index: QualifiedName; table: QualifiedName }[]>();
 
   observe(stmt: Stmt): void {
     const n = stmt.node;
     const table = rangeVarName(as(n, 'CreateStmt')?.relation ?? as(n, 'CreateTableAsStmt')?.into?.rel);
-    if (table) this.tables.push(table);
+    if (table) push(this.tables, table.name, table);
     const idx = as(n, 'IndexStmt');
     const on = rangeVarName(idx?.relation);
-    if (idx?.idxname && on) this.indexes.push({ index: { schema: on.schema, name: idx.idxname }, table: on });
+    if (idx?.idxname && on)
+      push(this.indexes, idx.idxname, { index: { schema: on.schema, name: idx.idxname }, table: on });
     const ren = as(n, 'RenameStmt');
     const from = rangeVarName(ren?.relation);
-    if (ren?.newname && from && ren.renameType === 'OBJECT_TABLE' && this.isNew(from)) this.tables.push({ schema: from.schema, name: ren.newname });
+    if (ren?.newname && from && ren.renameType === 'OBJECT_TABLE' && this.isNew(from))
+      push(this.tables, ren.newname, { schema: from.schema, name: ren.newname });
   }
 
   /** Same matching as SchemaModel.table(): unqualified matches any schema; created unqualified counts as public. */
   isNew(q: QualifiedName): boolean {
-    return this.tables.some((t) => same(t, q));
+    return (this.tables.get(q.name) ?? []).some((t) => sameSchema(t, q));
   }
 
   tableOfIndex(q: QualifiedName): QualifiedName | undefined {
-    return this.indexes.find((i) => same(i.index, q))?.table;
+    return (this.indexes.get(q.name) ?? []).find((i) => sameSchema(i.index, q))?.table;
   }
 }
 
-function same(known: QualifiedName, q: QualifiedName): boolean {
-  return known.name === q.name && (!q.schema || (known.schema ?? 'public') === q.schema);
+function push<V>(map: Map<string, V[]>, key: string, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function sameSchema(known: QualifiedName, q: QualifiedName): boolean {
+  return !q.schema || (known.schema ?? 'public') === q.schema;
 }
 
 export interface TimeoutState {
@@ -277,7 +342,9 @@ export class TimeoutSetting {
   }
 
   at(stmt: Stmt): TimeoutState {
-    return this.local && this.local.txId === stmt.txId && stmt.inTransaction ? this.local.state : this.session;
+    return this.local && this.local.txId === stmt.txId && stmt.inTransaction
+      ? this.local.state
+      : this.session;
   }
 
   private initial(): TimeoutState {
@@ -316,12 +383,39 @@ export function lineAt(ctx: RuleContext, stmt: Stmt): number {
   return ctx.source.positionAt(stmt.range.start).line + 1;
 }
 
-const VERB_WORDS = new Set(['TABLE', 'INDEX', 'UNIQUE', 'MATERIALIZED', 'VIEW', 'TRIGGER', 'POLICY', 'RULE', 'FULL', 'SEQUENCE', 'INTO', 'FROM', 'CONSTRAINT']);
+const VERB_WORDS = new Set([
+  'TABLE',
+  'INDEX',
+  'UNIQUE',
+  'MATERIALIZED',
+  'VIEW',
+  'TRIGGER',
+  'POLICY',
+  'RULE',
+  'FULL',
+  'SEQUENCE',
+  'INTO',
+  'FROM',
+  'CONSTRAINT',
+]);
+
+const DML_VERB: Record<string, string> = {
+  InsertStmt: 'INSERT',
+  UpdateStmt: 'UPDATE',
+  DeleteStmt: 'DELETE',
+  MergeStmt: 'MERGE',
+  SelectStmt: 'SELECT',
+};
 
 /** The statement's leading keywords: 'ALTER TABLE', 'CREATE UNIQUE INDEX', 'UPDATE', 'LOCK TABLE'. */
 export function statementVerb(stmt: Stmt): string {
-  const words = stmt.text.trim().split(/\s+/, 4).map((w) => w.toUpperCase());
-  const out = [words[0] ?? stmt.kind];
+  const words = stmt.text
+    .trim()
+    .split(/\s+/, 4)
+    .map((w) => w.toUpperCase());
+  // WITH ... UPDATE: name the statement by what it does
+  if (!/^[A-Z]+$/.test(words[0] ?? '') || words[0] === 'WITH') return DML_VERB[stmt.kind] ?? stmt.kind;
+  const out = [words[0]];
   for (const w of words.slice(1)) {
     if (!VERB_WORDS.has(w)) break;
     out.push(w);
@@ -336,5 +430,8 @@ export function insertBefore(ctx: RuleContext, stmt: Stmt, sql: string, title: s
   const at = target.range.start;
   const lineStart = at > 0 ? ctx.source.bytes.lastIndexOf(0x0a, at - 1) + 1 : 0;
   const indent = ctx.source.slice(lineStart, at);
-  return { title, edits: [{ range: { start: at, end: at }, newText: `${sql}\n${/^[ \t]*$/.test(indent) ? indent : ''}` }] };
+  return {
+    title,
+    edits: [{ range: { start: at, end: at }, newText: `${sql}\n${/^[ \t]*$/.test(indent) ? indent : ''}` }],
+  };
 }

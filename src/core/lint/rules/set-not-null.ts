@@ -1,5 +1,14 @@
 import type * as T from '@pgsql/types';
-import { alterCmds, as, columnConstraints, formatName, rangeVarName, stringList, walk, type QualifiedName } from '../ast';
+import {
+  alterCmds,
+  as,
+  columnConstraints,
+  formatName,
+  rangeVarName,
+  stringList,
+  walk,
+  type QualifiedName,
+} from '../ast';
 import type { RuleContext, Rule, RuleMeta, Stmt } from '../types';
 import { rangeOf } from './_util';
 import { constraintSpan } from './constraint-missing-not-valid';
@@ -32,12 +41,20 @@ export const check: Rule['check'] = (stmt, ctx) => {
   }
 };
 
-function report(stmt: Stmt, ctx: RuleContext, table: QualifiedName, column: string, con: T.Constraint | undefined): void {
+function report(
+  stmt: Stmt,
+  ctx: RuleContext,
+  table: QualifiedName,
+  column: string,
+  con: T.Constraint | undefined,
+): void {
   const name = formatName(table);
   const checkName = `${table.name}_${column}_not_null`;
   const v = ctx.postgresVersion;
   const addedEmpty = addedWithoutDefault(ctx, stmt, table, column);
-  const what = con ? `ADD CONSTRAINT ${con.conname ?? checkName} NOT NULL ${column}` : `ALTER COLUMN ${column} SET NOT NULL`;
+  const what = con
+    ? `ADD CONSTRAINT ${con.conname ?? checkName} NOT NULL ${column}`
+    : `ALTER COLUMN ${column} SET NOT NULL`;
   const help: string[] = [
     `**Lock:** ACCESS EXCLUSIVE on \`${name}\` while PostgreSQL reads every row to prove \`${column}\` has no NULL — every query on the table, reads included, waits (and queues behind it) for the whole scan.`,
     '',
@@ -71,18 +88,28 @@ function report(stmt: Stmt, ctx: RuleContext, table: QualifiedName, column: stri
   }
   const span = con ? constraintSpan(ctx, stmt, con.location) : undefined;
   ctx.report({
-    range: span ?? (con ? ctx.rangeAt(stmt, con.location) : rangeOf(stmt, setNotNullPattern(column)) ?? stmt.range),
+    range:
+      span ??
+      (con ? ctx.rangeAt(stmt, con.location) : (rangeOf(stmt, setNotNullPattern(column)) ?? stmt.range)),
     message: `ALTER TABLE ${name} ${what} scans every row of ${name} under an ACCESS EXCLUSIVE lock: reads and writes wait until the scan finishes`,
     help: help.join('\n'),
     suggestions: span
-      ? [{ title: 'Add NOT VALID (then VALIDATE CONSTRAINT in a later migration)', edits: [{ range: { start: span.end, end: span.end }, newText: ' NOT VALID' }] }]
+      ? [
+          {
+            title: 'Add NOT VALID (then VALIDATE CONSTRAINT in a later migration)',
+            edits: [{ range: { start: span.end, end: span.end }, newText: ' NOT VALID' }],
+          },
+        ]
       : undefined,
   });
 }
 
 function setNotNullPattern(column: string): RegExp {
   const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`ALTER\\s+(?:COLUMN\\s+)?(?:${esc(column)}|"${esc(column.replace(/"/g, '""'))}")\\s+SET\\s+NOT\\s+NULL`, 'i');
+  return new RegExp(
+    `ALTER\\s+(?:COLUMN\\s+)?(?:${esc(column)}|"${esc(column.replace(/"/g, '""'))}")\\s+SET\\s+NOT\\s+NULL`,
+    'i',
+  );
 }
 
 /**
@@ -93,7 +120,12 @@ function setNotNullPattern(column: string): RegExp {
  * earlier migration — is recognised by its shape: a constraint of unknown definition validated before, or
  * dropped after, the SET NOT NULL is taken to be the proving CHECK.
  */
-export function notNullAlready(ctx: RuleContext, current: Stmt, table: QualifiedName, column: string): boolean {
+export function notNullAlready(
+  ctx: RuleContext,
+  current: Stmt,
+  table: QualifiedName,
+  column: string,
+): boolean {
   let notNull = ctx.schema.column(table, column)?.notNull ?? false;
   const proofs = new Map<string, { validated: boolean; notNull: boolean }>();
   const addedHere = new Set<string>();
@@ -108,9 +140,15 @@ export function notNullAlready(ctx: RuleContext, current: Stmt, table: Qualified
       if (cmd.subtype === 'AT_AddConstraint' && con) {
         if (con.conname) addedHere.add(con.conname);
         if (con.contype === 'CONSTR_CHECK' && impliesNotNull(con.raw_expr, column)) {
-          proofs.set(con.conname ?? `${t.name}_${column}_check`, { validated: !con.skip_validation, notNull: false });
+          proofs.set(con.conname ?? `${t.name}_${column}_check`, {
+            validated: !con.skip_validation,
+            notNull: false,
+          });
         } else if (con.contype === 'CONSTR_NOTNULL' && stringList(con.keys)[0] === column) {
-          proofs.set(con.conname ?? `${t.name}_${column}_not_null`, { validated: !con.skip_validation, notNull: true });
+          proofs.set(con.conname ?? `${t.name}_${column}_not_null`, {
+            validated: !con.skip_validation,
+            notNull: true,
+          });
         }
       } else if (cmd.subtype === 'AT_AddColumn') {
         const col = as(cmd.def, 'ColumnDef');
@@ -119,7 +157,8 @@ export function notNullAlready(ctx: RuleContext, current: Stmt, table: Qualified
           const cons = columnConstraints(col);
           notNull = cons.some((c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY');
           for (const c of cons) {
-            if (c.contype === 'CONSTR_CHECK' && impliesNotNull(c.raw_expr, column)) proofs.set(c.conname ?? `${t.name}_${column}_check`, { validated: true, notNull: false });
+            if (c.contype === 'CONSTR_CHECK' && impliesNotNull(c.raw_expr, column))
+              proofs.set(c.conname ?? `${t.name}_${column}_check`, { validated: true, notNull: false });
           }
         }
       } else if (cmd.subtype === 'AT_SetNotNull' && cmd.name === column) {
@@ -130,7 +169,10 @@ export function notNullAlready(ctx: RuleContext, current: Stmt, table: Qualified
         else if (!addedHere.has(cmd.name)) validatedUnknown = true;
       } else if (cmd.subtype === 'AT_DropConstraint' && cmd.name) {
         proofs.delete(cmd.name);
-      } else if ((cmd.subtype === 'AT_DropNotNull' || cmd.subtype === 'AT_DropColumn') && cmd.name === column) {
+      } else if (
+        (cmd.subtype === 'AT_DropNotNull' || cmd.subtype === 'AT_DropColumn') &&
+        cmd.name === column
+      ) {
         notNull = false;
         for (const [k, p] of proofs) if (p.notNull || cmd.subtype === 'AT_DropColumn') proofs.delete(k);
       }
@@ -144,13 +186,19 @@ export function notNullAlready(ctx: RuleContext, current: Stmt, table: Qualified
 }
 
 /** A later DROP CONSTRAINT on the table, of a constraint this file did not add: the end of the safe sequence. */
-function droppedAfter(ctx: RuleContext, current: Stmt, table: QualifiedName, addedHere: Set<string>): boolean {
+function droppedAfter(
+  ctx: RuleContext,
+  current: Stmt,
+  table: QualifiedName,
+  addedHere: Set<string>,
+): boolean {
   for (const s of ctx.statements) {
     if (s.index <= current.index) continue;
     const a = as(s.node, 'AlterTableStmt');
     const t = rangeVarName(a?.relation);
     if (!a || !t || !sameTable(t, table)) continue;
-    if (alterCmds(a).some((c) => c.subtype === 'AT_DropConstraint' && c.name && !addedHere.has(c.name))) return true;
+    if (alterCmds(a).some((c) => c.subtype === 'AT_DropConstraint' && c.name && !addedHere.has(c.name)))
+      return true;
   }
   return false;
 }
@@ -158,7 +206,8 @@ function droppedAfter(ctx: RuleContext, current: Stmt, table: QualifiedName, add
 /** `col IS NOT NULL`, possibly AND-ed with other conditions: what PostgreSQL's proof accepts. */
 function impliesNotNull(expr: unknown, column: string): boolean {
   const nt = as(expr, 'NullTest');
-  if (nt) return nt.nulltesttype === 'IS_NOT_NULL' && stringList(as(nt.arg, 'ColumnRef')?.fields).pop() === column;
+  if (nt)
+    return nt.nulltesttype === 'IS_NOT_NULL' && stringList(as(nt.arg, 'ColumnRef')?.fields).pop() === column;
   const b = as(expr, 'BoolExpr');
   if (b?.boolop === 'AND_EXPR') return (b.args ?? []).some((a) => impliesNotNull(a, column));
   return false;
@@ -174,7 +223,12 @@ function addedWithoutDefault(ctx: RuleContext, current: Stmt, table: QualifiedNa
       for (const cmd of alterCmds(a)) {
         const col = as(cmd.def, 'ColumnDef');
         if (cmd.subtype === 'AT_AddColumn' && col?.colname === column) {
-          added = !columnConstraints(col).some((c) => c.contype === 'CONSTR_DEFAULT' || c.contype === 'CONSTR_GENERATED' || c.contype === 'CONSTR_IDENTITY');
+          added = !columnConstraints(col).some(
+            (c) =>
+              c.contype === 'CONSTR_DEFAULT' ||
+              c.contype === 'CONSTR_GENERATED' ||
+              c.contype === 'CONSTR_IDENTITY',
+          );
         }
       }
     } else if (added && writesTable(s, table)) {

@@ -1,5 +1,5 @@
 import type * as T from '@pgsql/types';
-import { as, formatName, rangeVarName, walk } from '../ast';
+import { as, formatName, rangeVarName } from '../ast';
 import type { Rule, RuleContext, RuleMeta, Stmt } from '../types';
 import { relationRange } from './ban-drop-column';
 
@@ -38,15 +38,17 @@ export const check: Rule['check'] = (stmt, ctx) => {
 
 type Target = T.UpdateStmt | T.DeleteStmt;
 
-/** UPDATE (or DELETE) statements in the tree, CTEs included, that hit every row of an existing table. */
-export function unfilteredTargets<K extends 'UpdateStmt' | 'DeleteStmt'>(stmt: Stmt, ctx: RuleContext, kind: K): Target[] {
+/** UPDATE (or DELETE) statements, data-modifying CTEs included, that hit every row of an existing table. */
+export function unfilteredTargets(stmt: Stmt, ctx: RuleContext, kind: 'UpdateStmt' | 'DeleteStmt'): Target[] {
+  const body = (stmt.node as Record<string, { withClause?: T.WithClause } | undefined>)[stmt.kind];
+  // PostgreSQL only allows data-modifying statements in the top-level WITH, so no deeper walk is needed.
+  const candidates = [stmt.node, ...(body?.withClause?.ctes ?? []).map((c) => as(c, 'CommonTableExpr')?.ctequery)];
   const out: Target[] = [];
-  walk(stmt.node, (k, body) => {
-    if (k !== kind) return;
-    const target = body as Target;
-    const table = rangeVarName(target.relation);
-    if (table && !ctx.isNewTable(table) && alwaysTrue(target.whereClause)) out.push(target);
-  });
+  for (const node of candidates) {
+    const target = kind === 'UpdateStmt' ? as(node, 'UpdateStmt') : as(node, 'DeleteStmt');
+    const table = rangeVarName(target?.relation);
+    if (target && table && !ctx.isNewTable(table) && alwaysTrue(target.whereClause)) out.push(target);
+  }
   return out;
 }
 

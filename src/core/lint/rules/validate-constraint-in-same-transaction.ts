@@ -5,7 +5,8 @@ import { rangeOf } from './_util';
 
 export const meta: RuleMeta = {
   id: 'validate-constraint-in-same-transaction',
-  description: 'VALIDATE CONSTRAINT in the transaction that added the constraint NOT VALID scans under the ADD\'s lock',
+  description:
+    "VALIDATE CONSTRAINT in the transaction that added the constraint NOT VALID scans under the ADD's lock",
   defaultSeverity: 'warning',
   category: 'transactions',
   fixable: 'none',
@@ -22,7 +23,8 @@ export const check: Rule['check'] = (stmt, ctx) => {
     if (!added) continue;
     const name = formatName(table);
     const ref = added.con.contype === 'CONSTR_FOREIGN' ? rangeVarName(added.con.pktable) : undefined;
-    const refName = ref && !(ref.name === table.name && ref.schema === table.schema) ? formatName(ref) : undefined;
+    const refName =
+      ref && !(ref.name === table.name && ref.schema === table.schema) ? formatName(ref) : undefined;
     const held =
       added.lock === 'SHARE ROW EXCLUSIVE'
         ? `SHARE ROW EXCLUSIVE on ${name}${refName ? ` and ${refName}` : ''}`
@@ -31,9 +33,15 @@ export const check: Rule['check'] = (stmt, ctx) => {
       added.lock === 'SHARE ROW EXCLUSIVE'
         ? `writes to ${refName ? `${name} and ${refName}` : name}`
         : `reads and writes on ${name}${refName ? ` and writes to ${refName}` : ''}`;
-    const kind = added.con.contype === 'CONSTR_FOREIGN' ? 'FOREIGN KEY (...) REFERENCES ...' : added.con.contype === 'CONSTR_NOTNULL' ? 'NOT NULL ...' : 'CHECK (...)';
+    const kind =
+      added.con.contype === 'CONSTR_FOREIGN'
+        ? 'FOREIGN KEY (...) REFERENCES ...'
+        : added.con.contype === 'CONSTR_NOTNULL'
+          ? 'NOT NULL ...'
+          : 'CHECK (...)';
     ctx.report({
-      range: rangeOf(stmt, new RegExp(`VALIDATE\\s+CONSTRAINT\\s+${escapeName(cmd.name)}`, 'i')) ?? stmt.range,
+      range:
+        rangeOf(stmt, new RegExp(`VALIDATE\\s+CONSTRAINT\\s+${escapeName(cmd.name)}`, 'i')) ?? stmt.range,
       message: `ALTER TABLE ${name} VALIDATE CONSTRAINT ${cmd.name} runs in the same transaction that added it NOT VALID, so it scans ${name} while still holding ${held}: ${blocked} wait until the scan finishes`,
       help: [
         `**Lock:** the \`ADD CONSTRAINT ${cmd.name} ... NOT VALID\` earlier in this transaction took ${held}, and PostgreSQL keeps every lock until the transaction ends. The validation scan therefore runs under it — ${blocked} wait for the whole scan, exactly as if the constraint had been added without \`NOT VALID\`.`,
@@ -51,14 +59,18 @@ export const check: Rule['check'] = (stmt, ctx) => {
 };
 
 interface NotValidAdd {
-  stmt: Stmt;
   con: T.Constraint;
   /** the lock the ADD statement took on the table (FOREIGN KEY alone: SHARE ROW EXCLUSIVE) */
   lock: 'SHARE ROW EXCLUSIVE' | 'ACCESS EXCLUSIVE';
 }
 
 /** The latest earlier ADD CONSTRAINT <name> ... NOT VALID on the same table, in the same transaction. */
-function findNotValidAdd(statements: readonly Stmt[], current: Stmt, table: QualifiedName, conName: string): NotValidAdd | undefined {
+function findNotValidAdd(
+  statements: readonly Stmt[],
+  current: Stmt,
+  table: QualifiedName,
+  conName: string,
+): NotValidAdd | undefined {
   let found: NotValidAdd | undefined;
   for (const s of statements) {
     if (s.index >= current.index) break;
@@ -68,8 +80,13 @@ function findNotValidAdd(statements: readonly Stmt[], current: Stmt, table: Qual
     for (const cmd of alterCmds(a)) {
       const con = as(cmd.def, 'Constraint');
       if (cmd.subtype === 'AT_AddConstraint' && con?.conname === conName && con.skip_validation) {
-        const onlyForeignKeys = alterCmds(a).every((c) => c.subtype === 'AT_AddConstraint' && as(c.def, 'Constraint')?.contype === 'CONSTR_FOREIGN');
-        found = s.txId === current.txId ? { stmt: s, con, lock: onlyForeignKeys ? 'SHARE ROW EXCLUSIVE' : 'ACCESS EXCLUSIVE' } : undefined;
+        const onlyForeignKeys = alterCmds(a).every(
+          (c) => c.subtype === 'AT_AddConstraint' && as(c.def, 'Constraint')?.contype === 'CONSTR_FOREIGN',
+        );
+        found =
+          s.txId === current.txId
+            ? { con, lock: onlyForeignKeys ? 'SHARE ROW EXCLUSIVE' : 'ACCESS EXCLUSIVE' }
+            : undefined;
       }
     }
   }

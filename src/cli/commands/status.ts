@@ -1,0 +1,69 @@
+import { status } from '../../core/runner';
+import type { Command } from '../command';
+import { ms, RUNNER_OPTIONS, shownPath, table, TARGET_USAGE, when, withRunnerContext } from '../runner-cli';
+
+export const statusCommand: Command = {
+  name: 'status',
+  summary: 'Show every migration and its state on the database (applied, pending, failed, modified, ...)',
+  usage: `pgshift status [--db URL | --env NAME] [--dir D] [--format text|json]
+
+  ${TARGET_USAGE}`,
+  options: RUNNER_OPTIONS,
+  async run({ values }, io) {
+    return withRunnerContext(values, io, {}, async (ctx) => {
+      const report = await status({ driver: ctx.driver, set: ctx.set, settings: ctx.settings });
+      if (ctx.format === 'json') {
+        const migrations = report.migrations.map((m) => ({
+          version: m.version,
+          name: m.name,
+          state: m.state,
+          appliedAt: m.appliedAt,
+          executionMs: m.executionMs,
+        }));
+        io.out(JSON.stringify({ migrations }, null, 2) + '\n');
+        return 0;
+      }
+      io.out(
+        `target      ${ctx.target.description} (${ctx.target.source})${ctx.driver ? '' : ' — not created yet'}\n`,
+      );
+      io.out(
+        `migrations  ${shownPath(ctx.set.dir, io.cwd)} (${ctx.set.layout}, ${ctx.set.migrations.length})\n`,
+      );
+      io.out(`tracking    ${report.tracking.join(' + ')}\n\n`);
+      if (!report.migrations.length) io.out('no migrations yet: create one with `pgshift new <name>`\n');
+      else {
+        const rows = report.migrations.map((m) => [
+          m.version || 'R',
+          m.name,
+          m.state,
+          when(m.appliedAt),
+          ms(m.executionMs),
+        ]);
+        io.out(table(['VERSION', 'NAME', 'STATE', 'APPLIED AT', 'TIME'], rows));
+      }
+      const counts = new Map<string, number>();
+      for (const m of report.migrations) counts.set(m.state, (counts.get(m.state) ?? 0) + 1);
+      if (counts.size) io.out(`\n${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}\n`);
+      if (report.runInProgress) io.out('a migration run is in progress on this database right now\n');
+      for (const m of report.migrations) {
+        if (m.state === 'failed') {
+          const f = m.failure;
+          io.out(
+            `\n${m.version} ${m.name} ${f?.interrupted ? 'was interrupted' : 'failed'}${f?.line ? ` at line ${f.line}` : ''}${f?.error ? `: ${f.error}` : ''}\n` +
+              `  next: pgshift resolve ${m.version} --applied   (its changes are all in the database)\n` +
+              `    or: pgshift resolve ${m.version} --rolled-back   (after undoing what it did)\n`,
+          );
+        } else if (m.state === 'modified') {
+          io.out(
+            `\n${m.version} ${m.name} was edited after it was applied: restore ${m.file ? shownPath(m.file, io.cwd) : 'the file'} and put the change in a new migration\n`,
+          );
+        }
+      }
+      for (const i of report.invalidIndexes)
+        io.out(`\ninvalid index ${i.schema}.${i.name} on ${i.table}: ${i.drop}\n`);
+      for (const p of report.problems.filter((x) => x.severity !== 'info'))
+        io.out(`${p.severity}: ${p.message}\n`);
+      return 0;
+    });
+  },
+};

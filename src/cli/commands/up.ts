@@ -1,0 +1,63 @@
+import { dryRun, up } from '../../core/runner';
+import type { Command } from '../command';
+import { renderDryRun, renderRun } from '../render-run';
+import { PgshiftError } from '../../core/errors';
+import {
+  interruptSignal,
+  jsonProgress,
+  positiveInt,
+  RUNNER_OPTIONS,
+  TARGET_USAGE,
+  textProgress,
+  withRunnerContext,
+} from '../runner-cli';
+
+export const upCommand: Command = {
+  name: 'up',
+  summary: 'Apply pending migrations (or trace them with --dry-run, rolled back)',
+  usage: `pgshift up [--to V | --steps N] [--dry-run] [--allow-out-of-order] [--yes] [target options]
+
+  --to V                  apply up to and including version V
+  --steps N               apply at most N migrations
+  --dry-run               run them in one transaction that is rolled back, reporting locks, rewrites, rows, time
+  --allow-out-of-order    also apply pending migrations older than the newest applied one
+  --yes                   confirm a write to an environment marked production
+  ${TARGET_USAGE}
+
+  Exit 0 when everything ran, 1 when a migration failed or was refused, 2 on usage or config errors,
+  3 when another run held the migration lock for longer than runner.lockWaitSeconds.`,
+  options: {
+    ...RUNNER_OPTIONS,
+    to: { type: 'string' },
+    steps: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    'allow-out-of-order': { type: 'boolean' },
+  },
+  async run({ values }, io) {
+    if (values.to !== undefined && values.steps !== undefined)
+      throw new PgshiftError('give --to or --steps, not both', undefined, 2, 'usage');
+    const steps = positiveInt(values, 'steps');
+    const to = values.to as string | undefined;
+    const allowOutOfOrder = values['allow-out-of-order'] === true;
+    const dry = values['dry-run'] === true;
+    return withRunnerContext(values, io, dry ? { needsDatabase: true } : { write: 'up' }, async (ctx) => {
+      const interrupt = interruptSignal();
+      const common = {
+        driver: ctx.driver!,
+        set: ctx.set,
+        settings: ctx.settings,
+        signal: interrupt.signal,
+        onEvent: ctx.format === 'text' ? textProgress(io) : jsonProgress(io),
+        to,
+        steps,
+        allowOutOfOrder,
+      };
+      try {
+        if (dry) return renderDryRun(await dryRun({ ...common, direction: 'up' }), ctx, io);
+        return renderRun(await up(common), ctx, io);
+      } finally {
+        interrupt.dispose();
+      }
+    });
+  },
+};

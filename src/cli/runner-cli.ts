@@ -1,0 +1,199 @@
+/**
+ * What the runner commands (status, up, down, redo, validate, history, resolve) share: their options,
+ * turning options into a target, a migration set and settings, opening the database, and rendering.
+ */
+import { isAbsolute, relative, resolve } from 'node:path';
+import { loadConfig, migrationsDir, type LoadedConfig } from '../core/config';
+import type { Driver } from '../core/db/driver';
+import { openDriver } from '../core/db/open';
+import { PgshiftError } from '../core/errors';
+import { discoverMigrations } from '../core/migrations/discover';
+import type { MigrationSet } from '../core/migrations/model';
+import {
+  assertMayWrite,
+  resolveTarget,
+  runnerSettings,
+  targetIsAbsent,
+  type ResolvedTarget,
+  type RunnerEvent,
+  type RunnerSettings,
+  type WriteCommand,
+} from '../core/runner';
+import type { Options, Values } from './command';
+import type { Io } from './io';
+
+export const RUNNER_OPTIONS: Options = {
+  db: { type: 'string' },
+  env: { type: 'string' },
+  dir: { type: 'string' },
+  yes: { type: 'boolean', short: 'y' },
+};
+
+export const TARGET_USAGE = `--db URL | --env NAME   the database (default: DATABASE_URL, then the config's defaultEnvironment,
+                          then the embedded database in .pgshift/db)
+  --dir D                 migrations directory (default: the config's migrationsDir)
+  --config F              pgshift.config.json to use
+  --format text|json`;
+
+export interface RunnerContext {
+  loaded: LoadedConfig;
+  set: MigrationSet;
+  settings: RunnerSettings;
+  target: ResolvedTarget;
+  format: 'text' | 'json';
+  /** undefined when the embedded database does not exist yet and the command only reads */
+  driver?: Driver;
+  close(): Promise<void>;
+}
+
+export interface ContextOptions {
+  /** the command writes: read-only environments refuse, production ones need --yes */
+  write?: WriteCommand;
+  /** the command needs a database even if the embedded one must be created (dry runs) */
+  needsDatabase?: boolean;
+}
+
+export function formatOf(values: Values): 'text' | 'json' {
+  const f = (values.format as string | undefined) ?? 'text';
+  if (f !== 'text' && f !== 'json')
+    throw new PgshiftError(`unknown --format "${f}"`, 'use text or json', 2, 'usage');
+  return f;
+}
+
+export async function runnerContext(
+  values: Values,
+  io: Io,
+  opts: ContextOptions = {},
+): Promise<RunnerContext> {
+  const format = formatOf(values);
+  const loaded = loadConfig(io.cwd, values.config as string | undefined);
+  const dir = values.dir !== undefined ? resolve(io.cwd, values.dir as string) : migrationsDir(loaded);
+  const set = discoverMigrations(dir, loaded.config.layout);
+  const target = resolveTarget({
+    db: values.db as string | undefined,
+    env: values.env as string | undefined,
+    environ: io.env,
+    loaded,
+  });
+  if (opts.write) assertMayWrite(target, opts.write, values.yes === true);
+  const settings = runnerSettings(loaded.config.runner, target.environment?.config);
+  const absent = targetIsAbsent(target);
+  const driver = absent && !opts.write && !opts.needsDatabase ? undefined : await openDriver(target.target);
+  return { loaded, set, settings, target, format, driver, close: async () => driver?.close() };
+}
+
+/** Runs `fn` with a context, always closing the connection. */
+export async function withRunnerContext<T>(
+  values: Values,
+  io: Io,
+  opts: ContextOptions,
+  fn: (ctx: RunnerContext) => Promise<T>,
+): Promise<T> {
+  const ctx = await runnerContext(values, io, opts);
+  try {
+    return await fn(ctx);
+  } finally {
+    await ctx.close();
+  }
+}
+
+/** Aborts on the first Ctrl-C (the running statement is cancelled, the state stays truthful); a second one kills. */
+export function interruptSignal(): { signal: AbortSignal; dispose(): void } {
+  const ac = new AbortController();
+  const onSigint = (): void => ac.abort();
+  process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigint);
+  return {
+    signal: ac.signal,
+    dispose: () => {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
+    },
+  };
+}
+
+export function positiveInt(values: Values, name: string): number | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || !/^\d+$/.test(v) || n < 1) {
+    throw new PgshiftError(
+      `--${name} must be a whole number of at least 1, got "${String(v)}"`,
+      undefined,
+      2,
+      'usage',
+    );
+  }
+  return n;
+}
+
+export function shownPath(file: string, cwd: string): string {
+  const r = relative(cwd, file);
+  return r === '' || r.startsWith('..') || isAbsolute(r) ? file : r;
+}
+
+/** Left-aligned columns, the last one free. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+export function ms(n: number | null | undefined): string {
+  if (n == null) return '';
+  if (n < 10) return `${Math.round(n * 10) / 10} ms`;
+  if (n < 10_000) return `${Math.round(n)} ms`;
+  return `${(n / 1000).toFixed(1)} s`;
+}
+
+/** '2026-01-01T09:00:00.123Z' → '2026-01-01 09:00:00Z' */
+export function when(iso: string | null | undefined): string {
+  if (!iso) return '';
+  return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
+export function oneLineSql(sql: string, max = 100): string {
+  const s = sql
+    .replace(/--[^\n]*\n/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return s.length > max ? s.slice(0, max - 1) + '…' : s;
+}
+
+/** Progress of a run for a person reading a terminal or a CI log. */
+export function textProgress(io: Io): (e: RunnerEvent) => void {
+  return (e) => {
+    switch (e.type) {
+      case 'lock-wait':
+        io.err(`${e.message}\n`);
+        break;
+      case 'warning':
+        io.err(`warning: ${e.message}\n`);
+        break;
+      case 'retry':
+        io.err(`  ${e.version}: ${e.error}; retrying in ${ms(e.delayMs)} (attempt ${e.attempt + 1})\n`);
+        break;
+      case 'step-done': {
+        const r = e.result;
+        if (r.failure) break;
+        const verb = r.outcome === 'applied' ? 'applied' : 'rolled back';
+        const note = r.empty ? '  (empty: nothing to run)' : '';
+        io.out(
+          `${verb.padEnd(11)}  ${(r.version || 'repeatable').padEnd(14)}  ${r.name.padEnd(36)}  ${ms(r.durationMs)}${note}\n`,
+        );
+        break;
+      }
+    }
+  };
+}
+
+/** With --format json, stdout holds only the result; the lock wait still deserves a line on stderr. */
+export function jsonProgress(io: Io): (e: RunnerEvent) => void {
+  return (e) => {
+    if (e.type === 'lock-wait') io.err(`${e.message}\n`);
+  };
+}

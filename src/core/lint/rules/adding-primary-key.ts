@@ -1,0 +1,139 @@
+import {
+  alterCmds,
+  as,
+  columnConstraints,
+  formatName,
+  rangeVarName,
+  stringList,
+  type QualifiedName,
+} from '../ast';
+import type { Rule, RuleContext, RuleMeta, Stmt } from '../types';
+import { constraintSpan } from './constraint-missing-not-valid';
+import { uniqueHelp, usingIndexRewrite } from './disallowed-unique-constraint';
+import { notNullAlready } from './set-not-null';
+
+export const meta: RuleMeta = {
+  id: 'adding-primary-key',
+  description:
+    'ADD PRIMARY KEY on an existing table builds its index, and sets nullable columns NOT NULL, under an ACCESS EXCLUSIVE lock',
+  defaultSeverity: 'warning',
+  category: 'locking',
+  fixable: 'suggestion',
+  kinds: ['AlterTableStmt'],
+};
+
+export const check: Rule['check'] = (stmt, ctx) => {
+  const alter = as(stmt.node, 'AlterTableStmt')!;
+  const table = rangeVarName(alter.relation);
+  if (!table || alter.objtype !== 'OBJECT_TABLE' || ctx.isNewTable(table)) return;
+  const name = formatName(table);
+  const cmds = alterCmds(alter);
+  for (const cmd of cmds) {
+    const con = as(cmd.def, 'Constraint');
+    const col = as(cmd.def, 'ColumnDef');
+    if (cmd.subtype === 'AT_AddConstraint' && con?.contype === 'CONSTR_PRIMARY') {
+      const conName = con.conname ?? `${table.name}_pkey`;
+      const range = constraintSpan(ctx, stmt, con.location) ?? ctx.rangeAt(stmt, con.location);
+      if (con.indexname) {
+        // USING INDEX: no build, but PostgreSQL still sets the key columns NOT NULL, scanning for each nullable one.
+        const nullable = indexColumns(ctx, stmt, con.indexname).filter(
+          (c) => mustScan(ctx, stmt, table, c) === 'yes',
+        );
+        if (!nullable.length) continue;
+        ctx.report({
+          range,
+          message: `ALTER TABLE ${name} ADD CONSTRAINT ${conName} PRIMARY KEY USING INDEX sets ${nullable.join(', ')} NOT NULL, scanning every row of ${name} under an ACCESS EXCLUSIVE lock: reads and writes wait until the scan finishes`,
+          help: notNullHelp(name, nullable, ctx.postgresVersion, true),
+        });
+        continue;
+      }
+      const keys = stringList(con.keys);
+      const scans = keys.map((k) => ({ k, s: mustScan(ctx, stmt, table, k) }));
+      const nullable = scans.filter((x) => x.s === 'yes').map((x) => x.k);
+      const unknown = scans.filter((x) => x.s === 'unknown').map((x) => x.k);
+      ctx.report({
+        range,
+        message: `ALTER TABLE ${name} ADD PRIMARY KEY builds its index under an ACCESS EXCLUSIVE lock${nullable.length ? `, after scanning every row to set ${nullable.join(', ')} NOT NULL` : ''}: reads and writes on ${name} wait until it finishes`,
+        help: [
+          uniqueHelp(name, conName, keys, 'PRIMARY KEY'),
+          '',
+          nullable.length || unknown.length
+            ? notNullHelp(
+                name,
+                nullable.length ? nullable : unknown,
+                ctx.postgresVersion,
+                nullable.length > 0,
+              )
+            : '',
+        ]
+          .join('\n')
+          .trimEnd(),
+        suggestions:
+          cmds.length === 1 ? usingIndexRewrite(ctx, stmt, table, con, conName, 'PRIMARY KEY') : undefined,
+      });
+    } else if (cmd.subtype === 'AT_AddColumn' && col?.colname) {
+      const pk = columnConstraints(col).find((c) => c.contype === 'CONSTR_PRIMARY');
+      if (!pk) continue;
+      ctx.report({
+        range: ctx.rangeAt(stmt, pk.location),
+        message: `ALTER TABLE ${name} ADD COLUMN ${col.colname} ... PRIMARY KEY builds a primary key index over every row of ${name} under an ACCESS EXCLUSIVE lock: reads and writes wait until the index is built`,
+        help: [
+          uniqueHelp(name, pk.conname ?? `${table.name}_pkey`, [col.colname], 'PRIMARY KEY'),
+          '',
+          `Add the column without \`PRIMARY KEY\` first, fill it, make it NOT NULL without a long scan (see the \`set-not-null\` rule), then build and attach the index as above.`,
+        ].join('\n'),
+      });
+    }
+  }
+};
+
+function notNullHelp(name: string, columns: string[], v: number, known: boolean): string {
+  const cols = columns.join(', ');
+  const lead = known
+    ? `**NOT NULL:** ${columns.length > 1 ? `${cols} are` : `${cols} is`} nullable, so PostgreSQL also sets ${columns.length > 1 ? 'them' : 'it'} NOT NULL — reading every row under the ACCESS EXCLUSIVE lock — even with \`USING INDEX\`.`
+    : `**NOT NULL:** a primary key sets its columns NOT NULL; for ${cols}, unless already NOT NULL, that reads every row under the ACCESS EXCLUSIVE lock — even with \`USING INDEX\`.`;
+  return [
+    lead,
+    v >= 12
+      ? `Make ${columns.length > 1 ? 'them' : 'it'} NOT NULL first without the long lock: \`ADD CONSTRAINT ... CHECK (${columns[0]} IS NOT NULL) NOT VALID\`, then in a later migration \`VALIDATE CONSTRAINT\` and \`ALTER TABLE ${name} ALTER COLUMN ${columns[0]} SET NOT NULL\` (no scan once the CHECK is validated) — see the \`set-not-null\` rule.`
+      : `Before PostgreSQL 12 nothing avoids that scan; run it when the table is quiet with a short \`lock_timeout\`.`,
+  ].join(' ');
+}
+
+/** Whether making `column` NOT NULL scans the table: 'yes' (known nullable), 'no', or 'unknown'. */
+function mustScan(
+  ctx: RuleContext,
+  stmt: Stmt,
+  table: QualifiedName,
+  column: string,
+): 'yes' | 'no' | 'unknown' {
+  if (notNullAlready(ctx, stmt, table, column)) return 'no';
+  if (ctx.schema.column(table, column)) return 'yes';
+  return addedNullableInFile(ctx, stmt, table, column) ? 'yes' : 'unknown';
+}
+
+function addedNullableInFile(ctx: RuleContext, current: Stmt, table: QualifiedName, column: string): boolean {
+  let added = false;
+  for (const s of ctx.statements) {
+    if (s.index >= current.index) break;
+    const a = as(s.node, 'AlterTableStmt');
+    const t = rangeVarName(a?.relation);
+    if (!a || t?.name !== table.name) continue;
+    for (const cmd of alterCmds(a)) {
+      const col = as(cmd.def, 'ColumnDef');
+      if (cmd.subtype === 'AT_AddColumn' && col?.colname === column) added = true;
+    }
+  }
+  return added;
+}
+
+/** The key columns of an index created earlier in this file, or [] when unknown. */
+function indexColumns(ctx: RuleContext, current: Stmt, indexName: string): string[] {
+  for (let i = current.index - 1; i >= 0; i--) {
+    const idx = as(ctx.statements[i]?.node, 'IndexStmt');
+    if (idx?.idxname === indexName) {
+      return (idx.indexParams ?? []).map((p) => as(p, 'IndexElem')?.name).filter((n): n is string => !!n);
+    }
+  }
+  return [];
+}

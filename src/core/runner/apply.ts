@@ -1,0 +1,411 @@
+/**
+ * Runs one planned step and records it truthfully.
+ *  - In a transaction (the default): BEGIN and the statements in one batch (batch.ts); the history row
+ *    (and the foreign table's row); COMMIT. A process killed at any point leaves nothing of the
+ *    migration, not even a row.
+ *  - Outside one (-- pgshift:no-transaction): a committed 'started' row, the statements one by one,
+ *    then the row completed as succeeded or failed with the failing statement. A process killed
+ *    halfway leaves the 'started' row: the migration reads as failed (interrupted) until resolved.
+ */
+import { basename } from 'node:path';
+import { DbError, type Driver } from '../db/driver';
+import { PgshiftError } from '../errors';
+import type { ForeignWriter } from './foreign';
+import type { AttemptOutcome, HistoryTable, NewAttempt } from './history';
+import { invalidIndexes, type InvalidIndex } from './invalid-indexes';
+import type { LockHolder } from './lock';
+import { buildBatch, locateByPosition, locateByReplay, worthReplaying } from './batch';
+import type { PreparedStep } from './prepare';
+import type { RunnerSettings } from './settings';
+import { lineOfPosition, type ScriptStatement } from './statements';
+
+export type RunnerEvent =
+  | { type: 'lock-wait'; holder?: LockHolder; message: string }
+  | { type: 'lock-acquired' }
+  | { type: 'warning'; message: string }
+  | {
+      type: 'step-start';
+      version: string;
+      name: string;
+      direction: 'up' | 'down';
+      noTransaction: boolean;
+      statements: number;
+    }
+  | { type: 'statement'; version: string; line: number; sql: string }
+  | { type: 'retry'; version: string; attempt: number; error: string; delayMs: number }
+  | { type: 'step-done'; result: StepResult };
+
+export interface StepFailure {
+  error: string;
+  /** SQLSTATE when the server sent one */
+  code?: string;
+  statement?: string;
+  file: string;
+  line?: number;
+  /** true: the migration ran in a transaction, so nothing of it remains */
+  rolledBack: boolean;
+  /** invalid indexes that appeared during this step (a broken CREATE INDEX CONCURRENTLY) */
+  invalidIndexes: InvalidIndex[];
+  /** what the person should do now, as a command line where possible */
+  nextStep: string;
+}
+
+export interface StepResult {
+  version: string;
+  name: string;
+  direction: 'up' | 'down';
+  outcome: 'applied' | 'rolled-back' | 'failed' | 'cancelled';
+  durationMs: number;
+  attempts: number;
+  statements: number;
+  /** the script had no statements: recorded, nothing run */
+  empty: boolean;
+  failure?: StepFailure;
+}
+
+export interface ApplyContext {
+  driver: Driver;
+  history: HistoryTable;
+  foreign?: ForeignWriter;
+  settings: RunnerSettings;
+  signal?: AbortSignal;
+  onEvent?: (e: RunnerEvent) => void;
+}
+
+/**
+ * Runs one step. `latestApplied` is the newest version applied once this step succeeds (for
+ * golang-migrate's single-row table). Never throws for a failure of the migration itself: it returns it.
+ */
+export async function applyStep(
+  ctx: ApplyContext,
+  step: PreparedStep,
+  latestApplied: string | undefined,
+): Promise<StepResult> {
+  const { migration: m, direction } = step;
+  ctx.onEvent?.({
+    type: 'step-start',
+    version: m.version,
+    name: m.name,
+    direction,
+    noTransaction: step.noTransaction,
+    statements: step.statements.length,
+  });
+  const onAbort = (): void => void ctx.driver.cancel().catch(() => undefined);
+  ctx.signal?.addEventListener('abort', onAbort);
+  try {
+    const result = step.noTransaction
+      ? await runOutside(ctx, step, latestApplied)
+      : await runInTransaction(ctx, step, latestApplied);
+    ctx.onEvent?.({ type: 'step-done', result });
+    return result;
+  } finally {
+    ctx.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function attemptOf(step: PreparedStep, transactional: boolean): NewAttempt {
+  return {
+    version: step.migration.version,
+    name: step.migration.name,
+    direction: step.direction,
+    checksum: step.script.checksum,
+    transactional,
+    statementsTotal: step.statements.length,
+  };
+}
+
+async function runInTransaction(
+  ctx: ApplyContext,
+  step: PreparedStep,
+  latestApplied: string | undefined,
+): Promise<StepResult> {
+  const { driver, settings } = ctx;
+  const started = Date.now();
+  const batch = buildBatch(settings, step.statements);
+  for (let attempt = 1; ; attempt++) {
+    const t0 = Date.now();
+    let phase: 'script' | 'record' = 'script';
+    try {
+      throwIfAborted(ctx.signal);
+      if (!batch.selfContained) {
+        await driver.exec('BEGIN');
+        await setTimeouts(driver, settings, true);
+      }
+      if (batch.sql) await driver.exec(batch.sql);
+      throwIfAborted(ctx.signal);
+      phase = 'record';
+      const ms = Date.now() - t0;
+      await ctx.history.recordFinished(driver, attemptOf(step, true), {
+        success: true,
+        executionMs: ms,
+        statementsApplied: step.statements.length,
+      });
+      await keepForeignInStep(ctx, step, ms, latestApplied);
+      await driver.exec('COMMIT');
+      return result(step, 'ok', Date.now() - started, attempt);
+    } catch (e) {
+      const aborted = ctx.signal?.aborted === true;
+      let err = toDbError(e, aborted);
+      const alive = await rollback(driver);
+      const retry = !aborted && alive && err.code === '55P03' && attempt <= settings.lockRetries;
+      let located = phase === 'script' ? locateByPosition(batch, err) : undefined;
+      if (!located && phase === 'script' && alive && !aborted && !retry && worthReplaying(err)) {
+        located = await locateByReplay(driver, batch, () => setTimeouts(driver, settings, true));
+        // The replay's error is the same failure, now with a position relative to its statement.
+        if (located && located.error.code === err.code) err = located.error;
+      }
+      if (alive) {
+        // The attempt is worth a row even though it left nothing: history shows every try and its error.
+        await ctx.history
+          .recordFinished(driver, attemptOf(step, true), failureOutcome(err, located, Date.now() - t0))
+          .catch(() => undefined);
+      }
+      if (retry) {
+        const delayMs = Math.min(1000 * 2 ** (attempt - 1), 10_000);
+        ctx.onEvent?.({
+          type: 'retry',
+          version: step.migration.version,
+          attempt,
+          error: err.message,
+          delayMs,
+        });
+        await sleep(delayMs);
+        continue;
+      }
+      const failure: StepFailure = {
+        ...failureFields(err, located, step),
+        rolledBack: true,
+        invalidIndexes: [],
+        nextStep: aborted
+          ? 'nothing of it was committed; run the command again when ready'
+          : alive
+            ? `nothing of it was committed; fix ${basename(step.script.file)} and run the command again`
+            : 'the connection was lost, so the transaction was rolled back by the server and nothing of it was committed; run the command again',
+      };
+      return result(step, aborted ? 'cancelled' : 'failed', Date.now() - started, attempt, failure);
+    }
+  }
+}
+
+async function runOutside(
+  ctx: ApplyContext,
+  step: PreparedStep,
+  latestApplied: string | undefined,
+): Promise<StepResult> {
+  const { driver, settings } = ctx;
+  const started = Date.now();
+  await setTimeouts(driver, settings, false);
+  const invalidBefore = await invalidIndexes(driver);
+  const id = await ctx.history.recordStarted(driver, attemptOf(step, false));
+  await ctx.foreign?.started(driver, step.migration);
+  let done = 0;
+  let attempts = 1;
+  for (const stmt of step.statements) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        throwIfAborted(ctx.signal);
+        ctx.onEvent?.({ type: 'statement', version: step.migration.version, line: stmt.line, sql: stmt.sql });
+        await driver.exec(stmt.sql);
+        done++;
+        break;
+      } catch (e) {
+        const aborted = ctx.signal?.aborted === true;
+        const err = toDbError(e, aborted);
+        const canRetry = !aborted && err.code === '55P03' && attempt <= settings.lockRetries;
+        // A statement that timed out on a lock did nothing, unless it left an invalid index behind.
+        if (canRetry && sameIndexes(await invalidIndexes(driver).catch(() => undefined), invalidBefore)) {
+          const delayMs = Math.min(1000 * 2 ** (attempt - 1), 10_000);
+          ctx.onEvent?.({
+            type: 'retry',
+            version: step.migration.version,
+            attempt,
+            error: err.message,
+            delayMs,
+          });
+          attempts++;
+          await sleep(delayMs);
+          continue;
+        }
+        return failOutside(ctx, step, id, err, stmt, done, started, attempts, invalidBefore, aborted);
+      }
+    }
+  }
+  const ms = Date.now() - started;
+  try {
+    await driver.exec('BEGIN');
+    await ctx.history.complete(driver, id, { success: true, executionMs: ms, statementsApplied: done });
+    await keepForeignInStep(ctx, step, ms, latestApplied);
+    await driver.exec('COMMIT');
+  } catch (e) {
+    await rollback(driver);
+    const err = toDbError(e, false);
+    const failure: StepFailure = {
+      error: `every statement ran, but recording the outcome failed: ${err.message}`,
+      code: err.code,
+      file: step.script.file,
+      rolledBack: false,
+      invalidIndexes: [],
+      nextStep: `the migration's changes are in place: run \`pgshift resolve ${step.migration.version} --${step.direction === 'up' ? 'applied' : 'rolled-back'}\``,
+    };
+    return result(step, 'failed', ms, attempts, failure);
+  }
+  return result(step, 'ok', ms, attempts);
+}
+
+async function failOutside(
+  ctx: ApplyContext,
+  step: PreparedStep,
+  id: number,
+  err: DbError,
+  stmt: ScriptStatement,
+  done: number,
+  started: number,
+  attempts: number,
+  invalidBefore: InvalidIndex[],
+  aborted: boolean,
+): Promise<StepResult> {
+  const { driver } = ctx;
+  const ms = Date.now() - started;
+  let recorded = false;
+  try {
+    await driver.exec('BEGIN');
+    await ctx.history.complete(driver, id, failureOutcome(err, { stmt, position: err.position }, ms, done));
+    await ctx.foreign?.failed(driver, step.migration, step.direction, ms);
+    await driver.exec('COMMIT');
+    recorded = true;
+  } catch {
+    await rollback(driver);
+  }
+  const after = recorded ? await invalidIndexes(driver).catch(() => []) : [];
+  const fresh = after.filter((i) => !invalidBefore.some((b) => b.schema === i.schema && b.name === i.name));
+  const v = step.migration.version;
+  const drops = fresh.length
+    ? `first remove the invalid ${fresh.length === 1 ? 'index' : 'indexes'} it left: ${fresh.map((i) => i.drop).join(' ')}; then `
+    : '';
+  const failure: StepFailure = {
+    ...failureFields(err, { stmt, position: err.position }, step),
+    rolledBack: false,
+    invalidIndexes: fresh,
+    nextStep:
+      `${done} of ${step.statements.length} statements had run outside a transaction and stay applied. ${drops}` +
+      `either undo them and run \`pgshift resolve ${v} --rolled-back\`, or complete them by hand and run \`pgshift resolve ${v} --applied\`` +
+      (recorded
+        ? ''
+        : ' (the failure could not be recorded: the connection was lost; the history shows the attempt as interrupted)'),
+  };
+  return result(step, aborted ? 'cancelled' : 'failed', ms, attempts, failure);
+}
+
+async function keepForeignInStep(
+  ctx: ApplyContext,
+  step: PreparedStep,
+  ms: number,
+  latestApplied: string | undefined,
+): Promise<void> {
+  if (!ctx.foreign) return;
+  if (step.direction === 'up')
+    await ctx.foreign.applied(ctx.driver, step.migration, ms, latestApplied ?? step.migration.version);
+  else await ctx.foreign.rolledBack(ctx.driver, step.migration, ms, latestApplied);
+}
+
+/** lock_timeout / statement_timeout for this migration; values go in as parameters, never as SQL text. */
+async function setTimeouts(driver: Driver, s: RunnerSettings, local: boolean): Promise<void> {
+  const sets: string[] = [];
+  const params: unknown[] = [local];
+  if (s.lockTimeout !== null) {
+    params.push(s.lockTimeout);
+    sets.push(`set_config('lock_timeout', $${params.length}, $1)`);
+  }
+  if (s.statementTimeout !== null) {
+    params.push(s.statementTimeout);
+    sets.push(`set_config('statement_timeout', $${params.length}, $1)`);
+  }
+  if (sets.length) await driver.query(`SELECT ${sets.join(', ')}`, params);
+}
+
+function result(
+  step: PreparedStep,
+  outcome: 'ok' | 'failed' | 'cancelled',
+  durationMs: number,
+  attempts: number,
+  failure?: StepFailure,
+): StepResult {
+  return {
+    version: step.migration.version,
+    name: step.migration.name,
+    direction: step.direction,
+    outcome: outcome === 'ok' ? (step.direction === 'up' ? 'applied' : 'rolled-back') : outcome,
+    durationMs,
+    attempts,
+    statements: step.statements.length,
+    empty: step.statements.length === 0,
+    failure,
+  };
+}
+
+/** Where a failure happened: the statement, and the server's position within it when known. */
+interface At {
+  stmt: ScriptStatement;
+  position?: number;
+}
+
+function failureFields(
+  err: DbError,
+  at: At | undefined,
+  step: PreparedStep,
+): Pick<StepFailure, 'error' | 'code' | 'statement' | 'file' | 'line'> {
+  return {
+    error: err.message,
+    code: err.code,
+    statement: at?.stmt.sql,
+    file: step.script.file,
+    line: at ? lineOfPosition(at.stmt, at.position) : undefined,
+  };
+}
+
+function failureOutcome(err: DbError, at: At | undefined, ms: number, done?: number): AttemptOutcome {
+  return {
+    success: false,
+    executionMs: ms,
+    statementsApplied: done,
+    error: err.code ? `${err.message} (SQLSTATE ${err.code})` : err.message,
+    errorStatement: at?.stmt.sql,
+    errorLine: at ? lineOfPosition(at.stmt, at.position) : undefined,
+    errorPosition: at?.position,
+  };
+}
+
+function toDbError(e: unknown, aborted: boolean): DbError {
+  if (aborted && (!(e instanceof DbError) || e.code === '57014' || e.code === undefined)) {
+    return new DbError('cancelled by the user', e instanceof DbError ? e.code : '57014');
+  }
+  if (e instanceof DbError) return e;
+  if (e instanceof PgshiftError) return new DbError(e.message);
+  return new DbError(e instanceof Error ? e.message : String(e));
+}
+
+/** Rolls back whatever is open; false when the connection is gone. */
+async function rollback(driver: Driver): Promise<boolean> {
+  try {
+    await driver.exec('ROLLBACK');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new DbError('cancelled by the user', '57014');
+}
+
+function sameIndexes(a: InvalidIndex[] | undefined, b: InvalidIndex[]): boolean {
+  return (
+    a !== undefined &&
+    a.length === b.length &&
+    a.every((x, i) => x.schema === b[i].schema && x.name === b[i].name)
+  );
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,140 @@
+/**
+ * The runner's facade, shared by the CLI and the VS Code extension: plain data in and out, progress
+ * through `onEvent`, cancellation through an AbortSignal, no console output. The caller resolves the
+ * target (resolveTarget), opens the driver (openDriver), discovers the migrations
+ * (discoverMigrations), calls one of these, and closes the driver.
+ */
+import type { Driver } from '../db/driver';
+import type { MigrationProblem, MigrationSet } from '../migrations/model';
+import { prepareSteps } from './prepare';
+import { dryRunSteps, type DryRunReport, type DryRunStatement } from './dryrun';
+import { describeForeign } from './foreign';
+import { HistoryTable, type HistoryEntry } from './history';
+import { invalidIndexes, type InvalidIndex } from './invalid-indexes';
+import { planDown, planUp, refuseFailed, type DownOptions, type UpOptions } from './plan';
+import {
+  lockBusy,
+  prepareSession,
+  readTracking,
+  settingsOf,
+  withMigrationLock,
+  type RunnerInput,
+} from './session';
+import type { RunnerSettings } from './settings';
+import { deriveState, type MigrationStatus } from './state';
+
+export { up, down, redo, resolve, type RunResult, type ResolveResult } from './run';
+export {
+  validate,
+  type ValidateInput,
+  type ValidationReport,
+  type ValidationProblem,
+  type LintSummary,
+} from './validate';
+export { schemaSnapshot, type SnapshotOptions } from './snapshot';
+export {
+  resolveTarget,
+  assertMayWrite,
+  targetIsAbsent,
+  type ResolvedTarget,
+  type TargetRequest,
+  type WriteCommand,
+} from './connect';
+export { runnerSettings, type RunnerSettings } from './settings';
+export type { RunnerInput } from './session';
+export type { RunnerEvent, StepResult, StepFailure } from './apply';
+export type { MigrationStatus, MigrationState, FailureRecord } from './state';
+export type { HistoryEntry } from './history';
+export type { InvalidIndex } from './invalid-indexes';
+export type { DryRunReport, DryRunMigration, DryRunStatement, DryRunLock, DryRunRewrite } from './dryrun';
+export type { LockHolder } from './lock';
+export type { UpOptions, DownOptions } from './plan';
+
+export interface StatusInput {
+  /** omit when there is no database yet (an embedded one not created): everything reads as pending */
+  driver?: Driver;
+  set: MigrationSet;
+  settings?: Partial<RunnerSettings>;
+}
+
+export interface StatusReport {
+  /** in version order; repeatables last */
+  migrations: MigrationStatus[];
+  /** 'pgshift.history', plus the foreign table kept in step, e.g. 'golang-migrate table public.schema_migrations' */
+  tracking: string[];
+  /** another session holds the migration lock right now */
+  runInProgress: boolean;
+  invalidIndexes: InvalidIndex[];
+  /** from discovery: duplicate versions, unreadable files, ups without downs, ... */
+  problems: MigrationProblem[];
+}
+
+export async function status(input: StatusInput): Promise<StatusReport> {
+  const settings = settingsOf(input);
+  const historyName = `${settings.historySchema}.history`;
+  if (!input.driver) {
+    return {
+      migrations: deriveState(input.set, []).migrations,
+      tracking: [historyName],
+      runInProgress: false,
+      invalidIndexes: [],
+      problems: input.set.problems,
+    };
+  }
+  const busy = await lockBusy(input.driver, settings);
+  const t = await readTracking(input.driver, input.set, settings, busy);
+  return {
+    migrations: t.state.migrations,
+    tracking: [historyName, ...(t.foreignTable ? [describeForeign(t.foreignTable)] : [])],
+    runInProgress: busy,
+    invalidIndexes: await invalidIndexes(input.driver),
+    problems: input.set.problems,
+  };
+}
+
+export interface HistoryInput {
+  driver?: Driver;
+  settings?: Partial<RunnerSettings>;
+  version?: string;
+  /** the newest N attempts */
+  limit?: number;
+}
+
+/** Every attempt pgshift recorded, oldest first. */
+export async function history(input: HistoryInput): Promise<HistoryEntry[]> {
+  if (!input.driver) return [];
+  const settings = settingsOf(input);
+  return new HistoryTable(settings.historySchema).read(input.driver, {
+    version: input.version,
+    limit: input.limit,
+  });
+}
+
+export type DryRunInput = RunnerInput &
+  UpOptions &
+  DownOptions & {
+    direction: 'up' | 'down';
+    /** called as each statement is traced */
+    onStatement?: (version: string, s: DryRunStatement) => void;
+  };
+
+/**
+ * Runs what `up` (or `down`) would run inside one transaction that is always rolled back. It refuses
+ * exactly when the real command would, and writes nothing: the history schema is not even created.
+ */
+export async function dryRun(input: DryRunInput): Promise<DryRunReport> {
+  const settings = settingsOf(input);
+  await prepareSession(input.driver);
+  return withMigrationLock(input, settings, async () => {
+    const t = await readTracking(input.driver, input.set, settings);
+    if (t.state.migrations.some((m) => m.state === 'failed')) refuseFailed(t.state);
+    const plan =
+      input.direction === 'up'
+        ? planUp(input.set, t.state, settings, input)
+        : planDown(input.set, t.state, settings, input);
+    const steps = await prepareSteps(plan.steps);
+    const report = await dryRunSteps(input.driver, steps, input.direction, settings, input.onStatement);
+    report.warnings.unshift(...plan.warnings);
+    return report;
+  });
+}

@@ -1,0 +1,63 @@
+/**
+ * Checks every planned step before anything runs, and cuts each script into its statements.
+ */
+import { basename } from 'node:path';
+import { PgshiftError } from '../errors';
+import type { PlanStep } from './plan';
+import { label } from './plan';
+import { classifyStatement, scriptStatements, type ScriptStatement } from './statements';
+
+/** A step ready to run: its statements, with an outer BEGIN/COMMIT pair of the file's own removed. */
+export interface PreparedStep extends PlanStep {
+  statements: ScriptStatement[];
+}
+
+/**
+ * Checks every step before anything runs. A wrapped file may not hold a statement PostgreSQL refuses
+ * in a transaction, nor transaction control of its own (an outer BEGIN ... COMMIT pair is dropped:
+ * pgshift's transaction replaces it).
+ */
+export async function prepareSteps(steps: readonly PlanStep[]): Promise<PreparedStep[]> {
+  const out: PreparedStep[] = [];
+  for (const step of steps) {
+    let statements = scriptStatements(step.script);
+    if (!step.noTransaction) {
+      const kinds = await Promise.all(statements.map((s) => classifyStatement(s.sql)));
+      const first = kinds[0];
+      const last = kinds[kinds.length - 1];
+      if (
+        kinds.length >= 2 &&
+        first.kind === 'transaction-control' &&
+        /^(BEGIN|START)/.test(first.command) &&
+        last.kind === 'transaction-control' &&
+        /^COMMIT/.test(last.command) &&
+        kinds.slice(1, -1).every((k) => k.kind !== 'transaction-control')
+      ) {
+        statements = statements.slice(1, -1);
+        kinds.splice(0, 1);
+        kinds.pop();
+      }
+      const where = (i: number) => `${basename(step.script.file)} line ${statements[i].line}`;
+      const tx = kinds.findIndex((k) => k.kind === 'transaction-control');
+      if (tx >= 0) {
+        throw new PgshiftError(
+          `nothing was run: ${where(tx)}: ${(kinds[tx] as { command: string }).command} — ${label(step.migration)} controls its own transaction, but pgshift already runs each migration in one`,
+          'remove the BEGIN / COMMIT statements, or mark the file with `-- pgshift:no-transaction` to run it as written',
+          1,
+          'transaction-control',
+        );
+      }
+      const noTx = kinds.findIndex((k) => k.kind === 'no-transaction');
+      if (noTx >= 0) {
+        throw new PgshiftError(
+          `nothing was run: ${where(noTx)}: ${(kinds[noTx] as { command: string }).command} cannot run inside a transaction, and ${label(step.migration)} runs in one`,
+          'add `-- pgshift:no-transaction` as the first line of that file (and keep the file to statements that may be re-run)',
+          1,
+          'needs-no-transaction',
+        );
+      }
+    }
+    out.push({ ...step, statements });
+  }
+  return out;
+}

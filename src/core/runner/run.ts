@@ -1,0 +1,239 @@
+/**
+ * up, down, redo and resolve: take the lock, read the state, plan, run step by step, stop at the
+ * first failure, release the lock. State is read only once the lock is held, so six runners started
+ * together apply each migration exactly once: the others find nothing left to do.
+ */
+import { PgshiftError } from '../errors';
+import { findMigration } from '../migrations/discover';
+import { compareVersions } from '../migrations/layouts';
+import type { Migration } from '../migrations/model';
+import { applyStep, type StepFailure, type StepResult } from './apply';
+import { prepareSteps, type PreparedStep } from './prepare';
+import { describeInvalidIndexes, invalidIndexes } from './invalid-indexes';
+import {
+  label,
+  planDown,
+  planUp,
+  refuseFailed,
+  runsOutsideTransaction,
+  type DownOptions,
+  type Plan,
+  type UpOptions,
+} from './plan';
+import {
+  foreignWriter,
+  prepareSession,
+  readTracking,
+  settingsOf,
+  withMigrationLock,
+  type RunnerInput,
+  type Tracking,
+} from './session';
+import type { RunnerSettings } from './settings';
+import { appliedVersions, type MigrationState } from './state';
+
+export interface RunResult {
+  /** every planned step succeeded */
+  ok: boolean;
+  command: 'up' | 'down' | 'redo';
+  steps: StepResult[];
+  /** how many steps were planned (steps.length is smaller when one failed) */
+  planned: number;
+  warnings: string[];
+  /** the step that failed or was cancelled, with the next step to take */
+  failure?: StepFailure & { version: string; name: string; direction: 'up' | 'down' };
+}
+
+export async function up(input: RunnerInput & UpOptions): Promise<RunResult> {
+  const settings = settingsOf(input);
+  await prepareSession(input.driver);
+  return withMigrationLock(input, settings, async () => {
+    const tracking = await ensureAndRead(input, settings);
+    await refuseFailedWithIndexes(input, tracking);
+    const plan = planUp(input.set, tracking.state, settings, input);
+    return runPlan(input, settings, tracking, plan, 'up');
+  });
+}
+
+export async function down(input: RunnerInput & DownOptions): Promise<RunResult> {
+  const settings = settingsOf(input);
+  await prepareSession(input.driver);
+  return withMigrationLock(input, settings, async () => {
+    const tracking = await ensureAndRead(input, settings);
+    await refuseFailedWithIndexes(input, tracking);
+    const plan = planDown(input.set, tracking.state, settings, input);
+    return runPlan(input, settings, tracking, plan, 'down');
+  });
+}
+
+/** Rolls back the newest applied migration and applies it again. */
+export async function redo(input: RunnerInput): Promise<RunResult> {
+  const settings = settingsOf(input);
+  await prepareSession(input.driver);
+  return withMigrationLock(input, settings, async () => {
+    const tracking = await ensureAndRead(input, settings);
+    await refuseFailedWithIndexes(input, tracking);
+    const back = planDown(input.set, tracking.state, settings, { steps: 1 });
+    if (!back.steps.length)
+      throw new PgshiftError('nothing to redo: no migration is applied', undefined, 1, 'nothing-applied');
+    const m = back.steps[0].migration;
+    const again = {
+      migration: m,
+      direction: 'up' as const,
+      script: m.up,
+      noTransaction: runsOutsideTransaction(m.up, settings),
+    };
+    return runPlan(
+      input,
+      settings,
+      tracking,
+      { steps: [...back.steps, again], warnings: back.warnings },
+      'redo',
+    );
+  });
+}
+
+async function ensureAndRead(input: RunnerInput, settings: RunnerSettings): Promise<Tracking> {
+  const tracking = await readTracking(input.driver, input.set, settings);
+  await tracking.history.ensure(input.driver);
+  return tracking;
+}
+
+async function refuseFailedWithIndexes(input: RunnerInput, tracking: Tracking): Promise<void> {
+  if (!tracking.state.migrations.some((m) => m.state === 'failed')) return;
+  refuseFailed(tracking.state, describeInvalidIndexes(await invalidIndexes(input.driver)));
+}
+
+async function runPlan(
+  input: RunnerInput,
+  settings: RunnerSettings,
+  tracking: Tracking,
+  plan: Plan,
+  command: RunResult['command'],
+): Promise<RunResult> {
+  for (const w of plan.warnings) input.onEvent?.({ type: 'warning', message: w });
+  // Every file is checked before the first one runs: a refusal leaves the database untouched.
+  const prepared: PreparedStep[] = await prepareSteps(plan.steps);
+  // Only golang-migrate's single-row table needs "the newest applied version" after each step.
+  const writer = foreignWriter(tracking);
+  let applied = writer ? appliedVersions(tracking.state).filter((v) => v !== '') : [];
+  const steps: StepResult[] = [];
+  for (const step of prepared) {
+    if (input.signal?.aborted) break;
+    const v = step.migration.version;
+    const after =
+      !writer || step.migration.repeatable
+        ? applied
+        : step.direction === 'up'
+          ? sortedWith(applied, v)
+          : applied.filter((x) => compareVersions(x, v) !== 0);
+    const res = await applyStep(
+      {
+        driver: input.driver,
+        history: tracking.history,
+        foreign: writer,
+        settings,
+        signal: input.signal,
+        onEvent: input.onEvent,
+      },
+      step,
+      after[after.length - 1],
+    );
+    steps.push(res);
+    if (res.failure) {
+      return {
+        ok: false,
+        command,
+        steps,
+        planned: prepared.length,
+        warnings: plan.warnings,
+        failure: { ...res.failure, version: v, name: step.migration.name, direction: step.direction },
+      };
+    }
+    applied = after;
+  }
+  const ok = steps.length === prepared.length;
+  return { ok, command, steps, planned: prepared.length, warnings: plan.warnings };
+}
+
+function sortedWith(list: readonly string[], v: string): string[] {
+  return [...list.filter((x) => compareVersions(x, v) !== 0), v].sort(compareVersions);
+}
+
+export interface ResolveResult {
+  version: string;
+  name: string;
+  from: MigrationState;
+  to: 'applied' | 'pending';
+}
+
+/**
+ * A person's word on a migration's state, recorded as a history row: `applied` (its changes are in the
+ * database) or `rolled-back` (they are not). Meant for failed non-transactional migrations; also
+ * baselines a pending migration (--applied) or forgets an applied one (--rolled-back).
+ */
+export async function resolve(
+  input: RunnerInput & { version: string; as: 'applied' | 'rolled-back' },
+): Promise<ResolveResult> {
+  const settings = settingsOf(input);
+  await prepareSession(input.driver);
+  return withMigrationLock(input, settings, async () => {
+    const tracking = await ensureAndRead(input, settings);
+    const row = tracking.state.migrations.find(
+      (m) => m.version !== '' && compareVersions(m.version, input.version) === 0,
+    );
+    if (!row)
+      throw new PgshiftError(
+        `no migration has version ${input.version}`,
+        'run `pgshift status` for the list of versions',
+        2,
+        'usage',
+      );
+    const allowed: Record<'applied' | 'rolled-back', MigrationState[]> = {
+      applied: ['failed', 'pending', 'out-of-order', 'modified'],
+      'rolled-back': ['failed', 'applied', 'modified', 'missing'],
+    };
+    if (!allowed[input.as].includes(row.state)) {
+      throw new PgshiftError(
+        `${label(row)} is ${row.state}: it cannot be resolved as ${input.as}`,
+        `resolve --${input.as} applies to migrations that are ${allowed[input.as].join(', ')}`,
+        1,
+        'resolve-state',
+      );
+    }
+    const m: Migration = findMigration(input.set, row.version) ?? {
+      version: row.version,
+      name: row.name,
+      up: { file: '', sql: '', offset: 0, checksum: row.appliedChecksum ?? '', noTransaction: false },
+    };
+    const applied = appliedVersions(tracking.state).filter((v) => compareVersions(v, row.version) !== 0);
+    const after = input.as === 'applied' ? sortedWith(applied, row.version) : applied;
+    const { driver } = input;
+    await driver.exec('BEGIN');
+    try {
+      await tracking.history.recordFinished(
+        driver,
+        {
+          version: m.version,
+          name: m.name,
+          direction: 'resolve',
+          resolvedAs: input.as,
+          checksum: input.as === 'applied' ? m.up.checksum || null : null,
+          transactional: true,
+        },
+        { success: true, executionMs: 0 },
+      );
+      await foreignWriter(tracking)?.resolved(driver, m, input.as, after[after.length - 1]);
+      await driver.exec('COMMIT');
+    } catch (e) {
+      await driver.exec('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+    return {
+      version: row.version,
+      name: row.name,
+      from: row.state,
+      to: input.as === 'applied' ? 'applied' : 'pending',
+    };
+  });
+}

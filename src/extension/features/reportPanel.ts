@@ -1,0 +1,293 @@
+/**
+ * The report panel: a WebviewPanel showing the same Report the CLI renders (buildReport from
+ * src/core/report), with Refresh and Export (HTML, Markdown). The page gets a strict CSP with a
+ * per-load nonce, may load nothing but dist/ (localResourceRoots), takes its colours from the
+ * --vscode-* theme variables, and talks to this host only through webview-ui/src/protocol.ts.
+ * retainContextWhenHidden stays off: the page keeps its last report in its webview state and this
+ * host answers its 'ready' with the current one, so hide/show (and a window reload, through the
+ * serializer) costs nothing.
+ */
+import * as vscode from 'vscode';
+import { randomBytes } from 'node:crypto';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { migrationsDir } from '../../core/config';
+import type { Driver } from '../../core/db/driver';
+import { openDriver } from '../../core/db/open';
+import { PgshiftError } from '../../core/errors';
+import { discoverMigrations } from '../../core/migrations/discover';
+import { buildReport, renderHtml, renderMarkdown } from '../../core/report';
+import type { Report, ReportScope } from '../../core/report/model';
+import { REPORT_CSS } from '../../core/report/render-html';
+import { resolveTarget, runnerSettings, targetIsAbsent, type RunnerSettings } from '../../core/runner';
+import { isWebviewToHost, type ExportFormat, type HostToWebview, type WebviewToHost } from '../../../webview-ui/src/protocol';
+import { PANEL_CSS } from '../../../webview-ui/src/styles';
+import type { Ctx } from '../ctx';
+
+export const REPORT_VIEW_TYPE = 'pgshift.report';
+
+/** An open session on the database the report is about, and how to describe it (never with a password). */
+export interface ReportTarget {
+  driver?: Driver;
+  description?: string;
+  settings?: Partial<RunnerSettings>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * Opens the target for a report. The default resolves it the way the CLI does (DATABASE_URL, the
+ * config's defaultEnvironment, else the embedded database when it exists); the environments feature
+ * can pass its own (selected environment, password from SecretStorage).
+ */
+export type ReportTargetProvider = () => Promise<ReportTarget>;
+
+export interface ReportPanelOptions {
+  scope: ReportScope;
+  target?: ReportTargetProvider;
+}
+
+/** Panels by scope: asking twice for the same report reveals the open panel. */
+export class ReportPanels implements vscode.Disposable {
+  private readonly open = new Map<string, ReportPanel>();
+
+  constructor(private readonly ctx: Ctx) {}
+
+  show(options: ReportPanelOptions): ReportPanel {
+    const key = scopeKey(options.scope);
+    const existing = this.open.get(key);
+    if (existing) {
+      existing.reveal();
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(REPORT_VIEW_TYPE, titleOf(options.scope), vscode.ViewColumn.Beside, panelOptions(this.ctx));
+    return this.adopt(panel, options);
+  }
+
+  /** For vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, ...): a panel restored after a reload. */
+  serializer(): vscode.WebviewPanelSerializer {
+    return {
+      deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => {
+        const scope = (state as { report?: Report } | undefined)?.report?.scope ?? { kind: 'pending' };
+        panel.webview.options = panelOptions(this.ctx);
+        this.adopt(panel, { scope });
+      },
+    };
+  }
+
+  private adopt(panel: vscode.WebviewPanel, options: ReportPanelOptions): ReportPanel {
+    const key = scopeKey(options.scope);
+    const p = new ReportPanel(this.ctx, panel, options, () => this.open.delete(key));
+    this.open.set(key, p);
+    return p;
+  }
+
+  dispose(): void {
+    for (const p of [...this.open.values()]) p.dispose();
+  }
+}
+
+function panelOptions(ctx: Ctx): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    enableFindWidget: true,
+    retainContextWhenHidden: false,
+    localResourceRoots: [vscode.Uri.joinPath(ctx.extension.extensionUri, 'dist')],
+  };
+}
+
+export class ReportPanel implements vscode.Disposable {
+  private report?: Report;
+  private running?: AbortController;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly panel: vscode.WebviewPanel,
+    private readonly options: ReportPanelOptions,
+    onDispose: () => void,
+  ) {
+    panel.webview.html = this.html();
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((m: unknown) => {
+        // the page is untrusted input: anything that is not a protocol message is dropped
+        if (isWebviewToHost(m)) void this.receive(m);
+        else ctx.output.warn(`report panel: ignored an unknown message`);
+      }),
+      panel.onDidDispose(() => {
+        onDispose();
+        this.dispose();
+      }),
+    );
+  }
+
+  reveal(): void {
+    this.panel.reveal(undefined, false);
+    void this.refresh();
+  }
+
+  private async receive(m: WebviewToHost): Promise<void> {
+    switch (m.type) {
+      case 'ready':
+        // a page shown again already displays its saved report; send ours only when it is newer
+        if (this.report) {
+          if (m.generatedAt !== this.report.generatedAt) this.post({ type: 'report', report: this.report });
+        } else if (!this.running) await this.refresh();
+        break;
+      case 'refresh':
+        await this.refresh();
+        break;
+      case 'export':
+        await this.export(m.format);
+        break;
+      case 'openFile':
+        await this.openFile(m.file, m.line);
+        break;
+    }
+  }
+
+  /** Computes the report again (cancelling one still running) through the same core call as `pgshift report`. */
+  async refresh(): Promise<void> {
+    this.running?.abort();
+    const ac = new AbortController();
+    this.running = ac;
+    try {
+      const report = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: 'pgshift report' },
+        (progress) =>
+          computeReport(this.ctx, this.options, ac.signal, (message) => {
+            progress.report({ message });
+            this.post({ type: 'progress', message });
+          }),
+      );
+      if (ac.signal.aborted) return;
+      this.report = report;
+      this.panel.title = titleOf(this.options.scope, report);
+      this.post({ type: 'report', report });
+    } catch (e) {
+      if (ac.signal.aborted) return;
+      const err = e as Error;
+      const hint = e instanceof PgshiftError ? e.hint : undefined;
+      this.ctx.output.error(`report: ${err.message}${hint ? ` (${hint})` : ''}`);
+      this.post({ type: 'error', message: err.message, ...(hint ? { hint } : {}) });
+    } finally {
+      if (this.running === ac) this.running = undefined;
+    }
+  }
+
+  private async export(format: ExportFormat): Promise<void> {
+    const report = this.report;
+    if (!report) return;
+    const root = this.ctx.workspaceRoot;
+    const name = `pgshift-report-${report.generatedAt.slice(0, 10)}.${format === 'html' ? 'html' : 'md'}`;
+    const uri = await vscode.window.showSaveDialog({
+      defaultUri: root ? vscode.Uri.file(resolve(root, name)) : undefined,
+      filters: format === 'html' ? { HTML: ['html'] } : { Markdown: ['md'] },
+      saveLabel: 'Export report',
+    });
+    if (!uri) return;
+    const text = format === 'html' ? renderHtml(report) : renderMarkdown(report);
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
+    this.post({ type: 'exported', format, path: uri.fsPath });
+    const open = await vscode.window.showInformationMessage(`pgshift: report exported to ${vscode.workspace.asRelativePath(uri)}`, 'Open');
+    if (open) await vscode.commands.executeCommand('vscode.open', uri);
+  }
+
+  /** Opens a migration file the page names: only files inside the report's migrations directory. */
+  private async openFile(file: string, line?: number): Promise<void> {
+    const dir = this.report?.project.migrationsDir;
+    if (!dir) return;
+    const full = resolve(dir, file);
+    const rel = relative(dir, full);
+    if (rel.startsWith('..') || isAbsolute(rel)) return;
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(full));
+    const pos = new vscode.Position(Math.max((line ?? 1) - 1, 0), 0);
+    await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(pos, pos) });
+  }
+
+  private post(m: HostToWebview): void {
+    void this.panel.webview.postMessage(m);
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const nonce = randomBytes(16).toString('base64');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.ctx.extension.extensionUri, 'dist', 'webview.js'));
+    const csp = [
+      "default-src 'none'",
+      `img-src ${webview.cspSource} data:`,
+      `font-src ${webview.cspSource}`,
+      `style-src 'nonce-${nonce}'`,
+      `script-src 'nonce-${nonce}'`,
+    ].join('; ');
+    return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>pgshift report</title>
+<style nonce="${nonce}">${REPORT_CSS}${PANEL_CSS}</style>
+</head>
+<body>
+<script nonce="${nonce}" src="${script.toString()}"></script>
+</body>
+</html>`;
+  }
+
+  dispose(): void {
+    this.running?.abort();
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.panel.dispose();
+  }
+}
+
+/**
+ * The report for the workspace, exactly as `pgshift report` builds it. In an untrusted workspace
+ * nothing runs: no database is opened and no migration is applied to a scratch database, so the
+ * report holds the lint findings and the static lock analysis only.
+ */
+export async function computeReport(ctx: Ctx, options: ReportPanelOptions, signal: AbortSignal, progress: (m: string) => void): Promise<Report> {
+  const loaded = ctx.projectConfig();
+  if (!loaded) throw new PgshiftError('no pgshift project in this workspace', 'open a folder with a pgshift.config.json or a migrations directory');
+  const set = discoverMigrations(migrationsDir(loaded), loaded.config.layout);
+  const trusted = vscode.workspace.isTrusted;
+  const target = trusted ? await (options.target ?? defaultTarget(ctx))() : { dispose: async () => undefined };
+  try {
+    if (!trusted) progress('untrusted workspace: files only, no database and no scratch run');
+    return await buildReport({
+      set,
+      config: loaded.config,
+      scope: options.scope,
+      driver: target.driver,
+      targetDescription: target.description,
+      settings: target.settings ?? runnerSettings(loaded.config.runner),
+      verify: trusted ? { kind: 'pglite' } : false,
+      estimate: trusted,
+      preflight: trusted,
+      signal,
+      onProgress: progress,
+    });
+  } finally {
+    await target.dispose();
+  }
+}
+
+function defaultTarget(ctx: Ctx): ReportTargetProvider {
+  return async () => {
+    const loaded = ctx.projectConfig();
+    if (!loaded) return { dispose: async () => undefined };
+    const t = resolveTarget({ environ: process.env, loaded });
+    const settings = runnerSettings(loaded.config.runner, t.environment?.config);
+    if (targetIsAbsent(t)) return { settings, dispose: async () => undefined };
+    const driver = await openDriver(t.target);
+    return { driver, description: t.description, settings, dispose: () => driver.close() };
+  };
+}
+
+function scopeKey(s: ReportScope): string {
+  return s.kind === 'migration' ? `migration:${s.version}` : s.kind;
+}
+
+function titleOf(s: ReportScope, report?: Report): string {
+  const base = s.kind === 'migration' ? `Report ${s.version}` : s.kind === 'pending' ? 'Report: pending' : 'Report: all migrations';
+  return report ? `${base} (${report.score.score})` : base;
+}
