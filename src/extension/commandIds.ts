@@ -5,5 +5,50 @@ export const CommandId = {
   newMigration: 'pgshift.newMigration',
   openRuleDoc: 'pgshift.openRuleDoc',
   showOutput: 'pgshift.showOutput',
+  up: 'pgshift.up',
+  down: 'pgshift.down',
+  dryRun: 'pgshift.dryRun',
+  dryRunDown: 'pgshift.dryRunDown',
+  clearDryRun: 'pgshift.clearDryRun',
+  report: 'pgshift.report',
+  revealInHistory: 'pgshift.revealInHistory',
+  copyVersion: 'pgshift.copyVersion',
+  selectEnvironment: 'pgshift.selectEnvironment',
+  configureEnvironments: 'pgshift.configureEnvironments',
+  setPassword: 'pgshift.setPassword',
+  clearPassword: 'pgshift.clearPassword',
+  testConnection: 'pgshift.testConnection',
+  filterHistory: 'pgshift.filterHistory',
+  clearHistoryFilter: 'pgshift.clearHistoryFilter',
 } as const;
 export type CommandId = (typeof CommandId)[keyof typeof CommandId];
+
+/**
+ * Commands that connect to a database, run SQL or write files: refused in an untrusted workspace, and
+ * hidden there by `isWorkspaceTrusted` in their when clauses (an extension test checks both).
+ */
+export const NEEDS_TRUST: ReadonlySet<CommandId> = new Set<CommandId>([
+  CommandId.newMigration,
+  CommandId.up,
+  CommandId.down,
+  CommandId.dryRun,
+  CommandId.dryRunDown,
+  CommandId.selectEnvironment,
+  CommandId.setPassword,
+  CommandId.clearPassword,
+  CommandId.testConnection,
+  CommandId.filterHistory,
+]);
+
+/** Context keys the extension sets for `when` clauses (package.json uses the same strings). */
+export const ContextKey = {
+  ready: 'pgshift.ready',
+  hasMigrations: 'pgshift.hasMigrations',
+  connectionFailed: 'pgshift.connectionFailed',
+  envIsSandbox: 'pgshift.envIsSandbox',
+  envReadOnly: 'pgshift.envReadOnly',
+  envProduction: 'pgshift.envProduction',
+  hasServerEnvironments: 'pgshift.hasServerEnvironments',
+  historyFiltered: 'pgshift.historyFiltered',
+  hasDryRun: 'pgshift.hasDryRun',
+} as const;

@@ -1,10 +1,14 @@
 /**
- * Everything one activation owns: the output channel, the project configuration, the views and their
- * disposables. Created in activate(), disposed with the extension; no module-level mutable state.
+ * Everything one activation owns: the output channel, the project configuration, the environments and
+ * their database sessions, the views and their disposables. Created in activate(), disposed with the
+ * extension; no module-level mutable state. Sessions are the connection-long part: opened on first use,
+ * closed when idle or when the extension goes.
  */
 import * as vscode from 'vscode';
 import { loadConfig, type LoadedConfig } from '../core/config';
 import { PgshiftError } from '../core/errors';
+import { Environments } from './features/environments';
+import { Sessions } from './features/sessions';
 import { settings } from './settings';
 
 export class Ctx implements vscode.Disposable {
@@ -13,10 +17,19 @@ export class Ctx implements vscode.Disposable {
   private config?: LoadedConfig;
   private readonly configChanged = new vscode.EventEmitter<void>();
   readonly onDidChangeConfig = this.configChanged.event;
+  readonly environments: Environments;
+  readonly sessions: Sessions;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel('pgshift', { log: true });
-    this.push(this.output, this.configChanged);
+    this.environments = new Environments(this);
+    this.sessions = new Sessions(this, this.environments);
+    this.push(this.output, this.configChanged, this.environments, this.sessions);
+  }
+
+  /** Whether anything may run: in an untrusted workspace pgshift lints and never connects or executes. */
+  get trusted(): boolean {
+    return vscode.workspace.isTrusted;
   }
 
   push(...d: vscode.Disposable[]): void {
@@ -53,6 +66,7 @@ export class Ctx implements vscode.Disposable {
   invalidateConfig(): void {
     this.config = undefined;
     this.configChanged.fire();
+    this.environments.definitionsChanged();
   }
 
   dispose(): void {

@@ -1,26 +1,48 @@
 /**
- * Activation is cheap on purpose: it registers providers and views, and does no database I/O and no parser
- * load (libpg-query's WASM starts on the first SQL file that is linted, see core/sql/parser.ts).
+ * Activation is cheap on purpose: it registers providers, views and commands, and does no database I/O
+ * and no parser load (libpg-query's WASM starts on the first SQL file that is linted, see
+ * core/sql/parser.ts; the first status query happens when the Migrations view or a lens asks).
  */
 import * as vscode from 'vscode';
 import { parserLoaded } from '../core/sql/parser';
-import { CommandId } from './commandIds';
+import { CommandId, ContextKey } from './commandIds';
+import { registerCommands, type CommandHandler } from './commands';
 import { Ctx } from './ctx';
 import { affectsSettings } from './settings';
 import { PgshiftCodeActions } from './features/codeActions';
+import { MigrationLenses } from './features/codeLens';
 import { Diagnostics, ruleDocUri } from './features/diagnostics';
+import { EnvironmentCommands } from './features/environmentCommands';
+import { HistoryTree } from './features/historyTree';
 import { RiskHoverProvider } from './features/hover';
 import { LintService } from './features/lintService';
-import { MigrationsTree } from './features/migrationsTree';
+import { MigrationsTree, RiskDecorations, type MigrationsNode } from './features/migrationsTree';
+import { newMigration } from './features/newMigration';
+import { ProjectState } from './features/projectState';
+import { RunResults } from './features/runResults';
+import { Runs, versionOf } from './features/runs';
+import { EnvironmentStatusBar } from './features/statusBar';
 
 export interface PgshiftApi {
   /** For tests: whether the SQL parser has been loaded (it must not be at activation). */
   parserLoaded(): boolean;
   /** For tests: the milliseconds activate() took. */
   activationMs: number;
+  /** For tests: what the views and editors show right now, read the way VS Code reads them. */
+  inspect: {
+    migrations(): vscode.TreeItem[];
+    history(): Thenable<vscode.TreeItem[]>;
+    /** resolves when the state of the selected environment is loaded (reading it if nobody has) */
+    statusLoaded(): Promise<void>;
+    dryRunMarks(file: string): { line: number; text: string }[];
+    environment(): string;
+  };
 }
 
-const SQL_SELECTOR: vscode.DocumentSelector = [{ language: 'sql', scheme: 'file' }, { pattern: '**/*.sql', scheme: 'file' }];
+const SQL_SELECTOR: vscode.DocumentSelector = [
+  { language: 'sql', scheme: 'file' },
+  { pattern: '**/*.sql', scheme: 'file' },
+];
 
 export function activate(context: vscode.ExtensionContext): PgshiftApi {
   const started = performance.now();
@@ -29,61 +51,151 @@ export function activate(context: vscode.ExtensionContext): PgshiftApi {
 
   const lint = new LintService(ctx);
   const diagnostics = new Diagnostics(ctx, lint);
-  const tree = new MigrationsTree(ctx);
-  ctx.push(lint, diagnostics, tree);
+  const state = new ProjectState(ctx);
+  const results = new RunResults(ctx);
+  const migrations = new MigrationsTree(ctx, state);
+  const historyTree = new HistoryTree(ctx, state);
+  const lenses = new MigrationLenses(ctx, state);
+  const statusBar = new EnvironmentStatusBar(ctx, state);
+  const migrationsView = vscode.window.createTreeView<MigrationsNode>('pgshift.migrations', {
+    treeDataProvider: migrations,
+  });
+  const historyView = vscode.window.createTreeView('pgshift.history', { treeDataProvider: historyTree });
+  migrations.attach(migrationsView);
+  historyTree.attach(historyView);
   ctx.push(
-    vscode.window.registerTreeDataProvider('pgshift.migrations', tree),
+    lint,
+    diagnostics,
+    state,
+    results,
+    migrations,
+    historyTree,
+    lenses,
+    statusBar,
+    migrationsView,
+    historyView,
+  );
+  ctx.push(
     vscode.languages.registerHoverProvider(SQL_SELECTOR, new RiskHoverProvider(ctx, lint)),
     vscode.languages.registerCodeActionsProvider(SQL_SELECTOR, new PgshiftCodeActions(lint), {
       providedCodeActionKinds: PgshiftCodeActions.kinds,
     }),
+    vscode.languages.registerCodeLensProvider(SQL_SELECTOR, lenses),
+    vscode.window.registerFileDecorationProvider(new RiskDecorations()),
   );
 
-  const commands: Record<string, (...args: never[]) => unknown> = {
-    [CommandId.refresh]: () => {
-      ctx.invalidateConfig();
-      lint.migrationFilesChanged();
-      tree.refresh();
-      diagnostics.refreshOpen();
-    },
+  const afterRun = (): void => {
+    state.databaseMayHaveChanged();
+    diagnostics.refreshOpen();
+  };
+  const runs = new Runs(ctx, state, results, afterRun);
+  const envs = new EnvironmentCommands(ctx, () => state.refreshStatus());
+  const refresh = (): void => {
+    ctx.invalidateConfig();
+    lint.migrationFilesChanged();
+    state.reset();
+    historyTree.refresh();
+    diagnostics.refreshOpen();
+  };
+
+  const handlers: Record<CommandId, CommandHandler> = {
+    [CommandId.refresh]: refresh,
     [CommandId.lintWorkspace]: () =>
       vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: 'pgshift: linting migrations', cancellable: true },
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: 'pgshift: linting migrations',
+          cancellable: true,
+        },
         async (progress, token) => {
-          const n = await diagnostics.lintFolder(token, (done, total) => progress.report({ message: `${done}/${total}`, increment: 100 / total }));
+          const n = await diagnostics.lintFolder(token, (done, total) =>
+            progress.report({ message: `${done}/${total}`, increment: 100 / total }),
+          );
           ctx.output.info(`linted ${n} SQL files`);
           await vscode.commands.executeCommand('workbench.actions.view.problems');
         },
       ),
-    [CommandId.newMigration]: () => vscode.window.showInformationMessage('pgshift: "New Migration" arrives with the runner (pgshift new <name> in the CLI).'),
-    [CommandId.openRuleDoc]: (rule: string) => vscode.commands.executeCommand('markdown.showPreview', ruleDocUri(ctx, rule)),
+    [CommandId.newMigration]: (name) => newMigration(ctx, state, name),
+    [CommandId.openRuleDoc]: (rule) =>
+      vscode.commands.executeCommand('markdown.showPreview', ruleDocUri(ctx, String(rule))),
     [CommandId.showOutput]: () => ctx.output.show(),
+    [CommandId.up]: (arg) => runs.up(arg),
+    [CommandId.down]: (arg) => runs.down(arg),
+    [CommandId.dryRun]: (arg) => runs.dryRun(arg, 'up'),
+    [CommandId.dryRunDown]: (arg) => runs.dryRun(arg, 'down'),
+    [CommandId.clearDryRun]: () => results.clearDryRun(),
+    // The report panel (features/reportPanel.ts) is being built separately; the lead wires
+    // openReport(ctx, { version }) here once it exports it.
+    [CommandId.report]: () => {
+      void vscode.window.showErrorMessage('The report view is not available in this build');
+    },
+    [CommandId.revealInHistory]: async (arg) => {
+      const version = versionOf(arg);
+      historyTree.setFilter({ ...historyTree.currentFilter(), version });
+      await vscode.commands.executeCommand('pgshift.history.focus');
+      return historyTree.currentFilter();
+    },
+    [CommandId.copyVersion]: async (arg) => {
+      const version = versionOf(arg);
+      if (!version) return undefined;
+      await vscode.env.clipboard.writeText(version);
+      void vscode.window.setStatusBarMessage(`pgshift: copied ${version}`, 3000);
+      return version;
+    },
+    [CommandId.selectEnvironment]: (id) => envs.select(id),
+    [CommandId.configureEnvironments]: () => envs.configure(),
+    [CommandId.setPassword]: (id, password) => envs.setPassword(id, password),
+    [CommandId.clearPassword]: (id) => envs.clearPassword(id),
+    [CommandId.testConnection]: (id, options) =>
+      envs.testConnection(id, options as { prompt?: boolean } | undefined),
+    [CommandId.filterHistory]: (args) => historyTree.pickFilter(args),
+    [CommandId.clearHistoryFilter]: () => historyTree.setFilter({}),
   };
-  for (const [id, fn] of Object.entries(commands)) ctx.push(vscode.commands.registerCommand(id, fn));
+  registerCommands(ctx, handlers);
 
-  const watcher = vscode.workspace.createFileSystemWatcher('**/*.sql');
+  // The migrations folder: tree, lenses and diagnostics follow edits, renames (delete + create) and new files.
+  const sqlWatcher = vscode.workspace.createFileSystemWatcher('**/*.sql');
+  const configWatcher = vscode.workspace.createFileSystemWatcher('{pgshift.config.json,package.json}');
   const onFilesChanged = (): void => {
     lint.migrationFilesChanged();
-    tree.refresh();
+    state.filesChanged();
   };
   ctx.push(
-    watcher,
-    watcher.onDidCreate(onFilesChanged),
-    watcher.onDidDelete(onFilesChanged),
-    watcher.onDidChange(() => lint.migrationFilesChanged()),
-    vscode.workspace.onDidSaveTextDocument((d) => {
-      if (/(^|[\\/])(pgshift\.config\.json|package\.json)$/.test(d.fileName)) commands[CommandId.refresh]();
-    }),
+    sqlWatcher,
+    configWatcher,
+    sqlWatcher.onDidCreate(onFilesChanged),
+    sqlWatcher.onDidDelete(onFilesChanged),
+    sqlWatcher.onDidChange(onFilesChanged),
+    configWatcher.onDidCreate(refresh),
+    configWatcher.onDidChange(refresh),
+    configWatcher.onDidDelete(refresh),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (affectsSettings(e)) commands[CommandId.refresh]();
+      if (affectsSettings(e)) refresh();
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      state.reset();
+      historyTree.refresh();
     }),
   );
 
+  ctx.environments.updateContext();
   diagnostics.refreshOpen();
-  void vscode.commands.executeCommand('setContext', 'pgshift.ready', true);
+  void vscode.commands.executeCommand('setContext', ContextKey.ready, true);
   const activationMs = performance.now() - started;
   ctx.output.info(`pgshift activated in ${activationMs.toFixed(1)} ms`);
-  return { parserLoaded, activationMs };
+  return {
+    parserLoaded,
+    activationMs,
+    inspect: {
+      migrations: () => migrations.getChildren(),
+      history: () => historyTree.getChildren(),
+      statusLoaded: async () => {
+        await state.whenLoaded();
+      },
+      dryRunMarks: (file) => results.dryRunMarks(file),
+      environment: () => ctx.environments.selected().id,
+    },
+  };
 }
 
 export function deactivate(): void {

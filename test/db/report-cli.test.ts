@@ -33,7 +33,10 @@ describe('report: `pgshift report`', function () {
 
   it('--format json: each statement object carries its sql and estimatedSeconds; no password anywhere', async () => {
     const io = fakeIo(mig.dir);
-    const code = await main(['report', '--db', db.url, '--dir', mig.dir, '--migration', '2', '--format', 'json', '--verify', 'off'], io);
+    const code = await main(
+      ['report', '--db', db.url, '--dir', mig.dir, '--migration', '2', '--format', 'json', '--verify', 'off'],
+      io,
+    );
     assert.equal(code, 0, io.stderr);
     const report = JSON.parse(io.stdout) as Report;
     const s = report.migrations[0].statements[0];
@@ -47,7 +50,23 @@ describe('report: `pgshift report`', function () {
   it('--out report.html writes a self-contained page; --fail-under fails below the score', async () => {
     const io = fakeIo(mig.dir);
     const out = path.join(mig.dir, 'report.html');
-    const code = await main(['report', '--db', db.url, '--dir', mig.dir, '--all', '--out', out, '--fail-under', '100', '--verify', 'pglite'], io);
+    const code = await main(
+      [
+        'report',
+        '--db',
+        db.url,
+        '--dir',
+        mig.dir,
+        '--all',
+        '--out',
+        out,
+        '--fail-under',
+        '100',
+        '--verify',
+        'pglite',
+      ],
+      io,
+    );
     const html = fs.readFileSync(out, 'utf8');
     assert.match(html, /^<!doctype html>/);
     assert.ok(!html.includes(password));

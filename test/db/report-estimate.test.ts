@@ -17,8 +17,14 @@ describe('report: performance estimate on a real server', function () {
   let holder: Client;
   let holderPid: number;
   const mig = migrationsDir({
-    '1_index_and_type': ['CREATE INDEX items_v_idx ON items (v);\nALTER TABLE items ALTER COLUMN v TYPE bigint;\n', 'DROP INDEX items_v_idx;\nALTER TABLE items ALTER COLUMN v TYPE int;\n'],
-    '2_backfill': ['-- pgshift:no-transaction\nCREATE INDEX CONCURRENTLY items_s_idx ON items (s);\nUPDATE items SET s = upper(s) WHERE id <= 20000;\n', 'DROP INDEX CONCURRENTLY items_s_idx;\n'],
+    '1_index_and_type': [
+      'CREATE INDEX items_v_idx ON items (v);\nALTER TABLE items ALTER COLUMN v TYPE bigint;\n',
+      'DROP INDEX items_v_idx;\nALTER TABLE items ALTER COLUMN v TYPE int;\n',
+    ],
+    '2_backfill': [
+      '-- pgshift:no-transaction\nCREATE INDEX CONCURRENTLY items_s_idx ON items (s);\nUPDATE items SET s = upper(s) WHERE id <= 20000;\n',
+      'DROP INDEX CONCURRENTLY items_s_idx;\n',
+    ],
   });
 
   const state = async (): Promise<typeof initial> => ({
@@ -43,7 +49,15 @@ describe('report: performance estimate on a real server', function () {
     await holder.query('BEGIN');
     await holder.query('SELECT count(*) FROM items');
     await new Promise((r) => setTimeout(r, 1200));
-    report = await buildReport({ set: mig.set(), config: CONFIG, scope: { kind: 'pending' }, driver, targetDescription: driver.description, verify: false, openTransactionSeconds: 1 });
+    report = await buildReport({
+      set: mig.set(),
+      config: CONFIG,
+      scope: { kind: 'pending' },
+      driver,
+      targetDescription: driver.description,
+      verify: false,
+      openTransactionSeconds: 1,
+    });
   });
   after(async () => {
     await holder?.query('ROLLBACK').catch(() => undefined);
@@ -68,20 +82,33 @@ describe('report: performance estimate on a real server', function () {
     const alter = statements[1];
     assert.equal(alter.work, 'rewrite');
     assert.equal(alter.estimate?.rewroteSample, true, 'the type change rewrote the copy');
-    assert.equal(report.migrations[0].estimatedSeconds, Math.round((statements[0].estimatedSeconds! + statements[1].estimatedSeconds!) * 10000) / 10000);
+    assert.equal(
+      report.migrations[0].estimatedSeconds,
+      Math.round((statements[0].estimatedSeconds! + statements[1].estimatedSeconds!) * 10000) / 10000,
+    );
   });
 
   it('measures a calibration on the server', () => {
     const c = report.performance.calibration!;
     assert.ok(c, report.notes.join('\n'));
-    for (const k of ['seqScanMBps', 'sortRowsPerSec', 'indexBuildRowsPerSec', 'rewriteMBps', 'updateRowsPerSec'] as const) assert.ok(c[k] > 0, k);
+    for (const k of [
+      'seqScanMBps',
+      'sortRowsPerSec',
+      'indexBuildRowsPerSec',
+      'rewriteMBps',
+      'updateRowsPerSec',
+    ] as const)
+      assert.ok(c[k] > 0, k);
     assert.match(c.method, /rolled-back transaction/);
   });
 
   it('holds the locks of a transactional migration until COMMIT, and those of a no-transaction one for their statement', () => {
     const [m1, m2] = report.migrations;
     const [idx, alter] = m1.statements;
-    assert.equal(idx.lockHoldSeconds, Math.round((idx.estimatedSeconds! + alter.estimatedSeconds!) * 10000) / 10000);
+    assert.equal(
+      idx.lockHoldSeconds,
+      Math.round((idx.estimatedSeconds! + alter.estimatedSeconds!) * 10000) / 10000,
+    );
     // writes wait from the first statement on (SHARE), reads too once the ALTER has its ACCESS EXCLUSIVE
     assert.deepEqual(m1.longestBlock, { relation: 'items', seconds: idx.lockHoldSeconds, blocks: 'writes' });
     assert.equal(alter.lockHoldSeconds, alter.estimatedSeconds);
@@ -91,7 +118,9 @@ describe('report: performance estimate on a real server', function () {
 
   it('names the open transaction a statement would queue behind', () => {
     const [idx, alter] = report.migrations[0].statements;
-    assert.ok(report.performance.longTransactions.some((t) => t.pid === holderPid && t.application === 'long-reader'));
+    assert.ok(
+      report.performance.longTransactions.some((t) => t.pid === holderPid && t.application === 'long-reader'),
+    );
     assert.deepEqual(idx.queueBehind, [], 'SHARE does not conflict with ACCESS SHARE');
     assert.equal(alter.queueBehind[0]?.pid, holderPid);
     assert.match(alter.queueBehind[0].holds ?? '', /AccessShare|ACCESS SHARE/);

@@ -8,13 +8,21 @@ import { discoverMigrations } from '../../src/core/migrations/discover';
 import type { MigrationSet } from '../../src/core/migrations/model';
 
 /** A golang-migrate directory in a temp folder: { '1_create': ['up sql', 'down sql' | null] }. */
-export function migrationsDir(files: Record<string, [string, string | null]>): { dir: string; set(): MigrationSet; remove(): void } {
+export function migrationsDir(files: Record<string, [string, string | null]>): {
+  dir: string;
+  set(): MigrationSet;
+  remove(): void;
+} {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgshift-report-mig-'));
   for (const [name, [up, down]] of Object.entries(files)) {
     fs.writeFileSync(path.join(dir, `${name}.up.sql`), up);
     if (down !== null) fs.writeFileSync(path.join(dir, `${name}.down.sql`), down);
   }
-  return { dir, set: () => discoverMigrations(dir, 'golang-migrate'), remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    set: () => discoverMigrations(dir, 'golang-migrate'),
+    remove: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 export const CONFIG: PgshiftConfig = { ...DEFAULT_CONFIG, layout: 'golang-migrate' };

@@ -72,7 +72,9 @@ describe('report: static lock table agrees with pg_locks', function () {
       const parsed = parser.parse(sql);
       assert.ok(parsed.ok);
       const version = Number((await c.query('SHOW server_version_num')).rows[0].server_version_num) / 10000;
-      const predicted = analyzeStatement(parsed.statements[0].node as Node, sql, { postgresVersion: Math.floor(version) });
+      const predicted = analyzeStatement(parsed.statements[0].node as Node, sql, {
+        postgresVersion: Math.floor(version),
+      });
       await c.query('BEGIN');
       try {
         await c.query(sql);

@@ -27,7 +27,9 @@ describe('report: post-apply checks', function () {
       INSERT INTO customers VALUES (1, 'a'), (2, 'a');
       CREATE SCHEMA pgshift; CREATE TABLE pgshift.history (v text);`);
     // an invalid index, as a failed CREATE INDEX CONCURRENTLY leaves one
-    await admin.query(`CREATE UNIQUE INDEX CONCURRENTLY customers_email_key ON customers (email)`).catch(() => undefined);
+    await admin
+      .query(`CREATE UNIQUE INDEX CONCURRENTLY customers_email_key ON customers (email)`)
+      .catch(() => undefined);
     driver = await open(db.url);
   });
   after(async () => {
@@ -38,7 +40,11 @@ describe('report: post-apply checks', function () {
 
   it('finds FKs without an index on the referencing side, invalid indexes, NOT VALID constraints and tables without a primary key', async () => {
     const issues = await postApplyChecks(driver, { where: 'target' });
-    const by = (kind: string): string[] => issues.filter((i) => i.kind === kind).map((i) => i.object).sort();
+    const by = (kind: string): string[] =>
+      issues
+        .filter((i) => i.kind === kind)
+        .map((i) => i.object)
+        .sort();
     // orders_customer_id_fkey: no index; seller: only a partial index; buyer: index starts with buyer_id;
     // order_items: its primary key starts with order_id; pairs: (b, a) is covered by the key (a, b) in any order
     assert.deepEqual(by('fk-without-index'), ['orders_customer_id_fkey', 'orders_seller_fk']);

@@ -17,7 +17,7 @@ describe('report: pre-flight data checks', function () {
       [
         'ALTER TABLE users ALTER COLUMN email SET NOT NULL;',
         'CREATE UNIQUE INDEX users_email_key ON users (lower(email));',
-        "ALTER TABLE users ADD CONSTRAINT users_age_check CHECK (age >= 0 AND age < 150) NOT VALID;",
+        'ALTER TABLE users ADD CONSTRAINT users_age_check CHECK (age >= 0 AND age < 150) NOT VALID;',
         'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);',
         'ALTER TABLE orders ALTER COLUMN code TYPE int;',
         'ALTER TABLE orders ADD COLUMN region text NOT NULL;',
@@ -25,7 +25,10 @@ describe('report: pre-flight data checks', function () {
       ].join('\n'),
       null,
     ],
-    '2_validate': ['ALTER TABLE users VALIDATE CONSTRAINT users_age_check;\nCREATE TABLE fresh (id int);\nALTER TABLE fresh ALTER COLUMN id SET NOT NULL;\n', null],
+    '2_validate': [
+      'ALTER TABLE users VALIDATE CONSTRAINT users_age_check;\nCREATE TABLE fresh (id int);\nALTER TABLE fresh ALTER COLUMN id SET NOT NULL;\n',
+      null,
+    ],
   });
 
   before(async () => {
@@ -38,7 +41,14 @@ describe('report: pre-flight data checks', function () {
       CREATE TABLE orders (id int PRIMARY KEY, user_id int, code text);
       INSERT INTO orders VALUES (10, 1, '7'), (11, 99, '8'), (12, NULL, 'x9'), (13, 98, '10');`);
     driver = await open(db.url);
-    report = await buildReport({ set: mig.set(), config: CONFIG, scope: { kind: 'pending' }, driver, verify: false, estimate: true });
+    report = await buildReport({
+      set: mig.set(),
+      config: CONFIG,
+      scope: { kind: 'pending' },
+      driver,
+      verify: false,
+      estimate: true,
+    });
   });
   after(async () => {
     await driver?.close();
@@ -49,7 +59,10 @@ describe('report: pre-flight data checks', function () {
 
   const check = (kind: PreflightCheck['kind'], match: RegExp): PreflightCheck => {
     const c = report.preflight.checks.find((x) => x.kind === kind && match.test(x.constraint));
-    assert.ok(c, `no ${kind} check matching ${match}: ${JSON.stringify(report.preflight.checks.map((x) => x.constraint))}`);
+    assert.ok(
+      c,
+      `no ${kind} check matching ${match}: ${JSON.stringify(report.preflight.checks.map((x) => x.constraint))}`,
+    );
     return c;
   };
 
@@ -108,7 +121,9 @@ describe('report: pre-flight data checks', function () {
   });
 
   it('wrote nothing', async () => {
-    const r = await admin.query(`SELECT (SELECT count(*) FROM users WHERE email IS NULL)::int AS nulls, (SELECT count(*) FROM pg_constraint WHERE conname IN ('users_age_check', 'orders_user_fk'))::int AS cons, to_regclass('fresh') IS NULL AS no_fresh`);
+    const r = await admin.query(
+      `SELECT (SELECT count(*) FROM users WHERE email IS NULL)::int AS nulls, (SELECT count(*) FROM pg_constraint WHERE conname IN ('users_age_check', 'orders_user_fk'))::int AS cons, to_regclass('fresh') IS NULL AS no_fresh`,
+    );
     assert.deepEqual(r.rows[0], { nulls: 2, cons: 0, no_fresh: true });
   });
 });

@@ -10,11 +10,20 @@ import { CONFIG, migrationsDir } from './report-helpers';
 import { pgliteScratchDir, testServerUrl } from './server';
 
 const FILES: Record<string, [string, string | null]> = {
-  '1_accounts': ['CREATE TABLE accounts (id int PRIMARY KEY, email text NOT NULL);\n', 'DROP TABLE accounts;\n'],
+  '1_accounts': [
+    'CREATE TABLE accounts (id int PRIMARY KEY, email text NOT NULL);\n',
+    'DROP TABLE accounts;\n',
+  ],
   // the down forgets the default the up sets
-  '2_nick': ["ALTER TABLE accounts ADD COLUMN nick text;\nALTER TABLE accounts ALTER COLUMN email SET DEFAULT '';\n", 'ALTER TABLE accounts DROP COLUMN nick;\n'],
+  '2_nick': [
+    "ALTER TABLE accounts ADD COLUMN nick text;\nALTER TABLE accounts ALTER COLUMN email SET DEFAULT '';\n",
+    'ALTER TABLE accounts DROP COLUMN nick;\n',
+  ],
   '3_no_down': ['CREATE TABLE notes (id int PRIMARY KEY);\n', null],
-  '4_check': ["ALTER TABLE accounts ADD CONSTRAINT accounts_email_check CHECK (email LIKE '%@%');\n", 'ALTER TABLE accounts DROP CONSTRAINT accounts_email_check;\n'],
+  '4_check': [
+    "ALTER TABLE accounts ADD CONSTRAINT accounts_email_check CHECK (email LIKE '%@%');\n",
+    'ALTER TABLE accounts DROP CONSTRAINT accounts_email_check;\n',
+  ],
 };
 
 describe('report: reversibility (up → down → up)', function () {
@@ -23,17 +32,31 @@ describe('report: reversibility (up → down → up)', function () {
   after(() => mig.remove());
 
   it('on embedded PGlite: names the down that does not restore the schema, and the missing down', async () => {
-    const outcome = await verifyMigrations({ set: mig.set(), scratch: { kind: 'pglite', dir: path.dirname(pgliteScratchDir()) } });
+    const outcome = await verifyMigrations({
+      set: mig.set(),
+      scratch: { kind: 'pglite', dir: path.dirname(pgliteScratchDir()) },
+    });
     const verdicts = Object.fromEntries(outcome.results.map((r) => [r.version, r.verdict]));
-    assert.deepEqual(verdicts, { '1': 'restored', '2': 'not-restored', '3': 'missing-down', '4': 'restored' });
+    assert.deepEqual(verdicts, {
+      '1': 'restored',
+      '2': 'not-restored',
+      '3': 'missing-down',
+      '4': 'restored',
+    });
     const two = outcome.results.find((r) => r.version === '2')!;
-    assert.deepEqual(two.differences, ['- [columns] public.accounts #2 email text not null', "+ [columns] public.accounts #2 email text not null default ''::text"]);
+    assert.deepEqual(two.differences, [
+      '- [columns] public.accounts #2 email text not null',
+      "+ [columns] public.accounts #2 email text not null default ''::text",
+    ]);
     assert.equal(outcome.ok, false);
     assert.match(outcome.where, /PGlite/);
   });
 
   it('on a throwaway database of a server, dropped afterwards', async () => {
-    const outcome = await verifyMigrations({ set: mig.set(), scratch: { kind: 'server', target: targetFromUrl(testServerUrl()) } });
+    const outcome = await verifyMigrations({
+      set: mig.set(),
+      scratch: { kind: 'server', target: targetFromUrl(testServerUrl()) },
+    });
     assert.deepEqual(
       outcome.results.map((r) => r.verdict),
       ['restored', 'not-restored', 'missing-down', 'restored'],
@@ -52,44 +75,69 @@ describe('report: reversibility (up → down → up)', function () {
   });
 
   it('names what a down leaves behind when the up then fails to apply again, and stops there', async () => {
-    const leftover = migrationsDir({ ...FILES, '2_nick': ['CREATE INDEX accounts_email_idx ON accounts (email);\n', 'SELECT 1;\n'] });
+    const leftover = migrationsDir({
+      ...FILES,
+      '2_nick': ['CREATE INDEX accounts_email_idx ON accounts (email);\n', 'SELECT 1;\n'],
+    });
     try {
       const outcome = await verifyMigrations({ set: leftover.set(), scratch: { kind: 'pglite' } });
       const two = outcome.results.find((r) => r.version === '2')!;
       assert.equal(two.verdict, 'not-restored');
-      assert.deepEqual(two.differences, ['+ [indexes] CREATE INDEX accounts_email_idx ON public.accounts USING btree (email)']);
+      assert.deepEqual(two.differences, [
+        '+ [indexes] CREATE INDEX accounts_email_idx ON public.accounts USING btree (email)',
+      ]);
       assert.match(two.error ?? '', /applying it again fails: .*already exists/);
-      assert.deepEqual(outcome.results.slice(2).map((r) => r.verdict), ['not-run', 'not-run']);
+      assert.deepEqual(
+        outcome.results.slice(2).map((r) => r.verdict),
+        ['not-run', 'not-run'],
+      );
     } finally {
       leftover.remove();
     }
   });
 
   it('reports a failing up and does not run the migrations after it', async () => {
-    const bad = migrationsDir({ ...FILES, '2_nick': ['ALTER TABLE nope ADD COLUMN x int;\n', 'SELECT 1;\n'] });
+    const bad = migrationsDir({
+      ...FILES,
+      '2_nick': ['ALTER TABLE nope ADD COLUMN x int;\n', 'SELECT 1;\n'],
+    });
     try {
       const outcome = await verifyMigrations({ set: bad.set(), scratch: { kind: 'pglite' } });
       const two = outcome.results.find((r) => r.version === '2')!;
       assert.equal(two.verdict, 'up-failed');
       assert.match(two.error ?? '', /nope/);
-      assert.deepEqual(outcome.results.slice(2).map((r) => r.verdict), ['not-run', 'not-run']);
+      assert.deepEqual(
+        outcome.results.slice(2).map((r) => r.verdict),
+        ['not-run', 'not-run'],
+      );
     } finally {
       bad.remove();
     }
   });
 
   it('treats a constraint the down leaves validated as a note, not a difference', () => {
-    const d = compareSnapshots('-- constraints\npublic.t c CHECK (a > 0) NOT VALID\n', '-- constraints\npublic.t c CHECK (a > 0)\n');
+    const d = compareSnapshots(
+      '-- constraints\npublic.t c CHECK (a > 0) NOT VALID\n',
+      '-- constraints\npublic.t c CHECK (a > 0)\n',
+    );
     assert.deepEqual(d.differences, []);
     assert.equal(d.notes.length, 1);
   });
 
   it('is part of the report, with the post-apply checks of the schema the migrations produce', async () => {
-    const report = await buildReport({ set: mig.set(), config: CONFIG, scope: { kind: 'all' }, verify: { kind: 'pglite' } });
+    const report = await buildReport({
+      set: mig.set(),
+      config: CONFIG,
+      scope: { kind: 'all' },
+      verify: { kind: 'pglite' },
+    });
     assert.equal(report.reversibility.ran, true);
     assert.equal(report.reversibility.results.find((r) => r.version === '2')?.verdict, 'not-restored');
     const rev = report.score.breakdown.find((c) => c.id === 'reversibility')!;
-    assert.deepEqual(rev.items.map((i) => i.severity), ['high', 'medium']);
+    assert.deepEqual(
+      rev.items.map((i) => i.severity),
+      ['high', 'medium'],
+    );
     assert.equal(report.postApply.ran, true);
     assert.ok(report.postApply.issues.every((i) => i.where === 'after-migrations'));
   });
@@ -106,7 +154,10 @@ describe('report: reversibility (up → down → up)', function () {
       assert.equal(await main(['verify', '--dir', good.dir, '--format', 'json'], io2), 0, io2.stderr);
       const json = JSON.parse(io2.stdout);
       assert.equal(json.ok, true);
-      assert.deepEqual(json.migrations.map((m: { verdict: string }) => m.verdict), ['restored', 'missing-down']);
+      assert.deepEqual(
+        json.migrations.map((m: { verdict: string }) => m.verdict),
+        ['restored', 'missing-down'],
+      );
     } finally {
       good.remove();
     }

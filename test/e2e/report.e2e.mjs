@@ -201,7 +201,7 @@ async function main() {
     await step('exported HTML follows a dark colour scheme', async () => {
       await page.emulateMedia({ colorScheme: 'dark' });
       await page.goto(`file://${htmlFile}`);
-      const bg = await page.evaluate(() => getComputedStyle(document.querySelector('.pgshift-report')).backgroundColor);
+      const bg = await page.evaluate(() => window.getComputedStyle(document.querySelector('.pgshift-report')).backgroundColor);
       assert.equal(bg, 'rgb(13, 17, 23)');
       await page.screenshot({ path: path.join(RESULTS, 'report-export-dark.png') });
       await page.emulateMedia({ colorScheme: 'light' });
@@ -223,7 +223,7 @@ async function main() {
       await page.waitForSelector('#content .pgshift-report .score');
       assert.equal(await page.locator('#content section.migration').count(), report.migrations.length);
       assert.match(await page.textContent('#status'), new RegExp(`score ${report.score.score}/100`));
-      const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      const bg = await page.evaluate(() => window.getComputedStyle(document.body).backgroundColor);
       assert.equal(bg, 'rgb(31, 31, 31)', 'theme colour from --vscode-editor-background');
       assert.deepEqual(await page.evaluate(() => window.__violations), [], 'no CSP violation');
       assert.deepEqual(errors, []);

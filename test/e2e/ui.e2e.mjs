@@ -7,6 +7,7 @@
 // Needs the vsix (`npm run package`); scripts/test-e2e.mjs builds it and runs this.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -23,6 +24,7 @@ import {
 } from '../../scripts/code-server.mjs';
 
 const RESULTS = path.join(REPO, 'test-results');
+const require = createRequire(import.meta.url);
 const STEP_TIMEOUT = 30_000;
 const TOTAL_TIMEOUT = Number(process.env.PGSHIFT_E2E_TIMEOUT || 240) * 1000;
 
@@ -57,6 +59,7 @@ export async function runUiTest({
 } = {}) {
   const started = Date.now();
   const steps = [];
+  const timings = {};
   let page = null;
   let shotNo = 0;
   fs.mkdirSync(RESULTS, { recursive: true });
@@ -70,10 +73,12 @@ export async function runUiTest({
       .catch((e) => log(`  (screenshot failed: ${e.message})`));
     return p;
   }
-  async function step(name, fn, { screenshot = true } = {}) {
+  async function step(name, fn, { screenshot = true, timeout = STEP_TIMEOUT } = {}) {
     const t = Date.now();
     try {
+      page?.setDefaultTimeout(timeout);
       await fn();
+      page?.setDefaultTimeout(STEP_TIMEOUT);
       const file = screenshot ? await shot(`e2e-${String(++shotNo).padStart(2, '0')}-${name}.png`) : null;
       steps.push({ name, ok: true, ms: Date.now() - t, screenshot: file });
       log(`  ✔ ${name} (${Date.now() - t} ms)${file ? ` → ${path.relative(REPO, file)}` : ''}`);
@@ -90,6 +95,11 @@ export async function runUiTest({
   const workspace = path.join(runDir, 'shop');
   let server = null;
   let browser = null;
+  // a real PostgreSQL (the db suite's embedded one, compiled to out/ by `npx tsc -p .`): the
+  // environment a run is cancelled on, since cancelling means pg_cancel_backend on a server
+  let postgres = null;
+  // the second workbench, on an untrusted copy of the example
+  let restricted = null;
   const watchdog = setTimeout(() => {
     log(`  ✘ e2e timed out after ${TOTAL_TIMEOUT / 1000} s (PGSHIFT_E2E_TIMEOUT)`);
     void shot('e2e-FAILED-timeout.png').finally(() => {
@@ -107,16 +117,36 @@ export async function runUiTest({
         assert.ok(expected.length > 0, 'examples/shop/migrations has no .sql files');
         fs.cpSync(example, workspace, { recursive: true });
         const cs = await ensureCodeServer({ log });
-        writeSettings(layout);
+        postgres = require(path.join(REPO, 'out', 'test', 'db', 'server.js'));
+        await postgres.startTestServer();
+        const pgUrl = new URL(postgres.testServerUrl());
+        // the environment as a user writes it: no password in any file; it comes from PGPASSWORD
+        fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+        fs.writeFileSync(
+          path.join(workspace, '.vscode', 'settings.json'),
+          JSON.stringify(
+            {
+              'pgshift.environments': {
+                'e2e-postgres': { url: `postgres://${pgUrl.username}@${pgUrl.host}${pgUrl.pathname}` },
+              },
+            },
+            null,
+            2,
+          ) + '\n',
+        );
+        // no minimap: the dry-run marks after each statement get the editor's full width
+        writeSettings(layout, { 'editor.minimap.enabled': false });
         await installVsix(cs, { vsix, ...layout });
         // Trust off: its modal would cover the workbench; trust itself is tested in the extension suite.
         server = await startServer(cs, layout, {
           mode: 'code-server',
           workspace,
           disableWorkspaceTrust: true,
+          env: { PGPASSWORD: decodeURIComponent(pgUrl.password) },
         });
         browser = await launchBrowser(layout);
         page = browser.pages()[0] ?? (await browser.newPage());
+        await page.setViewportSize({ width: 1600, height: 960 });
         page.setDefaultTimeout(STEP_TIMEOUT);
       },
       { screenshot: false },
@@ -143,7 +173,16 @@ export async function runUiTest({
     });
     await step('migrations-view', async () => {
       await container.click();
-      await page.mouse.move(700, 450); // no hover tooltip over the view in the screenshots
+      // a wider sidebar, as a user would drag it: the states and dates fit beside the names
+      const side = await page.locator('.part.sidebar').boundingBox();
+      if (side && side.width < 400) {
+        const x = side.x + side.width + 1;
+        await page.mouse.move(x, side.y + side.height / 2);
+        await page.mouse.down();
+        await page.mouse.move(x + 140, side.y + side.height / 2, { steps: 8 });
+        await page.mouse.up();
+      }
+      await page.mouse.move(900, 450); // no hover tooltip over the view in the screenshots
       await page.locator('.part.sidebar .composite.title', { hasText: /pgshift/i }).waitFor();
       await migrationsPane.waitFor();
       const header = migrationsPane.locator('.pane-header');
@@ -199,6 +238,316 @@ export async function runUiTest({
       // The language mode in the status bar ("MS SQL" is VS Code's name for its built-in sql mode).
       await page.locator('[id="status.editor.mode"]', { hasText: /SQL/ }).waitFor();
     });
+
+    // --- the editor features: lenses, ▶ Up, the tree and History, Dry run, the hover ---------------
+    const editorLines = '.editor-group-container.active .monaco-editor .view-lines';
+    async function openFile(file) {
+      await page.keyboard.press('Control+P');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor();
+      await input.fill(file);
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: file }).first().waitFor();
+      await page.keyboard.press('Enter');
+      await page.locator('.tabs-container .tab.active', { hasText: file }).waitFor();
+      await page.locator(editorLines).waitFor();
+    }
+    const lens = (title) =>
+      page.locator('.editor-group-container.active .codelens-decoration a', { hasText: title }).first();
+    const lensText = async () =>
+      text(await page.locator('.editor-group-container.active .codelens-decoration').first().textContent());
+    const rowOf = (pane, name) => pane.locator('.monaco-list-row', { hasText: name }).first();
+    const historyPane = page.locator('.part.sidebar .pane', {
+      has: page.locator('.pane-header', { hasText: /^History/i }),
+    });
+    const upTo = expected.find((m) => m.name === 'validate_orders_status_check') ?? expected[0];
+    const risky = expected.find((m) => m.name === 'orders_total_numeric' && m.file.endsWith('.up.sql'));
+    const appliedNames = expected
+      .filter((m) => m.file.endsWith('.up.sql') && m.version <= upTo.version)
+      .map((m) => m.name);
+    timings.appliedCount = appliedNames.length;
+
+    await step('lenses', async () => {
+      await openFile(`${upTo.version}_${upTo.name}.up.sql`);
+      await lens('▶ Up').waitFor();
+      await lens('Dry run').waitFor();
+      await lens('Report').waitFor();
+      await page.waitForFunction(() =>
+        [...document.querySelectorAll('.editor-group-container.active .codelens-decoration')].some((e) =>
+          /Local sandbox: pending/.test(e.textContent ?? ''),
+        ),
+      );
+      const t = await lensText();
+      assert.match(t, /▶ Up.*Dry run.*Report.*Local sandbox: pending/, t);
+    });
+
+    await step(
+      'up-applied-in-tree',
+      async () => {
+        const t = Date.now();
+        await lens('▶ Up').click();
+        // the first run creates the embedded database (initdb in PGlite): allow for it
+        const applied = rowOf(migrationsPane, upTo.name);
+        await page.waitForFunction(
+          ([name]) => {
+            const rows = [...document.querySelectorAll('.part.sidebar .pane .monaco-list-row')];
+            const row = rows.find((r) => (r.textContent ?? '').includes(name));
+            return !!row && /applied \d{4}-\d\d-\d\d/.test(row.textContent ?? '');
+          },
+          [upTo.name],
+          { timeout: 120_000 },
+        );
+        timings.upMs = Date.now() - t;
+        for (const name of appliedNames)
+          assert.match(
+            text(await rowOf(migrationsPane, name).textContent()),
+            /applied \d{4}-\d\d-\d\d/,
+            name,
+          );
+        assert.match(text(await rowOf(migrationsPane, 'orders_total_numeric').textContent()), /pending/);
+        await applied.waitFor();
+        // the lens follows, and the status bar counts what is left
+        await page.waitForFunction(() =>
+          [...document.querySelectorAll('.editor-group-container.active .codelens-decoration')].some((e) =>
+            /Local sandbox: applied \d{4}-\d\d-\d\d · /.test(e.textContent ?? ''),
+          ),
+        );
+        await page
+          .locator('.statusbar-item', { hasText: /Local sandbox · \d+ pending/ })
+          .first()
+          .waitFor();
+        await page.mouse.move(900, 450);
+      },
+      { timeout: 150_000 },
+    );
+
+    await step('history', async () => {
+      const header = historyPane.locator('.pane-header');
+      await header.waitFor();
+      if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+      await rowOf(historyPane, upTo.name).waitFor();
+      const rows = (await historyPane.locator('.monaco-list-row').allTextContents()).map(text);
+      assert.ok(rows.length >= appliedNames.length, `History rows: ${JSON.stringify(rows)}`);
+      assert.match(rows[0], new RegExp(`${upTo.name}.*up · \\d{4}-\\d\\d-\\d\\d`), 'newest first');
+      await page.mouse.move(900, 450);
+    });
+
+    await step(
+      'dry-run-lock-report',
+      async () => {
+        await openFile(risky.file);
+        await lens('Dry run').waitFor();
+        // the lens shows the state first: wait for it so the click hits the right link
+        await page.waitForFunction(() =>
+          [...document.querySelectorAll('.editor-group-container.active .codelens-decoration')].some((e) =>
+            /Local sandbox: pending/.test(e.textContent ?? ''),
+          ),
+        );
+        await lens('Dry run').click();
+        // the decoration after the statement: CSS ::after content or injected text, depending on the build
+        const report = await page.waitForFunction(
+          ([sel]) => {
+            const root = document.querySelector(sel);
+            if (!root) return null;
+            for (const el of root.querySelectorAll('span')) {
+              const after = window.getComputedStyle(el, '::after').content;
+              const own = el.textContent ?? '';
+              for (const t of [after, own])
+                if (/dry run · ACCESS EXCLUSIVE on orders/.test(t)) return t.replace(/^"|"$/g, '');
+            }
+            return null;
+          },
+          [editorLines],
+          { timeout: 60_000 },
+        );
+        const shown = await report.jsonValue();
+        assert.match(shown, /ACCESS EXCLUSIVE on orders · rewrites · [\d.]+ m?s/, shown);
+        timings.dryRunText = shown;
+        // the progress notification (with its Cancel) goes once the dry run is over
+        await page
+          .locator('.notification-toast', { hasText: 'pgshift: dry run (' })
+          .waitFor({ state: 'detached', timeout: 15_000 });
+        await page
+          .locator('.notification-toast', { hasText: /rolled back — ACCESS EXCLUSIVE on orders/ })
+          .waitFor();
+        await page.mouse.move(900, 450);
+        await page.waitForTimeout(500); // let the toasts finish sliding
+      },
+      { timeout: 90_000 },
+    );
+
+    await step('hover-explains-risk', async () => {
+      // the notifications would cover the hover in the screenshot
+      await page.keyboard.press('Control+Shift+P');
+      await page.locator('.quick-input-widget input').fill('>Notifications: Clear All Notifications');
+      await page
+        .locator('.quick-input-list .monaco-list-row', { hasText: 'Clear All Notifications' })
+        .first()
+        .waitFor();
+      await page.keyboard.press('Enter');
+      await page.locator('.notification-toast').first().waitFor({ state: 'detached' });
+      const line = page.locator(`${editorLines} .view-line`, { hasText: 'ALTER COLUMN total_cents' }).first();
+      await line.waitFor();
+      const box = await line.boundingBox();
+      await page.mouse.move(box.x + 40, box.y + box.height / 2);
+      const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: /ACCESS EXCLUSIVE/ }).first();
+      await hover.waitFor();
+      const t = text(await hover.textContent());
+      assert.match(t, /rewrites orders/, t);
+      assert.match(t, /changing-column-type/, t);
+      // the dry run's trace of the same line is in the hover too
+      assert.match(t, /pgshift dry run on Local sandbox/, t);
+    });
+
+    // --- another environment, and a run cancelled from its progress notification --------------------
+    const slow = '20260301090000_slow_backfill';
+    await step('switch-environment', async () => {
+      // a new migration appears in the tree by itself (the folder is watched)
+      fs.writeFileSync(
+        path.join(workspace, 'migrations', `${slow}.up.sql`),
+        '-- stands in for a long backfill\nSELECT pg_sleep(60);\n',
+      );
+      fs.writeFileSync(path.join(workspace, 'migrations', `${slow}.down.sql`), 'SELECT 1;\n');
+      await rowOf(migrationsPane, 'slow_backfill').waitFor();
+      await page
+        .locator('.statusbar-item', { hasText: /Local sandbox · 3 pending/ })
+        .first()
+        .click();
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'e2e-postgres' }).first().waitFor();
+      await page
+        .locator('.quick-input-list .monaco-list-row', { hasText: 'Local sandbox' })
+        .first()
+        .waitFor();
+    });
+
+    await step(
+      'cancel-run',
+      async () => {
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: 'e2e-postgres' }).first().click();
+        await page
+          .locator('.statusbar-item', { hasText: /e2e-postgres · 9 pending/ })
+          .first()
+          .waitFor();
+        // a click on the migration in the tree opens its up script
+        await rowOf(migrationsPane, 'slow_backfill').click();
+        await page.locator('.tabs-container .tab.active', { hasText: `${slow}.up.sql` }).waitFor();
+        await page.waitForFunction(() =>
+          [...document.querySelectorAll('.editor-group-container.active .codelens-decoration')].some((e) =>
+            /e2e-postgres: pending/.test(e.textContent ?? ''),
+          ),
+        );
+        await lens('▶ Up').click();
+        const progress = page.locator('.notification-toast', { hasText: /slow_backfill/ }).first();
+        await progress.waitFor();
+        await page.waitForTimeout(1000); // pg_sleep is running on the server now
+        const t = Date.now();
+        await progress.getByRole('button', { name: 'Cancel' }).click();
+        await page.locator('.notification-toast', { hasText: /slow_backfill was cancelled/ }).waitFor();
+        timings.cancelMs = Date.now() - t;
+        assert.ok(timings.cancelMs < 15_000, `cancelling took ${timings.cancelMs} ms`);
+        // a truthful state: the cancelled migration is still pending, the ones before it are applied
+        await page.waitForFunction(() => {
+          const rows = [...document.querySelectorAll('.part.sidebar .pane .monaco-list-row')].map(
+            (r) => r.textContent ?? '',
+          );
+          return (
+            rows.some((r) => /orders_total_numeric\s*applied/.test(r)) &&
+            rows.some((r) => /slow_backfill\s*pending/.test(r))
+          );
+        });
+        await rowOf(historyPane, 'slow_backfill').waitFor();
+        assert.match(
+          text(await historyPane.locator('.monaco-list-row').first().textContent()),
+          /slow_backfill.*up · failed/,
+        );
+        await page.mouse.move(900, 450);
+      },
+      { timeout: 60_000 },
+    );
+
+    // --- an untrusted workspace: linting works, nothing runs ----------------------------------------
+    await step(
+      'restricted-mode',
+      async () => {
+        restricted = { runDir: makeRunDir('pgs-e2e-r-') };
+        const rLayout = runLayout(restricted.runDir);
+        const rWorkspace = path.join(restricted.runDir, 'shop');
+        fs.cpSync(example, rWorkspace, { recursive: true });
+        const cs = await ensureCodeServer({ log });
+        writeSettings(rLayout, { 'editor.minimap.enabled': false });
+        await installVsix(cs, { vsix, ...rLayout });
+        restricted.server = await startServer(cs, rLayout, {
+          mode: 'code-server',
+          workspace: rWorkspace,
+          disableWorkspaceTrust: false,
+        });
+        page = await browser.newPage();
+        await page.setViewportSize({ width: 1600, height: 960 });
+        await page.goto(workbenchUrl(restricted.server, { folder: rWorkspace }), { timeout: 60_000 });
+        await page.getByRole('button', { name: /No, I don.t trust the authors/ }).click();
+        await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor();
+        await page
+          .locator('.part.activitybar')
+          .getByRole('tab', { name: /^pgshift/i })
+          .click();
+        const pane = page.locator('.part.sidebar .pane', {
+          has: page.locator('.pane-header', { hasText: /^Migrations/i }),
+        });
+        await pane
+          .getByText('Restricted mode: states are not read and nothing runs. Linting works.')
+          .waitFor();
+        await page
+          .locator('.part.sidebar .pane', {
+            hasText: 'pgshift connects to nothing in an untrusted workspace',
+          })
+          .first()
+          .waitFor();
+        await openFile(risky.file);
+        // lint works: the diagnostic and its hover
+        await page
+          .locator(`${editorLines} .squiggly-warning, ${editorLines} .squiggly-error`)
+          .first()
+          .waitFor();
+        // no run lenses, one that says why
+        await page
+          .locator('.editor-group-container.active .codelens-decoration', { hasText: 'trust this workspace' })
+          .waitFor();
+        const lenses = text(
+          await page.locator('.editor-group-container.active .codelens-decoration').first().textContent(),
+        );
+        assert.doesNotMatch(lenses, /▶ Up|Dry run/, lenses);
+        // the palette offers nothing that runs
+        await page.keyboard.press('Control+Shift+P');
+        await page.locator('.quick-input-widget input').fill('>pgshift: ');
+        await page
+          .locator('.quick-input-list .monaco-list-row', { hasText: 'Lint All Migrations' })
+          .first()
+          .waitFor();
+        const offered = (await page.locator('.quick-input-list .monaco-list-row').allTextContents()).map(
+          text,
+        );
+        for (const hidden of [
+          'Up to Here',
+          'Down',
+          'Dry Run',
+          'Switch Environment',
+          'Set Password',
+          'Test Connection',
+          'New Migration',
+        ])
+          assert.ok(
+            !offered.some((o) => o.includes(`pgshift: ${hidden}`)),
+            `${hidden} is offered: ${JSON.stringify(offered)}`,
+          );
+        await page.keyboard.press('Escape');
+        await page.mouse.move(900, 450);
+        // nothing was created: no database, not even the embedded one
+        assert.ok(
+          !fs.existsSync(path.join(rWorkspace, '.pgshift')),
+          '.pgshift exists in the untrusted workspace',
+        );
+      },
+      { timeout: 90_000 },
+    );
   } catch {
     // Reported per step above; the remaining steps do not run.
   } finally {
@@ -209,12 +558,16 @@ export async function runUiTest({
         new Promise((r) => setTimeout(r, 10_000).unref()),
       ]);
     if (server) await server.stop();
+    if (restricted?.server) await restricted.server.stop();
+    if (restricted && process.env.PGSHIFT_KEEP_RUN_DIR !== '1')
+      fs.rmSync(restricted.runDir, { recursive: true, force: true });
+    if (postgres) await postgres.stopTestServer().catch(() => {});
     if (process.env.PGSHIFT_KEEP_RUN_DIR === '1') log(`  run dir kept: ${runDir}`);
     else fs.rmSync(runDir, { recursive: true, force: true });
   }
   const passed = steps.filter((s) => s.ok).length;
   const failed = steps.length - passed;
-  return { passed, failed, steps, seconds: (Date.now() - started) / 1000 };
+  return { passed, failed, steps, timings, seconds: (Date.now() - started) / 1000 };
 }
 
 async function main() {

@@ -1,23 +1,12 @@
 // Runs inside a real VS Code whose workspace is a copy of examples/shop (see
 // scripts/test-extension.mjs). The order of the tests matters: the parser check must come before
-// anything opens a .sql file.
+// anything opens a .sql file, and the first test file to run is this one.
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
 import * as vscode from 'vscode';
-
-const EXTENSION_ID = 'pgshift.pgshift';
-
-/** What activate() returns; the contract the extension keeps for its tests. */
-interface PgshiftApi {
-  parserLoaded(): boolean;
-}
-
-async function waitFor(what: string, probe: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { EXTENSION_ID, waitFor, workspaceRoot } from './helpers';
+import type { PgshiftApi } from '../../src/extension/extension';
 
 describe('pgshift in a workspace with migrations', () => {
   let ext: vscode.Extension<PgshiftApi>;
@@ -42,9 +31,21 @@ describe('pgshift in a workspace with migrations', () => {
     assert.strictEqual(ext.exports.parserLoaded(), false, 'the parser was loaded during activation');
   });
 
+  it('activates quickly, without touching a database', () => {
+    const ms = ext.exports.activationMs;
+    assert.strictEqual(typeof ms, 'number');
+    console.log(`    activate() took ${ms.toFixed(1)} ms`);
+    assert.ok(ms < 1000, `activate() took ${ms} ms`);
+    // the embedded database is created by the first run, never by activation or a read
+    assert.ok(
+      !fs.existsSync(path.join(workspaceRoot(), '.pgshift', 'db')),
+      '.pgshift/db exists after activation',
+    );
+  });
+
   it('registers its commands', async () => {
     const commands = new Set(await vscode.commands.getCommands(true));
-    for (const id of ['pgshift.refresh', 'pgshift.lintWorkspace']) {
+    for (const id of ['pgshift.refresh', 'pgshift.lintWorkspace', 'pgshift.up', 'pgshift.dryRun']) {
       assert.ok(commands.has(id), `command ${id} is not registered`);
     }
   });

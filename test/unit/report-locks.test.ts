@@ -1,9 +1,17 @@
 import { strict as assert } from 'node:assert';
-import { analyzeStatement, typeChange, type StatementAnalysis } from '../../src/core/report/locks-by-statement';
+import {
+  analyzeStatement,
+  typeChange,
+  type StatementAnalysis,
+} from '../../src/core/report/locks-by-statement';
 import { loadParser } from '../../src/core/sql/parser';
 import type { Node } from '@pgsql/types';
 
-async function analyze(sql: string, postgresVersion = 16, extra: Partial<Parameters<typeof analyzeStatement>[2]> = {}): Promise<StatementAnalysis> {
+async function analyze(
+  sql: string,
+  postgresVersion = 16,
+  extra: Partial<Parameters<typeof analyzeStatement>[2]> = {},
+): Promise<StatementAnalysis> {
   const parser = await loadParser();
   const parsed = parser.parse(sql);
   assert.ok(parsed.ok, `does not parse: ${sql}`);
@@ -12,7 +20,9 @@ async function analyze(sql: string, postgresVersion = 16, extra: Partial<Paramet
 
 /** 'mode on relation' for every lock, in order */
 function locks(a: StatementAnalysis): string[] {
-  return a.locks.map((l) => `${l.mode} ${l.relation.schema ? `${l.relation.schema}.` : ''}${l.relation.name}`);
+  return a.locks.map(
+    (l) => `${l.mode} ${l.relation.schema ? `${l.relation.schema}.` : ''}${l.relation.name}`,
+  );
 }
 
 // [sql, locks, work]: the lock table of the PostgreSQL manual, per command and ALTER TABLE subcommand
@@ -29,7 +39,11 @@ const TABLE: [string, string[], string][] = [
   ['ALTER TABLE t ADD COLUMN c float8 DEFAULT random()', ['ACCESS EXCLUSIVE t'], 'rewrite'],
   ['ALTER TABLE t ADD COLUMN c bigserial', ['ACCESS EXCLUSIVE t'], 'rewrite'],
   ['ALTER TABLE t ADD COLUMN c int GENERATED ALWAYS AS (a * 2) STORED', ['ACCESS EXCLUSIVE t'], 'rewrite'],
-  ['ALTER TABLE t ADD COLUMN c int REFERENCES p (id)', ['ACCESS EXCLUSIVE t', 'SHARE ROW EXCLUSIVE p'], 'catalog'],
+  [
+    'ALTER TABLE t ADD COLUMN c int REFERENCES p (id)',
+    ['ACCESS EXCLUSIVE t', 'SHARE ROW EXCLUSIVE p'],
+    'catalog',
+  ],
   ['ALTER TABLE t DROP COLUMN c', ['ACCESS EXCLUSIVE t'], 'catalog'],
   ['ALTER TABLE t ALTER COLUMN c SET NOT NULL', ['ACCESS EXCLUSIVE t'], 'scan'],
   ['ALTER TABLE t ALTER COLUMN c DROP NOT NULL', ['ACCESS EXCLUSIVE t'], 'catalog'],
@@ -39,8 +53,16 @@ const TABLE: [string, string[], string][] = [
   ['ALTER TABLE t ALTER COLUMN c TYPE bigint', ['ACCESS EXCLUSIVE t'], 'rewrite'],
   ['ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0)', ['ACCESS EXCLUSIVE t'], 'scan'],
   ['ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID', ['ACCESS EXCLUSIVE t'], 'catalog'],
-  ['ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES p (id)', ['SHARE ROW EXCLUSIVE t', 'SHARE ROW EXCLUSIVE p'], 'scan'],
-  ['ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES p (id) NOT VALID', ['SHARE ROW EXCLUSIVE t', 'SHARE ROW EXCLUSIVE p'], 'catalog'],
+  [
+    'ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES p (id)',
+    ['SHARE ROW EXCLUSIVE t', 'SHARE ROW EXCLUSIVE p'],
+    'scan',
+  ],
+  [
+    'ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES p (id) NOT VALID',
+    ['SHARE ROW EXCLUSIVE t', 'SHARE ROW EXCLUSIVE p'],
+    'catalog',
+  ],
   ['ALTER TABLE t VALIDATE CONSTRAINT c', ['SHARE UPDATE EXCLUSIVE t'], 'scan'],
   ['ALTER TABLE t ADD CONSTRAINT u UNIQUE (a)', ['ACCESS EXCLUSIVE t'], 'index-build'],
   ['ALTER TABLE t ADD PRIMARY KEY USING INDEX i', ['ACCESS EXCLUSIVE t'], 'catalog'],
@@ -51,8 +73,16 @@ const TABLE: [string, string[], string][] = [
   ['ALTER TABLE t SET LOGGED', ['ACCESS EXCLUSIVE t'], 'rewrite'],
   ['ALTER TABLE t OWNER TO bob', ['ACCESS EXCLUSIVE t'], 'catalog'],
   ['ALTER TABLE t ENABLE ROW LEVEL SECURITY', ['ACCESS EXCLUSIVE t'], 'catalog'],
-  ['ALTER TABLE p ATTACH PARTITION p1 FOR VALUES IN (1)', ['SHARE UPDATE EXCLUSIVE p', 'ACCESS EXCLUSIVE p1'], 'scan'],
-  ['ALTER TABLE p DETACH PARTITION p1 CONCURRENTLY', ['SHARE UPDATE EXCLUSIVE p', 'SHARE UPDATE EXCLUSIVE p1'], 'catalog'],
+  [
+    'ALTER TABLE p ATTACH PARTITION p1 FOR VALUES IN (1)',
+    ['SHARE UPDATE EXCLUSIVE p', 'ACCESS EXCLUSIVE p1'],
+    'scan',
+  ],
+  [
+    'ALTER TABLE p DETACH PARTITION p1 CONCURRENTLY',
+    ['SHARE UPDATE EXCLUSIVE p', 'SHARE UPDATE EXCLUSIVE p1'],
+    'catalog',
+  ],
   ['ALTER INDEX i RENAME TO j', ['SHARE UPDATE EXCLUSIVE i'], 'catalog'],
   ['ALTER TABLE t RENAME COLUMN a TO b', ['ACCESS EXCLUSIVE t'], 'catalog'],
   ['ALTER TABLE t RENAME TO u', ['ACCESS EXCLUSIVE t'], 'catalog'],
@@ -62,7 +92,11 @@ const TABLE: [string, string[], string][] = [
   ['VACUUM t', ['SHARE UPDATE EXCLUSIVE t'], 'scan'],
   ['ANALYZE t', ['SHARE UPDATE EXCLUSIVE t'], 'query'],
   ['CLUSTER t USING i', ['ACCESS EXCLUSIVE t'], 'rewrite'],
-  ['CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()', ['SHARE ROW EXCLUSIVE t'], 'catalog'],
+  [
+    'CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()',
+    ['SHARE ROW EXCLUSIVE t'],
+    'catalog',
+  ],
   ['CREATE POLICY p ON t USING (true)', ['ACCESS EXCLUSIVE t'], 'catalog'],
   ['COMMENT ON TABLE t IS $$x$$', ['SHARE UPDATE EXCLUSIVE t'], 'catalog'],
   ['COMMENT ON COLUMN t.c IS $$x$$', ['SHARE UPDATE EXCLUSIVE t'], 'catalog'],
@@ -91,7 +125,9 @@ describe('report: lock taken by each statement', () => {
   }
 
   it('takes the strongest lock of all subcommands, and the heaviest work', async () => {
-    const a = await analyze('ALTER TABLE t SET (fillfactor = 70), ALTER COLUMN c TYPE bigint, ALTER COLUMN d SET STATISTICS 100');
+    const a = await analyze(
+      'ALTER TABLE t SET (fillfactor = 70), ALTER COLUMN c TYPE bigint, ALTER COLUMN d SET STATISTICS 100',
+    );
     assert.deepEqual(locks(a), ['ACCESS EXCLUSIVE t']);
     assert.equal(a.work, 'rewrite');
     assert.deepEqual(
@@ -111,7 +147,10 @@ describe('report: lock taken by each statement', () => {
   });
 
   it('is version-aware: ATTACH PARTITION locks the parent ACCESS EXCLUSIVE before 12, renaming an index too', async () => {
-    assert.deepEqual(locks(await analyze('ALTER TABLE p ATTACH PARTITION p1 FOR VALUES IN (1)', 11)), ['ACCESS EXCLUSIVE p', 'ACCESS EXCLUSIVE p1']);
+    assert.deepEqual(locks(await analyze('ALTER TABLE p ATTACH PARTITION p1 FOR VALUES IN (1)', 11)), [
+      'ACCESS EXCLUSIVE p',
+      'ACCESS EXCLUSIVE p1',
+    ]);
     assert.deepEqual(locks(await analyze('ALTER INDEX i RENAME TO j', 11)), ['ACCESS EXCLUSIVE i']);
   });
 
@@ -140,22 +179,34 @@ describe('report: lock taken by each statement', () => {
       ['cidr', 'inet', 'no-rewrite'],
       [undefined, 'int8', 'rewrite'],
     ];
-    for (const [from, to, verdict] of cases) assert.equal(typeChange(from, to, 16), verdict, `${from} → ${to}`);
-    const a = await analyze('ALTER TABLE t ALTER COLUMN c TYPE varchar(50)', 16, { columnType: () => 'character varying(20)' });
+    for (const [from, to, verdict] of cases)
+      assert.equal(typeChange(from, to, 16), verdict, `${from} → ${to}`);
+    const a = await analyze('ALTER TABLE t ALTER COLUMN c TYPE varchar(50)', 16, {
+      columnType: () => 'character varying(20)',
+    });
     assert.equal(a.work, 'catalog');
     assert.match(a.workDetail, /binary-coercible/);
-    const using = await analyze('ALTER TABLE t ALTER COLUMN c TYPE varchar(50) USING lower(c)', 16, { columnType: () => 'character varying(20)' });
+    const using = await analyze('ALTER TABLE t ALTER COLUMN c TYPE varchar(50) USING lower(c)', 16, {
+      columnType: () => 'character varying(20)',
+    });
     assert.equal(using.work, 'rewrite');
   });
 
   it('tells the estimator what to time', async () => {
-    assert.deepEqual((await analyze('CREATE INDEX CONCURRENTLY i ON t (a)')).operation, { kind: 'create-index', concurrent: true, unique: false });
-    assert.deepEqual((await analyze('ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a, b) REFERENCES p (x, y)')).operation, {
-      kind: 'validate-fk',
-      referenced: { schema: undefined, name: 'p' },
-      columns: ['a', 'b'],
-      refColumns: ['x', 'y'],
+    assert.deepEqual((await analyze('CREATE INDEX CONCURRENTLY i ON t (a)')).operation, {
+      kind: 'create-index',
+      concurrent: true,
+      unique: false,
     });
+    assert.deepEqual(
+      (await analyze('ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a, b) REFERENCES p (x, y)')).operation,
+      {
+        kind: 'validate-fk',
+        referenced: { schema: undefined, name: 'p' },
+        columns: ['a', 'b'],
+        refColumns: ['x', 'y'],
+      },
+    );
     assert.equal((await analyze('ALTER TABLE t VALIDATE CONSTRAINT c')).subcommands[0].constraint, 'c');
     assert.equal((await analyze('UPDATE t SET a = 1')).operation.kind, 'dml');
   });

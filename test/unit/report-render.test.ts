@@ -10,10 +10,12 @@ import { FIXTURE_PASSWORD, sampleReport } from './helpers/report-fixture';
 /** Every tag closed in order, attributes quoted, entities known: what an XML parser would accept. */
 function assertWellFormedXml(xml: string): void {
   const stack: string[] = [];
-  const re = /<(\/?)([A-Za-z][\w:-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>|<!--[\s\S]*?-->|&(#\d+|#x[0-9a-f]+|[a-z]+);|[<&]/gi;
+  const re =
+    /<(\/?)([A-Za-z][\w:-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>|<!--[\s\S]*?-->|&(#\d+|#x[0-9a-f]+|[a-z]+);|[<&]/gi;
   let m: RegExpExecArray | null;
   while ((m = re.exec(xml))) {
-    if (m[0] === '<' || m[0] === '&') assert.fail(`stray "${m[0]}" at ${m.index}: ${xml.slice(m.index, m.index + 40)}`);
+    if (m[0] === '<' || m[0] === '&')
+      assert.fail(`stray "${m[0]}" at ${m.index}: ${xml.slice(m.index, m.index + 40)}`);
     if (m[5] !== undefined) {
       assert.ok(/^(#\d+|#x[0-9a-f]+|amp|lt|gt|quot|apos)$/i.test(m[5]), `unknown entity &${m[5]};`);
       continue;
@@ -40,15 +42,27 @@ describe('report: renderers', () => {
       ['json', renderJson(report)],
     ]) {
       assert.ok(!text.includes(FIXTURE_PASSWORD), `${name} output contains the password`);
-      assert.ok(!text.includes(encodeURIComponent(FIXTURE_PASSWORD)), `${name} output contains the encoded password`);
+      assert.ok(
+        !text.includes(encodeURIComponent(FIXTURE_PASSWORD)),
+        `${name} output contains the encoded password`,
+      );
       assert.ok(text.includes('db.internal'), `${name} output names the host`);
     }
   });
 
   it('redacts URL passwords, query-string passwords and conninfo passwords, and leaves SQL alone', () => {
-    assert.equal(redactSecrets('failed: postgresql://u:p%40ss@h:5432/db'), 'failed: postgresql://u:***@h:5432/db');
-    assert.equal(redactSecrets('postgres://h/db?user=u&password=hunter2&sslmode=require'), 'postgres://h/db?user=u&password=***&sslmode=require');
-    assert.equal(redactSecrets("host=db user=app password='top secret' dbname=x"), 'host=db user=app password=*** dbname=x');
+    assert.equal(
+      redactSecrets('failed: postgresql://u:p%40ss@h:5432/db'),
+      'failed: postgresql://u:***@h:5432/db',
+    );
+    assert.equal(
+      redactSecrets('postgres://h/db?user=u&password=hunter2&sslmode=require'),
+      'postgres://h/db?user=u&password=***&sslmode=require',
+    );
+    assert.equal(
+      redactSecrets("host=db user=app password='top secret' dbname=x"),
+      'host=db user=app password=*** dbname=x',
+    );
     const sql = "UPDATE accounts SET password = crypt($1, gen_salt('bf')) WHERE id = 1";
     assert.equal(redactSecrets(sql), sql);
   });
@@ -69,7 +83,16 @@ describe('report: renderers', () => {
     assert.match(html, new RegExp(`data-score="${report.score.score}"`));
     for (const m of report.migrations) assert.ok(html.includes(`id="m-${m.version}"`));
     assert.equal((html.match(/<svg /g) ?? []).length, 2, 'one timeline per migration');
-    for (const h of ['Audit score', 'Lint findings', 'Validation', 'Reversibility', 'Pre-flight data checks', 'Post-apply checks', 'Performance estimate', 'Notes']) {
+    for (const h of [
+      'Audit score',
+      'Lint findings',
+      'Validation',
+      'Reversibility',
+      'Pre-flight data checks',
+      'Post-apply checks',
+      'Performance estimate',
+      'Notes',
+    ]) {
       assert.ok(html.includes(h), `missing section ${h}`);
     }
     assert.match(html, /down does NOT restore the schema/);
@@ -85,7 +108,10 @@ describe('report: renderers', () => {
     assert.match(svg, /class="lock lk-rw"/);
     assert.match(svg, /class="lock lk-w"/);
     // the ALTER (statement 2) takes ACCESS EXCLUSIVE and keeps it until COMMIT, after the CREATE INDEX
-    assert.match(svg, /ACCESS EXCLUSIVE on orders — blocks reads and writes for about 34 s \(statement #2, line 2, held until COMMIT\)/);
+    assert.match(
+      svg,
+      /ACCESS EXCLUSIVE on orders — blocks reads and writes for about 34 s \(statement #2, line 2, held until COMMIT\)/,
+    );
     const svg2 = timelineSvg(m2);
     assertWellFormedXml(svg2);
     assert.match(svg2, /class="lock lk-s"/);
@@ -118,7 +144,10 @@ describe('report: renderers', () => {
   it('Markdown has the summary table, the lock spans and the verdicts', () => {
     const md = renderMarkdown(report);
     assert.match(md, /^# Migration report/);
-    assert.match(md, /\| 20260201090000 \| orders_total_numeric \| pending \| 3 \| 34 s \(21 s–54 s\) \| orders: reads and writes for 34 s \| 2s \| 2 \|/);
+    assert.match(
+      md,
+      /\| 20260201090000 \| orders_total_numeric \| pending \| 3 \| 34 s \(21 s–54 s\) \| orders: reads and writes for 34 s \| 2s \| 2 \|/,
+    );
     assert.match(md, /\| orders \| ACCESS EXCLUSIVE \| blocks reads and writes \| #2 \| 5 ms \| 34 s \|/);
     assert.match(md, /❌ down does NOT restore the schema/);
     assert.match(md, /```diff\n\+ \[indexes\] CREATE INDEX orders_shipped_at_idx/);

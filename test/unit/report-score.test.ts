@@ -10,9 +10,16 @@ function clean(): Omit<Report, 'score'> {
   const base = r as Omit<Report, 'score'>;
   return {
     ...base,
-    migrations: base.migrations.map((m) => ({ ...m, findings: [], statements: m.statements.map((s) => ({ ...s, queueBehind: [], lockHoldSeconds: 0.01 })) })),
+    migrations: base.migrations.map((m) => ({
+      ...m,
+      findings: [],
+      statements: m.statements.map((s) => ({ ...s, queueBehind: [], lockHoldSeconds: 0.01 })),
+    })),
     validation: { checkedDatabase: true, problems: [], missingDowns: [] },
-    reversibility: { ran: true, results: base.reversibility.results.map((x) => ({ ...x, verdict: 'restored', differences: [] })) },
+    reversibility: {
+      ran: true,
+      results: base.reversibility.results.map((x) => ({ ...x, verdict: 'restored', differences: [] })),
+    },
     preflight: { ran: true, checks: [] },
     postApply: { ran: true, issues: [] },
   };
@@ -29,10 +36,26 @@ describe('report: audit score', () => {
 
   it('takes points by severity class, and names each item', () => {
     const r = clean();
-    r.preflight.checks.push({ version: '1', line: 3, kind: 'not-null', table: 't', constraint: 't.a NOT NULL', status: 'violations', violations: 12, examples: [], message: '12 rows of t violate it: the migration fails on this statement' });
+    r.preflight.checks.push({
+      version: '1',
+      line: 3,
+      kind: 'not-null',
+      table: 't',
+      constraint: 't.a NOT NULL',
+      status: 'violations',
+      violations: 12,
+      examples: [],
+      message: '12 rows of t violate it: the migration fails on this statement',
+    });
     r.reversibility.results[0].verdict = 'not-restored';
     r.reversibility.results[0].differences = ['+ [relations] public.t table owner app'];
-    r.postApply.issues.push({ kind: 'fk-without-index', table: 't', object: 'f', message: 'fk f has no index', where: 'target' });
+    r.postApply.issues.push({
+      kind: 'fk-without-index',
+      table: 't',
+      object: 'f',
+      message: 'fk f has no index',
+      where: 'target',
+    });
     const s = scoreReport(r);
     assert.equal(s.score, 100 - SEVERITY_POINTS.critical - SEVERITY_POINTS.high - SEVERITY_POINTS.medium);
     assert.deepEqual(s.counts, { critical: 1, high: 1, medium: 1, low: 0 });
@@ -42,7 +65,14 @@ describe('report: audit score', () => {
 
   it('caps each category, so one noisy category cannot take the whole score', () => {
     const r = clean();
-    r.migrations[0].findings = Array.from({ length: 40 }, (_, i) => ({ rule: 'r', severity: 'error' as const, message: `m${i}`, line: i + 1, help: '', script: 'up' as const }));
+    r.migrations[0].findings = Array.from({ length: 40 }, (_, i) => ({
+      rule: 'r',
+      severity: 'error' as const,
+      message: `m${i}`,
+      line: i + 1,
+      help: '',
+      script: 'up' as const,
+    }));
     const s = scoreReport(r);
     const lint = s.breakdown.find((c) => c.id === 'lint')!;
     assert.equal(lint.items.length, 40);
@@ -61,8 +91,14 @@ describe('report: audit score', () => {
     assert.equal(scoreReport(r).breakdown.find((c) => c.id === 'performance')!.items[0].severity, 'high');
     s.locks = [{ relation: 'orders', mode: 'SHARE', blocks: 'writes', why: '' }];
     assert.equal(scoreReport(r).breakdown.find((c) => c.id === 'performance')!.items[0].severity, 'medium');
-    s.locks = [{ relation: 'orders', mode: 'ACCESS EXCLUSIVE', blocks: 'reads-writes', why: '', isNew: true }];
-    assert.equal(scoreReport(r).breakdown.find((c) => c.id === 'performance')!.items.length, 0, 'a new table blocks nobody');
+    s.locks = [
+      { relation: 'orders', mode: 'ACCESS EXCLUSIVE', blocks: 'reads-writes', why: '', isNew: true },
+    ];
+    assert.equal(
+      scoreReport(r).breakdown.find((c) => c.id === 'performance')!.items.length,
+      0,
+      'a new table blocks nobody',
+    );
   });
 
   it('does not count what it could not evaluate', () => {
@@ -76,7 +112,15 @@ describe('report: audit score', () => {
 
   it('grades and formats', () => {
     assert.deepEqual([95, 85, 75, 65, 10].map(gradeOf), ['A', 'B', 'C', 'D', 'F']);
-    assert.deepEqual([0, 0.0004, 0.25, 3.456, 42.4, 312, 7322].map(fmtSeconds), ['0 s', '1 ms', '250 ms', '3.5 s', '42 s', '5 min 12 s', '2 h 2 min']);
+    assert.deepEqual([0, 0.0004, 0.25, 3.456, 42.4, 312, 7322].map(fmtSeconds), [
+      '0 s',
+      '1 ms',
+      '250 ms',
+      '3.5 s',
+      '42 s',
+      '5 min 12 s',
+      '2 h 2 min',
+    ]);
   });
 });
 
@@ -102,27 +146,36 @@ describe('report: lock timeline', () => {
   it('holds every lock of a transaction until its COMMIT', () => {
     const list = [s(1), s(10, 'writes'), s(2)];
     computeTimeline(list, [1, 1, 1]);
-    assert.deepEqual(list.map((x) => [x.startsAt, x.lockHoldSeconds]), [
-      [0, 13],
-      [1, 12],
-      [11, 2],
-    ]);
+    assert.deepEqual(
+      list.map((x) => [x.startsAt, x.lockHoldSeconds]),
+      [
+        [0, 13],
+        [1, 12],
+        [11, 2],
+      ],
+    );
     assert.deepEqual(longestBlock(list), { relation: 't', seconds: 13, blocks: 'reads-writes' });
   });
 
   it('releases each lock with its statement outside a transaction', () => {
     const list = [s(1), s(10), s(2)];
     computeTimeline(list, [0, 0, 0]);
-    assert.deepEqual(list.map((x) => x.lockHoldSeconds), [1, 10, 2]);
+    assert.deepEqual(
+      list.map((x) => x.lockHoldSeconds),
+      [1, 10, 2],
+    );
   });
 
   it('leaves the times empty when nothing was estimated', () => {
     const list = [s(null), s(null)];
     computeTimeline(list, [1, 1]);
-    assert.deepEqual(list.map((x) => [x.startsAt, x.lockHoldSeconds]), [
-      [null, null],
-      [null, null],
-    ]);
+    assert.deepEqual(
+      list.map((x) => [x.startsAt, x.lockHoldSeconds]),
+      [
+        [null, null],
+        [null, null],
+      ],
+    );
     assert.equal(longestBlock(list), null);
   });
 });

@@ -130,6 +130,25 @@ describe('robustness', function () {
     assert.ok(median < 50, `median ${median} ms`);
   });
 
+  it('10,000 ALTER TABLEs on distinct tables (SET NOT NULL, ALTER COLUMN TYPE) lint in linear time', () => {
+    // rules that look back at earlier statements of the same table must use per-file indexes, not rescan the file
+    const n = 10_000;
+    const cases = [
+      { rule: 'set-not-null', sql: (i: number) => `ALTER TABLE t${i} ALTER COLUMN c SET NOT NULL;` },
+      { rule: 'changing-column-type', sql: (i: number) => `ALTER TABLE t${i} ALTER COLUMN c TYPE bigint;` },
+    ];
+    for (const { rule, sql } of cases) {
+      const text = Array.from({ length: n }, (_, i) => sql(i)).join('\n');
+      const t0 = performance.now();
+      const res = lintWith(parser, text);
+      const ms = performance.now() - t0;
+      assert.equal(res.statements.length, n);
+      assert.equal(res.findings.filter((f) => f.rule === rule).length, n);
+      console.log(`      ${n} statements, ${rule}: ${(ms / 1000).toFixed(2)} s`);
+      assert.ok(ms < 5_000, `${rule}: took ${ms} ms`);
+    }
+  });
+
   it('linting the same text twice gives the same findings (parse trees are cached and shared)', () => {
     const text = readFileSync(join(corpus, 'lemmy', 'migrations', '2020-06-30-135809_remove_mat_views', 'up.sql'), 'utf8');
     const a = lintWith(parser, text).findings;

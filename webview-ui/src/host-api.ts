@@ -2,7 +2,13 @@
  * The UI's only way to talk to the host: a small typed API over acquireVsCodeApi(), so no other code
  * calls postMessage or getState directly.
  */
-import { isHostToWebview, type ExportFormat, type HostToWebview, type WebviewState, type WebviewToHost } from './protocol';
+import {
+  isHostToWebview,
+  type ExportFormat,
+  type HostToWebview,
+  type WebviewState,
+  type WebviewToHost,
+} from './protocol';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -26,7 +32,8 @@ export function connectToHost(win: Window = window): HostApi {
   const vscode = acquireVsCodeApi();
   const post = (m: WebviewToHost): void => vscode.postMessage(m);
   return {
-    ready: (hasReport, generatedAt) => post({ type: 'ready', hasReport, ...(generatedAt ? { generatedAt } : {}) }),
+    ready: (hasReport, generatedAt) =>
+      post({ type: 'ready', hasReport, ...(generatedAt ? { generatedAt } : {}) }),
     refresh: () => post({ type: 'refresh' }),
     exportAs: (format) => post({ type: 'export', format }),
     openFile: (file, line) => post({ type: 'openFile', file, ...(line ? { line } : {}) }),
@@ -36,7 +43,9 @@ export function connectToHost(win: Window = window): HostApi {
       }),
     loadState: () => {
       const s = vscode.getState() as Partial<WebviewState> | undefined;
-      return s && s.version === 1 ? { version: 1, report: s.report, scrollY: s.scrollY ?? 0, toggled: s.toggled ?? {} } : { version: 1, scrollY: 0, toggled: {} };
+      return s && s.version === 1
+        ? { version: 1, report: s.report, scrollY: s.scrollY ?? 0, toggled: s.toggled ?? {} }
+        : { version: 1, scrollY: 0, toggled: {} };
     },
     saveState: (state) => vscode.setState(state),
   };

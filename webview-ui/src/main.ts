@@ -9,7 +9,11 @@ import { renderReportBody } from '../../src/core/report/render-html';
 import { connectToHost, type HostApi } from './host-api';
 import type { HostToWebview, WebviewState } from './protocol';
 
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string>, text?: string): HTMLElementTagNameMap[K] {
+function element<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string>,
+  text?: string,
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   if (text !== undefined) e.textContent = text;
@@ -27,9 +31,26 @@ class ReportView {
     this.state = host.loadState();
     const toolbar = element('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Report actions' });
     toolbar.append(element('span', { class: 'title' }, 'pgshift report'));
-    const refresh = element('button', { id: 'refresh', type: 'button', title: 'Compute the report again' }, 'Refresh');
-    const html = element('button', { id: 'export-html', type: 'button', class: 'secondary', title: 'Save the report as a self-contained HTML page' }, 'Export HTML');
-    const md = element('button', { id: 'export-md', type: 'button', class: 'secondary', title: 'Save the report as Markdown' }, 'Export Markdown');
+    const refresh = element(
+      'button',
+      { id: 'refresh', type: 'button', title: 'Compute the report again' },
+      'Refresh',
+    );
+    const html = element(
+      'button',
+      {
+        id: 'export-html',
+        type: 'button',
+        class: 'secondary',
+        title: 'Save the report as a self-contained HTML page',
+      },
+      'Export HTML',
+    );
+    const md = element(
+      'button',
+      { id: 'export-md', type: 'button', class: 'secondary', title: 'Save the report as Markdown' },
+      'Export Markdown',
+    );
     refresh.addEventListener('click', () => {
       this.setStatus('Refreshing…');
       host.refresh();
@@ -76,7 +97,13 @@ class ReportView {
     switch (m.type) {
       case 'report': {
         const same = this.state.report?.generatedAt === m.report.generatedAt;
-        if (!same) this.state = { version: 1, report: m.report, scrollY: this.state.report ? window.scrollY : 0, toggled: same ? this.state.toggled : {} };
+        if (!same)
+          this.state = {
+            version: 1,
+            report: m.report,
+            scrollY: this.state.report ? window.scrollY : 0,
+            toggled: same ? this.state.toggled : {},
+          };
         this.render(m.report, same);
         this.save();
         break;
@@ -104,7 +131,9 @@ class ReportView {
     });
     for (const b of this.buttons) b.disabled = false;
     const when = new Date(report.generatedAt);
-    this.setStatus(`${report.scopeLabel} · score ${report.score.score}/100 (${report.score.grade}) · generated ${isNaN(when.getTime()) ? report.generatedAt : when.toLocaleTimeString()}`);
+    this.setStatus(
+      `${report.scopeLabel} · score ${report.score.score}/100 (${report.score.grade}) · generated ${isNaN(when.getTime()) ? report.generatedAt : when.toLocaleTimeString()}`,
+    );
     if (restoring) window.scrollTo(0, this.state.scrollY);
   }
 

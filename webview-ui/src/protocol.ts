@@ -38,13 +38,20 @@ export function isWebviewToHost(m: unknown): m is WebviewToHost {
   const x = m as Record<string, unknown>;
   switch (x.type) {
     case 'ready':
-      return typeof x.hasReport === 'boolean' && (x.generatedAt === undefined || typeof x.generatedAt === 'string');
+      return (
+        typeof x.hasReport === 'boolean' && (x.generatedAt === undefined || typeof x.generatedAt === 'string')
+      );
     case 'refresh':
       return true;
     case 'export':
       return typeof x.format === 'string' && EXPORT_FORMATS.includes(x.format);
     case 'openFile':
-      return typeof x.file === 'string' && x.file.length > 0 && x.file.length < 4096 && (x.line === undefined || (Number.isInteger(x.line) && (x.line as number) > 0));
+      return (
+        typeof x.file === 'string' &&
+        x.file.length > 0 &&
+        x.file.length < 4096 &&
+        (x.line === undefined || (Number.isInteger(x.line) && (x.line as number) > 0))
+      );
     default:
       return false;
   }
@@ -55,7 +62,11 @@ export function isHostToWebview(m: unknown): m is HostToWebview {
   const x = m as Record<string, unknown>;
   switch (x.type) {
     case 'report':
-      return !!x.report && typeof x.report === 'object' && (x.report as { schemaVersion?: unknown }).schemaVersion === 1;
+      return (
+        !!x.report &&
+        typeof x.report === 'object' &&
+        (x.report as { schemaVersion?: unknown }).schemaVersion === 1
+      );
     case 'progress':
       return typeof x.message === 'string';
     case 'error':

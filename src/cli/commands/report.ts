@@ -53,22 +53,44 @@ export const reportCommand: Command = {
     const format = formatOf(values, out);
     const scope = scopeOf(values);
     const verifyMode = (values.verify as string | undefined) ?? 'pglite';
-    if (!['pglite', 'server', 'off'].includes(verifyMode)) throw new PgshiftError(`unknown --verify "${verifyMode}"`, 'use pglite, server or off', 2, 'usage');
+    if (!['pglite', 'server', 'off'].includes(verifyMode))
+      throw new PgshiftError(`unknown --verify "${verifyMode}"`, 'use pglite, server or off', 2, 'usage');
     const failUnder = values['fail-under'] === undefined ? undefined : Number(values['fail-under']);
-    if (failUnder !== undefined && !(failUnder >= 0 && failUnder <= 100)) throw new PgshiftError('--fail-under must be a number from 0 to 100', undefined, 2, 'usage');
+    if (failUnder !== undefined && !(failUnder >= 0 && failUnder <= 100))
+      throw new PgshiftError('--fail-under must be a number from 0 to 100', undefined, 2, 'usage');
 
     const loaded = loadConfig(io.cwd, values.config as string | undefined);
     const dir = values.dir !== undefined ? resolve(io.cwd, values.dir as string) : migrationsDir(loaded);
     const set = discoverMigrations(dir, loaded.config.layout);
     if (scope.kind === 'migration' && !findMigration(set, scope.version)) {
-      throw new PgshiftError(`--migration ${scope.version}: no migration has this version`, 'run `pgshift status` for the list of versions', 2, 'usage');
+      throw new PgshiftError(
+        `--migration ${scope.version}: no migration has this version`,
+        'run `pgshift status` for the list of versions',
+        2,
+        'usage',
+      );
     }
-    const target = resolveTarget({ db: values.db as string | undefined, env: values.env as string | undefined, environ: io.env, loaded });
+    const target = resolveTarget({
+      db: values.db as string | undefined,
+      env: values.env as string | undefined,
+      environ: io.env,
+      loaded,
+    });
     const settings = runnerSettings(loaded.config.runner, target.environment?.config);
     if (verifyMode === 'server' && target.target.kind === 'embedded') {
-      throw new PgshiftError('--verify server needs a server target', 'give --db URL or --env NAME, or use --verify pglite', 2, 'usage');
+      throw new PgshiftError(
+        '--verify server needs a server target',
+        'give --db URL or --env NAME, or use --verify pglite',
+        2,
+        'usage',
+      );
     }
-    const verify: VerifyScratch | false = verifyMode === 'off' ? false : verifyMode === 'server' ? { kind: 'server', target: target.target } : { kind: 'pglite' };
+    const verify: VerifyScratch | false =
+      verifyMode === 'off'
+        ? false
+        : verifyMode === 'server'
+          ? { kind: 'server', target: target.target }
+          : { kind: 'pglite' };
     const driver: Driver | undefined = targetIsAbsent(target) ? undefined : await openDriver(target.target);
     const interrupt = interruptSignal();
     try {
@@ -86,11 +108,18 @@ export const reportCommand: Command = {
         onProgress: io.progress ? (m) => io.err(`\r\x1b[K${m}…`) : undefined,
       });
       if (io.progress) io.err('\r\x1b[K');
-      const text = format === 'html' ? renderHtml(report) : format === 'json' ? renderJson(report) : renderMarkdown(report);
+      const text =
+        format === 'html'
+          ? renderHtml(report)
+          : format === 'json'
+            ? renderJson(report)
+            : renderMarkdown(report);
       if (out) {
         const file = resolve(io.cwd, out);
         writeFileSync(file, text);
-        io.err(`report written to ${out}: score ${report.score.score}/100 (${report.score.grade}), ${report.migrations.length} migration${report.migrations.length === 1 ? '' : 's'}\n`);
+        io.err(
+          `report written to ${out}: score ${report.score.score}/100 (${report.score.grade}), ${report.migrations.length} migration${report.migrations.length === 1 ? '' : 's'}\n`,
+        );
       } else io.out(text);
       return failUnder !== undefined && report.score.score < failUnder ? 1 : 0;
     } finally {
@@ -103,7 +132,8 @@ export const reportCommand: Command = {
 function formatOf(values: Values, out: string | undefined): Format {
   const given = values.format as string | undefined;
   if (given !== undefined) {
-    if (!(FORMATS as readonly string[]).includes(given)) throw new PgshiftError(`unknown --format "${given}"`, `use one of ${FORMATS.join(', ')}`, 2, 'usage');
+    if (!(FORMATS as readonly string[]).includes(given))
+      throw new PgshiftError(`unknown --format "${given}"`, `use one of ${FORMATS.join(', ')}`, 2, 'usage');
     return given as Format;
   }
   const ext = out ? extname(out).toLowerCase() : '';
@@ -111,8 +141,16 @@ function formatOf(values: Values, out: string | undefined): Format {
 }
 
 function scopeOf(values: Values): ReportScope {
-  const chosen = [values.migration !== undefined, values.pending === true, values.all === true].filter(Boolean).length;
-  if (chosen > 1) throw new PgshiftError('--migration, --pending and --all name different scopes', 'give only one of them', 2, 'usage');
+  const chosen = [values.migration !== undefined, values.pending === true, values.all === true].filter(
+    Boolean,
+  ).length;
+  if (chosen > 1)
+    throw new PgshiftError(
+      '--migration, --pending and --all name different scopes',
+      'give only one of them',
+      2,
+      'usage',
+    );
   if (values.migration !== undefined) return { kind: 'migration', version: String(values.migration) };
   if (values.all === true) return { kind: 'all' };
   return { kind: 'pending' };

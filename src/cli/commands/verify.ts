@@ -26,14 +26,24 @@ export const verifyCommand: Command = {
   options: { db: { type: 'string' }, dir: { type: 'string' }, migration: { type: 'string' } },
   async run({ values }, io) {
     const format = (values.format as string | undefined) ?? 'text';
-    if (format !== 'text' && format !== 'json') throw new PgshiftError(`unknown --format "${format}"`, 'use text or json', 2, 'usage');
+    if (format !== 'text' && format !== 'json')
+      throw new PgshiftError(`unknown --format "${format}"`, 'use text or json', 2, 'usage');
     const loaded = loadConfig(io.cwd, values.config as string | undefined);
     const dir = values.dir !== undefined ? resolve(io.cwd, values.dir as string) : migrationsDir(loaded);
     const set = discoverMigrations(dir, loaded.config.layout);
     const only = values.migration as string | undefined;
     const picked = only !== undefined ? findMigration(set, only) : undefined;
-    if (only !== undefined && !picked) throw new PgshiftError(`--migration ${only}: no migration has this version`, 'run `pgshift status` for the list of versions', 2, 'usage');
-    const scratch: VerifyScratch = values.db !== undefined ? { kind: 'server', target: targetFromUrl(values.db as string) } : { kind: 'pglite' };
+    if (only !== undefined && !picked)
+      throw new PgshiftError(
+        `--migration ${only}: no migration has this version`,
+        'run `pgshift status` for the list of versions',
+        2,
+        'usage',
+      );
+    const scratch: VerifyScratch =
+      values.db !== undefined
+        ? { kind: 'server', target: targetFromUrl(values.db as string) }
+        : { kind: 'pglite' };
     const interrupt = interruptSignal();
     try {
       const outcome = await verifyMigrations({
@@ -54,11 +64,14 @@ export const verifyCommand: Command = {
       io.out(`up → down → up on ${outcome.where}\n`);
       const w = Math.max(0, ...results.map((r) => `${r.version} ${r.name}`.length));
       for (const r of results) io.out(line(r, w));
-      const count = (v: VerifyMigrationResult['verdict'][]): number => results.filter((r) => v.includes(r.verdict)).length;
+      const count = (v: VerifyMigrationResult['verdict'][]): number =>
+        results.filter((r) => v.includes(r.verdict)).length;
       const restored = count(['restored', 'restored-with-notes']);
       const missing = count(['missing-down']);
       const bad = count(['not-restored', 'up-failed', 'down-failed', 'reapply-failed', 'reapply-differs']);
-      io.out(`${restored} restored${missing ? `, ${missing} without a down` : ''}${bad ? `, ${bad} NOT restored or failed` : ''}\n`);
+      io.out(
+        `${restored} restored${missing ? `, ${missing} without a down` : ''}${bad ? `, ${bad} NOT restored or failed` : ''}\n`,
+      );
       return outcome.ok ? 0 : 1;
     } finally {
       interrupt.dispose();
@@ -79,7 +92,12 @@ const TEXT: Record<VerifyMigrationResult['verdict'], string> = {
 };
 
 function line(r: VerifyMigrationResult, width: number): string {
-  const times = [r.durations.upMs !== null ? `up ${ms(r.durations.upMs)}` : '', r.durations.downMs !== null ? `down ${ms(r.durations.downMs)}` : ''].filter(Boolean).join(', ');
+  const times = [
+    r.durations.upMs !== null ? `up ${ms(r.durations.upMs)}` : '',
+    r.durations.downMs !== null ? `down ${ms(r.durations.downMs)}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   let s = `  ${`${r.version} ${r.name}`.padEnd(width)}  ${TEXT[r.verdict]}${times ? `  (${times})` : ''}\n`;
   if (r.error) s += `      ${r.error}\n`;
   for (const d of r.differences) s += `      ${d}\n`;

@@ -30,6 +30,12 @@ export function rangeVarName(rv: T.RangeVar | undefined): QualifiedName | undefi
   return { schema: rv.schemaname || undefined, name: rv.relname };
 }
 
+/** `a` / `s.a` / `db.s.a` as a list of name parts: the last two, or undefined when there are none. */
+export function qualifiedName(parts: string[]): QualifiedName | undefined {
+  if (parts.length === 0) return undefined;
+  return { schema: parts.length > 1 ? parts[parts.length - 2] : undefined, name: parts[parts.length - 1] };
+}
+
 export function formatName(q: QualifiedName | undefined): string {
   if (!q) return '?';
   return q.schema ? `${q.schema}.${q.name}` : q.name;
@@ -73,7 +79,10 @@ export function typeMods(tn: T.TypeName | undefined): number[] {
 }
 
 /** Depth-first walk over every object in a parse tree; return false from the visitor to skip a subtree. */
-export function walk(node: unknown, visit: (kind: string, body: Record<string, unknown>) => boolean | void): void {
+export function walk(
+  node: unknown,
+  visit: (kind: string, body: Record<string, unknown>) => boolean | void,
+): void {
   if (Array.isArray(node)) {
     for (const n of node) walk(n, visit);
     return;
@@ -106,7 +115,10 @@ export function isVolatileExpr(expr: unknown): boolean {
   let volatile = false;
   walk(expr, (kind, body) => {
     if (kind === 'FuncCall') {
-      const fn = stringList((body as T.FuncCall).funcname).pop()?.toLowerCase() ?? '';
+      const fn =
+        stringList((body as T.FuncCall).funcname)
+          .pop()
+          ?.toLowerCase() ?? '';
       if (!NON_VOLATILE_FUNCTIONS.has(fn)) volatile = true;
     } else if (kind === 'SQLValueFunction') {
       // CURRENT_TIMESTAMP, CURRENT_USER, ... are stable: evaluated once per statement.

@@ -187,7 +187,7 @@ function runRules(
 ): SchemaModel {
   const schema = schemaIn;
   // objects a down migration's up twin created count as created "before" the first statement
-  const created = indexCreatedObjects(statements, schemaIn.newObjects());
+  const created = indexCreatedObjects(statements, options.direction === 'down' ? schemaIn.newObjects() : []);
   let current: Rule | undefined;
   let currentStmt: Stmt | undefined;
   const ctx: RuleContext = {
@@ -204,10 +204,7 @@ function runRules(
       return at !== undefined && at < beforeIndex;
     },
     isNewTable: (q) => schema.table(q)?.isNew ?? false,
-    isNewColumn: (q, column) => {
-      const t = schema.table(q);
-      return !!t && (t.isNew || (t.columns.get(column)?.isNew ?? false));
-    },
+    isNewColumn: (q, column) => !!schema.table(q)?.isNew || !!schema.column(q, column)?.isNew,
     rangeAt: (stmt, location) => rangeAt(source, stmt, location),
     report: (input: ReportInput) => {
       if (!current) return;

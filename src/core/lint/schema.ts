@@ -2,6 +2,10 @@
  * What the linter knows about tables: which exist, their column types, and which were created in the
  * migration being linted ("new": empty and invisible to other sessions until commit, so locking them is
  * harmless). Built by replaying statements: earlier migrations first (priorSchema), then the file itself.
+ *
+ * A directory of 700 migrations clones the model once per file, so cloning must not copy every table:
+ * records are shared and copied on write, and "new" is a generation number rather than a flag that a
+ * clone would have to reset on every record.
  */
 import type * as T from '@pgsql/types';
 import { alterCmds, as, columnConstraints, nodeKind, rangeVarName, stringList, typeNameToString, type QualifiedName } from './ast';
@@ -16,7 +20,6 @@ export interface ColumnInfo {
 export interface TableInfo {
   schema?: string;
   name: string;
-  columns: Map<string, ColumnInfo>;
   /** Created in the migration being linted. */
   isNew: boolean;
 }
@@ -27,23 +30,39 @@ export interface IndexInfo {
   isNew: boolean;
 }
 
-export class SchemaModel {
-  private readonly tables = new Map<string, TableInfo[]>();
-  private readonly indexes = new Map<string, IndexInfo>();
+interface ColumnRec {
+  type: string;
+  notNull: boolean;
+  gen: number;
+}
+interface TableRec {
+  schema?: string;
+  name: string;
+  columns: Map<string, ColumnRec>;
+  gen: number;
+  /** the model allowed to mutate this record; others copy it first */
+  owner: SchemaModel;
+}
+interface IndexRec {
+  name: string;
+  table?: QualifiedName;
+  gen: number;
+}
 
+let generations = 0;
+
+export class SchemaModel {
+  private tables = new Map<string, TableRec[]>();
+  private indexes = new Map<string, IndexRec>();
+  /** records carrying this generation were created in the migration being linted */
+  private gen = ++generations;
+
+  /** A copy to lint the next migration with; markAllOld = objects created so far are no longer new. */
   clone(markAllOld = false): SchemaModel {
     const copy = new SchemaModel();
-    for (const [k, ix] of this.indexes) copy.indexes.set(k, { ...ix, isNew: markAllOld ? false : ix.isNew });
-    for (const [k, list] of this.tables) {
-      copy.tables.set(
-        k,
-        list.map((t) => ({
-          ...t,
-          columns: new Map([...t.columns].map(([n, c]) => [n, { ...c, isNew: markAllOld ? false : c.isNew }])),
-          isNew: markAllOld ? false : t.isNew,
-        })),
-      );
-    }
+    copy.tables = new Map(this.tables);
+    copy.indexes = new Map(this.indexes);
+    copy.gen = markAllOld ? copy.gen : this.gen;
     return copy;
   }
 
@@ -52,13 +71,18 @@ export class SchemaModel {
    * matches that schema, where a table created unqualified counts as 'public'.
    */
   table(q: QualifiedName): TableInfo | undefined {
-    const list = this.tables.get(q.name.toLowerCase());
-    if (!list) return undefined;
-    return list.find((t) => !q.schema || (t.schema ?? 'public') === q.schema);
+    const t = this.find(q);
+    return t && { schema: t.schema, name: t.name, isNew: t.gen === this.gen };
+  }
+
+  column(q: QualifiedName, column: string): ColumnInfo | undefined {
+    const c = this.find(q)?.columns.get(column);
+    return c && { type: c.type, notNull: c.notNull, isNew: c.gen === this.gen };
   }
 
   index(name: string): IndexInfo | undefined {
-    return this.indexes.get(name.toLowerCase());
+    const ix = this.indexes.get(name.toLowerCase());
+    return ix && { name: ix.name, table: ix.table, isNew: ix.gen === this.gen };
   }
 
   /** Objects marked new (for a down migration: what its up migration created). */
@@ -66,62 +90,53 @@ export class SchemaModel {
     const out: { kind: 'table' | 'index' | 'column'; name: string }[] = [];
     for (const list of this.tables.values()) {
       for (const t of list) {
-        if (t.isNew) out.push({ kind: 'table', name: t.name });
-        for (const [c, info] of t.columns) if (info.isNew) out.push({ kind: 'column', name: `${t.name}.${c}` });
+        if (t.gen === this.gen) out.push({ kind: 'table', name: t.name });
+        for (const [c, info] of t.columns) if (info.gen === this.gen) out.push({ kind: 'column', name: `${t.name}.${c}` });
       }
     }
-    for (const ix of this.indexes.values()) if (ix.isNew) out.push({ kind: 'index', name: ix.name });
+    for (const ix of this.indexes.values()) if (ix.gen === this.gen) out.push({ kind: 'index', name: ix.name });
     return out;
-  }
-
-  column(q: QualifiedName, column: string): ColumnInfo | undefined {
-    return this.table(q)?.columns.get(column);
   }
 
   /** Updates the model with the effect of one statement. */
   apply(node: T.Node, isNew: boolean): void {
+    const gen = isNew ? this.gen : 0;
     const kind = nodeKind(node);
     if (kind === 'CreateStmt') {
       const c = as(node, 'CreateStmt')!;
       const q = rangeVarName(c.relation);
       if (!q) return;
-      const columns = new Map<string, ColumnInfo>();
+      const columns = new Map<string, ColumnRec>();
       for (const el of c.tableElts ?? []) {
         const col = as(el, 'ColumnDef');
-        if (col?.colname) columns.set(col.colname, colInfo(col, isNew));
+        if (col?.colname) columns.set(col.colname, colRec(col, gen));
       }
-      this.add({ ...q, columns, isNew });
+      this.add({ ...q, columns, gen, owner: this });
     } else if (kind === 'IndexStmt') {
       const ix = as(node, 'IndexStmt')!;
-      if (ix.idxname) this.indexes.set(ix.idxname.toLowerCase(), { name: ix.idxname, table: rangeVarName(ix.relation), isNew });
+      if (ix.idxname) this.indexes.set(ix.idxname.toLowerCase(), { name: ix.idxname, table: rangeVarName(ix.relation), gen });
     } else if (kind === 'CreateTableAsStmt') {
       const q = rangeVarName(as(node, 'CreateTableAsStmt')!.into?.rel);
-      if (q) this.add({ ...q, columns: new Map(), isNew });
+      if (q) this.add({ ...q, columns: new Map(), gen, owner: this });
     } else if (kind === 'AlterTableStmt') {
       const a = as(node, 'AlterTableStmt')!;
       const q = rangeVarName(a.relation);
-      const t = q && this.table(q);
-      if (!t) return;
+      const found = q && this.find(q);
+      if (!found) return;
+      const t = this.own(found);
       for (const cmd of alterCmds(a)) {
         const col = as(cmd.def, 'ColumnDef');
-        if (cmd.subtype === 'AT_AddColumn' && col?.colname) t.columns.set(col.colname, colInfo(col, isNew));
+        const prev = cmd.name ? t.columns.get(cmd.name) : undefined;
+        if (cmd.subtype === 'AT_AddColumn' && col?.colname) t.columns.set(col.colname, colRec(col, gen));
         else if (cmd.subtype === 'AT_DropColumn' && cmd.name) t.columns.delete(cmd.name);
         else if (cmd.subtype === 'AT_AlterColumnType' && cmd.name && col) {
-          const prev = t.columns.get(cmd.name);
-          t.columns.set(cmd.name, { type: typeNameToString(col.typeName), notNull: prev?.notNull ?? false, isNew: prev?.isNew ?? false });
-        } else if (cmd.subtype === 'AT_SetNotNull' && cmd.name) {
-          const prev = t.columns.get(cmd.name);
-          if (prev) prev.notNull = true;
-        } else if (cmd.subtype === 'AT_DropNotNull' && cmd.name) {
-          const prev = t.columns.get(cmd.name);
-          if (prev) prev.notNull = false;
-        }
+          t.columns.set(cmd.name, { type: typeNameToString(col.typeName), notNull: prev?.notNull ?? false, gen: prev?.gen ?? 0 });
+        } else if (cmd.subtype === 'AT_SetNotNull' && cmd.name && prev) t.columns.set(cmd.name, { ...prev, notNull: true });
+        else if (cmd.subtype === 'AT_DropNotNull' && cmd.name && prev) t.columns.set(cmd.name, { ...prev, notNull: false });
       }
     } else if (kind === 'RenameStmt') {
       const r = as(node, 'RenameStmt')!;
-      const q = rangeVarName(r.relation);
-      const t = q && this.table(q);
-      if (!t || !r.newname) return;
+      if (!r.newname) return;
       if (r.renameType === 'OBJECT_INDEX') {
         const ix = this.indexes.get(r.relation?.relname?.toLowerCase() ?? '');
         if (ix) {
@@ -130,10 +145,14 @@ export class SchemaModel {
         }
         return;
       }
+      const q = rangeVarName(r.relation);
+      const found = q && this.find(q);
+      if (!found) return;
       if (r.renameType === 'OBJECT_TABLE') {
-        this.remove(t);
-        this.add({ ...t, name: r.newname });
+        this.remove(found);
+        this.add({ ...found, name: r.newname, owner: this });
       } else if (r.renameType === 'OBJECT_COLUMN' && r.subname) {
+        const t = this.own(found);
         const c = t.columns.get(r.subname);
         t.columns.delete(r.subname);
         if (c) t.columns.set(r.newname, c);
@@ -149,20 +168,39 @@ export class SchemaModel {
           this.indexes.delete(name.toLowerCase());
           continue;
         }
-        const t = this.table({ schema: names.length > 1 ? names[0] : undefined, name });
+        const t = this.find({ schema: names.length > 1 ? names[0] : undefined, name });
         if (t) this.remove(t);
       }
     }
   }
 
-  private add(t: TableInfo): void {
+  private find(q: QualifiedName): TableRec | undefined {
+    const list = this.tables.get(q.name.toLowerCase());
+    if (!list) return undefined;
+    return list.find((t) => !q.schema || (t.schema ?? 'public') === q.schema);
+  }
+
+  /** The record itself when this model owns it, else a private copy put in its place. */
+  private own(t: TableRec): TableRec {
+    if (t.owner === this) return t;
+    const copy: TableRec = { ...t, columns: new Map(t.columns), owner: this };
+    const key = t.name.toLowerCase();
+    this.tables.set(
+      key,
+      (this.tables.get(key) ?? []).map((x) => (x === t ? copy : x)),
+    );
+    return copy;
+  }
+
+  // lists are shared between clones, so they are replaced, never changed in place
+  private add(t: TableRec): void {
     const key = t.name.toLowerCase();
     const list = (this.tables.get(key) ?? []).filter((x) => x.schema !== t.schema);
     list.push(t);
     this.tables.set(key, list);
   }
 
-  private remove(t: TableInfo): void {
+  private remove(t: TableRec): void {
     const key = t.name.toLowerCase();
     const list = (this.tables.get(key) ?? []).filter((x) => x !== t);
     if (list.length) this.tables.set(key, list);
@@ -170,7 +208,7 @@ export class SchemaModel {
   }
 }
 
-function colInfo(col: T.ColumnDef, isNew: boolean): ColumnInfo {
+function colRec(col: T.ColumnDef, gen: number): ColumnRec {
   const notNull = columnConstraints(col).some((c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY');
-  return { type: typeNameToString(col.typeName), notNull, isNew };
+  return { type: typeNameToString(col.typeName), notNull, gen };
 }

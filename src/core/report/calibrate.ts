@@ -29,12 +29,20 @@ export interface CalibrationRates extends Calibration {
 const CALIBRATION_ROWS = 100_000;
 
 /** Runs the calibration; undefined (with the reason) when the server allows no scratch table at all. */
-export async function calibrate(driver: Driver, rows = CALIBRATION_ROWS): Promise<{ rates?: CalibrationRates; note?: string }> {
+export async function calibrate(
+  driver: Driver,
+  rows = CALIBRATION_ROWS,
+): Promise<{ rates?: CalibrationRates; note?: string }> {
   const started = Date.now();
   const table = `pgshift_calibration_${Math.random().toString(36).slice(2, 10)}`;
   await driver.exec('BEGIN');
   try {
-    await driver.exec(`SET LOCAL statement_timeout = '60s'; SET LOCAL lock_timeout = '1s'; SET LOCAL synchronous_commit = off`);
+    // read before this transaction changes it: what the real index builds will be allowed
+    const configuredWorkers = Number(
+      (await driver.query<{ v: string }>(`SELECT current_setting('max_parallel_maintenance_workers') AS v`))
+        .rows[0].v,
+    );
+    await driver.exec(`SET LOCAL statement_timeout = '60s'; SET LOCAL lock_timeout = '1s'`);
     let method = 'scratch table in a rolled-back transaction';
     let name = quoteIdent(table);
     const create = `(id int8 NOT NULL, k int8 NOT NULL, s text NOT NULL, ts timestamptz NOT NULL, pad text NOT NULL)`;
@@ -60,14 +68,20 @@ export async function calibrate(driver: Driver, rows = CALIBRATION_ROWS): Promis
     await timed(
       `INSERT INTO ${name} SELECT g, (hashint8(g) & 1073741823), md5(g::text), timestamptz '2020-01-01' + g * interval '1 second', repeat('x', 40) FROM generate_series(1, ${rows}) g`,
     );
-    const bytes = Number((await driver.query<{ b: string }>(`SELECT pg_relation_size('${name.replace(/'/g, "''")}')::text AS b`)).rows[0].b);
+    const bytes = Number(
+      (await driver.query<{ b: string }>(`SELECT pg_relation_size('${name.replace(/'/g, "''")}')::text AS b`))
+        .rows[0].b,
+    );
     await driver.exec(`ANALYZE ${name}`);
     // the first scan sets hint bits and warms the buffers, the second one is measured
     await timed(`SELECT count(pad) FROM ${name}`);
     const scan = await timed(`SELECT count(pad) FROM ${name}`);
     const cost = await explainCost(driver, `SELECT count(pad) FROM ${name}`);
-    const mwm = (await driver.query<{ v: string }>(`SELECT current_setting('maintenance_work_mem') AS v`)).rows[0].v;
-    await driver.exec(`SET LOCAL work_mem = '${mwm}'; SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL max_parallel_maintenance_workers = 0`);
+    const mwm = (await driver.query<{ v: string }>(`SELECT current_setting('maintenance_work_mem') AS v`))
+      .rows[0].v;
+    await driver.exec(
+      `SET LOCAL work_mem = '${mwm}'; SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL max_parallel_maintenance_workers = 0`,
+    );
     const sortSql = `SELECT max(k) FROM (SELECT k FROM ${name} ORDER BY k OFFSET 0) s`;
     const sort = Math.min(await timed(sortSql), await timed(sortSql));
     // the same sort forced to spill: what a big index build pays once its keys outgrow maintenance_work_mem
@@ -77,18 +91,10 @@ export async function calibrate(driver: Driver, rows = CALIBRATION_ROWS): Promis
     await driver.exec('SAVEPOINT pgshift_idx');
     const index = await timed(`CREATE INDEX ON ${name} (k)`);
     await driver.exec('ROLLBACK TO SAVEPOINT pgshift_idx');
-    let parallelSpeedup = 1;
-    if (!name.startsWith('pg_temp.')) {
-      try {
-        const workers = Number((await driver.query<{ v: string }>(`SELECT current_setting('max_parallel_maintenance_workers') AS v`)).rows[0].v);
-        await driver.exec(`SET LOCAL max_parallel_maintenance_workers = 1; ALTER TABLE ${name} SET (parallel_workers = 1)`);
-        const par = await timed(`CREATE INDEX ON ${name} (k)`);
-        await driver.exec('ROLLBACK TO SAVEPOINT pgshift_idx');
-        if (workers > 0 && par > 0) parallelSpeedup = Math.max(1, Math.min(2, index / par));
-      } catch {
-        await driver.exec('ROLLBACK TO SAVEPOINT pgshift_idx');
-      }
-    }
+    const parallelSpeedup =
+      name.startsWith('pg_temp.') || configuredWorkers === 0
+        ? 1
+        : await measureParallelSpeedup(driver, timed);
     await driver.exec(`SET LOCAL max_parallel_maintenance_workers = 0`);
     const rewrite = await timed(`ALTER TABLE ${name} ALTER COLUMN k TYPE numeric`);
     await driver.exec('ROLLBACK TO SAVEPOINT pgshift_idx');
@@ -122,6 +128,41 @@ export async function calibrate(driver: Driver, rows = CALIBRATION_ROWS): Promis
     return { note: `calibration failed: ${(e as Error).message}` };
   } finally {
     await driver.exec('ROLLBACK').catch(() => undefined);
+  }
+}
+
+/**
+ * Serial time / time with one parallel worker of a btree build on a narrow table big enough for the
+ * worker to pay off (a small one is faster serial: worker start-up and the tapes a parallel sort
+ * writes). Best of two each; between 1 (no gain) and 2.
+ */
+async function measureParallelSpeedup(
+  driver: Driver,
+  timed: (sql: string) => Promise<number>,
+): Promise<number> {
+  const t = quoteIdent(`pgshift_calibration_par_${Math.random().toString(36).slice(2, 8)}`);
+  await driver.exec('SAVEPOINT pgshift_par');
+  try {
+    await driver.exec(`CREATE TABLE ${t} (k int8 NOT NULL) WITH (parallel_workers = 1)`);
+    await driver.exec(`INSERT INTO ${t} SELECT hashint8(g) FROM generate_series(1, 300000) g`);
+    const build = async (workers: number): Promise<number> => {
+      await driver.exec(`SET LOCAL max_parallel_maintenance_workers = ${workers}`);
+      let best = Infinity;
+      for (let i = 0; i < 2; i++) {
+        await driver.exec('SAVEPOINT pgshift_par_idx');
+        best = Math.min(best, await timed(`CREATE INDEX ON ${t} (k)`));
+        await driver.exec('ROLLBACK TO SAVEPOINT pgshift_par_idx');
+      }
+      return best;
+    };
+    const serial = await build(0);
+    const parallel = await build(1);
+    return Math.max(1, Math.min(2, serial / Math.max(parallel, 1e-6)));
+  } catch {
+    return 1;
+  } finally {
+    await driver.exec('ROLLBACK TO SAVEPOINT pgshift_par').catch(() => undefined);
+    await driver.exec('SET LOCAL max_parallel_maintenance_workers = 0').catch(() => undefined);
   }
 }
 

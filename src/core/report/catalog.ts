@@ -135,12 +135,22 @@ async function countRows(driver: Driver, sqlName: string, pages: number): Promis
     const r = await driver.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${sqlName}`);
     return Number(r.rows[0]?.n ?? 0);
   }
-  const r = await driver.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${sqlName} TABLESAMPLE SYSTEM (1) REPEATABLE (1)`);
+  const r = await driver.query<{ n: string }>(
+    `SELECT count(*)::text AS n FROM ${sqlName} TABLESAMPLE SYSTEM (1) REPEATABLE (1)`,
+  );
   return Number(r.rows[0]?.n ?? 0) * 100;
 }
 
 async function indexesOf(driver: Driver, oid: number): Promise<IndexInfo[]> {
-  const r = await driver.query<{ name: string; def: string; bytes: string; unique: boolean; primary: boolean; valid: boolean; columns: string[] | null }>(
+  const r = await driver.query<{
+    name: string;
+    def: string;
+    bytes: string;
+    unique: boolean;
+    primary: boolean;
+    valid: boolean;
+    columns: string[] | null;
+  }>(
     `SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS def, pg_relation_size(i.indexrelid)::text AS bytes,
             i.indisunique AS unique, i.indisprimary AS primary, i.indisvalid AS valid,
             ARRAY(SELECT coalesce(a.attname::text, '') FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
@@ -154,7 +164,13 @@ async function indexesOf(driver: Driver, oid: number): Promise<IndexInfo[]> {
 }
 
 async function columnsOf(driver: Driver, oid: number): Promise<ColumnInfo[]> {
-  const r = await driver.query<{ name: string; type: string; notnull: boolean; generated: boolean; avg_width: number | null }>(
+  const r = await driver.query<{
+    name: string;
+    type: string;
+    notnull: boolean;
+    generated: boolean;
+    avg_width: number | null;
+  }>(
     `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS notnull,
             a.attgenerated <> '' AS generated, s.avg_width
        FROM pg_attribute a
@@ -165,17 +181,35 @@ async function columnsOf(driver: Driver, oid: number): Promise<ColumnInfo[]> {
       ORDER BY a.attnum`,
     [oid],
   );
-  return r.rows.map((x) => ({ name: x.name, type: x.type, notNull: x.notnull, generated: x.generated, avgWidth: x.avg_width ?? undefined }));
+  return r.rows.map((x) => ({
+    name: x.name,
+    type: x.type,
+    notNull: x.notnull,
+    generated: x.generated,
+    avgWidth: x.avg_width ?? undefined,
+  }));
 }
 
 async function constraintsOf(driver: Driver, oid: number): Promise<ConstraintInfo[]> {
-  const r = await driver.query<{ name: string; type: string; def: string; validated: boolean; references: string | null }>(
+  const r = await driver.query<{
+    name: string;
+    type: string;
+    def: string;
+    validated: boolean;
+    references: string | null;
+  }>(
     `SELECT co.conname AS name, co.contype::text AS type, pg_get_constraintdef(co.oid) AS def, co.convalidated AS validated,
             CASE WHEN co.contype = 'f' THEN (SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = co.confrelid) END AS references
        FROM pg_constraint co WHERE co.conrelid = $1 ORDER BY co.conname`,
     [oid],
   );
-  return r.rows.map((x) => ({ name: x.name, type: x.type, def: x.def, validated: x.validated, references: x.references ?? undefined }));
+  return r.rows.map((x) => ({
+    name: x.name,
+    type: x.type,
+    def: x.def,
+    validated: x.validated,
+    references: x.references ?? undefined,
+  }));
 }
 
 async function referencingTables(driver: Driver, oid: number): Promise<string[]> {
@@ -283,7 +317,10 @@ export async function openTransactions(driver: Driver, minAgeSeconds = 5): Promi
 export function scrubQuery(q: string | null): string | null {
   if (q === null) return null;
   let s = q.replace(/\s+/g, ' ').trim();
-  s = s.replace(/(password|passwd|secret|token|api[_-]?key)(\s*(=|=>|:)?\s*)('(?:[^']|'')*'|"[^"]*"|\S+)/gi, '$1$2***');
+  s = s.replace(
+    /(password|passwd|secret|token|api[_-]?key)(\s*(=|=>|:)?\s*)('(?:[^']|'')*'|"[^"]*"|\S+)/gi,
+    '$1$2***',
+  );
   s = s.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@');
   return s.length > 120 ? `${s.slice(0, 119)}…` : s;
 }

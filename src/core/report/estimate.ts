@@ -14,10 +14,12 @@ import type { Driver } from '../db/driver';
 import { formatName, type QualifiedName } from '../lint/ast';
 import { conflicts } from '../lint/locks';
 import { type CalibrationRates, explainPlan } from './calibrate';
-import { relationInfo, settingBytes, type OpenTransaction, type RelationInfo } from './catalog';
+import { relationInfo, type OpenTransaction, type RelationInfo } from './catalog';
 import type { StatementAnalysis } from './locks-by-statement';
 import type { LongTransaction, StatementEstimate, TableStats } from './model';
 import type { SampleProbe, Scratch } from './probe';
+import { fmtBytes, fmtInt, pct, round, splitQualified } from './format';
+import { Scaling } from './scaling';
 import { indexOnCopy, quoteQualified, retarget } from './sql-text';
 
 export interface EstimateSetup {
@@ -41,15 +43,6 @@ export interface EstimateResult {
 /** What a catalog-only change costs once its lock is granted. */
 const CATALOG_SECONDS = 0.005;
 
-/** Share of an index build spent sorting: the part that grows with rows × log rows. */
-const SORT_SHARE = 0.7;
-
-/** Memory a btree build's sort needs per row (SortTuple, index tuple with a small key, allocation overhead). */
-const SORT_TUPLE_BYTES = 48;
-
-/** Memory per TID in the sort of CREATE INDEX CONCURRENTLY's validation (SortTuple with an int8 datum). */
-const TID_SORT_BYTES = 32;
-
 interface ForeignKeyCheck {
   columns: string[];
   referenced: QualifiedName;
@@ -64,11 +57,16 @@ export class Estimator {
   /** tables a later statement will be timed on: catalog-only changes are replayed on their copy */
   private readonly sampledTables = new Set<string>();
 
-  constructor(private readonly setup: EstimateSetup) {}
+  readonly scaling: Scaling;
+
+  constructor(private readonly setup: EstimateSetup) {
+    this.scaling = new Scaling(setup.settings, setup.rates);
+  }
 
   async relation(q: QualifiedName): Promise<RelationInfo | undefined> {
     const key = formatName(q);
-    if (!this.relations.has(key)) this.relations.set(key, (await relationInfo(this.setup.driver, q).catch(() => undefined)) ?? null);
+    if (!this.relations.has(key))
+      this.relations.set(key, (await relationInfo(this.setup.driver, q).catch(() => undefined)) ?? null);
     return this.relations.get(key) ?? undefined;
   }
 
@@ -80,7 +78,8 @@ export class Estimator {
   async prepare(statements: readonly StatementToEstimate[]): Promise<void> {
     const d = this.setup.driver;
     for (const s of statements) {
-      if (s.analysis.table && s.analysis.work !== 'catalog' && s.analysis.operation.kind !== 'catalog') this.sampledTables.add(formatName(s.analysis.table));
+      if (s.analysis.table && s.analysis.work !== 'catalog' && s.analysis.operation.kind !== 'catalog')
+        this.sampledTables.add(formatName(s.analysis.table));
       for (const l of s.analysis.locks) await this.relation(l.relation);
       if (s.analysis.table) await this.relation(s.analysis.table);
       const op = s.analysis.operation.kind;
@@ -104,31 +103,70 @@ export class Estimator {
   tableStats(q: QualifiedName | undefined): TableStats | undefined {
     if (!q) return undefined;
     const r = this.relations.get(formatName(q));
-    if (!r) return { name: formatName(q), exists: false, rows: 0, bytes: 0, totalBytes: 0, indexes: 0, rowsSource: 'none' };
-    return { name: `${r.schema}.${r.name}`, exists: true, rows: r.rows, bytes: r.bytes, totalBytes: r.totalBytes, indexes: r.indexes.length, rowsSource: r.rowsSource };
+    if (!r)
+      return {
+        name: formatName(q),
+        exists: false,
+        rows: 0,
+        bytes: 0,
+        totalBytes: 0,
+        indexes: 0,
+        rowsSource: 'none',
+      };
+    return {
+      name: `${r.schema}.${r.name}`,
+      exists: true,
+      rows: r.rows,
+      bytes: r.bytes,
+      totalBytes: r.totalBytes,
+      indexes: r.indexes.length,
+      rowsSource: r.rowsSource,
+    };
   }
 
   /** Estimates one statement; `probe` is the open sample transaction, when there is one. */
   async estimate(s: StatementToEstimate, probe?: SampleProbe): Promise<EstimateResult> {
     const a = s.analysis;
     const table = this.tableStats(a.table);
-    const rel = a.table ? this.relations.get(formatName(a.table)) ?? undefined : undefined;
-    const done = (seconds: number, est: Omit<StatementEstimate, 'low' | 'high'>, spread: number, low?: number): EstimateResult => ({
+    const rel = a.table ? (this.relations.get(formatName(a.table)) ?? undefined) : undefined;
+    const done = (
+      seconds: number,
+      est: Omit<StatementEstimate, 'low' | 'high'>,
+      spread: number,
+      low?: number,
+    ): EstimateResult => ({
       seconds: round(seconds),
       estimate: { low: round(low ?? seconds / spread), high: round(seconds * spread), ...est },
       table,
     });
     if (a.work === 'catalog' || (a.operation.kind === 'catalog' && a.work !== 'scan')) {
       // a later statement may need what this one adds (a column, a NOT VALID constraint) on the copy
-      if (probe && rel && rel.rows > 0 && a.table && this.sampledTables.has(formatName(a.table)) && sampleable(a) && a.operation.kind === 'alter-table') {
+      if (
+        probe &&
+        rel &&
+        rel.rows > 0 &&
+        a.table &&
+        this.sampledTables.has(formatName(a.table)) &&
+        sampleable(a) &&
+        a.operation.kind === 'alter-table'
+      ) {
         const copy = await probe.copyOf(rel);
         const r = copy ? await retarget(s.sql, a.table, copy.sqlName) : undefined;
         if (copy && r) await probe.run(r.sql, copy, true);
       }
-      return done(CATALOG_SECONDS, { method: 'catalog', basis: 'changes the catalog only: milliseconds once the lock is granted' }, 5, 0.001);
+      return done(
+        CATALOG_SECONDS,
+        { method: 'catalog', basis: 'changes the catalog only: milliseconds once the lock is granted' },
+        5,
+        0.001,
+      );
     }
     if (!rel || rel.rows === 0) {
-      const why = !rel ? (a.table ? `${formatName(a.table)} does not exist yet (created earlier in this set): empty` : 'no table to measure') : `${rel.schema}.${rel.name} is empty`;
+      const why = !rel
+        ? a.table
+          ? `${formatName(a.table)} does not exist yet (created earlier in this set): empty`
+          : 'no table to measure'
+        : `${rel.schema}.${rel.name} is empty`;
       if (!rel && !a.table && a.operation.kind === 'query') return this.queryEstimate(s, done);
       return done(CATALOG_SECONDS, { method: 'catalog', basis: why }, 5, 0.001);
     }
@@ -147,7 +185,11 @@ export class Estimator {
     return this.modelled(s, rel, done);
   }
 
-  private async sampled(s: StatementToEstimate, rel: RelationInfo, probe: SampleProbe): Promise<EstimateResult | undefined> {
+  private async sampled(
+    s: StatementToEstimate,
+    rel: RelationInfo,
+    probe: SampleProbe,
+  ): Promise<EstimateResult | undefined> {
     const a = s.analysis;
     const op = a.operation;
     if (op.kind === 'validate-fk' || op.kind === 'query' || op.kind === 'analyze') return undefined;
@@ -165,22 +207,33 @@ export class Estimator {
       if (run.error && op.unique) run = await probe.run(sql.replace(/^CREATE UNIQUE/, 'CREATE'), copy, true);
       if (run.error) return undefined;
       copy.indexSeconds.push({ def: sql, seconds: run.seconds });
-      const workers = this.plannedWorkers(rel.pages);
-      const serial = run.seconds * this.indexScale(copy.rows, rel.rows, workers) + extraRead(copy, f);
-      let seconds = serial / this.speedup(workers);
-      let how = `scaled by rows × log rows${workers ? `, ${workers} parallel worker${workers > 1 ? 's' : ''} (measured speed-up ×${this.speedup(workers).toFixed(2)})` : ''}`;
+      const workers = this.scaling.plannedWorkers(rel.pages);
+      const serial = run.seconds * this.scaling.indexScale(copy.rows, rel.rows, workers) + extraRead(copy, f);
+      let seconds = serial / this.scaling.speedup(workers);
+      let how = `scaled by rows × log rows${workers ? `, ${workers} parallel worker${workers > 1 ? 's' : ''} (measured speed-up ×${this.scaling.speedup(workers).toFixed(2)})` : ''}`;
       if (op.concurrent) {
         // the validation pass: the new index's TIDs sorted, then the whole table read again
-        const validate = copy.realScanSeconds * f + this.tidSortSeconds(rel.rows);
+        const validate = copy.realScanSeconds * f + this.scaling.tidSortSeconds(rel.rows);
         seconds += validate;
         how += `; plus ${validate.toFixed(1)} s for the second scan that validates the index (CONCURRENTLY), not counting waits for older transactions`;
       }
-      return { seconds: round(seconds), estimate: { method: 'sample', basis: basisOf(run.seconds, how), low: round(seconds / 1.6), high: round((op.concurrent ? seconds : serial) * 1.5), rewroteSample: run.rewrote } };
+      return {
+        seconds: round(seconds),
+        estimate: {
+          method: 'sample',
+          basis: basisOf(run.seconds, how),
+          low: round(seconds / 1.6),
+          high: round((op.concurrent ? seconds : serial) * 1.5),
+          rewroteSample: run.rewrote,
+        },
+      };
     }
 
     if (op.kind === 'alter-table') {
       const validate = a.subcommands.find((x) => x.action === 'VALIDATE CONSTRAINT');
-      const sql = validate ? await this.validateOnCopy(s, rel, copy, probe) : (await retarget(s.sql, a.table!, copy.sqlName))?.sql;
+      const sql = validate
+        ? await this.validateOnCopy(s, rel, copy, probe)
+        : (await retarget(s.sql, a.table!, copy.sqlName))?.sql;
       if (!sql) return undefined;
       const indexesBefore = copy.indexSeconds.reduce((t, x) => t + x.seconds, 0);
       const run = await probe.run(sql, copy, !validate);
@@ -188,18 +241,53 @@ export class Estimator {
       if (a.work === 'rewrite' || run.rewrote) {
         const heap = Math.max(run.seconds - indexesBefore, run.seconds * 0.3);
         const idx = Math.min(indexesBefore, run.seconds * 0.7);
-        const workers = this.plannedWorkers(rel.pages);
-        const seconds = heap * f + extraRead(copy, f) + (idx * this.indexScale(copy.rows, rel.rows, workers)) / this.speedup(workers);
+        const workers = this.scaling.plannedWorkers(rel.pages);
+        const seconds =
+          heap * f +
+          extraRead(copy, f) +
+          (idx * this.scaling.indexScale(copy.rows, rel.rows, workers)) / this.scaling.speedup(workers);
         const how = `rewrote the copy and rebuilt its ${copy.indexSeconds.length} index${copy.indexSeconds.length === 1 ? '' : 'es'}; scaled by rows (table) and rows × log rows (indexes)`;
-        return { seconds: round(seconds), estimate: { method: 'sample', basis: basisOf(run.seconds, how), low: round(seconds / 1.6), high: round(seconds * 1.6), rewroteSample: run.rewrote } };
+        return {
+          seconds: round(seconds),
+          estimate: {
+            method: 'sample',
+            basis: basisOf(run.seconds, how),
+            low: round(seconds / 1.6),
+            high: round(seconds * 1.6),
+            rewroteSample: run.rewrote,
+          },
+        };
       }
       if (a.work === 'index-build') {
-        const workers = this.plannedWorkers(rel.pages);
-        const seconds = (run.seconds * this.indexScale(copy.rows, rel.rows, workers) + extraRead(copy, f)) / this.speedup(workers);
-        return { seconds: round(seconds), estimate: { method: 'sample', basis: basisOf(run.seconds, 'scaled by rows × log rows'), low: round(seconds / 1.6), high: round(seconds * 1.6), rewroteSample: run.rewrote } };
+        const workers = this.scaling.plannedWorkers(rel.pages);
+        const seconds =
+          (run.seconds * this.scaling.indexScale(copy.rows, rel.rows, workers) + extraRead(copy, f)) /
+          this.scaling.speedup(workers);
+        return {
+          seconds: round(seconds),
+          estimate: {
+            method: 'sample',
+            basis: basisOf(run.seconds, 'scaled by rows × log rows'),
+            low: round(seconds / 1.6),
+            high: round(seconds * 1.6),
+            rewroteSample: run.rewrote,
+          },
+        };
       }
       const seconds = run.seconds * f + extraRead(copy, f);
-      return { seconds: round(seconds), estimate: { method: 'sample', basis: basisOf(run.seconds, `scaled by rows, with the real table's read speed (${readSpeed(copy)})`), low: round(seconds / 1.6), high: round(seconds * 1.6), rewroteSample: run.rewrote } };
+      return {
+        seconds: round(seconds),
+        estimate: {
+          method: 'sample',
+          basis: basisOf(
+            run.seconds,
+            `scaled by rows, with the real table's read speed (${readSpeed(copy)})`,
+          ),
+          low: round(seconds / 1.6),
+          high: round(seconds * 1.6),
+          rewroteSample: run.rewrote,
+        },
+      };
     }
 
     if (op.kind === 'dml') {
@@ -211,16 +299,37 @@ export class Estimator {
       const rows = planned !== undefined && planned > 0 ? planned : run.rowCount * f;
       const seconds = (run.seconds / run.rowCount) * rows;
       const how = `${fmtInt(run.rowCount)} rows changed on the copy; scaled to the ${fmtInt(rows)} rows the planner expects on the table`;
-      return { seconds: round(seconds), estimate: { method: 'sample', basis: basisOf(run.seconds, how), low: round(seconds / 1.6), high: round(seconds * 1.8), rewroteSample: run.rewrote } };
+      return {
+        seconds: round(seconds),
+        estimate: {
+          method: 'sample',
+          basis: basisOf(run.seconds, how),
+          low: round(seconds / 1.6),
+          high: round(seconds * 1.8),
+          rewroteSample: run.rewrote,
+        },
+      };
     }
 
     if (op.kind === 'vacuum-full' || (op.kind === 'reindex' && !op.concurrent)) {
       const idx = copy.indexSeconds.reduce((t, x) => t + x.seconds, 0);
-      const workers = this.plannedWorkers(rel.pages);
+      const workers = this.scaling.plannedWorkers(rel.pages);
       const heap = op.kind === 'vacuum-full' ? copy.copySeconds * f + extraRead(copy, f) : 0;
-      const seconds = heap + (idx * this.indexScale(copy.rows, rel.rows, workers)) / this.speedup(workers);
-      const how = op.kind === 'vacuum-full' ? 'copying the sample and building its indexes, scaled to the table' : 'building its indexes on the sample, scaled to the table';
-      return { seconds: round(seconds), estimate: { method: 'sample', basis: basisOf(copy.copySeconds + idx, how), low: round(seconds / 1.8), high: round(seconds * 1.8) } };
+      const seconds =
+        heap + (idx * this.scaling.indexScale(copy.rows, rel.rows, workers)) / this.scaling.speedup(workers);
+      const how =
+        op.kind === 'vacuum-full'
+          ? 'copying the sample and building its indexes, scaled to the table'
+          : 'building its indexes on the sample, scaled to the table';
+      return {
+        seconds: round(seconds),
+        estimate: {
+          method: 'sample',
+          basis: basisOf(copy.copySeconds + idx, how),
+          low: round(seconds / 1.8),
+          high: round(seconds * 1.8),
+        },
+      };
     }
     return undefined;
   }
@@ -246,35 +355,68 @@ export class Estimator {
   }
 
   /** The lookup a foreign key check does, timed for the sampled rows against the real referenced table (read only). */
-  private async sampledForeignKey(fk: ForeignKeyCheck, rel: RelationInfo, probe: SampleProbe): Promise<EstimateResult | undefined> {
+  private async sampledForeignKey(
+    fk: ForeignKeyCheck,
+    rel: RelationInfo,
+    probe: SampleProbe,
+  ): Promise<EstimateResult | undefined> {
     if (!fk.columns.length || fk.columns.length !== fk.refColumns.length) return undefined;
     const copy = await probe.copyOf(rel);
     if (!copy || !copy.rows) return undefined;
     const ref = quoteQualified(fk.referenced);
     const notNull = fk.columns.map((c) => `fk.${quoteQualified({ name: c })} IS NOT NULL`).join(' AND ');
-    const match = fk.columns.map((c, i) => `pk.${quoteQualified({ name: fk.refColumns[i] })} = fk.${quoteQualified({ name: c })}`).join(' AND ');
+    const match = fk.columns
+      .map((c, i) => `pk.${quoteQualified({ name: fk.refColumns[i] })} = fk.${quoteQualified({ name: c })}`)
+      .join(' AND ');
     const sql = `SELECT count(*) FROM ${copy.sqlName} fk WHERE ${notNull} AND NOT EXISTS (SELECT 1 FROM ONLY ${ref} pk WHERE ${match})`;
     const run = await probe.run(sql, copy, false);
     if (run.error) return undefined;
     const seconds = run.seconds * (rel.rows / copy.rows);
     const basis = `looked up ${fmtInt(copy.rows)} sampled rows of ${rel.schema}.${rel.name} in ${formatName(fk.referenced)} in ${run.seconds.toFixed(3)} s; scaled by rows`;
-    return { seconds: round(seconds), estimate: { method: 'sample', basis, low: round(seconds / 2.5), high: round(seconds * 1.6) } };
+    return {
+      seconds: round(seconds),
+      estimate: { method: 'sample', basis, low: round(seconds / 2.5), high: round(seconds * 1.6) },
+    };
   }
 
-  private modelledForeignKey(fk: ForeignKeyCheck, rel: RelationInfo, done: (seconds: number, est: Omit<StatementEstimate, 'low' | 'high'>, spread: number) => EstimateResult): EstimateResult {
+  private modelledForeignKey(
+    fk: ForeignKeyCheck,
+    rel: RelationInfo,
+    done: (seconds: number, est: Omit<StatementEstimate, 'low' | 'high'>, spread: number) => EstimateResult,
+  ): EstimateResult {
     const r = this.setup.rates;
-    if (!r) return { seconds: null, estimate: { method: 'unknown', basis: 'no calibration on this server', low: 0, high: 0 }, table: this.tableStats({ schema: rel.schema, name: rel.name }) };
+    if (!r)
+      return {
+        seconds: null,
+        estimate: { method: 'unknown', basis: 'no calibration on this server', low: 0, high: 0 },
+        table: this.tableStats({ schema: rel.schema, name: rel.name }),
+      };
     const ref = this.relations.get(formatName(fk.referenced));
     const lg = Math.log2(Math.max(rel.rows, 2));
-    const seconds = rel.bytes * r.scanSecondsPerByte * 2 + (ref?.bytes ?? 0) * r.scanSecondsPerByte * 2 + rel.rows * lg * r.sortCoefficient;
-    return done(seconds, { method: 'model', basis: `calibration of this server applied to a join of ${rel.schema}.${rel.name} (${fmtInt(rel.rows)} rows) with ${formatName(fk.referenced)}` }, 2.5);
+    const seconds =
+      rel.bytes * r.scanSecondsPerByte * 2 +
+      (ref?.bytes ?? 0) * r.scanSecondsPerByte * 2 +
+      rel.rows * lg * r.sortCoefficient;
+    return done(
+      seconds,
+      {
+        method: 'model',
+        basis: `calibration of this server applied to a join of ${rel.schema}.${rel.name} (${fmtInt(rel.rows)} rows) with ${formatName(fk.referenced)}`,
+      },
+      2.5,
+    );
   }
 
   /**
    * VALIDATE CONSTRAINT on the copy: a CHECK copied with LIKE ... INCLUDING CONSTRAINTS comes over
    * already valid, so the copy's constraint is dropped and added again (same scan as VALIDATE).
    */
-  private async validateOnCopy(s: StatementToEstimate, rel: RelationInfo, copy: Scratch, probe: SampleProbe): Promise<string | undefined> {
+  private async validateOnCopy(
+    s: StatementToEstimate,
+    rel: RelationInfo,
+    copy: Scratch,
+    probe: SampleProbe,
+  ): Promise<string | undefined> {
     const name = s.analysis.subcommands.find((x) => x.action === 'VALIDATE CONSTRAINT')?.constraint;
     const con = rel.constraints.find((c) => c.name === name);
     if (!con || con.type !== 'c') {
@@ -282,98 +424,127 @@ export class Estimator {
       return name ? (await retarget(s.sql, s.analysis.table!, copy.sqlName))?.sql : undefined;
     }
     const def = con.def.replace(/\s+NOT VALID\s*$/i, '');
-    const rows = await probe.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_constraint WHERE conrelid = '${copy.sqlName.replace(/'/g, "''")}'::regclass AND conname = $1`, [con.name]);
-    const drop = rows && rows[0]?.n ? `ALTER TABLE ${copy.sqlName} DROP CONSTRAINT ${quoteQualified({ name: con.name })}, ` : `ALTER TABLE ${copy.sqlName} `;
+    const rows = await probe.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_constraint WHERE conrelid = '${copy.sqlName.replace(/'/g, "''")}'::regclass AND conname = $1`,
+      [con.name],
+    );
+    const drop =
+      rows && rows[0]?.n
+        ? `ALTER TABLE ${copy.sqlName} DROP CONSTRAINT ${quoteQualified({ name: con.name })}, `
+        : `ALTER TABLE ${copy.sqlName} `;
     return `${drop}ADD CONSTRAINT ${quoteQualified({ name: con.name })} ${def}`;
   }
 
-  private modelled(s: StatementToEstimate, rel: RelationInfo, done: (seconds: number, est: Omit<StatementEstimate, 'low' | 'high'>, spread: number, low?: number) => EstimateResult): EstimateResult {
+  private modelled(
+    s: StatementToEstimate,
+    rel: RelationInfo,
+    done: (
+      seconds: number,
+      est: Omit<StatementEstimate, 'low' | 'high'>,
+      spread: number,
+      low?: number,
+    ) => EstimateResult,
+  ): EstimateResult {
     const r = this.setup.rates;
     const a = s.analysis;
     const op = a.operation;
     if (op.kind === 'query') return this.queryEstimate(s, done);
-    if (!r) return { seconds: null, estimate: { method: 'unknown', basis: 'no calibration on this server, and the statement could not run on a sample', low: 0, high: 0 }, table: this.tableStats(a.table) };
-    const lg = Math.log2(Math.max(rel.rows, 2));
-    const workers = this.plannedWorkers(rel.pages);
-    const indexBuild = (rows: number): number => (rows * Math.log2(Math.max(rows, 2)) * r.indexCoefficient) / this.speedup(workers);
-    const basis = (how: string): string => `calibration of this server (${r.method}) applied to ${rel.schema}.${rel.name}: ${fmtInt(rel.rows)} rows, ${fmtBytes(rel.bytes)}; ${how}`;
+    if (!r)
+      return {
+        seconds: null,
+        estimate: {
+          method: 'unknown',
+          basis: 'no calibration on this server, and the statement could not run on a sample',
+          low: 0,
+          high: 0,
+        },
+        table: this.tableStats(a.table),
+      };
+    const workers = this.scaling.plannedWorkers(rel.pages);
+    const indexBuild = (rows: number): number =>
+      (rows * Math.log2(Math.max(rows, 2)) * r.indexCoefficient) / this.scaling.speedup(workers);
+    const basis = (how: string): string =>
+      `calibration of this server (${r.method}) applied to ${rel.schema}.${rel.name}: ${fmtInt(rel.rows)} rows, ${fmtBytes(rel.bytes)}; ${how}`;
     if (op.kind === 'create-index' || a.work === 'index-build') {
       let seconds = indexBuild(rel.rows);
-      if (op.kind === 'create-index' && op.concurrent) seconds += rel.bytes * r.scanSecondsPerByte + this.tidSortSeconds(rel.rows);
+      if (op.kind === 'create-index' && op.concurrent)
+        seconds += rel.bytes * r.scanSecondsPerByte + this.scaling.tidSortSeconds(rel.rows);
       return done(seconds, { method: 'model', basis: basis('index build: rows × log rows') }, 2.5);
     }
-    if (op.kind === 'reindex') return done(rel.indexes.length * indexBuild(rel.rows), { method: 'model', basis: basis(`${rel.indexes.length} index builds`) }, 2.5);
+    if (op.kind === 'reindex')
+      return done(
+        rel.indexes.length * indexBuild(rel.rows),
+        { method: 'model', basis: basis(`${rel.indexes.length} index builds`) },
+        2.5,
+      );
     if (a.work === 'rewrite') {
       const seconds = rel.bytes * r.rewriteSecondsPerByte + rel.indexes.length * indexBuild(rel.rows);
-      return done(seconds, { method: 'model', basis: basis(`rewrite plus ${rel.indexes.length} index rebuilds`) }, 2.5);
+      return done(
+        seconds,
+        { method: 'model', basis: basis(`rewrite plus ${rel.indexes.length} index rebuilds`) },
+        2.5,
+      );
     }
-    if (a.work === 'scan') return done(rel.bytes * r.scanSecondsPerByte * 1.5, { method: 'model', basis: basis('one pass over every row') }, 2.5);
+    if (a.work === 'scan')
+      return done(
+        rel.bytes * r.scanSecondsPerByte * 1.5,
+        { method: 'model', basis: basis('one pass over every row') },
+        2.5,
+      );
     if (op.kind === 'dml') {
       const rows = this.dmlRows.get(s) ?? rel.rows;
       const seconds = rows * r.updateSecondsPerRow * (1 + 0.5 * Math.max(rel.indexes.length - 1, 0));
-      return done(seconds, { method: 'model', basis: basis(`${fmtInt(rows)} rows changed (planner estimate), ${rel.indexes.length} indexes maintained`) }, 2.5);
+      return done(
+        seconds,
+        {
+          method: 'model',
+          basis: basis(
+            `${fmtInt(rows)} rows changed (planner estimate), ${rel.indexes.length} indexes maintained`,
+          ),
+        },
+        2.5,
+      );
     }
     if (op.kind === 'analyze') {
-      const sampled = Math.min(rel.pages, 300 * Number(this.setup.settings.default_statistics_target ?? 100)) * 8192;
-      return done(sampled * r.scanSecondsPerByte * 3, { method: 'model', basis: basis('ANALYZE reads a sample of pages') }, 3);
+      const sampled =
+        Math.min(rel.pages, 300 * Number(this.setup.settings.default_statistics_target ?? 100)) * 8192;
+      return done(
+        sampled * r.scanSecondsPerByte * 3,
+        { method: 'model', basis: basis('ANALYZE reads a sample of pages') },
+        3,
+      );
     }
-    return { seconds: null, estimate: { method: 'unknown', basis: 'no model for this statement', low: 0, high: 0 }, table: this.tableStats(a.table) };
+    return {
+      seconds: null,
+      estimate: { method: 'unknown', basis: 'no model for this statement', low: 0, high: 0 },
+      table: this.tableStats(a.table),
+    };
   }
 
-  private queryEstimate(s: StatementToEstimate, done: (seconds: number, est: Omit<StatementEstimate, 'low' | 'high'>, spread: number) => EstimateResult): EstimateResult {
+  private queryEstimate(
+    s: StatementToEstimate,
+    done: (seconds: number, est: Omit<StatementEstimate, 'low' | 'high'>, spread: number) => EstimateResult,
+  ): EstimateResult {
     const cost = this.queryCost.get(s);
     const r = this.setup.rates;
-    if (cost === undefined || !r) return { seconds: null, estimate: { method: 'unknown', basis: 'the planner could not plan the query before the migrations it depends on run', low: 0, high: 0 } };
-    return done(cost / r.costUnitsPerSecond, { method: 'model', basis: `planner cost ${fmtInt(cost)} at the ${fmtInt(r.costUnitsPerSecond)} cost units per second this server scans at` }, 4);
-  }
-
-  /**
-   * rows × log rows for the sort share of an index build, rows for the rest; and when each
-   * participant's share of the keys outgrows its part of maintenance_work_mem, the sort spills to
-   * disk, which the calibration measured (the sample's own sort always fits in memory).
-   */
-  indexScale(sampleRows: number, tableRows: number, workers: number): number {
-    const f = tableRows / Math.max(sampleRows, 1);
-    const logRatio = Math.log2(Math.max(tableRows, 2)) / Math.log2(Math.max(sampleRows, 2));
-    const spill = this.spills(tableRows / (workers + 1), SORT_TUPLE_BYTES, workers + 1) ? (this.setup.rates?.sortSpillFactor ?? 1) : 1;
-    return f * (1 - SORT_SHARE + SORT_SHARE * logRatio * spill);
-  }
-
-  /** CREATE INDEX CONCURRENTLY sorts the TIDs of the new index before its validating scan. */
-  private tidSortSeconds(rows: number): number {
-    const r = this.setup.rates;
-    if (!r) return 0;
-    const spill = this.spills(rows, TID_SORT_BYTES, 1) ? r.sortSpillFactor : 1;
-    return rows * Math.log2(Math.max(rows, 2)) * r.sortCoefficient * 0.5 * spill;
-  }
-
-  private spills(rows: number, bytesPerRow: number, participants: number): boolean {
-    const mwm = settingBytes(this.setup.settings, 'maintenance_work_mem') ?? 64 * 1024 * 1024;
-    return rows * bytesPerRow > mwm / participants;
-  }
-
-  /** Parallel workers PostgreSQL plans for an index build on a heap of `pages` (plan_create_index_workers). */
-  plannedWorkers(pages: number): number {
-    const st = this.setup.settings;
-    const max = Math.min(Number(st.max_parallel_maintenance_workers ?? 0), Number(st.max_parallel_workers ?? 8));
-    if (!max) return 0;
-    const block = settingBytes(st, 'block_size') ?? 8192;
-    const threshold = Math.max(Math.round((settingBytes(st, 'min_parallel_table_scan_size') ?? 8 * 1024 * 1024) / block), 1);
-    if (pages < threshold) return 0;
-    let workers = 1;
-    let t = threshold * 3;
-    while (pages >= t && workers < max) {
-      workers++;
-      t *= 3;
-    }
-    const mwm = settingBytes(st, 'maintenance_work_mem') ?? 64 * 1024 * 1024;
-    while (workers > 0 && mwm / (workers + 1) < 32 * 1024 * 1024) workers--;
-    return workers;
-  }
-
-  private speedup(workers: number): number {
-    const measured = this.setup.rates?.parallelSpeedup ?? 1;
-    return 1 + (measured - 1) * workers;
+    if (cost === undefined || !r)
+      return {
+        seconds: null,
+        estimate: {
+          method: 'unknown',
+          basis: 'the planner could not plan the query before the migrations it depends on run',
+          low: 0,
+          high: 0,
+        },
+      };
+    return done(
+      cost / r.costUnitsPerSecond,
+      {
+        method: 'model',
+        basis: `planner cost ${fmtInt(cost)} at the ${fmtInt(r.costUnitsPerSecond)} cost units per second this server scans at`,
+      },
+      4,
+    );
   }
 
   /** Sessions holding, right now, a lock that conflicts with what the statement needs. */
@@ -383,10 +554,21 @@ export class Estimator {
       const hit = a.locks.flatMap((l) => {
         const rel = this.relations.get(formatName(l.relation));
         if (!rel) return [];
-        return tx.locks.filter((h) => h.oid === rel.oid && conflicts(h.mode, l.mode)).map((h) => `${h.mode} on ${h.relation}`);
+        return tx.locks
+          .filter((h) => h.oid === rel.oid && conflicts(h.mode, l.mode))
+          .map((h) => `${h.mode} on ${h.relation}`);
       });
       // CONCURRENTLY waits for every transaction older than itself, whatever it has locked
-      if (hit.length || a.concurrent) out.push({ pid: tx.pid, user: tx.user, application: tx.application, state: tx.state, ageSeconds: tx.ageSeconds, query: tx.query, holds: hit[0] ?? (a.concurrent ? 'an open snapshot (CONCURRENTLY waits for it)' : undefined) });
+      if (hit.length || a.concurrent)
+        out.push({
+          pid: tx.pid,
+          user: tx.user,
+          application: tx.application,
+          state: tx.state,
+          ageSeconds: tx.ageSeconds,
+          query: tx.query,
+          holds: hit[0] ?? (a.concurrent ? 'an open snapshot (CONCURRENTLY waits for it)' : undefined),
+        });
     }
     return out;
   }
@@ -417,52 +599,18 @@ function sampleable(a: StatementAnalysis): boolean {
   return a.subcommands.every((x) => ok.has(x.action));
 }
 
-
 /**
  * What reading the whole real table costs beyond reading the copy as often: the copy is fresh in
- * shared_buffers, the real table may not be. Measured on a contiguous chunk of the real table of the
- * copy's size; bounded so that one noisy timing cannot dominate.
+ * shared_buffers, the real table may not be (beyond shared_buffers it comes from the OS cache or the
+ * disk). Measured on a contiguous chunk of the real table of the copy's size. Only ever added: real
+ * pages that read faster (all-visible ones) save less than the count(*) comparison suggests, because
+ * the statement's own work per row dominates (measured: subtracting it halved a VALIDATE estimate).
  */
 function extraRead(copy: Scratch, f: number): number {
-  const diff = copy.realScanSeconds - copy.scanSeconds;
-  return Math.max(diff, -0.5 * copy.scanSeconds) * f;
+  return Math.max(copy.realScanSeconds - copy.scanSeconds, 0) * f;
 }
 
 function readSpeed(copy: Scratch): string {
   const r = copy.realScanSeconds / Math.max(copy.scanSeconds, 1e-6);
   return `its pages read ${r >= 1 ? `${r.toFixed(1)}× slower` : `${(1 / r).toFixed(1)}× faster`} than the copy's`;
-}
-
-export function fmtInt(n: number): string {
-  return Math.round(n).toLocaleString('en-US').replace(/,/g, ' ');
-}
-
-export function fmtBytes(b: number): string {
-  if (b < 1024) return `${b} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = b / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
-}
-
-/** '"my schema".orders' → ['my schema', 'orders'] */
-function splitQualified(q: string): [string | undefined, string] {
-  const parts = q.match(/"(?:[^"]|"")*"|[^.]+/g) ?? [q];
-  const un = parts.map((p) => (p.startsWith('"') ? p.slice(1, -1).replace(/""/g, '"') : p));
-  return un.length > 1 ? [un[0], un[1]] : [undefined, un[0]];
-}
-
-function pct(part: number, whole: number): string {
-  const p = (100 * part) / Math.max(whole, 1);
-  return `${p >= 10 ? Math.round(p) : p.toFixed(p >= 1 ? 1 : 2)} %`;
-}
-
-function round(x: number): number {
-  if (x >= 100) return Math.round(x);
-  if (x >= 1) return Math.round(x * 100) / 100;
-  return Math.round(x * 10000) / 10000;
 }

@@ -24,10 +24,7 @@ export type WorkKind = 'rewrite' | 'scan' | 'index-build' | 'dml' | 'query' | 'c
 export type AuditSeverity = 'critical' | 'high' | 'medium' | 'low';
 export const AUDIT_SEVERITIES: readonly AuditSeverity[] = ['critical', 'high', 'medium', 'low'];
 
-export type ReportScope =
-  | { kind: 'migration'; version: string }
-  | { kind: 'pending' }
-  | { kind: 'all' };
+export type ReportScope = { kind: 'migration'; version: string } | { kind: 'pending' } | { kind: 'all' };
 
 export interface Report {
   /** bump when a field changes meaning */
@@ -179,7 +176,10 @@ export interface ReportFinding {
 export interface LintSection {
   counts: { error: number; warning: number; info: number; hint: number };
   /** by severity, then file order */
-  bySeverity: { severity: 'error' | 'warning' | 'info' | 'hint'; findings: (ReportFinding & { version: string; file: string })[] }[];
+  bySeverity: {
+    severity: 'error' | 'warning' | 'info' | 'hint';
+    findings: (ReportFinding & { version: string; file: string })[];
+  }[];
 }
 
 export interface ValidationSection {
@@ -190,7 +190,16 @@ export interface ValidationSection {
   missingDowns: string[];
 }
 
-export type VerifyVerdict = 'restored' | 'restored-with-notes' | 'not-restored' | 'missing-down' | 'up-failed' | 'down-failed' | 'reapply-failed' | 'reapply-differs' | 'not-run';
+export type VerifyVerdict =
+  | 'restored'
+  | 'restored-with-notes'
+  | 'not-restored'
+  | 'missing-down'
+  | 'up-failed'
+  | 'down-failed'
+  | 'reapply-failed'
+  | 'reapply-differs'
+  | 'not-run';
 
 export interface VerifyMigrationResult {
   version: string;

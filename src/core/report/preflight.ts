@@ -7,8 +7,19 @@
  */
 import type * as T from '@pgsql/types';
 import type { Driver } from '../db/driver';
-import { alterCmds, as, columnConstraints, formatName, rangeVarName, stringList, typeNameToString, walk, type QualifiedName } from '../lint/ast';
+import {
+  alterCmds,
+  as,
+  columnConstraints,
+  formatName,
+  rangeVarName,
+  stringList,
+  typeNameToString,
+  walk,
+  type QualifiedName,
+} from '../lint/ast';
 import type { RelationInfo } from './catalog';
+import { splitQualified } from './format';
 import type { PreflightCheck, PreflightKind } from './model';
 import { nameSpan, parenGroupAfter, quoteIdent, quoteQualified, splitTopLevel } from './sql-text';
 
@@ -45,9 +56,16 @@ interface Plan {
 }
 
 /** Constraints added NOT VALID earlier in the set, by name, so a later VALIDATE can be checked. */
-type Pending = Map<string, { kind: 'check'; expr: string; columns: string[] } | { kind: 'fk'; columns: string[]; ref: QualifiedName; refColumns: string[] }>;
+type Pending = Map<
+  string,
+  | { kind: 'check'; expr: string; columns: string[] }
+  | { kind: 'fk'; columns: string[]; ref: QualifiedName; refColumns: string[] }
+>;
 
-export async function preflight(statements: readonly PreflightStatement[], opts: PreflightOptions): Promise<PreflightCheck[]> {
+export async function preflight(
+  statements: readonly PreflightStatement[],
+  opts: PreflightOptions,
+): Promise<PreflightCheck[]> {
   const out: PreflightCheck[] = [];
   const pending: Pending = new Map();
   const created = new Set<string>();
@@ -58,7 +76,12 @@ export async function preflight(statements: readonly PreflightStatement[], opts:
   return out;
 }
 
-async function plansFor(s: PreflightStatement, opts: PreflightOptions, pending: Pending, created: Set<string>): Promise<Plan[]> {
+async function plansFor(
+  s: PreflightStatement,
+  opts: PreflightOptions,
+  pending: Pending,
+  created: Set<string>,
+): Promise<Plan[]> {
   const plans: Plan[] = [];
   const create = as(s.node, 'CreateStmt');
   if (create?.relation) created.add(formatName(rangeVarName(create.relation)));
@@ -68,7 +91,15 @@ async function plansFor(s: PreflightStatement, opts: PreflightOptions, pending: 
     const keys = indexKeys(s.text, idx);
     if (keys.length) {
       const where = idx.whereClause ? whereText(s.text, idx) : undefined;
-      plans.push(uniquePlan(table, keys, `UNIQUE INDEX ${idx.idxname ?? ''} (${keys.join(', ')})`.replace('  ', ' '), !!idx.nulls_not_distinct, where));
+      plans.push(
+        uniquePlan(
+          table,
+          keys,
+          `UNIQUE INDEX ${idx.idxname ?? ''} (${keys.join(', ')})`.replace('  ', ' '),
+          !!idx.nulls_not_distinct,
+          where,
+        ),
+      );
     }
   }
   const alter = as(s.node, 'AlterTableStmt');
@@ -90,7 +121,13 @@ async function plansFor(s: PreflightStatement, opts: PreflightOptions, pending: 
       case 'AT_AddColumn': {
         const def = as(cmd.def, 'ColumnDef');
         const cons = def ? columnConstraints(def) : [];
-        const filled = cons.some((c) => c.contype === 'CONSTR_DEFAULT' || c.contype === 'CONSTR_IDENTITY' || c.contype === 'CONSTR_GENERATED') || /serial/.test(typeNameToString(def?.typeName));
+        const filled =
+          cons.some(
+            (c) =>
+              c.contype === 'CONSTR_DEFAULT' ||
+              c.contype === 'CONSTR_IDENTITY' ||
+              c.contype === 'CONSTR_GENERATED',
+          ) || /serial/.test(typeNameToString(def?.typeName));
         if (cons.some((c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY') && !filled) {
           plans.push({
             kind: 'required-column',
@@ -113,7 +150,12 @@ async function plansFor(s: PreflightStatement, opts: PreflightOptions, pending: 
             const expr = checkExpr(s.text, c);
             if (expr) pending.set(c.conname, { kind: 'check', expr, columns: columnRefs(c.raw_expr) });
           } else if (c.contype === 'CONSTR_FOREIGN' && c.pktable) {
-            pending.set(c.conname, { kind: 'fk', columns: stringList(c.fk_attrs), ref: rangeVarName(c.pktable)!, refColumns: stringList(c.pk_attrs) });
+            pending.set(c.conname, {
+              kind: 'fk',
+              columns: stringList(c.fk_attrs),
+              ref: rangeVarName(c.pktable)!,
+              refColumns: stringList(c.pk_attrs),
+            });
           }
         }
         break;
@@ -131,7 +173,8 @@ async function plansFor(s: PreflightStatement, opts: PreflightOptions, pending: 
           } else if (con?.type === 'f' && con.references) {
             const m = /^FOREIGN KEY \((.+?)\) REFERENCES .+?\((.+?)\)/.exec(con.def);
             const unq = (x: string): string[] => x.split(',').map((y) => y.trim().replace(/^"(.*)"$/, '$1'));
-            if (m) plans.push(await fkPlan(table, col, unq(m[1]), refName(con.references), unq(m[2]), opts));
+            if (m)
+              plans.push(await fkPlan(table, col, unq(m[1]), qualifiedOf(con.references), unq(m[2]), opts));
           }
         }
         break;
@@ -144,8 +187,10 @@ async function plansFor(s: PreflightStatement, opts: PreflightOptions, pending: 
           kind: 'type-cast',
           table,
           constraint: `${formatName(table)}.${col} TYPE ${type}`,
-          count: (t) => `SELECT count(*) FROM ${t} WHERE ${quoteIdent(col)} IS NOT NULL AND NOT pg_input_is_valid(${quoteIdent(col)}::text, ${literal(type)})`,
-          examples: (t, show) => `SELECT ${show} FROM ${t} WHERE ${quoteIdent(col)} IS NOT NULL AND NOT pg_input_is_valid(${quoteIdent(col)}::text, ${literal(type)}) LIMIT $1`,
+          count: (t) =>
+            `SELECT count(*) FROM ${t} WHERE ${quoteIdent(col)} IS NOT NULL AND NOT pg_input_is_valid(${quoteIdent(col)}::text, ${literal(type)})`,
+          examples: (t, show) =>
+            `SELECT ${show} FROM ${t} WHERE ${quoteIdent(col)} IS NOT NULL AND NOT pg_input_is_valid(${quoteIdent(col)}::text, ${literal(type)}) LIMIT $1`,
           columns: [col],
         });
         break;
@@ -155,12 +200,21 @@ async function plansFor(s: PreflightStatement, opts: PreflightOptions, pending: 
   return plans;
 }
 
-async function constraintPlan(s: PreflightStatement, table: QualifiedName, c: T.Constraint, opts: PreflightOptions): Promise<Plan | undefined> {
-  const later = c.skip_validation ? 'added NOT VALID: the ALTER succeeds, a later VALIDATE CONSTRAINT fails on these rows' : undefined;
+async function constraintPlan(
+  s: PreflightStatement,
+  table: QualifiedName,
+  c: T.Constraint,
+  opts: PreflightOptions,
+): Promise<Plan | undefined> {
+  const later = c.skip_validation
+    ? 'added NOT VALID: the ALTER succeeds, a later VALIDATE CONSTRAINT fails on these rows'
+    : undefined;
   switch (c.contype) {
     case 'CONSTR_CHECK': {
       const expr = checkExpr(s.text, c);
-      return expr ? { ...checkPlan(table, c.conname ?? 'CHECK', expr, columnRefs(c.raw_expr)), later } : undefined;
+      return expr
+        ? { ...checkPlan(table, c.conname ?? 'CHECK', expr, columnRefs(c.raw_expr)), later }
+        : undefined;
     }
     case 'CONSTR_UNIQUE':
     case 'CONSTR_PRIMARY': {
@@ -168,11 +222,25 @@ async function constraintPlan(s: PreflightStatement, table: QualifiedName, c: T.
       const keys = stringList(c.keys).map(quoteIdent);
       if (!keys.length) return undefined;
       const what = c.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : 'UNIQUE';
-      return uniquePlan(table, keys, `${what} (${keys.join(', ')})`, !!c.nulls_not_distinct, undefined, c.contype === 'CONSTR_PRIMARY');
+      return uniquePlan(
+        table,
+        keys,
+        `${what} (${keys.join(', ')})`,
+        !!c.nulls_not_distinct,
+        undefined,
+        c.contype === 'CONSTR_PRIMARY',
+      );
     }
     case 'CONSTR_FOREIGN': {
       if (!c.pktable) return undefined;
-      const plan = await fkPlan(table, c.conname ?? 'FOREIGN KEY', stringList(c.fk_attrs), rangeVarName(c.pktable)!, stringList(c.pk_attrs), opts);
+      const plan = await fkPlan(
+        table,
+        c.conname ?? 'FOREIGN KEY',
+        stringList(c.fk_attrs),
+        rangeVarName(c.pktable)!,
+        stringList(c.pk_attrs),
+        opts,
+      );
       return { ...plan, later };
     }
     default:
@@ -192,23 +260,46 @@ function checkPlan(table: QualifiedName, name: string, expr: string, columns: st
   };
 }
 
-function uniquePlan(table: QualifiedName, keys: string[], constraint: string, nullsEqual: boolean, where?: string, primary = false): Plan {
+function uniquePlan(
+  table: QualifiedName,
+  keys: string[],
+  constraint: string,
+  nullsEqual: boolean,
+  where?: string,
+  primary = false,
+): Plan {
   const list = keys.join(', ');
-  const filter = [where ? `(${where})` : '', nullsEqual ? '' : keys.map((k) => `(${k}) IS NOT NULL`).join(' AND ')].filter(Boolean).join(' AND ');
+  const filter = [
+    where ? `(${where})` : '',
+    nullsEqual ? '' : keys.map((k) => `(${k}) IS NOT NULL`).join(' AND '),
+  ]
+    .filter(Boolean)
+    .join(' AND ');
   const w = filter ? `WHERE ${filter}` : '';
-  const nulls = primary ? ` + (SELECT count(*) FROM %T WHERE ${keys.map((k) => `(${k}) IS NULL`).join(' OR ')})` : '';
+  const nulls = primary
+    ? ` + (SELECT count(*) FROM %T WHERE ${keys.map((k) => `(${k}) IS NULL`).join(' OR ')})`
+    : '';
   return {
     kind: 'unique',
     table,
     constraint,
     // rows beyond the first of each duplicated key (and, for a primary key, rows with a NULL key)
-    count: (t) => `SELECT coalesce(sum(n - 1), 0)${nulls.replace('%T', t)} FROM (SELECT count(*) AS n FROM ${t} ${w} GROUP BY ${list} HAVING count(*) > 1) d`,
-    examples: (t) => `SELECT ${keys.map((k, i) => `${k} AS ${quoteIdent(`key${keys.length > 1 ? i + 1 : ''}`)}`).join(', ')}, count(*) AS copies FROM ${t} ${w} GROUP BY ${list} HAVING count(*) > 1 ORDER BY count(*) DESC LIMIT $1`,
+    count: (t) =>
+      `SELECT coalesce(sum(n - 1), 0)${nulls.replace('%T', t)} FROM (SELECT count(*) AS n FROM ${t} ${w} GROUP BY ${list} HAVING count(*) > 1) d`,
+    examples: (t) =>
+      `SELECT ${keys.map((k, i) => `${k} AS ${quoteIdent(`key${keys.length > 1 ? i + 1 : ''}`)}`).join(', ')}, count(*) AS copies FROM ${t} ${w} GROUP BY ${list} HAVING count(*) > 1 ORDER BY count(*) DESC LIMIT $1`,
     columns: [],
   };
 }
 
-async function fkPlan(table: QualifiedName, name: string, columns: string[], ref: QualifiedName, refColumns: string[], opts: PreflightOptions): Promise<Plan> {
+async function fkPlan(
+  table: QualifiedName,
+  name: string,
+  columns: string[],
+  ref: QualifiedName,
+  refColumns: string[],
+  opts: PreflightOptions,
+): Promise<Plan> {
   let rc = refColumns;
   if (!rc.length) rc = (await opts.relation(ref))?.indexes.find((i) => i.primary)?.columns ?? [];
   const notNull = columns.map((c) => `fk.${quoteIdent(c)} IS NOT NULL`).join(' AND ');
@@ -224,22 +315,46 @@ async function fkPlan(table: QualifiedName, name: string, columns: string[], ref
   };
 }
 
-async function runPlan(s: PreflightStatement, p: Plan, opts: PreflightOptions, created: Set<string>): Promise<PreflightCheck> {
-  const base = { version: s.version, line: s.line, kind: p.kind, table: formatName(p.table), constraint: p.constraint, violations: 0, examples: [] as Record<string, string | null>[] };
+async function runPlan(
+  s: PreflightStatement,
+  p: Plan,
+  opts: PreflightOptions,
+  created: Set<string>,
+): Promise<PreflightCheck> {
+  const base = {
+    version: s.version,
+    line: s.line,
+    kind: p.kind,
+    table: formatName(p.table),
+    constraint: p.constraint,
+    violations: 0,
+    examples: [] as Record<string, string | null>[],
+  };
   if (created.has(formatName(p.table))) {
-    return { ...base, status: 'skipped', message: `${formatName(p.table)} is created earlier in this set: it is empty when this runs` };
+    return {
+      ...base,
+      status: 'skipped',
+      message: `${formatName(p.table)} is created earlier in this set: it is empty when this runs`,
+    };
   }
   const rel = await opts.relation(p.table).catch(() => undefined);
-  if (!rel) return { ...base, status: 'skipped', message: `${formatName(p.table)} does not exist on the target yet` };
+  if (!rel)
+    return { ...base, status: 'skipped', message: `${formatName(p.table)} does not exist on the target yet` };
   const pk = rel.indexes.find((i) => i.primary)?.columns.filter(Boolean) ?? [];
   const shown = [...new Set([...pk, ...p.columns.filter((c) => rel.columns.some((x) => x.name === c))])];
-  const show = shown.length ? shown.map((c) => (p.kind === 'foreign-key' ? `fk.${quoteIdent(c)}` : quoteIdent(c))).join(', ') : p.kind === 'foreign-key' ? 'fk.ctid' : 'ctid';
+  const show = shown.length
+    ? shown.map((c) => (p.kind === 'foreign-key' ? `fk.${quoteIdent(c)}` : quoteIdent(c))).join(', ')
+    : p.kind === 'foreign-key'
+      ? 'fk.ctid'
+      : 'ctid';
   const countSql = p.count(rel.sqlName);
   const d = opts.driver;
   const t0 = performance.now();
   await d.exec('BEGIN READ ONLY');
   try {
-    await d.exec(`SET LOCAL statement_timeout = '${opts.statementTimeoutMs ?? 10_000}ms'; SET LOCAL lock_timeout = '1s'`);
+    await d.exec(
+      `SET LOCAL statement_timeout = '${opts.statementTimeoutMs ?? 10_000}ms'; SET LOCAL lock_timeout = '1s'`,
+    );
     const c = await d.query<Record<string, unknown>>(countSql);
     const violations = Number(Object.values(c.rows[0] ?? {})[0] ?? 0);
     let examples: Record<string, string | null>[] = [];
@@ -254,15 +369,37 @@ async function runPlan(s: PreflightStatement, p: Plan, opts: PreflightOptions, c
         : p.kind === 'required-column'
           ? `${formatName(p.table)} has ${violations >= 1_000_000 ? 'over 1 000 000' : violations} rows: the new column would be NULL in all of them, so the ALTER fails; add a DEFAULT, or add the column nullable, backfill, then SET NOT NULL`
           : `${violations} row${violations === 1 ? '' : 's'} of ${formatName(p.table)} violate${violations === 1 ? 's' : ''} it: ${p.later ?? 'the migration fails on this statement'}`;
-    return { ...base, status: violations ? 'violations' : 'ok', violations, examples, query: countSql, message, ms };
+    return {
+      ...base,
+      status: violations ? 'violations' : 'ok',
+      violations,
+      examples,
+      query: countSql,
+      message,
+      ms,
+    };
   } catch (e) {
     const err = e as Error & { code?: string };
     const ms = Math.round(performance.now() - t0);
     if (err.code === '42703' || err.code === '42P01' || err.code === '42883') {
-      return { ...base, status: 'skipped', query: countSql, message: `depends on something an earlier migration in this set creates (${err.message})`, ms };
+      return {
+        ...base,
+        status: 'skipped',
+        query: countSql,
+        message: `depends on something an earlier migration in this set creates (${err.message})`,
+        ms,
+      };
     }
     const timedOut = err.code === '57014';
-    return { ...base, status: 'error', query: countSql, message: timedOut ? `gave up after ${opts.statementTimeoutMs ?? 10_000} ms (statement_timeout): the table is too big to check in the report` : err.message, ms };
+    return {
+      ...base,
+      status: 'error',
+      query: countSql,
+      message: timedOut
+        ? `gave up after ${opts.statementTimeoutMs ?? 10_000} ms (statement_timeout): the table is too big to check in the report`
+        : err.message,
+      ms,
+    };
   } finally {
     await d.exec('ROLLBACK').catch(() => undefined);
   }
@@ -281,7 +418,10 @@ function indexKeys(text: string, idx: T.IndexStmt): string[] {
     if (e?.name) return quoteIdent(e.name);
     // strip what follows an expression: COLLATE, operator class, ASC/DESC, NULLS FIRST/LAST
     const expr = parenGroupAfter(part, 0);
-    const head = /^\s*\(/.test(part) && expr ? `(${expr.inner})` : part.replace(/\s+(ASC|DESC|NULLS\s+(FIRST|LAST))\b.*$/i, '').replace(/\)\s+[\w.]+$/, ')');
+    const head =
+      /^\s*\(/.test(part) && expr
+        ? `(${expr.inner})`
+        : part.replace(/\s+(ASC|DESC|NULLS\s+(FIRST|LAST))\b.*$/i, '').replace(/\)\s+[\w.]+$/, ')');
     return head.trim();
   });
 }
@@ -312,9 +452,9 @@ function columnRefs(expr: unknown): string[] {
   return [...out];
 }
 
-function refName(q: string): QualifiedName {
-  const parts = (q.match(/"(?:[^"]|"")*"|[^.]+/g) ?? [q]).map((p) => (p.startsWith('"') ? p.slice(1, -1).replace(/""/g, '"') : p));
-  return parts.length > 1 ? { schema: parts[0], name: parts[1] } : { name: parts[0] };
+function qualifiedOf(q: string): QualifiedName {
+  const [schema, name] = splitQualified(q);
+  return { schema, name };
 }
 
 function literal(s: string): string {

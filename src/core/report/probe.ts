@@ -61,7 +61,12 @@ export class SampleProbe {
   ) {}
 
   static async start(driver: Driver, opts: ProbeOptions = {}): Promise<SampleProbe> {
-    const p = new SampleProbe(driver, { sampleBytes: 16 * 1024 * 1024, minRows: 20_000, statementTimeoutMs: 60_000, ...opts });
+    const p = new SampleProbe(driver, {
+      sampleBytes: 16 * 1024 * 1024,
+      minRows: 20_000,
+      statementTimeoutMs: 60_000,
+      ...opts,
+    });
     await driver.exec('BEGIN');
     p.open = true;
     await driver.exec(
@@ -94,13 +99,18 @@ export class SampleProbe {
       await this.driver.exec('ROLLBACK TO SAVEPOINT pgshift_copy');
       sqlName = `pg_temp.${quoteIdent(name)}`;
       await this.driver.exec(`CREATE TEMPORARY TABLE ${quoteIdent(name)} ${like}`);
-      this.notes.push(`sampled ${rel.schema}.${rel.name} into a temporary table (no CREATE privilege on schema ${rel.schema}): writes are timed without WAL`);
+      this.notes.push(
+        `sampled ${rel.schema}.${rel.name} into a temporary table (no CREATE privilege on schema ${rel.schema}): writes are timed without WAL`,
+      );
     }
     const fillfactor = rel.reloptions.find((o) => o.startsWith('fillfactor='));
     if (fillfactor) await this.driver.exec(`ALTER TABLE ${sqlName} SET (${fillfactor})`);
     const wanted = this.sampleRows(rel);
     const pct = rel.rows > 0 ? Math.min(100, (100 * wanted) / rel.rows) : 100;
-    const from = pct >= 99.9 ? `ONLY ${rel.sqlName}` : `ONLY ${rel.sqlName} TABLESAMPLE SYSTEM (${pct.toFixed(4)}) REPEATABLE (42)`;
+    const from =
+      pct >= 99.9
+        ? `ONLY ${rel.sqlName}`
+        : `ONLY ${rel.sqlName} TABLESAMPLE SYSTEM (${pct.toFixed(4)}) REPEATABLE (42)`;
     const list = cols.join(', ');
     const t0 = performance.now();
     const ins = await this.driver.query(`INSERT INTO ${sqlName} (${list}) SELECT ${list} FROM ${from}`);
@@ -124,8 +134,17 @@ export class SampleProbe {
     await this.driver.exec(`ANALYZE ${sqlName}`);
     await this.driver.exec('SET LOCAL max_parallel_workers_per_gather = 0');
     const scanSeconds = await this.bestOf(2, `SELECT count(*) FROM ${sqlName}`);
-    const copyPages = Number((await this.driver.query<{ p: string }>(`SELECT pg_relation_size('${sqlName.replace(/'/g, "''")}')::text AS p`)).rows[0].p) / 8192;
-    const realScanSeconds = await this.realRead(rel, Math.max(Math.round(copyPages), 1), pct).catch(() => scanSeconds);
+    const copyPages =
+      Number(
+        (
+          await this.driver.query<{ p: string }>(
+            `SELECT pg_relation_size('${sqlName.replace(/'/g, "''")}')::text AS p`,
+          )
+        ).rows[0].p,
+      ) / 8192;
+    const realScanSeconds = await this.realRead(rel, Math.max(Math.round(copyPages), 1), pct).catch(
+      () => scanSeconds,
+    );
     await this.driver.exec('RELEASE SAVEPOINT pgshift_copy');
     return { sqlName, rows, tableRows: rel.rows, copySeconds, indexSeconds, scanSeconds, realScanSeconds };
   }
@@ -136,9 +155,17 @@ export class SampleProbe {
     if (v.major >= 14 && rel.pages > pages) {
       // a chunk from the middle: the start of a table is the part most likely to be cached
       const from = Math.floor((rel.pages - pages) / 2);
-      return this.bestOf(2, `SELECT count(*) FROM ONLY ${rel.sqlName} WHERE ctid >= '(${from},0)'::tid AND ctid < '(${from + pages},0)'::tid`);
+      return this.bestOf(
+        2,
+        `SELECT count(*) FROM ONLY ${rel.sqlName} WHERE ctid >= '(${from},0)'::tid AND ctid < '(${from + pages},0)'::tid`,
+      );
     }
-    return this.bestOf(2, pct >= 99.9 ? `SELECT count(*) FROM ONLY ${rel.sqlName}` : `SELECT count(*) FROM ONLY ${rel.sqlName} TABLESAMPLE SYSTEM (${pct.toFixed(4)}) REPEATABLE (42)`);
+    return this.bestOf(
+      2,
+      pct >= 99.9
+        ? `SELECT count(*) FROM ONLY ${rel.sqlName}`
+        : `SELECT count(*) FROM ONLY ${rel.sqlName} TABLESAMPLE SYSTEM (${pct.toFixed(4)}) REPEATABLE (42)`,
+    );
   }
 
   private async bestOf(n: number, sql: string): Promise<number> {
@@ -170,7 +197,11 @@ export class SampleProbe {
     }
     const second = await this.runOnce(sql, copy, keep, settings);
     if (second.error) return second;
-    return { ...second, seconds: Math.min(first.seconds, second.seconds), rewrote: first.rewrote || second.rewrote };
+    return {
+      ...second,
+      seconds: Math.min(first.seconds, second.seconds),
+      rewrote: first.rewrote || second.rewrote,
+    };
   }
 
   private async runOnce(sql: string, copy: Scratch, keep: boolean, settings: string[]): Promise<ProbeRun> {
@@ -184,7 +215,9 @@ export class SampleProbe {
       const after = await this.filenodes(copy);
       const rewrote = [...before].some(([k, v]) => after.get(k) !== undefined && after.get(k) !== v);
       // SET LOCAL settings outlive RELEASE SAVEPOINT: a run with settings is always undone
-      await this.driver.exec(keep && settings.length === 0 ? 'RELEASE SAVEPOINT pgshift_run' : 'ROLLBACK TO SAVEPOINT pgshift_run');
+      await this.driver.exec(
+        keep && settings.length === 0 ? 'RELEASE SAVEPOINT pgshift_run' : 'ROLLBACK TO SAVEPOINT pgshift_run',
+      );
       return { seconds, rowCount: res.rowCount, rewrote };
     } catch (e) {
       await this.driver.exec('ROLLBACK TO SAVEPOINT pgshift_run').catch(() => undefined);

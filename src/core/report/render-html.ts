@@ -5,7 +5,15 @@
  * from the --vscode-* theme variables, with light and dark fallbacks for a plain browser. The markup
  * has no inline style attributes, so a strict style-src CSP holds.
  */
-import type { AuditSeverity, MigrationReport, PreflightCheck, Report, StatementReport, VerifyVerdict } from './model';
+import type {
+  AuditSeverity,
+  MigrationReport,
+  PreflightCheck,
+  Report,
+  StatementReport,
+  VerifyVerdict,
+} from './model';
+import { fmtBytes } from './format';
 import { redactSecrets } from './redact';
 import { fmtSeconds } from './score';
 import { BLOCK_COLORS, esc, timelineSvg } from './timeline-svg';
@@ -107,13 +115,29 @@ ${renderReportBody(report)}
 /** The report's content, for a document (renderHtml) or the VS Code panel. */
 export function renderReportBody(r: Report): string {
   return redactSecrets(
-    [header(r), summary(r), breakdown(r), ...r.migrations.map(migration), lint(r), validation(r), reversibility(r), preflight(r), postApply(r), performance(r), notes(r)].filter(Boolean).join('\n'),
+    [
+      header(r),
+      summary(r),
+      breakdown(r),
+      ...r.migrations.map(migration),
+      lint(r),
+      validation(r),
+      reversibility(r),
+      preflight(r),
+      postApply(r),
+      performance(r),
+      notes(r),
+    ]
+      .filter(Boolean)
+      .join('\n'),
   );
 }
 
 function header(r: Report): string {
   const s = r.score;
-  const chips = (['critical', 'high', 'medium', 'low'] as AuditSeverity[]).map((k) => `<span class="chip sev-${k}">${s.counts[k]} ${k}</span>`).join(' ');
+  const chips = (['critical', 'high', 'medium', 'low'] as AuditSeverity[])
+    .map((k) => `<span class="chip sev-${k}">${s.counts[k]} ${k}</span>`)
+    .join(' ');
   return `<div class="header">
 <div>
 <h1>${esc(r.title)}</h1>
@@ -171,7 +195,12 @@ ${findings}
 
 function statementRow(s: StatementReport, i: number, file: string): string {
   const locks = s.locks.length
-    ? s.locks.map((l) => `<div class="blocks-${l.blocks}" title="${esc(l.why)}"><code>${esc(l.mode)}</code> ${esc(l.relation)}${l.isNew ? ' <span class="muted">(new)</span>' : ''} — ${esc(BLOCK_COLORS[l.blocks].label)}</div>`).join('')
+    ? s.locks
+        .map(
+          (l) =>
+            `<div class="blocks-${l.blocks}" title="${esc(l.why)}"><code>${esc(l.mode)}</code> ${esc(l.relation)}${l.isNew ? ' <span class="muted">(new)</span>' : ''} — ${esc(BLOCK_COLORS[l.blocks].label)}</div>`,
+        )
+        .join('')
     : '<span class="muted">none</span>';
   const est = s.estimate;
   const estCell =
@@ -181,22 +210,33 @@ function statementRow(s: StatementReport, i: number, file: string): string {
   const queue = s.queueBehind.length
     ? `<div class="warn">waits for ${s.queueBehind.map((q) => `pid ${q.pid}${q.application ? ` (${esc(q.application)})` : ''}, open ${esc(fmtSeconds(q.ageSeconds))}${q.holds ? `, holds ${esc(q.holds)}` : ''}`).join('; ')}</div>`
     : '';
-  const rows = s.table ? (s.table.exists ? `${fmtCount(s.table.rows)}<div class="muted">${esc(fmtBytes(s.table.bytes))}</div>` : '<span class="muted">new</span>') : '';
+  const rows = s.table
+    ? s.table.exists
+      ? `${fmtCount(s.table.rows)}<div class="muted">${esc(fmtBytes(s.table.bytes))}</div>`
+      : '<span class="muted">new</span>'
+    : '';
   return `<tr><td class="num">${i + 1}<div class="muted file" data-file="${esc(file)}" data-line="${s.line}">L${s.line}</div></td><td><details><summary>${esc(s.summary)}</summary><pre>${esc(s.sql)}</pre>${est ? `<div class="muted">${esc(est.basis)}</div>` : ''}</details></td><td>${locks}${queue}</td><td>${esc(s.work)}<div class="muted">${esc(s.workDetail)}</div></td><td class="num">${rows}</td><td class="num">${estCell}</td><td class="num">${s.lockHoldSeconds !== null ? esc(fmtSeconds(s.lockHoldSeconds)) : '—'}${s.recommendedLockTimeout ? `<div class="muted">lock_timeout ${esc(s.recommendedLockTimeout)}</div>` : ''}</td></tr>`;
 }
 
 function lint(r: Report): string {
   const c = r.lint.counts;
   const groups = r.lint.bySeverity
-    .map((g) => `<h3 class="sev-${g.severity}">${g.severity} (${g.findings.length})</h3><ul>${g.findings.map((f) => `<li><code>${esc(f.rule)}</code> ${esc(f.version)} <code>${esc(f.file)}</code>:${f.line} — ${esc(f.message)}</li>`).join('')}</ul>`)
+    .map(
+      (g) =>
+        `<h3 class="sev-${g.severity}">${g.severity} (${g.findings.length})</h3><ul>${g.findings.map((f) => `<li><code>${esc(f.rule)}</code> ${esc(f.version)} <code>${esc(f.file)}</code>:${f.line} — ${esc(f.message)}</li>`).join('')}</ul>`,
+    )
     .join('');
   return `<h2>Lint findings</h2><p>${c.error} errors, ${c.warning} warnings, ${c.info} infos, ${c.hint} hints.</p>${groups}`;
 }
 
 function validation(r: Report): string {
   const v = r.validation;
-  const problems = v.problems.length ? `<ul>${v.problems.map((p) => `<li><span class="sev-${p.severity}">${p.severity}</span> <code>${esc(p.kind)}</code> ${esc(p.message)}</li>`).join('')}</ul>` : `<p class="ok">No checksum drift, order problem or bad file.</p>`;
-  const downs = v.missingDowns.length ? `<p class="warn">No down migration: ${v.missingDowns.map(esc).join(', ')}</p>` : '';
+  const problems = v.problems.length
+    ? `<ul>${v.problems.map((p) => `<li><span class="sev-${p.severity}">${p.severity}</span> <code>${esc(p.kind)}</code> ${esc(p.message)}</li>`).join('')}</ul>`
+    : `<p class="ok">No checksum drift, order problem or bad file.</p>`;
+  const downs = v.missingDowns.length
+    ? `<p class="warn">No down migration: ${v.missingDowns.map(esc).join(', ')}</p>`
+    : '';
   return `<h2>Validation</h2>${v.checkedDatabase ? '' : '<p class="muted">No database: applied checksums and order were not checked.</p>'}${problems}${downs}`;
 }
 
@@ -226,9 +266,14 @@ function reversibility(r: Report): string {
 
 function preflight(r: Report): string {
   const p = r.preflight;
-  if (!p.ran) return `<h2>Pre-flight data checks</h2><p class="muted">Not run: ${esc(p.skippedReason ?? '')}</p>`;
-  if (!p.checks.length) return `<h2>Pre-flight data checks</h2><p class="muted">No statement adds a NOT NULL, UNIQUE, CHECK or foreign key to existing rows.</p>`;
-  const rows = p.checks.map((c) => `<tr><td>${esc(c.version)}<div class="muted">L${c.line}</div></td><td><code>${esc(c.constraint)}</code></td><td class="${statusClass(c)}">${esc(c.status)}${c.violations ? ` (${fmtCount(c.violations)})` : ''}</td><td>${esc(c.message)}${examples(c)}</td></tr>`);
+  if (!p.ran)
+    return `<h2>Pre-flight data checks</h2><p class="muted">Not run: ${esc(p.skippedReason ?? '')}</p>`;
+  if (!p.checks.length)
+    return `<h2>Pre-flight data checks</h2><p class="muted">No statement adds a NOT NULL, UNIQUE, CHECK or foreign key to existing rows.</p>`;
+  const rows = p.checks.map(
+    (c) =>
+      `<tr><td>${esc(c.version)}<div class="muted">L${c.line}</div></td><td><code>${esc(c.constraint)}</code></td><td class="${statusClass(c)}">${esc(c.status)}${c.violations ? ` (${fmtCount(c.violations)})` : ''}</td><td>${esc(c.message)}${examples(c)}</td></tr>`,
+  );
   return `<h2>Pre-flight data checks</h2><p class="muted">Read-only queries on the target, each in a READ ONLY transaction with a statement_timeout.</p>
 <table><thead><tr><th>Migration</th><th>Constraint</th><th>Status</th><th>Details</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
@@ -240,20 +285,31 @@ function examples(c: PreflightCheck): string {
 }
 
 function statusClass(c: PreflightCheck): string {
-  return c.status === 'ok' ? 'ok' : c.status === 'violations' ? 'bad' : c.status === 'error' ? 'warn' : 'muted';
+  return c.status === 'ok'
+    ? 'ok'
+    : c.status === 'violations'
+      ? 'bad'
+      : c.status === 'error'
+        ? 'warn'
+        : 'muted';
 }
 
 function postApply(r: Report): string {
   const p = r.postApply;
   if (!p.ran) return `<h2>Post-apply checks</h2><p class="muted">Not run: ${esc(p.skippedReason ?? '')}</p>`;
-  if (!p.issues.length) return `<h2>Post-apply checks</h2><p class="ok">No foreign key without an index, invalid index, unvalidated constraint or table without a primary key.</p>`;
-  const rows = p.issues.map((i) => `<tr><td><code>${esc(i.kind)}</code></td><td>${esc(i.message)}</td><td>${i.fix ? `<code>${esc(i.fix)}</code>` : ''}</td><td class="muted">${i.where === 'target' ? 'on the target' : 'after the migrations'}</td></tr>`);
+  if (!p.issues.length)
+    return `<h2>Post-apply checks</h2><p class="ok">No foreign key without an index, invalid index, unvalidated constraint or table without a primary key.</p>`;
+  const rows = p.issues.map(
+    (i) =>
+      `<tr><td><code>${esc(i.kind)}</code></td><td>${esc(i.message)}</td><td>${i.fix ? `<code>${esc(i.fix)}</code>` : ''}</td><td class="muted">${i.where === 'target' ? 'on the target' : 'after the migrations'}</td></tr>`,
+  );
   return `<h2>Post-apply checks</h2><table><thead><tr><th>Kind</th><th>Issue</th><th>Fix</th><th>Seen</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 function performance(r: Report): string {
   const p = r.performance;
-  if (!p.ran) return `<h2>Performance estimate</h2><p class="muted">Not run: ${esc(p.skippedReason ?? '')}</p>`;
+  if (!p.ran)
+    return `<h2>Performance estimate</h2><p class="muted">Not run: ${esc(p.skippedReason ?? '')}</p>`;
   const c = p.calibration;
   const cal = c
     ? `<dl class="kv"><dt>Calibration</dt><dd>${esc(c.method)}, ${fmtCount(c.rows)} rows, ${c.ms} ms</dd><dt>Sequential scan</dt><dd>${c.seqScanMBps} MB/s</dd><dt>Sort</dt><dd>${fmtCount(c.sortRowsPerSec)} rows/s</dd><dt>Index build</dt><dd>${fmtCount(c.indexBuildRowsPerSec)} rows/s (parallel speed-up ×${c.parallelSpeedup})</dd><dt>Rewrite</dt><dd>${c.rewriteMBps} MB/s</dd><dt>Update</dt><dd>${fmtCount(c.updateRowsPerSec)} rows/s</dd></dl>`
@@ -261,12 +317,18 @@ function performance(r: Report): string {
   const tx = p.longTransactions.length
     ? `<h3>Open transactions right now</h3><table><thead><tr><th>pid</th><th>User / application</th><th>State</th><th class="num">Open for</th><th>Query</th></tr></thead><tbody>${p.longTransactions.map((t) => `<tr><td>${t.pid}</td><td>${esc(t.user ?? '')} ${t.application ? `/ ${esc(t.application)}` : ''}</td><td>${esc(t.state ?? '')}</td><td class="num">${esc(fmtSeconds(t.ageSeconds))}</td><td><code>${esc(t.query ?? '')}</code></td></tr>`).join('')}</tbody></table>`
     : '<p class="ok">No transaction has been open for more than 5 s.</p>';
-  const settings = Object.keys(p.settings).length ? `<details><summary>Server settings</summary><dl class="kv">${Object.entries(p.settings).map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl></details>` : '';
+  const settings = Object.keys(p.settings).length
+    ? `<details><summary>Server settings</summary><dl class="kv">${Object.entries(p.settings)
+        .map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`)
+        .join('')}</dl></details>`
+    : '';
   return `<h2>Performance estimate</h2>${cal}${tx}${settings}`;
 }
 
 function notes(r: Report): string {
-  return r.notes.length ? `<h2>Notes</h2><ul class="notes">${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '';
+  return r.notes.length
+    ? `<h2>Notes</h2><ul class="notes">${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`
+    : '';
 }
 
 function duration(s: number | null, range: { low: number; high: number } | null): string {
@@ -280,16 +342,4 @@ function anchor(v: string): string {
 
 function fmtCount(n: number): string {
   return Math.round(n).toLocaleString('en-US');
-}
-
-function fmtBytes(b: number): string {
-  if (b < 1024) return `${b} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = b / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
 }

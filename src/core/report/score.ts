@@ -32,9 +32,21 @@ export function scoreReport(r: Omit<Report, 'score'>): AuditScore {
   const cats: ScoreCategory[] = [];
   const cat = (id: ScoreCategory['id'], evaluated: boolean, items: ScoreItem[]): void => {
     const total = items.reduce((t, i) => t + i.points, 0);
-    cats.push({ id, label: LABELS[id], cap: CAPS[id], deducted: Math.min(CAPS[id], total), evaluated, items });
+    cats.push({
+      id,
+      label: LABELS[id],
+      cap: CAPS[id],
+      deducted: Math.min(CAPS[id], total),
+      evaluated,
+      items,
+    });
   };
-  const item = (severity: AuditSeverity, title: string, version?: string): ScoreItem => ({ severity, title, points: SEVERITY_POINTS[severity], ...(version ? { version } : {}) });
+  const item = (severity: AuditSeverity, title: string, version?: string): ScoreItem => ({
+    severity,
+    title,
+    points: SEVERITY_POINTS[severity],
+    ...(version ? { version } : {}),
+  });
 
   const inScope = r.migrations.filter((m) => m.inScope);
   cat(
@@ -43,7 +55,13 @@ export function scoreReport(r: Omit<Report, 'score'>): AuditScore {
     inScope.flatMap((m) =>
       m.findings.map((f) =>
         item(
-          f.rule === 'syntax-error' ? 'critical' : f.severity === 'error' ? 'high' : f.severity === 'warning' ? 'medium' : 'low',
+          f.rule === 'syntax-error'
+            ? 'critical'
+            : f.severity === 'error'
+              ? 'high'
+              : f.severity === 'warning'
+                ? 'medium'
+                : 'low',
           `${m.version}${f.script === 'down' ? ' (down)' : ''} line ${f.line}: ${f.rule} — ${f.message}`,
           m.version,
         ),
@@ -53,9 +71,21 @@ export function scoreReport(r: Omit<Report, 'score'>): AuditScore {
 
   cat('validation', r.validation.checkedDatabase || r.validation.problems.length > 0, [
     ...r.validation.problems.map((p) =>
-      item(p.kind === 'failed' ? 'critical' : p.severity === 'error' ? 'high' : p.severity === 'warning' ? 'medium' : 'low', p.message, p.version),
+      item(
+        p.kind === 'failed'
+          ? 'critical'
+          : p.severity === 'error'
+            ? 'high'
+            : p.severity === 'warning'
+              ? 'medium'
+              : 'low',
+        p.message,
+        p.version,
+      ),
     ),
-    ...r.validation.missingDowns.filter((v) => !r.reversibility.ran).map((v) => item('low', `${v} has no down migration`, v)),
+    ...(r.reversibility.ran ? [] : r.validation.missingDowns).map((v) =>
+      item('low', `${v} has no down migration`, v),
+    ),
   ]);
 
   cat(
@@ -67,12 +97,26 @@ export function scoreReport(r: Omit<Report, 'score'>): AuditScore {
         case 'up-failed':
           return [item('critical', `${label}: up failed on a scratch database: ${x.error ?? ''}`, x.version)];
         case 'not-restored':
-          return [item('high', `${label}: down does not restore the schema (${x.differences.length} difference${x.differences.length === 1 ? '' : 's'})`, x.version)];
+          return [
+            item(
+              'high',
+              `${label}: down does not restore the schema (${x.differences.length} difference${x.differences.length === 1 ? '' : 's'})`,
+              x.version,
+            ),
+          ];
         case 'reapply-differs':
-          return [item('high', `${label}: applying it again after its down gives a different schema`, x.version)];
+          return [
+            item('high', `${label}: applying it again after its down gives a different schema`, x.version),
+          ];
         case 'down-failed':
         case 'reapply-failed':
-          return [item('high', `${label}: ${x.verdict === 'down-failed' ? 'down' : 'second up'} failed: ${x.error ?? ''}`, x.version)];
+          return [
+            item(
+              'high',
+              `${label}: ${x.verdict === 'down-failed' ? 'down' : 'second up'} failed: ${x.error ?? ''}`,
+              x.version,
+            ),
+          ];
         case 'missing-down':
           return [item('medium', `${label}: no down migration`, x.version)];
         default:
@@ -85,8 +129,22 @@ export function scoreReport(r: Omit<Report, 'score'>): AuditScore {
     'preflight',
     r.preflight.ran,
     r.preflight.checks.flatMap((c) => {
-      if (c.status === 'violations') return [item(/NOT VALID/.test(c.message) ? 'high' : 'critical', `${c.version} line ${c.line}: ${c.constraint}: ${c.message}`, c.version)];
-      if (c.status === 'error') return [item('low', `${c.version} line ${c.line}: ${c.constraint}: check did not finish (${c.message})`, c.version)];
+      if (c.status === 'violations')
+        return [
+          item(
+            /NOT VALID/.test(c.message) ? 'high' : 'critical',
+            `${c.version} line ${c.line}: ${c.constraint}: ${c.message}`,
+            c.version,
+          ),
+        ];
+      if (c.status === 'error')
+        return [
+          item(
+            'low',
+            `${c.version} line ${c.line}: ${c.constraint}: check did not finish (${c.message})`,
+            c.version,
+          ),
+        ];
       return [];
     }),
   );
@@ -98,15 +156,52 @@ export function scoreReport(r: Omit<Report, 'score'>): AuditScore {
       m.statements.flatMap((s) => {
         const out: ScoreItem[] = [];
         const hold = s.lockHoldSeconds ?? 0;
-        const live = s.locks.filter((l) => !l.isNew && (l.blocks === 'reads-writes' || l.blocks === 'writes'));
+        const live = s.locks.filter(
+          (l) => !l.isNew && (l.blocks === 'reads-writes' || l.blocks === 'writes'),
+        );
         const reads = live.find((l) => l.blocks === 'reads-writes');
         const writes = live.find((l) => l.blocks === 'writes');
         const rows = s.table?.exists ? s.table.rows : 0;
-        if (reads && rows > 0 && hold >= BLOCK_THRESHOLDS.critical) out.push(item('critical', `${m.version} line ${s.line}: ${reads.relation} blocked for reads and writes for ~${fmtSeconds(hold)} (${s.command})`, m.version));
-        else if (reads && rows > 0 && hold >= BLOCK_THRESHOLDS.high) out.push(item('high', `${m.version} line ${s.line}: ${reads.relation} blocked for reads and writes for ~${fmtSeconds(hold)} (${s.command})`, m.version));
-        else if (writes && rows > 0 && hold >= BLOCK_THRESHOLDS.critical) out.push(item('high', `${m.version} line ${s.line}: writes to ${writes.relation} blocked for ~${fmtSeconds(hold)} (${s.command})`, m.version));
-        else if (writes && rows > 0 && hold >= BLOCK_THRESHOLDS.high) out.push(item('medium', `${m.version} line ${s.line}: writes to ${writes.relation} blocked for ~${fmtSeconds(hold)} (${s.command})`, m.version));
-        if (s.queueBehind.length) out.push(item('medium', `${m.version} line ${s.line}: would wait for ${s.queueBehind.length} open transaction${s.queueBehind.length === 1 ? '' : 's'} (oldest ${fmtSeconds(Math.max(...s.queueBehind.map((q) => q.ageSeconds)))})`, m.version));
+        if (reads && rows > 0 && hold >= BLOCK_THRESHOLDS.critical)
+          out.push(
+            item(
+              'critical',
+              `${m.version} line ${s.line}: ${reads.relation} blocked for reads and writes for ~${fmtSeconds(hold)} (${s.command})`,
+              m.version,
+            ),
+          );
+        else if (reads && rows > 0 && hold >= BLOCK_THRESHOLDS.high)
+          out.push(
+            item(
+              'high',
+              `${m.version} line ${s.line}: ${reads.relation} blocked for reads and writes for ~${fmtSeconds(hold)} (${s.command})`,
+              m.version,
+            ),
+          );
+        else if (writes && rows > 0 && hold >= BLOCK_THRESHOLDS.critical)
+          out.push(
+            item(
+              'high',
+              `${m.version} line ${s.line}: writes to ${writes.relation} blocked for ~${fmtSeconds(hold)} (${s.command})`,
+              m.version,
+            ),
+          );
+        else if (writes && rows > 0 && hold >= BLOCK_THRESHOLDS.high)
+          out.push(
+            item(
+              'medium',
+              `${m.version} line ${s.line}: writes to ${writes.relation} blocked for ~${fmtSeconds(hold)} (${s.command})`,
+              m.version,
+            ),
+          );
+        if (s.queueBehind.length)
+          out.push(
+            item(
+              'medium',
+              `${m.version} line ${s.line}: would wait for ${s.queueBehind.length} open transaction${s.queueBehind.length === 1 ? '' : 's'} (oldest ${fmtSeconds(Math.max(...s.queueBehind.map((q) => q.ageSeconds)))})`,
+              m.version,
+            ),
+          );
         return out;
       }),
     ),

@@ -25,7 +25,8 @@ export function nameSpan(bytes: Buffer, at: number): { start: number; end: numbe
   for (;;) {
     if (bytes[i] === 0x22) {
       i++;
-      while (i < bytes.length && !(bytes[i] === 0x22 && bytes[i + 1] !== 0x22)) i += bytes[i] === 0x22 ? 2 : 1;
+      while (i < bytes.length && !(bytes[i] === 0x22 && bytes[i + 1] !== 0x22))
+        i += bytes[i] === 0x22 ? 2 : 1;
       i++;
     } else {
       while (i < bytes.length && (bytes[i] >= 0x80 || /[\w$]/.test(String.fromCharCode(bytes[i])))) i++;
@@ -50,13 +51,22 @@ export interface Retargeted {
  * In DML, a replaced reference without an alias gets `AS <old name>`, so `table.column` still resolves.
  * Returns undefined when the statement does not parse or does not reference the table.
  */
-export async function retarget(sql: string, table: QualifiedName, replacement: string): Promise<Retargeted | undefined> {
+export async function retarget(
+  sql: string,
+  table: QualifiedName,
+  replacement: string,
+): Promise<Retargeted | undefined> {
   const parser = await loadParser();
   const parsed = parser.parse(sql);
   if (!parsed.ok || parsed.statements.length !== 1) return undefined;
   const bytes = Buffer.from(sql, 'utf8');
   const kind = Object.keys(parsed.statements[0].node)[0];
-  const aliasable = kind === 'UpdateStmt' || kind === 'DeleteStmt' || kind === 'InsertStmt' || kind === 'MergeStmt' || kind === 'SelectStmt';
+  const aliasable =
+    kind === 'UpdateStmt' ||
+    kind === 'DeleteStmt' ||
+    kind === 'InsertStmt' ||
+    kind === 'MergeStmt' ||
+    kind === 'SelectStmt';
   const spans: { start: number; end: number; alias: boolean }[] = [];
   // A RangeVar is wrapped ({ RangeVar: {...} }) in FROM lists but bare in `relation` fields: find both.
   forEachRangeVar(parsed.statements[0].node, (rv) => {
@@ -78,7 +88,11 @@ export async function retarget(sql: string, table: QualifiedName, replacement: s
  * CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] [name] ON [ONLY] t ... rewritten as
  * CREATE [UNIQUE] INDEX ON <replacement> ... (no name, no CONCURRENTLY): what the estimate times.
  */
-export async function indexOnCopy(sql: string, replacement: string, unique: boolean): Promise<string | undefined> {
+export async function indexOnCopy(
+  sql: string,
+  replacement: string,
+  unique: boolean,
+): Promise<string | undefined> {
   const parser = await loadParser();
   const parsed = parser.parse(sql);
   if (!parsed.ok || parsed.statements.length !== 1) return undefined;
@@ -168,11 +182,82 @@ export function quoteQualified(q: QualifiedName): string {
 }
 
 const RESERVED = new Set([
-  'all', 'analyse', 'analyze', 'and', 'any', 'array', 'as', 'asc', 'asymmetric', 'both', 'case', 'cast', 'check', 'collate', 'column',
-  'constraint', 'create', 'current_catalog', 'current_date', 'current_role', 'current_time', 'current_timestamp', 'current_user',
-  'default', 'deferrable', 'desc', 'distinct', 'do', 'else', 'end', 'except', 'false', 'fetch', 'for', 'foreign', 'from', 'grant',
-  'group', 'having', 'in', 'initially', 'intersect', 'into', 'lateral', 'leading', 'limit', 'localtime', 'localtimestamp', 'not',
-  'null', 'offset', 'on', 'only', 'or', 'order', 'placing', 'primary', 'references', 'returning', 'select', 'session_user', 'some',
-  'symmetric', 'system_user', 'table', 'then', 'to', 'trailing', 'true', 'union', 'unique', 'user', 'using', 'variadic', 'when',
-  'where', 'window', 'with',
+  'all',
+  'analyse',
+  'analyze',
+  'and',
+  'any',
+  'array',
+  'as',
+  'asc',
+  'asymmetric',
+  'both',
+  'case',
+  'cast',
+  'check',
+  'collate',
+  'column',
+  'constraint',
+  'create',
+  'current_catalog',
+  'current_date',
+  'current_role',
+  'current_time',
+  'current_timestamp',
+  'current_user',
+  'default',
+  'deferrable',
+  'desc',
+  'distinct',
+  'do',
+  'else',
+  'end',
+  'except',
+  'false',
+  'fetch',
+  'for',
+  'foreign',
+  'from',
+  'grant',
+  'group',
+  'having',
+  'in',
+  'initially',
+  'intersect',
+  'into',
+  'lateral',
+  'leading',
+  'limit',
+  'localtime',
+  'localtimestamp',
+  'not',
+  'null',
+  'offset',
+  'on',
+  'only',
+  'or',
+  'order',
+  'placing',
+  'primary',
+  'references',
+  'returning',
+  'select',
+  'session_user',
+  'some',
+  'symmetric',
+  'system_user',
+  'table',
+  'then',
+  'to',
+  'trailing',
+  'true',
+  'union',
+  'unique',
+  'user',
+  'using',
+  'variadic',
+  'when',
+  'where',
+  'window',
+  'with',
 ]);

@@ -30,7 +30,10 @@ export function timelineSvg(m: MigrationReport): string {
   const start = (i: number): number => (timed ? stmts[i].startsAt! : i);
   const dur = (i: number): number => (timed ? stmts[i].estimatedSeconds! : 1);
   const hold = (i: number): number => (timed ? (stmts[i].lockHoldSeconds ?? dur(i)) : holdSlots(m, i));
-  const total = Math.max(stmts.length ? Math.max(...stmts.map((_, i) => start(i) + Math.max(dur(i), hold(i)))) : 1, 1e-3);
+  const total = Math.max(
+    stmts.length ? Math.max(...stmts.map((_, i) => start(i) + Math.max(dur(i), hold(i)))) : 1,
+    1e-3,
+  );
   const plot = W - LABEL - RIGHT;
   const x = (t: number): number => LABEL + (t / total) * plot;
   const width = (t: number): number => Math.max((t / total) * plot, 2);
@@ -43,7 +46,9 @@ export function timelineSvg(m: MigrationReport): string {
       else relations.push({ name: l.relation, isNew: !!l.isNew, strongest: STRENGTH[l.blocks] });
     }
   }
-  relations.sort((a, b) => Number(a.isNew) - Number(b.isNew) || b.strongest - a.strongest || a.name.localeCompare(b.name));
+  relations.sort(
+    (a, b) => Number(a.isNew) - Number(b.isNew) || b.strongest - a.strongest || a.name.localeCompare(b.name),
+  );
   const lanes = 1 + relations.length;
   const height = TOP + lanes * LANE + 40;
   const out: string[] = [];
@@ -58,10 +63,14 @@ export function timelineSvg(m: MigrationReport): string {
   out.push(`<line x1="${LABEL}" y1="${TOP - 8}" x2="${W - RIGHT}" y2="${TOP - 8}" stroke-opacity="0.4"/>`);
   for (const t of ticks(total, timed)) {
     const tx = x(t.at).toFixed(1);
-    out.push(`<line x1="${tx}" y1="${TOP - 12}" x2="${tx}" y2="${TOP + lanes * LANE}" stroke-opacity="0.12"/>`);
+    out.push(
+      `<line x1="${tx}" y1="${TOP - 12}" x2="${tx}" y2="${TOP + lanes * LANE}" stroke-opacity="0.12"/>`,
+    );
     out.push(`<text x="${tx}" y="${TOP - 14}" text-anchor="middle" stroke="none">${esc(t.label)}</text>`);
   }
-  out.push(`<text x="4" y="${TOP - 14}" stroke="none" font-weight="600">${timed ? 'time' : 'statement order (no estimate)'}</text>`);
+  out.push(
+    `<text x="4" y="${TOP - 14}" stroke="none" font-weight="600">${timed ? 'time' : 'statement order (no estimate)'}</text>`,
+  );
   out.push(`</g>`);
 
   // statements lane
@@ -73,7 +82,9 @@ export function timelineSvg(m: MigrationReport): string {
     const est = s.estimatedSeconds !== null ? ` — about ${fmt(s.estimatedSeconds)}` : '';
     out.push(
       `<g class="stmt"><rect x="${bx.toFixed(1)}" y="${y0 + 3}" width="${bw.toFixed(1)}" height="${LANE - 6}" rx="2" fill="currentColor" fill-opacity="${i % 2 ? 0.28 : 0.18}" stroke="currentColor" stroke-opacity="0.5" stroke-width="0.5"><title>${esc(`#${i + 1} line ${s.line}: ${s.summary}${est}`)}</title></rect>` +
-        (bw > 18 ? `<text x="${(bx + bw / 2).toFixed(1)}" y="${y0 + 15}" text-anchor="middle" fill="currentColor">${i + 1}</text>` : '') +
+        (bw > 18
+          ? `<text x="${(bx + bw / 2).toFixed(1)}" y="${y0 + 15}" text-anchor="middle" fill="currentColor">${i + 1}</text>`
+          : '') +
         `</g>`,
     );
   });
@@ -81,10 +92,13 @@ export function timelineSvg(m: MigrationReport): string {
   // one lane per relation
   relations.forEach((r, lane) => {
     const y = TOP + (lane + 1) * LANE;
-    out.push(`<text x="4" y="${y + 15}" fill="currentColor"${r.isNew ? ' fill-opacity="0.6"' : ''}>${esc(truncate(r.name, 24))}${r.isNew ? ' (new)' : ''}</text>`);
+    out.push(
+      `<text x="4" y="${y + 15}" fill="currentColor"${r.isNew ? ' fill-opacity="0.6"' : ''}>${esc(truncate(r.name, 24))}${r.isNew ? ' (new)' : ''}</text>`,
+    );
     const bars: { i: number; blocks: Blocks; mode: string; why: string }[] = [];
     stmts.forEach((s, i) => {
-      for (const l of s.locks) if (l.relation === r.name) bars.push({ i, blocks: l.blocks, mode: l.mode, why: l.why });
+      for (const l of s.locks)
+        if (l.relation === r.name) bars.push({ i, blocks: l.blocks, mode: l.mode, why: l.why });
     });
     // weaker locks first, so the strongest is drawn on top
     bars.sort((a, b) => STRENGTH[a.blocks] - STRENGTH[b.blocks]);
@@ -103,7 +117,9 @@ export function timelineSvg(m: MigrationReport): string {
   let lx = 4;
   for (const b of ['reads-writes', 'writes', 'schema-changes', 'nothing'] as Blocks[]) {
     const c = BLOCK_COLORS[b];
-    out.push(`<rect class="${c.cls}" x="${lx}" y="${ly - 9}" width="12" height="10" rx="2" fill="${c.fill}"/>`);
+    out.push(
+      `<rect class="${c.cls}" x="${lx}" y="${ly - 9}" width="12" height="10" rx="2" fill="${c.fill}"/>`,
+    );
     out.push(`<text x="${lx + 16}" y="${ly}" fill="currentColor">${esc(c.label)}</text>`);
     lx += 30 + c.label.length * 6;
   }
@@ -122,7 +138,10 @@ function holdSlots(m: MigrationReport, i: number): number {
 
 function ticks(total: number, timed: boolean): { at: number; label: string }[] {
   if (!timed) return [];
-  const steps = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400];
+  const steps = [
+    0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800,
+    3600, 7200, 14400,
+  ];
   const step = steps.find((s) => total / s <= 6) ?? total / 6;
   const out: { at: number; label: string }[] = [];
   for (let t = 0; t <= total + 1e-9; t += step) out.push({ at: t, label: fmt(t) });
@@ -142,5 +161,10 @@ function truncate(s: string, n: number): string {
 }
 
 export function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }

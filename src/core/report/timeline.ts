@@ -32,7 +32,11 @@ export function longestBlock(statements: readonly StatementReport[]): MigrationR
     if (s.lockHoldSeconds === null) continue;
     for (const l of s.locks) {
       if (l.isNew || rank(l.blocks) === 0) continue;
-      if (!best || s.lockHoldSeconds > best.seconds || (s.lockHoldSeconds === best.seconds && rank(l.blocks) > rank(best.blocks))) {
+      if (
+        !best ||
+        s.lockHoldSeconds > best.seconds ||
+        (s.lockHoldSeconds === best.seconds && rank(l.blocks) > rank(best.blocks))
+      ) {
         best = { relation: l.relation, seconds: s.lockHoldSeconds, blocks: l.blocks };
       }
     }

@@ -46,7 +46,13 @@ export async function verifyMigrations(input: VerifyInput): Promise<VerifyOutcom
   try {
     const results = await verifyOn(scratch.driver, input);
     if (input.afterAll) await input.afterAll(scratch.driver);
-    const ok = results.every((r) => r.verdict === 'restored' || r.verdict === 'restored-with-notes' || r.verdict === 'missing-down' || r.verdict === 'not-run');
+    const ok = results.every(
+      (r) =>
+        r.verdict === 'restored' ||
+        r.verdict === 'restored-with-notes' ||
+        r.verdict === 'missing-down' ||
+        r.verdict === 'not-run',
+    );
     return { where: scratch.where, results, ok };
   } finally {
     await scratch.dispose();
@@ -62,7 +68,14 @@ async function verifyOn(driver: Driver, input: VerifyInput): Promise<VerifyMigra
   const results: VerifyMigrationResult[] = [];
   let stopped: string | undefined;
   for (const m of versioned) {
-    const result: VerifyMigrationResult = { version: m.version, name: m.name, verdict: 'not-run', differences: [], notes: [], durations: { upMs: null, downMs: null, reapplyMs: null } };
+    const result: VerifyMigrationResult = {
+      version: m.version,
+      name: m.name,
+      verdict: 'not-run',
+      differences: [],
+      notes: [],
+      durations: { upMs: null, downMs: null, reapplyMs: null },
+    };
     const checked = input.check ? input.check(m.version) : true;
     if (stopped) {
       if (checked) results.push({ ...result, error: stopped });
@@ -101,7 +114,8 @@ async function verifyOn(driver: Driver, input: VerifyInput): Promise<VerifyMigra
       result.error = failure(back);
       results.push(result);
       // a failed transactional down changed nothing: the migration is still applied and the next ones can run
-      if (!back.failure?.rolledBack) stopped = `not run: the down of ${m.version} failed outside a transaction`;
+      if (!back.failure?.rolledBack)
+        stopped = `not run: the down of ${m.version} failed outside a transaction`;
       continue;
     }
     const afterDown = await snap();
@@ -125,7 +139,8 @@ async function verifyOn(driver: Driver, input: VerifyInput): Promise<VerifyMigra
     if (input.through && m.version === input.through) break;
   }
   // repeatable migrations (Flyway R__) run last; apply them so the final schema is complete
-  if (!stopped && !input.through && input.set.migrations.some((m) => m.repeatable)) await up(base).catch(() => undefined);
+  if (!stopped && !input.through && input.set.migrations.some((m) => m.repeatable))
+    await up(base).catch(() => undefined);
   return results;
 }
 
@@ -237,7 +252,9 @@ async function openScratch(s: VerifyScratch): Promise<OpenScratch> {
   }
   const drop = async (): Promise<void> => {
     const v = await admin.serverVersion().catch(() => undefined);
-    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}${v && v.major >= 13 ? ' WITH (FORCE)' : ''}`).catch(() => undefined);
+    await admin
+      .query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}${v && v.major >= 13 ? ' WITH (FORCE)' : ''}`)
+      .catch(() => undefined);
     await admin.close().catch(() => undefined);
   };
   let driver: Driver;

@@ -114,6 +114,9 @@ function attemptOf(step: PreparedStep, transactional: boolean): NewAttempt {
   };
 }
 
+/** Attempts that failed within this time are replayed statement by statement to name the failing one. */
+const REPLAY_LIMIT_MS = 10_000;
+
 async function runInTransaction(
   ctx: ApplyContext,
   step: PreparedStep,
@@ -149,7 +152,9 @@ async function runInTransaction(
       const alive = await rollback(driver);
       const retry = !aborted && alive && err.code === '55P03' && attempt <= settings.lockRetries;
       let located = phase === 'script' ? locateByPosition(batch, err) : undefined;
-      if (!located && phase === 'script' && alive && !aborted && !retry && worthReplaying(err)) {
+      // A replay costs as long as the attempt: worth it for a quick failure, not after a long backfill.
+      const quick = Date.now() - t0 < REPLAY_LIMIT_MS;
+      if (!located && phase === 'script' && alive && !aborted && !retry && quick && worthReplaying(err)) {
         located = await locateByReplay(driver, batch, () => setTimeouts(driver, settings, true));
         // The replay's error is the same failure, now with a position relative to its statement.
         if (located && located.error.code === err.code) err = located.error;

@@ -19,7 +19,11 @@ export class PgshiftCodeActions implements vscode.CodeActionProvider {
 
   constructor(private readonly lint: LintService) {}
 
-  async provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): Promise<vscode.CodeAction[]> {
+  async provideCodeActions(
+    doc: vscode.TextDocument,
+    _range: vscode.Range,
+    context: vscode.CodeActionContext,
+  ): Promise<vscode.CodeAction[]> {
     if (!this.lint.wants(doc)) return [];
     const res = this.lint.get(doc) ?? (await this.lint.lint(doc));
     if (!res) return [];
@@ -32,15 +36,34 @@ export class PgshiftCodeActions implements vscode.CodeActionProvider {
       const f = findings.find((x) => x.rule === rule && toVsRange(source, x.range).isEqual(diag.range));
       if (!f) continue;
       if (f.fix) actions.push(this.editAction(doc, source, f.fix, diag, true));
-      for (const s of f.suggestions ?? []) actions.push(this.editAction(doc, source, s, diag, !f.fix && actions.length === 0));
+      for (const s of f.suggestions ?? [])
+        actions.push(this.editAction(doc, source, s, diag, !f.fix && actions.length === 0));
       if (!['syntax-error', 'unused-ignore', 'ignore-without-reason'].includes(rule)) {
-        const stmt = statements.find((s) => s.origin === 'top' && f.range.start >= s.range.start && f.range.start <= s.range.end);
+        const stmt = statements.find(
+          (s) => s.origin === 'top' && f.range.start >= s.range.start && f.range.start <= s.range.end,
+        );
         if (stmt) {
           const line = toVsRange(source, stmt.range).start.line;
           const indent = doc.lineAt(line).text.match(/^\s*/)?.[0] ?? '';
-          actions.push(this.insertAction(doc, `Ignore ${rule} for this statement`, new vscode.Position(line, 0), `${indent}-- pgshift-ignore ${rule}: ${REASON_PLACEHOLDER}\n`, diag));
+          actions.push(
+            this.insertAction(
+              doc,
+              `Ignore ${rule} for this statement`,
+              new vscode.Position(line, 0),
+              `${indent}-- pgshift-ignore ${rule}: ${REASON_PLACEHOLDER}\n`,
+              diag,
+            ),
+          );
         }
-        actions.push(this.insertAction(doc, `Ignore ${rule} for this file`, new vscode.Position(0, 0), `-- pgshift-ignore-file ${rule}: ${REASON_PLACEHOLDER}\n`, diag));
+        actions.push(
+          this.insertAction(
+            doc,
+            `Ignore ${rule} for this file`,
+            new vscode.Position(0, 0),
+            `-- pgshift-ignore-file ${rule}: ${REASON_PLACEHOLDER}\n`,
+            diag,
+          ),
+        );
       }
       const doc_ = new vscode.CodeAction(`Show documentation for ${rule}`, vscode.CodeActionKind.QuickFix);
       doc_.command = { command: CommandId.openRuleDoc, title: 'Show documentation', arguments: [rule] };
@@ -50,7 +73,13 @@ export class PgshiftCodeActions implements vscode.CodeActionProvider {
     return actions;
   }
 
-  private editAction(doc: vscode.TextDocument, source: SourceText, fix: Fix, diag: vscode.Diagnostic, preferred: boolean): vscode.CodeAction {
+  private editAction(
+    doc: vscode.TextDocument,
+    source: SourceText,
+    fix: Fix,
+    diag: vscode.Diagnostic,
+    preferred: boolean,
+  ): vscode.CodeAction {
     const a = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
     a.edit = new vscode.WorkspaceEdit();
     for (const e of fix.edits) a.edit.replace(doc.uri, toVsRange(source, e.range), e.newText);
@@ -59,7 +88,13 @@ export class PgshiftCodeActions implements vscode.CodeActionProvider {
     return a;
   }
 
-  private insertAction(doc: vscode.TextDocument, title: string, at: vscode.Position, text: string, diag: vscode.Diagnostic): vscode.CodeAction {
+  private insertAction(
+    doc: vscode.TextDocument,
+    title: string,
+    at: vscode.Position,
+    text: string,
+    diag: vscode.Diagnostic,
+  ): vscode.CodeAction {
     const a = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix);
     a.edit = new vscode.WorkspaceEdit();
     a.edit.insert(doc.uri, at, text);
@@ -75,7 +110,8 @@ export class PgshiftCodeActions implements vscode.CodeActionProvider {
     const taken: { start: number; end: number }[] = [];
     for (const f of fixes) {
       // skip fixes whose edits overlap an earlier one: applying both could corrupt the text
-      if (f.fix!.edits.some((e) => taken.some((t) => e.range.start < t.end && t.start < e.range.end))) continue;
+      if (f.fix!.edits.some((e) => taken.some((t) => e.range.start < t.end && t.start < e.range.end)))
+        continue;
       for (const e of f.fix!.edits) {
         taken.push(e.range);
         a.edit.replace(doc.uri, toVsRange(source, e.range), e.newText);

@@ -56,7 +56,10 @@ export class Diagnostics implements vscode.Disposable {
   }
 
   /** Lints every migration file of the project, open or not. Returns the number of files. */
-  async lintFolder(token?: vscode.CancellationToken, progress?: (done: number, total: number) => void): Promise<number> {
+  async lintFolder(
+    token?: vscode.CancellationToken,
+    progress?: (done: number, total: number) => void,
+  ): Promise<number> {
     const uris = await vscode.workspace.findFiles('**/*.sql', '**/{node_modules,.git,.pgshift}/**');
     let done = 0;
     for (const uri of uris) {

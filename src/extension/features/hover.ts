@@ -20,7 +20,9 @@ export class RiskHoverProvider implements vscode.HoverProvider {
     // the finding's own range, or anywhere on the statement it belongs to
     const hits = findings.filter((f) => {
       if (at >= f.range.start && at <= f.range.end) return true;
-      const stmt = statements.find((s) => s.origin === 'top' && f.range.start >= s.range.start && f.range.start <= s.range.end);
+      const stmt = statements.find(
+        (s) => s.origin === 'top' && f.range.start >= s.range.start && f.range.start <= s.range.end,
+      );
       return !!stmt && at >= stmt.range.start && at <= stmt.range.end;
     });
     if (hits.length === 0) return undefined;

@@ -26,7 +26,8 @@ export class LintService implements vscode.Disposable {
 
   /** True for SQL files the project's include/exclude globs select (any .sql when no config). */
   wants(doc: vscode.TextDocument): boolean {
-    if (doc.uri.scheme !== 'file' || !(doc.languageId === 'sql' || doc.fileName.endsWith('.sql'))) return false;
+    if (doc.uri.scheme !== 'file' || !(doc.languageId === 'sql' || doc.fileName.endsWith('.sql')))
+      return false;
     const loaded = this.ctx.projectConfig();
     if (!loaded) return false;
     const rel = vscode.workspace.asRelativePath(doc.uri, false);
@@ -55,7 +56,8 @@ export class LintService implements vscode.Disposable {
       direction: prior.direction,
     });
     const ms = performance.now() - started;
-    if (ms > 50) this.ctx.output.debug(`lint ${vscode.workspace.asRelativePath(doc.uri)} took ${ms.toFixed(1)} ms`);
+    if (ms > 50)
+      this.ctx.output.debug(`lint ${vscode.workspace.asRelativePath(doc.uri)} took ${ms.toFixed(1)} ms`);
     const entry = { version: doc.version, result };
     this.results.set(doc.uri.toString(), entry);
     return entry;
@@ -69,13 +71,18 @@ export class LintService implements vscode.Disposable {
     this.priorSchemas.clear();
   }
 
-  private priorSchema(file: string, options: ReturnType<typeof lintOptionsFromConfig>): Promise<{ schema?: SchemaModel; direction?: 'down' }> {
+  private priorSchema(
+    file: string,
+    options: ReturnType<typeof lintOptionsFromConfig>,
+  ): Promise<{ schema?: SchemaModel; direction?: 'down' }> {
     let p = this.priorSchemas.get(file);
     if (!p) {
       // diesel-style <version>_<name>/up.sql folders: the migrations are one level further up
       const folderLayout = /^(up|down)\.sql$/i.test(basename(file));
       const dir = folderLayout ? dirname(dirname(file)) : dirname(file);
-      const siblings = (folderLayout ? walkFiles(dir) : readdirSync(dir).map((f) => join(dir, f))).filter((f) => f.endsWith('.sql'));
+      const siblings = (folderLayout ? walkFiles(dir) : readdirSync(dir).map((f) => join(dir, f))).filter(
+        (f) => f.endsWith('.sql'),
+      );
       p = schemaBefore(file, siblings, options).catch(() => ({}));
       this.priorSchemas.set(file, p);
     }

@@ -1,53 +1,332 @@
-/** The Migrations view: every migration file of the project in order; click opens it. Loaded lazily. */
+/**
+ * The Migrations view: every migration in version order with its state on the selected environment
+ * (icon and colour per state, the date and duration when applied) and the linter's risk as a badge.
+ * Click opens the up script; the context menu runs, dry-runs, reports, reveals in History, copies the
+ * version (menus match on the item's contextValue). The state loads when the view first asks.
+ */
 import * as vscode from 'vscode';
-import { existsSync } from 'node:fs';
-import { basename, relative } from 'node:path';
-import { migrationsDir } from '../../core/config';
-import { walkFiles } from '../../core/files';
+import { relative } from 'node:path';
+import type { Severity } from '../../core/lint/types';
+import { compareVersions } from '../../core/migrations/layouts';
+import type { Migration, MigrationProblem } from '../../core/migrations/model';
+import type { MigrationStatus } from '../../core/runner';
+import { CommandId } from '../commandIds';
 import type { Ctx } from '../ctx';
+import { describeState, ms, when } from './format';
+import type { ProjectState, Risk, StatusSnapshot } from './projectState';
+
+export const RISK_SCHEME = 'pgshift-risk';
+
+const STATE_ICON: Record<MigrationStatus['state'] | 'unknown', [string, string | undefined]> = {
+  applied: ['pass-filled', 'testing.iconPassed'],
+  pending: ['circle-large-outline', 'descriptionForeground'],
+  failed: ['error', 'testing.iconFailed'],
+  modified: ['diff-modified', 'gitDecoration.modifiedResourceForeground'],
+  missing: ['question', 'list.warningForeground'],
+  'out-of-order': ['arrow-swap', 'list.warningForeground'],
+  running: ['sync~spin', 'charts.blue'],
+  unknown: ['circle-large-outline', 'disabledForeground'],
+};
 
 export class MigrationItem extends vscode.TreeItem {
-  constructor(readonly file: string, root: string) {
-    super(basename(file), vscode.TreeItemCollapsibleState.None);
-    this.resourceUri = vscode.Uri.file(file);
-    this.description = relative(root, file).includes('/') ? relative(root, file).split('/').slice(0, -1).join('/') : undefined;
-    this.contextValue = 'pgshift.migration';
-    this.iconPath = new vscode.ThemeIcon('file-code');
-    this.command = { command: 'vscode.open', title: 'Open migration', arguments: [this.resourceUri] };
+  readonly kind = 'migration';
+  constructor(
+    readonly version: string,
+    readonly migration: Migration | undefined,
+    readonly status: MigrationStatus | undefined,
+    risk: Risk | undefined,
+    snap: StatusSnapshot,
+    dir: string,
+  ) {
+    super(migration?.name ?? status?.name ?? version, vscode.TreeItemCollapsibleState.None);
+    this.id = `migration:${version || migration?.name}`;
+    const state = status?.state ?? 'unknown';
+    const [icon, color] = STATE_ICON[state];
+    this.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+    this.description = status
+      ? describeState(status)
+      : snap.untrusted
+        ? version
+        : snap.loading
+          ? '…'
+          : snap.error
+            ? 'unknown'
+            : version;
+    // the badge: a FileDecorationProvider keyed on this uri (see RiskDecorations)
+    if (risk?.worst)
+      this.resourceUri = vscode.Uri.from({
+        scheme: RISK_SCHEME,
+        path: `/${version || this.label}`,
+        query: riskQuery(risk),
+      });
+    this.contextValue = [
+      'pgshift.migration',
+      `state:${state}`,
+      `down:${migration?.down ? 'yes' : 'no'}`,
+      `file:${migration ? 'yes' : 'no'}`,
+    ].join(' ');
+    this.tooltip = tooltip(version, migration, status, risk, snap, dir);
+    this.accessibilityInformation = { label: `${this.label}, ${version}, ${this.description}` };
+    if (migration)
+      this.command = {
+        command: 'vscode.open',
+        title: 'Open migration',
+        arguments: [vscode.Uri.file(migration.up.file)],
+      };
   }
 }
 
-export class MigrationsTree implements vscode.TreeDataProvider<MigrationItem> {
+class MessageItem extends vscode.TreeItem {
+  readonly kind = 'message';
+  constructor(
+    label: string,
+    icon: string,
+    options: {
+      description?: string;
+      tooltip?: string;
+      command?: vscode.Command;
+      color?: string;
+      children?: MessageItem[];
+      contextValue?: string;
+    } = {},
+  ) {
+    super(
+      label,
+      options.children?.length
+        ? vscode.TreeItemCollapsibleState.Collapsed
+        : vscode.TreeItemCollapsibleState.None,
+    );
+    this.iconPath = new vscode.ThemeIcon(
+      icon,
+      options.color ? new vscode.ThemeColor(options.color) : undefined,
+    );
+    this.description = options.description;
+    this.tooltip = options.tooltip;
+    this.command = options.command;
+    this.contextValue = options.contextValue ?? 'pgshift.message';
+    this.children = options.children ?? [];
+  }
+  readonly children: MessageItem[];
+}
+
+export type MigrationsNode = MigrationItem | MessageItem;
+
+function riskQuery(r: Risk): string {
+  return new URLSearchParams({
+    worst: r.worst ?? '',
+    e: String(r.counts.error),
+    w: String(r.counts.warning),
+    i: String(r.counts.info + r.counts.hint),
+    rules: r.rules.join(','),
+  }).toString();
+}
+
+function tooltip(
+  version: string,
+  m: Migration | undefined,
+  s: MigrationStatus | undefined,
+  risk: Risk | undefined,
+  snap: StatusSnapshot,
+  dir: string,
+): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(undefined, true);
+  md.appendMarkdown(`**${version}** ${m?.name ?? s?.name ?? ''}\n\n`);
+  if (s) {
+    md.appendMarkdown(`$(database) ${snap.env.label}: **${s.state}**`);
+    if (s.appliedAt) md.appendMarkdown(` ${when(s.appliedAt, true)}`);
+    if (s.executionMs != null) md.appendMarkdown(` in ${ms(s.executionMs)}`);
+    md.appendMarkdown('\n\n');
+    if (s.failure) {
+      const f = s.failure;
+      md.appendMarkdown(
+        `${f.interrupted ? 'interrupted' : 'failed'}${f.line ? ` at line ${f.line}` : ''}${f.error ? `: ${f.error}` : ''}\n\n`,
+      );
+      md.appendMarkdown(`next: \`pgshift resolve ${version} --applied\` or \`--rolled-back\`\n\n`);
+    }
+    if (s.state === 'modified')
+      md.appendMarkdown(
+        'edited after it was applied: restore the file and put the change in a new migration\n\n',
+      );
+  } else if (snap.untrusted) md.appendMarkdown('state not read: the workspace is not trusted\n\n');
+  else if (snap.error) md.appendMarkdown(`state unknown: ${snap.error}\n\n`);
+  if (risk?.worst) {
+    const parts = (['error', 'warning', 'info'] as Severity[])
+      .filter((k) => risk.counts[k])
+      .map((k) => `${risk.counts[k]} ${k}${risk.counts[k] === 1 ? '' : 's'}`);
+    md.appendMarkdown(
+      `$(${risk.worst === 'error' ? 'error' : risk.worst === 'warning' ? 'warning' : 'info'}) risk: ${parts.join(', ')} — ${risk.rules.join(', ')}\n\n`,
+    );
+  } else if (risk) md.appendMarkdown('$(pass) no lint findings\n\n');
+  if (m)
+    md.appendMarkdown(
+      `${relative(dir, m.up.file)}${m.down && m.down.file !== m.up.file ? ` · ${relative(dir, m.down.file)}` : ''}${m.up.noTransaction ? ' · outside a transaction' : ''}`,
+    );
+  return md;
+}
+
+export class MigrationsTree implements vscode.TreeDataProvider<MigrationsNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private view?: vscode.TreeView<MigrationsNode>;
+  private progress?: () => void;
 
-  constructor(private readonly ctx: Ctx) {}
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly state: ProjectState,
+  ) {
+    this.subscriptions.push(state.onDidChange(() => this.changed.fire()));
+  }
+
+  attach(view: vscode.TreeView<MigrationsNode>): void {
+    this.view = view;
+  }
 
   refresh(): void {
     this.changed.fire();
   }
 
-  getTreeItem(item: MigrationItem): vscode.TreeItem {
+  getTreeItem(item: MigrationsNode): vscode.TreeItem {
     return item;
   }
 
-  async getChildren(parent?: MigrationItem): Promise<MigrationItem[]> {
-    if (parent) return [];
-    const loaded = this.ctx.projectConfig();
-    if (!loaded) return this.setHas(false);
-    const dir = migrationsDir(loaded);
-    if (!existsSync(dir)) return this.setHas(false);
-    const files = walkFiles(dir).filter((f) => f.endsWith('.sql'));
-    this.setHas(files.length > 0);
-    return files.map((f) => new MigrationItem(f, dir));
+  getParent(): undefined {
+    return undefined;
   }
 
-  private setHas(has: boolean): MigrationItem[] {
-    void vscode.commands.executeCommand('setContext', 'pgshift.hasMigrations', has);
-    return [];
+  getChildren(parent?: MigrationsNode): MigrationsNode[] {
+    if (parent) return parent instanceof MessageItem ? parent.children : [];
+    const d = this.state.migrations();
+    if (d.error)
+      return [
+        new MessageItem('Cannot read the migrations folder', 'warning', {
+          tooltip: d.error,
+          color: 'list.warningForeground',
+        }),
+      ];
+    const set = d.set;
+    if (!set || !set.migrations.length) {
+      this.describeView();
+      return [];
+    }
+    const snap = this.state.status();
+    this.describeView(snap);
+    const items: MigrationsNode[] = [];
+    if (snap.error)
+      items.push(
+        new MessageItem(`Cannot read the state on ${snap.env.label}`, 'warning', {
+          description: snap.error,
+          tooltip: `${snap.error}\n\nClick to test the connection; switch to the Local sandbox from the status bar.`,
+          color: 'list.warningForeground',
+          command: { command: CommandId.testConnection, title: 'Test connection' },
+          contextValue: 'pgshift.connectionError',
+        }),
+      );
+    const byVersion = new Map(set.migrations.map((m) => [m.version || `R:${m.name}`, m]));
+    const rows = snap.report?.migrations ?? [];
+    const seen = new Set<string>();
+    // the status lists every migration (and missing ones) in order; files alone when it is not known
+    for (const s of rows) {
+      const key = s.version || `R:${s.name}`;
+      seen.add(key);
+      const m = byVersion.get(key);
+      items.push(new MigrationItem(s.version, m, s, m ? this.state.risk(m) : undefined, snap, set.dir));
+    }
+    for (const m of set.migrations) {
+      const key = m.version || `R:${m.name}`;
+      if (!seen.has(key))
+        items.push(new MigrationItem(m.version, m, undefined, this.state.risk(m), snap, set.dir));
+    }
+    const problems = set.problems.filter((p) => p.severity !== 'info');
+    if (problems.length) items.push(problemsItem(problems, set.dir));
+    return items.sort(byOrder);
+  }
+
+  private describeView(snap?: StatusSnapshot): void {
+    if (!this.view) return;
+    const env = snap?.env ?? this.ctx.environments.selected();
+    this.view.description = env.label;
+    this.view.message = snap?.untrusted
+      ? 'Restricted mode: states are not read and nothing runs. Linting works.'
+      : snap?.absent
+        ? `${env.label} not created yet: the first ▶ Up or Dry run creates it in .pgshift/db.`
+        : undefined;
+    if (snap?.loading && !this.progress) {
+      void vscode.window.withProgress(
+        { location: { viewId: 'pgshift.migrations' } },
+        () => new Promise<void>((resolve) => (this.progress = resolve)),
+      );
+    } else if (!snap?.loading && this.progress) {
+      this.progress();
+      this.progress = undefined;
+    }
   }
 
   dispose(): void {
+    this.progress?.();
+    for (const s of this.subscriptions) s.dispose();
     this.changed.dispose();
+  }
+}
+
+function byOrder(a: MigrationsNode, b: MigrationsNode): number {
+  const rank = (n: MigrationsNode): number =>
+    n instanceof MessageItem ? (n.contextValue === 'pgshift.connectionError' ? 0 : 2) : 1;
+  if (rank(a) !== rank(b)) return rank(a) - rank(b);
+  if (a instanceof MigrationItem && b instanceof MigrationItem) {
+    if (!a.version || !b.version) return a.version ? -1 : b.version ? 1 : 0; // repeatables last
+    return compareVersions(a.version, b.version);
+  }
+  return 0;
+}
+
+function problemsItem(problems: MigrationProblem[], dir: string): MessageItem {
+  return new MessageItem(
+    `${problems.length} problem${problems.length === 1 ? '' : 's'} in the migrations folder`,
+    'warning',
+    {
+      color: 'list.warningForeground',
+      children: problems.map(
+        (p) =>
+          new MessageItem(p.message, p.severity === 'error' ? 'error' : 'warning', {
+            description: relative(dir, p.file),
+            tooltip: p.message,
+            command: p.file
+              ? { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(p.file)] }
+              : undefined,
+          }),
+      ),
+    },
+  );
+}
+
+/** The risk badge of a migration item: worst severity as colour, the count as badge. */
+export class RiskDecorations implements vscode.FileDecorationProvider {
+  provideFileDecoration(uri: vscode.Uri): vscode.FileDecoration | undefined {
+    if (uri.scheme !== RISK_SCHEME) return undefined;
+    const q = new URLSearchParams(uri.query);
+    const worst = q.get('worst') as Severity | '';
+    if (!worst) return undefined;
+    const e = Number(q.get('e')),
+      w = Number(q.get('w')),
+      i = Number(q.get('i'));
+    const count = worst === 'error' ? e : worst === 'warning' ? w : i;
+    const color =
+      worst === 'error'
+        ? 'problemsErrorIcon.foreground'
+        : worst === 'warning'
+          ? 'problemsWarningIcon.foreground'
+          : 'problemsInfoIcon.foreground';
+    const parts = [
+      e ? `${e} error${e === 1 ? '' : 's'}` : '',
+      w ? `${w} warning${w === 1 ? '' : 's'}` : '',
+      i ? `${i} info` : '',
+    ].filter(Boolean);
+    return {
+      badge: count > 9 ? '9+' : String(count),
+      tooltip: `risk: ${parts.join(', ')} (${q.get('rules')})`,
+      color: new vscode.ThemeColor(color),
+      propagate: false,
+    };
   }
 }

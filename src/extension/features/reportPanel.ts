@@ -19,7 +19,12 @@ import { buildReport, renderHtml, renderMarkdown } from '../../core/report';
 import type { Report, ReportScope } from '../../core/report/model';
 import { REPORT_CSS } from '../../core/report/render-html';
 import { resolveTarget, runnerSettings, targetIsAbsent, type RunnerSettings } from '../../core/runner';
-import { isWebviewToHost, type ExportFormat, type HostToWebview, type WebviewToHost } from '../../../webview-ui/src/protocol';
+import {
+  isWebviewToHost,
+  type ExportFormat,
+  type HostToWebview,
+  type WebviewToHost,
+} from '../../../webview-ui/src/protocol';
 import { PANEL_CSS } from '../../../webview-ui/src/styles';
 import type { Ctx } from '../ctx';
 
@@ -58,7 +63,12 @@ export class ReportPanels implements vscode.Disposable {
       existing.reveal();
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(REPORT_VIEW_TYPE, titleOf(options.scope), vscode.ViewColumn.Beside, panelOptions(this.ctx));
+    const panel = vscode.window.createWebviewPanel(
+      REPORT_VIEW_TYPE,
+      titleOf(options.scope),
+      vscode.ViewColumn.Beside,
+      panelOptions(this.ctx),
+    );
     return this.adopt(panel, options);
   }
 
@@ -187,7 +197,10 @@ export class ReportPanel implements vscode.Disposable {
     const text = format === 'html' ? renderHtml(report) : renderMarkdown(report);
     await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
     this.post({ type: 'exported', format, path: uri.fsPath });
-    const open = await vscode.window.showInformationMessage(`pgshift: report exported to ${vscode.workspace.asRelativePath(uri)}`, 'Open');
+    const open = await vscode.window.showInformationMessage(
+      `pgshift: report exported to ${vscode.workspace.asRelativePath(uri)}`,
+      'Open',
+    );
     if (open) await vscode.commands.executeCommand('vscode.open', uri);
   }
 
@@ -200,7 +213,10 @@ export class ReportPanel implements vscode.Disposable {
     if (rel.startsWith('..') || isAbsolute(rel)) return;
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(full));
     const pos = new vscode.Position(Math.max((line ?? 1) - 1, 0), 0);
-    await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(pos, pos) });
+    await vscode.window.showTextDocument(doc, {
+      viewColumn: vscode.ViewColumn.One,
+      selection: new vscode.Range(pos, pos),
+    });
   }
 
   private post(m: HostToWebview): void {
@@ -210,7 +226,9 @@ export class ReportPanel implements vscode.Disposable {
   private html(): string {
     const webview = this.panel.webview;
     const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.ctx.extension.extensionUri, 'dist', 'webview.js'));
+    const script = webview.asWebviewUri(
+      vscode.Uri.joinPath(this.ctx.extension.extensionUri, 'dist', 'webview.js'),
+    );
     const csp = [
       "default-src 'none'",
       `img-src ${webview.cspSource} data:`,
@@ -245,12 +263,23 @@ export class ReportPanel implements vscode.Disposable {
  * nothing runs: no database is opened and no migration is applied to a scratch database, so the
  * report holds the lint findings and the static lock analysis only.
  */
-export async function computeReport(ctx: Ctx, options: ReportPanelOptions, signal: AbortSignal, progress: (m: string) => void): Promise<Report> {
+export async function computeReport(
+  ctx: Ctx,
+  options: ReportPanelOptions,
+  signal: AbortSignal,
+  progress: (m: string) => void,
+): Promise<Report> {
   const loaded = ctx.projectConfig();
-  if (!loaded) throw new PgshiftError('no pgshift project in this workspace', 'open a folder with a pgshift.config.json or a migrations directory');
+  if (!loaded)
+    throw new PgshiftError(
+      'no pgshift project in this workspace',
+      'open a folder with a pgshift.config.json or a migrations directory',
+    );
   const set = discoverMigrations(migrationsDir(loaded), loaded.config.layout);
   const trusted = vscode.workspace.isTrusted;
-  const target = trusted ? await (options.target ?? defaultTarget(ctx))() : { dispose: async () => undefined };
+  const target = trusted
+    ? await (options.target ?? defaultTarget(ctx))()
+    : { dispose: async () => undefined };
   try {
     if (!trusted) progress('untrusted workspace: files only, no database and no scratch run');
     return await buildReport({
@@ -271,6 +300,63 @@ export async function computeReport(ctx: Ctx, options: ReportPanelOptions, signa
   }
 }
 
+/** The command ids the report adds (the lead registers them and adds them to package.json). */
+export const REPORT_COMMANDS = {
+  showPending: 'pgshift.showReport',
+  showAll: 'pgshift.showReportAll',
+  showMigration: 'pgshift.showMigrationReport',
+} as const;
+
+/**
+ * Handlers for the report commands. showMigration takes what the lens, the tree or the palette
+ * gives it: a version string, a file Uri, a tree item with a `file` or `resourceUri`, or nothing (the
+ * active editor's migration).
+ */
+export function reportCommandHandlers(
+  ctx: Ctx,
+  panels: ReportPanels,
+  target?: ReportTargetProvider,
+): Record<string, (arg?: unknown) => unknown> {
+  return {
+    [REPORT_COMMANDS.showPending]: () => panels.show({ scope: { kind: 'pending' }, target }),
+    [REPORT_COMMANDS.showAll]: () => panels.show({ scope: { kind: 'all' }, target }),
+    [REPORT_COMMANDS.showMigration]: async (arg?: unknown) => {
+      const version = migrationVersionOf(ctx, arg);
+      if (!version) {
+        void vscode.window.showWarningMessage(
+          'pgshift: open a migration file (or pick one in the Migrations view) to see its report.',
+        );
+        return undefined;
+      }
+      return panels.show({ scope: { kind: 'migration', version }, target });
+    },
+  };
+}
+
+/** The version of the migration an argument names (see reportCommandHandlers). */
+export function migrationVersionOf(ctx: Ctx, arg: unknown): string | undefined {
+  if (typeof arg === 'string' && arg.trim()) return arg.trim();
+  let file: string | undefined;
+  if (arg instanceof vscode.Uri) file = arg.fsPath;
+  else if (arg && typeof arg === 'object') {
+    const a = arg as { file?: unknown; resourceUri?: unknown; version?: unknown };
+    if (typeof a.version === 'string') return a.version;
+    if (typeof a.file === 'string') file = a.file;
+    else if (a.resourceUri instanceof vscode.Uri) file = a.resourceUri.fsPath;
+  }
+  file ??= vscode.window.activeTextEditor?.document.uri.fsPath;
+  const loaded = ctx.projectConfig();
+  if (!file || !loaded) return undefined;
+  try {
+    const set = discoverMigrations(migrationsDir(loaded), loaded.config.layout);
+    const full = resolve(file);
+    return set.migrations.find((m) => !m.repeatable && (m.up.file === full || m.down?.file === full))
+      ?.version;
+  } catch {
+    return undefined;
+  }
+}
+
 function defaultTarget(ctx: Ctx): ReportTargetProvider {
   return async () => {
     const loaded = ctx.projectConfig();
@@ -288,6 +374,11 @@ function scopeKey(s: ReportScope): string {
 }
 
 function titleOf(s: ReportScope, report?: Report): string {
-  const base = s.kind === 'migration' ? `Report ${s.version}` : s.kind === 'pending' ? 'Report: pending' : 'Report: all migrations';
+  const base =
+    s.kind === 'migration'
+      ? `Report ${s.version}`
+      : s.kind === 'pending'
+        ? 'Report: pending'
+        : 'Report: all migrations';
   return report ? `${base} (${report.score.score})` : base;
 }

@@ -56,6 +56,12 @@ ruleCases('identifier-too-long', {
       why: 'bytes, not characters: 32 é are 64 bytes, and a character is never cut in half',
     },
     {
+      sql: `CREATE TABLE "${'😀'.repeat(16)}" (a int);`,
+      message: new RegExp(`is 64 bytes.*truncated to "${'😀'.repeat(15)}"`),
+      output: `CREATE TABLE "${'😀'.repeat(15)}" (a int);`,
+      why: '4-byte characters: 16 emoji are 64 bytes and become 15 (60 bytes)',
+    },
+    {
       sql: `CREATE TABLE "Mixed""${long}" (a int);`,
       flagged: `"Mixed""${long}"`,
       output: `CREATE TABLE "Mixed""${long.slice(0, 57)}" (a int);`,

@@ -1,14 +1,8 @@
 import type * as T from '@pgsql/types';
-import {
-  alterCmds,
-  as,
-  baseTypeName,
-  columnConstraints,
-  formatName,
-  rangeVarName,
-  typeNameToString,
-} from '../ast';
+import { baseTypeName, columnConstraints, typeNameToString } from '../ast';
 import type { Rule, RuleMeta } from '../types';
+import { addedColumns, isSerial } from './_columns';
+import { alterOfExistingTable } from './_relations';
 
 export const meta: RuleMeta = {
   id: 'add-column-rewrite',
@@ -23,13 +17,10 @@ export const meta: RuleMeta = {
 type Kind = 'serial' | 'identity' | 'stored';
 
 export const check: Rule['check'] = (stmt, ctx) => {
-  const alter = as(stmt.node, 'AlterTableStmt')!;
-  const table = rangeVarName(alter.relation);
-  if (!table || alter.objtype !== 'OBJECT_TABLE' || ctx.isNewTable(table)) return;
-  const name = formatName(table);
-  for (const cmd of alterCmds(alter)) {
-    const col = as(cmd.def, 'ColumnDef');
-    if (cmd.subtype !== 'AT_AddColumn' || !col?.colname) continue;
+  const target = alterOfExistingTable(stmt, ctx);
+  if (!target) return;
+  const { table, name } = target;
+  for (const col of addedColumns(target.cmds)) {
     const found = rewritingKind(col);
     if (!found) continue;
     const { kind, node } = found;
@@ -98,8 +89,5 @@ function rewritingKind(col: T.ColumnDef): { kind: Kind; node?: T.Constraint } | 
     // generated_kind 's' = STORED; 'v' = VIRTUAL (PostgreSQL 18), computed on read: no rewrite
     if (c.contype === 'CONSTR_GENERATED' && c.generated_kind === 's') return { kind: 'stored', node: c };
   }
-  const names = col.typeName?.names ?? [];
-  if (names.length === 1 && /^(small|big)?serial[248]?$/.test(baseTypeName(col.typeName)))
-    return { kind: 'serial' };
-  return undefined;
+  return isSerial(col.typeName) ? { kind: 'serial' } : undefined;
 }

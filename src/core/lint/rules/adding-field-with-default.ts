@@ -1,16 +1,8 @@
 import type * as T from '@pgsql/types';
-import {
-  alterCmds,
-  as,
-  columnConstraints,
-  formatName,
-  NON_VOLATILE_FUNCTIONS,
-  rangeVarName,
-  stringList,
-  typeNameToString,
-  walk,
-} from '../ast';
+import { as, columnConstraints, NON_VOLATILE_FUNCTIONS, stringList, typeNameToString, walk } from '../ast';
 import type { Range, Rule, RuleContext, RuleMeta, Stmt } from '../types';
+import { addedColumns } from './_columns';
+import { alterOfExistingTable } from './_relations';
 
 export const meta: RuleMeta = {
   id: 'adding-field-with-default',
@@ -76,14 +68,11 @@ function declaredNonVolatile(ctx: RuleContext, stmt: Stmt, fn: string): boolean 
 }
 
 export const check: Rule['check'] = (stmt, ctx) => {
-  const alter = as(stmt.node, 'AlterTableStmt')!;
-  const table = rangeVarName(alter.relation);
-  if (!table || alter.objtype !== 'OBJECT_TABLE' || ctx.isNewTable(table)) return;
-  const name = formatName(table);
+  const target = alterOfExistingTable(stmt, ctx);
+  if (!target) return;
+  const { name } = target;
   const v = ctx.postgresVersion;
-  for (const cmd of alterCmds(alter)) {
-    const col = as(cmd.def, 'ColumnDef');
-    if (cmd.subtype !== 'AT_AddColumn' || !col?.colname) continue;
+  for (const col of addedColumns(target.cmds)) {
     const cons = columnConstraints(col);
     const dflt = cons.find((c) => c.contype === 'CONSTR_DEFAULT');
     if (!dflt?.raw_expr || as(dflt.raw_expr, 'A_Const')?.isnull) continue;

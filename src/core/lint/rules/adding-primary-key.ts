@@ -1,16 +1,7 @@
-import {
-  alterCmds,
-  as,
-  columnConstraints,
-  formatName,
-  rangeVarName,
-  stringList,
-  type QualifiedName,
-} from '../ast';
+import { as, columnConstraints, stringList, type QualifiedName } from '../ast';
 import type { Rule, RuleContext, RuleMeta, Stmt } from '../types';
-import { constraintSpan } from './constraint-missing-not-valid';
-import { uniqueHelp, usingIndexRewrite } from './disallowed-unique-constraint';
-import { notNullAlready } from './set-not-null';
+import { constraintSpan, notNullAlready, uniqueHelp, usingIndexRewrite } from './_constraints';
+import { alterOfExistingTable, altersBefore, indexesBefore } from './_relations';
 
 export const meta: RuleMeta = {
   id: 'adding-primary-key',
@@ -23,11 +14,9 @@ export const meta: RuleMeta = {
 };
 
 export const check: Rule['check'] = (stmt, ctx) => {
-  const alter = as(stmt.node, 'AlterTableStmt')!;
-  const table = rangeVarName(alter.relation);
-  if (!table || alter.objtype !== 'OBJECT_TABLE' || ctx.isNewTable(table)) return;
-  const name = formatName(table);
-  const cmds = alterCmds(alter);
+  const target = alterOfExistingTable(stmt, ctx);
+  if (!target) return;
+  const { table, name, cmds } = target;
   for (const cmd of cmds) {
     const con = as(cmd.def, 'Constraint');
     const col = as(cmd.def, 'ColumnDef');
@@ -112,28 +101,15 @@ function mustScan(
   return addedNullableInFile(ctx, stmt, table, column) ? 'yes' : 'unknown';
 }
 
+// by table name alone, in any schema
 function addedNullableInFile(ctx: RuleContext, current: Stmt, table: QualifiedName, column: string): boolean {
-  let added = false;
-  for (const s of ctx.statements) {
-    if (s.index >= current.index) break;
-    const a = as(s.node, 'AlterTableStmt');
-    const t = rangeVarName(a?.relation);
-    if (!a || t?.name !== table.name) continue;
-    for (const cmd of alterCmds(a)) {
-      const col = as(cmd.def, 'ColumnDef');
-      if (cmd.subtype === 'AT_AddColumn' && col?.colname === column) added = true;
-    }
-  }
-  return added;
+  return altersBefore(ctx, current, table, () => true).some(({ cmds }) =>
+    cmds.some((cmd) => cmd.subtype === 'AT_AddColumn' && as(cmd.def, 'ColumnDef')?.colname === column),
+  );
 }
 
 /** The key columns of an index created earlier in this file, or [] when unknown. */
 function indexColumns(ctx: RuleContext, current: Stmt, indexName: string): string[] {
-  for (let i = current.index - 1; i >= 0; i--) {
-    const idx = as(ctx.statements[i]?.node, 'IndexStmt');
-    if (idx?.idxname === indexName) {
-      return (idx.indexParams ?? []).map((p) => as(p, 'IndexElem')?.name).filter((n): n is string => !!n);
-    }
-  }
-  return [];
+  const idx = as(indexesBefore(ctx, current, indexName).pop()?.node, 'IndexStmt');
+  return (idx?.indexParams ?? []).map((p) => as(p, 'IndexElem')?.name).filter((n): n is string => !!n);
 }

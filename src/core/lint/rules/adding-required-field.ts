@@ -1,14 +1,8 @@
 import type * as T from '@pgsql/types';
-import {
-  alterCmds,
-  as,
-  baseTypeName,
-  columnConstraints,
-  formatName,
-  rangeVarName,
-  typeNameToString,
-} from '../ast';
+import { as, columnConstraints, typeNameToString } from '../ast';
 import type { Rule, RuleMeta } from '../types';
+import { addedColumns, isSerial } from './_columns';
+import { alterOfExistingTable } from './_relations';
 
 export const meta: RuleMeta = {
   id: 'adding-required-field',
@@ -21,13 +15,11 @@ export const meta: RuleMeta = {
 };
 
 export const check: Rule['check'] = (stmt, ctx) => {
-  const alter = as(stmt.node, 'AlterTableStmt')!;
-  const table = rangeVarName(alter.relation);
-  if (!table || alter.objtype !== 'OBJECT_TABLE' || ctx.isNewTable(table)) return;
-  const name = formatName(table);
-  for (const cmd of alterCmds(alter)) {
-    const col = as(cmd.def, 'ColumnDef');
-    if (cmd.subtype !== 'AT_AddColumn' || !col?.colname || !requiredWithoutValue(col)) continue;
+  const target = alterOfExistingTable(stmt, ctx);
+  if (!target) return;
+  const { table, name } = target;
+  for (const col of addedColumns(target.cmds)) {
+    if (!requiredWithoutValue(col)) continue;
     const column = col.colname;
     const type = typeNameToString(col.typeName);
     const v = ctx.postgresVersion;
@@ -65,6 +57,5 @@ function requiredWithoutValue(col: T.ColumnDef): boolean {
   const dflt = cons.find((c) => c.contype === 'CONSTR_DEFAULT');
   if (dflt && !as(dflt.raw_expr, 'A_Const')?.isnull) return false;
   // serial types come with a nextval() default
-  const names = col.typeName?.names ?? [];
-  return !(names.length === 1 && /^(small|big)?serial[248]?$/.test(baseTypeName(col.typeName)));
+  return !isSerial(col.typeName);
 }

@@ -1,13 +1,24 @@
 import type * as T from '@pgsql/types';
-import { alterCmds, as, formatName, rangeVarName, stringList, walk, type QualifiedName } from '../ast';
+import {
+  alterCmds,
+  as,
+  formatName,
+  qualifiedName,
+  rangeVarName,
+  stringList,
+  walk,
+  type QualifiedName,
+} from '../ast';
 import { LOCK_MODES, blocksWrites, whatItBlocks, type LockMode } from '../locks';
 import type { Rule, RuleContext, RuleMeta, Stmt } from '../types';
-import { relationRange } from './ban-drop-column';
-import { batchLoop } from './update-without-where';
+import { batchLoop } from './_dml';
+import { relationRange } from './_relations';
+import { lineOf, perFile, pushTo } from './_util';
 
 export const meta: RuleMeta = {
   id: 'backfill-in-transaction',
-  description: 'A backfill (UPDATE, DELETE, INSERT ... SELECT) in the same transaction as a schema change holds its lock for the whole backfill',
+  description:
+    'A backfill (UPDATE, DELETE, INSERT ... SELECT) in the same transaction as a schema change holds its lock for the whole backfill',
   defaultSeverity: 'warning',
   category: 'locking',
   fixable: 'none',
@@ -22,8 +33,9 @@ export const check: Rule['check'] = (stmt, ctx) => {
   const held = heldLock(ctx, stmt);
   if (!held) return;
   const name = formatName(table);
-  const verb = stmt.kind === 'UpdateStmt' ? 'UPDATE' : stmt.kind === 'DeleteStmt' ? 'DELETE FROM' : 'INSERT INTO';
-  const line = ctx.source.positionAt(held.stmt.range.start).line + 1;
+  const verb =
+    stmt.kind === 'UpdateStmt' ? 'UPDATE' : stmt.kind === 'DeleteStmt' ? 'DELETE FROM' : 'INSERT INTO';
+  const line = lineOf(ctx, held.stmt);
   const batch =
     stmt.kind === 'InsertStmt'
       ? `INSERT INTO ${name} SELECT ... FROM <source> WHERE id > <last id copied> ORDER BY id LIMIT 1000`
@@ -103,7 +115,7 @@ interface HeldLock {
 
 /** The first earlier statement of the same transaction that still holds a lock blocking writes to an existing table. */
 function heldLock(ctx: RuleContext, stmt: Stmt): HeldLock | undefined {
-  for (const i of lockingStatements(ctx.statements).get(stmt.txId) ?? []) {
+  for (const i of lockingByTransaction(ctx.statements).get(stmt.txId) ?? []) {
     if (i >= stmt.index) break;
     const s = ctx.statements[i];
     if (!s.inTransaction) continue;
@@ -114,24 +126,21 @@ function heldLock(ctx: RuleContext, stmt: Stmt): HeldLock | undefined {
   return undefined;
 }
 
-const LOCKING_KINDS = new Set(['AlterTableStmt', 'IndexStmt', 'CreateTrigStmt', 'RenameStmt', 'TruncateStmt', 'DropStmt', 'CreateStmt']);
+const LOCKING_KINDS = new Set([
+  'AlterTableStmt',
+  'IndexStmt',
+  'CreateTrigStmt',
+  'RenameStmt',
+  'TruncateStmt',
+  'DropStmt',
+  'CreateStmt',
+]);
 // Per file (or section): indexes of the statements that may take a table lock, by transaction. Keeps the rule linear on big files.
-const lockingByFile = new WeakMap<readonly Stmt[], Map<number, number[]>>();
-
-function lockingStatements(statements: readonly Stmt[]): Map<number, number[]> {
-  let byTx = lockingByFile.get(statements);
-  if (!byTx) {
-    byTx = new Map();
-    for (const s of statements) {
-      if (!LOCKING_KINDS.has(s.kind)) continue;
-      const list = byTx.get(s.txId) ?? [];
-      list.push(s.index);
-      byTx.set(s.txId, list);
-    }
-    lockingByFile.set(statements, byTx);
-  }
+const lockingByTransaction = perFile((statements) => {
+  const byTx = new Map<number, number[]>();
+  for (const s of statements) if (LOCKING_KINDS.has(s.kind)) pushTo(byTx, s.txId, s.index);
   return byTx;
-}
+});
 
 // ALTER TABLE subcommands that take less than ACCESS EXCLUSIVE (PostgreSQL manual, ALTER TABLE).
 const SHARE_UPDATE_EXCLUSIVE = new Set<string>([
@@ -155,7 +164,11 @@ function lockOf(ctx: RuleContext, s: Stmt): HeldLock | undefined {
     let mode: LockMode = 'SHARE UPDATE EXCLUSIVE';
     for (const cmd of alterCmds(alter)) {
       const fk = as(cmd.def, 'Constraint')?.contype === 'CONSTR_FOREIGN';
-      const m: LockMode = SHARE_UPDATE_EXCLUSIVE.has(cmd.subtype ?? '') ? 'SHARE UPDATE EXCLUSIVE' : fk ? 'SHARE ROW EXCLUSIVE' : 'ACCESS EXCLUSIVE';
+      const m: LockMode = SHARE_UPDATE_EXCLUSIVE.has(cmd.subtype ?? '')
+        ? 'SHARE UPDATE EXCLUSIVE'
+        : fk
+          ? 'SHARE ROW EXCLUSIVE'
+          : 'ACCESS EXCLUSIVE';
       if (rank(m) > rank(mode)) mode = m;
     }
     return { stmt: s, what: `ALTER TABLE ${formatName(q)}`, on: formatName(q), mode };
@@ -170,14 +183,24 @@ function lockOf(ctx: RuleContext, s: Stmt): HeldLock | undefined {
   if (trig) {
     const q = rangeVarName(trig.relation);
     if (!existing(q)) return undefined;
-    return { stmt: s, what: `CREATE TRIGGER ON ${formatName(q)}`, on: formatName(q), mode: 'SHARE ROW EXCLUSIVE' };
+    return {
+      stmt: s,
+      what: `CREATE TRIGGER ON ${formatName(q)}`,
+      on: formatName(q),
+      mode: 'SHARE ROW EXCLUSIVE',
+    };
   }
   const rename = as(s.node, 'RenameStmt');
   // renaming an index takes only SHARE UPDATE EXCLUSIVE (PostgreSQL 12+)
   if (rename?.relation && (rename.renameType === 'OBJECT_TABLE' || rename.renameType === 'OBJECT_COLUMN')) {
     const q = rangeVarName(rename.relation);
     if (!existing(q)) return undefined;
-    return { stmt: s, what: `ALTER ... RENAME on ${formatName(q)}`, on: formatName(q), mode: 'ACCESS EXCLUSIVE' };
+    return {
+      stmt: s,
+      what: `ALTER ... RENAME on ${formatName(q)}`,
+      on: formatName(q),
+      mode: 'ACCESS EXCLUSIVE',
+    };
   }
   const truncate = as(s.node, 'TruncateStmt');
   if (truncate) {
@@ -189,21 +212,32 @@ function lockOf(ctx: RuleContext, s: Stmt): HeldLock | undefined {
   if (drop && !drop.concurrent && drop.removeType === 'OBJECT_INDEX') {
     const n = stringList(as(drop.objects?.[0], 'List')?.items);
     if (n.length === 0) return undefined;
-    const index = formatName({ schema: n.length > 1 ? n[n.length - 2] : undefined, name: n[n.length - 1] });
+    const index = formatName(qualifiedName(n));
     const table = ctx.schema.index(n[n.length - 1])?.table;
     if (table && !existing(table)) return undefined;
-    return { stmt: s, what: `DROP INDEX ${index}`, on: table ? formatName(table) : `the table of ${index}`, mode: 'ACCESS EXCLUSIVE' };
+    return {
+      stmt: s,
+      what: `DROP INDEX ${index}`,
+      on: table ? formatName(table) : `the table of ${index}`,
+      mode: 'ACCESS EXCLUSIVE',
+    };
   }
   const create = as(s.node, 'CreateStmt');
   if (create) {
     let referenced: QualifiedName | undefined;
     walk(create, (kind, body) => {
       const pk = rangeVarName((body as T.Constraint).pktable);
-      if (kind === 'Constraint' && (body as T.Constraint).contype === 'CONSTR_FOREIGN' && existing(pk)) referenced ??= pk;
+      if (kind === 'Constraint' && (body as T.Constraint).contype === 'CONSTR_FOREIGN' && existing(pk))
+        referenced ??= pk;
     });
     if (!referenced) return undefined;
     const table = formatName(rangeVarName(create.relation));
-    return { stmt: s, what: `CREATE TABLE ${table} (its foreign key)`, on: formatName(referenced), mode: 'SHARE ROW EXCLUSIVE' };
+    return {
+      stmt: s,
+      what: `CREATE TABLE ${table} (its foreign key)`,
+      on: formatName(referenced),
+      mode: 'SHARE ROW EXCLUSIVE',
+    };
   }
   return undefined;
 }

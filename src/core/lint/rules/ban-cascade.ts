@@ -1,11 +1,21 @@
 import type * as T from '@pgsql/types';
-import { alterCmds, as, formatName, rangeVarName, stringList, type QualifiedName } from '../ast';
+import {
+  alterCmds,
+  as,
+  formatName,
+  qualifiedName,
+  rangeVarName,
+  stringList,
+  type QualifiedName,
+} from '../ast';
 import type { Range, Rule, RuleContext, RuleMeta, Stmt } from '../types';
-import { columnAddedInFile, relationCreatedInFile, sameRelation } from './ban-drop-column';
+import { columnAddedInFile, relationCreatedInFile, sameRelation } from './_relations';
+import { rangesOf } from './_util';
 
 export const meta: RuleMeta = {
   id: 'ban-cascade',
-  description: 'DROP ... CASCADE silently drops every dependent object (views, foreign keys, columns) the migration never names',
+  description:
+    'DROP ... CASCADE silently drops every dependent object (views, foreign keys, columns) the migration never names',
   defaultSeverity: 'warning',
   category: 'data-loss',
   fixable: 'none',
@@ -42,14 +52,22 @@ export const check: Rule['check'] = (stmt, ctx) => {
     if (names.length > 0 && existing.length === 0) return;
     const word = WORDS[type] ?? type.replace(/^OBJECT_/, '').replace(/_/g, ' ');
     const shown = existing.map(formatName).join(', ') || 'the object';
-    report(ctx, cascadeRanges(stmt).pop(), `DROP ${word} ${shown} CASCADE silently drops ${dependents(type, shown)}`);
+    report(
+      ctx,
+      cascadeRanges(stmt).pop(),
+      `DROP ${word} ${shown} CASCADE silently drops ${dependents(type, shown)}`,
+    );
     return;
   }
   const owned = as(stmt.node, 'DropOwnedStmt');
   if (owned) {
     if (owned.behavior !== 'DROP_CASCADE') return;
     const roles = (owned.roles ?? []).map((r) => as(r, 'RoleSpec')?.rolename ?? 'CURRENT_USER').join(', ');
-    report(ctx, cascadeRanges(stmt).pop(), `DROP OWNED BY ${roles} CASCADE drops every object ${roles} owns in this database, and silently everything that depends on them`);
+    report(
+      ctx,
+      cascadeRanges(stmt).pop(),
+      `DROP OWNED BY ${roles} CASCADE drops every object ${roles} owns in this database, and silently everything that depends on them`,
+    );
     return;
   }
   const alter = as(stmt.node, 'AlterTableStmt')!;
@@ -66,9 +84,17 @@ export const check: Rule['check'] = (stmt, ctx) => {
     if (cmd.subtype === 'AT_DropColumn') {
       if (alter.objtype === 'OBJECT_TABLE' && columnAddedInFile(ctx, stmt, table, cmd.name)) continue;
       const what = alter.objtype === 'OBJECT_TYPE' ? `ATTRIBUTE ${cmd.name}` : `COLUMN ${cmd.name}`;
-      report(ctx, range, `DROP ${what} CASCADE silently drops every view that uses ${name}.${cmd.name} and every foreign key that references it`);
+      report(
+        ctx,
+        range,
+        `DROP ${what} CASCADE silently drops every view that uses ${name}.${cmd.name} and every foreign key that references it`,
+      );
     } else if (cmd.subtype === 'AT_DropConstraint') {
-      report(ctx, range, `DROP CONSTRAINT ${cmd.name} CASCADE silently drops every foreign key of another table that relies on it as its unique key`);
+      report(
+        ctx,
+        range,
+        `DROP CONSTRAINT ${cmd.name} CASCADE silently drops every foreign key of another table that relies on it as its unique key`,
+      );
     }
   }
 };
@@ -129,13 +155,13 @@ function objectName(obj: T.Node): QualifiedName | undefined {
       : as(obj, 'String')?.sval
         ? [as(obj, 'String')!.sval!]
         : stringList(as(obj, 'TypeName')?.names ?? as(obj, 'ObjectWithArgs')?.objname);
-  if (parts.length === 0) return undefined;
-  return { schema: parts.length > 1 ? parts[parts.length - 2] : undefined, name: parts[parts.length - 1] };
+  return qualifiedName(parts);
 }
 
 /** Everything that depends on an object created earlier in the file was created in the file too. */
 function createdInFile(ctx: RuleContext, stmt: Stmt, type: T.ObjectType, q: QualifiedName): boolean {
-  if (type === 'OBJECT_TABLE' || type === 'OBJECT_MATVIEW' || type === 'OBJECT_VIEW') return relationCreatedInFile(ctx, stmt, q);
+  if (type === 'OBJECT_TABLE' || type === 'OBJECT_MATVIEW' || type === 'OBJECT_VIEW')
+    return relationCreatedInFile(ctx, stmt, q);
   return ctx.statements.slice(0, stmt.index).some((s) => {
     const created = createdObject(s.node);
     return !!created && created.types.includes(type) && sameRelation(created.name, q);
@@ -143,23 +169,27 @@ function createdInFile(ctx: RuleContext, stmt: Stmt, type: T.ObjectType, q: Qual
 }
 
 function createdObject(node: T.Node): { types: T.ObjectType[]; name: QualifiedName } | undefined {
-  const qualified = (parts: string[]): QualifiedName | undefined =>
-    parts.length ? { schema: parts.length > 1 ? parts[parts.length - 2] : undefined, name: parts[parts.length - 1] } : undefined;
-  const withName = (types: T.ObjectType[], name: QualifiedName | undefined) => (name ? { types, name } : undefined);
+  const withName = (types: T.ObjectType[], name: QualifiedName | undefined) =>
+    name ? { types, name } : undefined;
   const idx = as(node, 'IndexStmt');
-  if (idx?.idxname) return withName(['OBJECT_INDEX'], { schema: idx.relation?.schemaname || undefined, name: idx.idxname });
+  if (idx?.idxname)
+    return withName(['OBJECT_INDEX'], { schema: idx.relation?.schemaname || undefined, name: idx.idxname });
   const seq = as(node, 'CreateSeqStmt');
   if (seq && !seq.if_not_exists) return withName(['OBJECT_SEQUENCE'], rangeVarName(seq.sequence));
   const en = as(node, 'CreateEnumStmt');
-  if (en) return withName(['OBJECT_TYPE'], qualified(stringList(en.typeName)));
+  if (en) return withName(['OBJECT_TYPE'], qualifiedName(stringList(en.typeName)));
   const range = as(node, 'CreateRangeStmt');
-  if (range) return withName(['OBJECT_TYPE'], qualified(stringList(range.typeName)));
+  if (range) return withName(['OBJECT_TYPE'], qualifiedName(stringList(range.typeName)));
   const comp = as(node, 'CompositeTypeStmt');
   if (comp) return withName(['OBJECT_TYPE'], rangeVarName(comp.typevar));
   const dom = as(node, 'CreateDomainStmt');
-  if (dom) return withName(['OBJECT_DOMAIN'], qualified(stringList(dom.domainname)));
+  if (dom) return withName(['OBJECT_DOMAIN'], qualifiedName(stringList(dom.domainname)));
   const fn = as(node, 'CreateFunctionStmt');
-  if (fn && !fn.replace) return withName(['OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_ROUTINE'], qualified(stringList(fn.funcname)));
+  if (fn && !fn.replace)
+    return withName(
+      ['OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_ROUTINE'],
+      qualifiedName(stringList(fn.funcname)),
+    );
   const ext = as(node, 'CreateExtensionStmt');
   if (ext?.extname && !ext.if_not_exists) return withName(['OBJECT_EXTENSION'], { name: ext.extname });
   return undefined;
@@ -167,12 +197,6 @@ function createdObject(node: T.Node): { types: T.ObjectType[]; name: QualifiedNa
 
 /** Byte ranges of the CASCADE keywords of the statement, in order. */
 function cascadeRanges(stmt: Stmt): Range[] {
-  if (Buffer.byteLength(stmt.text, 'utf8') !== stmt.range.end - stmt.range.start) return [];
-  const out: Range[] = [];
   // ON DELETE CASCADE in an ADD CONSTRAINT of the same ALTER TABLE is a foreign key action, not a drop behaviour.
-  for (const m of stmt.text.matchAll(/(?<!\bON\s+(?:DELETE|UPDATE)\s+)\bCASCADE\b/gi)) {
-    const start = stmt.range.start + Buffer.byteLength(stmt.text.slice(0, m.index), 'utf8');
-    out.push({ start, end: start + 7 });
-  }
-  return out;
+  return rangesOf(stmt, /(?<!\bON\s+(?:DELETE|UPDATE)\s+)\bCASCADE\b/gi);
 }

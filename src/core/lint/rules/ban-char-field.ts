@@ -1,6 +1,6 @@
-import type * as T from '@pgsql/types';
-import { alterCmds, as, formatName, rangeVarName, stringList, typeMods, type QualifiedName } from '../ast';
-import type { Fix, Range, Rule, RuleMeta, Stmt } from '../types';
+import { as, formatName, typeMods } from '../ast';
+import type { Fix, Rule, RuleMeta } from '../types';
+import { columnsOfType, typeSpan } from './_columns';
 
 export const meta: RuleMeta = {
   id: 'ban-char-field',
@@ -12,10 +12,9 @@ export const meta: RuleMeta = {
 };
 
 export const check: Rule['check'] = (stmt, ctx) => {
-  for (const c of typedColumns(stmt)) {
-    // char(n), character(n), nchar(n) and bare char/character are all bpchar in the tree; the internal
-    // one-byte type written "char" (or pg_catalog.char) is a different type and is fine.
-    if (!isCatalogType(c.typeName, 'bpchar')) continue;
+  // char(n), character(n), nchar(n) and bare char/character are all bpchar in the tree; the internal
+  // one-byte type written "char" (or pg_catalog.char) is a different type and is fine.
+  for (const c of columnsOfType(stmt, 'bpchar')) {
     const explicitLength = (c.typeName.typmods ?? []).some((m) => (as(m, 'A_Const')?.location ?? -1) >= 0);
     const n = typeMods(c.typeName)[0];
     const label = n === undefined ? 'bpchar' : `char(${n})`;
@@ -55,63 +54,3 @@ export const check: Rule['check'] = (stmt, ctx) => {
     });
   }
 };
-
-interface TypedColumn {
-  table?: QualifiedName;
-  column: string;
-  typeName: T.TypeName;
-  /** ALTER COLUMN ... TYPE rather than a new column */
-  alter: boolean;
-}
-
-// The columns whose type a statement sets: CREATE TABLE, ADD COLUMN, ALTER COLUMN ... TYPE. Temporary tables
-// vanish with the session, so their types do not matter.
-function typedColumns(stmt: Stmt): TypedColumn[] {
-  const out: TypedColumn[] = [];
-  const create = as(stmt.node, 'CreateStmt');
-  if (create && create.relation?.relpersistence !== 't') {
-    for (const el of create.tableElts ?? []) {
-      const col = as(el, 'ColumnDef');
-      if (col?.typeName)
-        out.push({
-          table: rangeVarName(create.relation),
-          column: col.colname ?? '?',
-          typeName: col.typeName,
-          alter: false,
-        });
-    }
-  }
-  const alter = as(stmt.node, 'AlterTableStmt');
-  if (alter?.objtype === 'OBJECT_TABLE') {
-    for (const cmd of alterCmds(alter)) {
-      const col = as(cmd.def, 'ColumnDef');
-      if (!col?.typeName) continue;
-      const table = rangeVarName(alter.relation);
-      if (cmd.subtype === 'AT_AddColumn')
-        out.push({ table, column: col.colname ?? '?', typeName: col.typeName, alter: false });
-      else if (cmd.subtype === 'AT_AlterColumnType')
-        out.push({ table, column: cmd.name ?? '?', typeName: col.typeName, alter: true });
-    }
-  }
-  return out;
-}
-
-/** The built-in type `name` (unqualified or pg_catalog-qualified), not a same-named type in another schema. */
-function isCatalogType(tn: T.TypeName, name: string): boolean {
-  const names = stringList(tn.names);
-  return (
-    names[names.length - 1] === name &&
-    (names.length === 1 || (names.length === 2 && names[0] === 'pg_catalog'))
-  );
-}
-
-// The byte range of the type's spelling, when the anchored `re` matches at the TypeName's location.
-function typeSpan(stmt: Stmt, tn: T.TypeName, re: RegExp): Range | undefined {
-  const bytes = Buffer.from(stmt.text, 'utf8');
-  const loc = tn.location;
-  if (loc === undefined || loc < 0 || bytes.length !== stmt.range.end - stmt.range.start) return undefined;
-  const m = re.exec(bytes.toString('utf8', loc));
-  if (!m) return undefined;
-  const start = stmt.range.start + loc;
-  return { start, end: start + Buffer.byteLength(m[0], 'utf8') };
-}

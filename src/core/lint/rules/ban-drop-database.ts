@@ -1,6 +1,7 @@
 import { as } from '../ast';
 import type { Rule, RuleMeta } from '../types';
-import { groupRange, identPattern } from './ban-drop-column';
+import { identPattern } from './_relations';
+import { groupRange } from './_util';
 
 export const meta: RuleMeta = {
   id: 'ban-drop-database',

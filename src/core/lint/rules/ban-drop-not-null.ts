@@ -1,10 +1,11 @@
-import { alterCmds, as, formatName, rangeVarName } from '../ast';
 import type { Rule, RuleMeta } from '../types';
-import { columnAddedInFile, groupRange, identPattern } from './ban-drop-column';
+import { cmdsOnOldColumns, identPattern } from './_relations';
+import { groupRange } from './_util';
 
 export const meta: RuleMeta = {
   id: 'ban-drop-not-null',
-  description: 'DROP NOT NULL on an existing column lets NULLs in, breaking readers that assume the column is always set',
+  description:
+    'DROP NOT NULL on an existing column lets NULLs in, breaking readers that assume the column is always set',
   defaultSeverity: 'info',
   category: 'breaking-change',
   fixable: 'none',
@@ -12,17 +13,12 @@ export const meta: RuleMeta = {
 };
 
 export const check: Rule['check'] = (stmt, ctx) => {
-  const alter = as(stmt.node, 'AlterTableStmt')!;
-  if (alter.objtype !== 'OBJECT_TABLE') return;
-  const table = rangeVarName(alter.relation);
-  if (!table || ctx.isNewTable(table)) return;
-  const name = formatName(table);
-  for (const cmd of alterCmds(alter)) {
-    if (cmd.subtype !== 'AT_DropNotNull' || !cmd.name) continue;
-    const column = cmd.name;
-    if (columnAddedInFile(ctx, stmt, table, column)) continue;
+  for (const { name, column } of cmdsOnOldColumns(stmt, ctx, 'AT_DropNotNull')) {
     ctx.report({
-      range: groupRange(stmt, new RegExp(`\\bALTER\\s+(?:COLUMN\\s+)?(${identPattern(column)})\\s+DROP\\s+NOT\\s+NULL\\b`, 'id')),
+      range: groupRange(
+        stmt,
+        new RegExp(`\\bALTER\\s+(?:COLUMN\\s+)?(${identPattern(column)})\\s+DROP\\s+NOT\\s+NULL\\b`, 'id'),
+      ),
       message: `DROP NOT NULL on ${name}.${column} lets NULLs in: code and queries that assume ${column} is always set break on the first NULL`,
       help: [
         `**Lock:** ACCESS EXCLUSIVE on \`${name}\`, briefly (no scan, no rewrite).`,

@@ -1,10 +1,12 @@
 import { as } from '../ast';
 import type { Rule, RuleMeta } from '../types';
-import { groupRange, identPattern, schemaCreatedInFile } from './ban-drop-column';
+import { identPattern, schemaCreatedInFile } from './_relations';
+import { groupRange } from './_util';
 
 export const meta: RuleMeta = {
   id: 'ban-drop-schema',
-  description: 'DROP SCHEMA ... CASCADE deletes every object in the schema, with its data, without naming any of them',
+  description:
+    'DROP SCHEMA ... CASCADE deletes every object in the schema, with its data, without naming any of them',
   defaultSeverity: 'error',
   category: 'data-loss',
   fixable: 'none',
@@ -19,7 +21,10 @@ export const check: Rule['check'] = (stmt, ctx) => {
     const schema = as(obj, 'String')?.sval;
     if (!schema || schemaCreatedInFile(ctx, stmt, schema)) continue;
     ctx.report({
-      range: groupRange(stmt, new RegExp(`(?:\\bSCHEMA\\s+(?:IF\\s+EXISTS\\s+)?|,\\s*)(${identPattern(schema)})`, 'id')),
+      range: groupRange(
+        stmt,
+        new RegExp(`(?:\\bSCHEMA\\s+(?:IF\\s+EXISTS\\s+)?|,\\s*)(${identPattern(schema)})`, 'id'),
+      ),
       message: `DROP SCHEMA ${schema} CASCADE deletes every table, view, function and type in ${schema}, with all their rows, and every object elsewhere that depends on them`,
       help: [
         `**Data loss:** CASCADE drops whatever \`${schema}\` holds when the migration runs, which may be more than the author knows about: ` +
@@ -36,4 +41,3 @@ export const check: Rule['check'] = (stmt, ctx) => {
     });
   }
 };
-

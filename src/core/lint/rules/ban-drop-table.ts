@@ -1,10 +1,12 @@
-import { as, formatName, stringList, type QualifiedName } from '../ast';
+import { as, formatName, qualifiedName, stringList } from '../ast';
 import type { Rule, RuleMeta } from '../types';
-import { groupRange, qualifiedPattern } from './ban-drop-column';
+import { qualifiedPattern } from './_relations';
+import { groupRange } from './_util';
 
 export const meta: RuleMeta = {
   id: 'ban-drop-table',
-  description: 'DROP TABLE of an existing table deletes all its rows and breaks app versions that still query it',
+  description:
+    'DROP TABLE of an existing table deletes all its rows and breaks app versions that still query it',
   defaultSeverity: 'error',
   category: 'data-loss',
   fixable: 'none',
@@ -15,18 +17,21 @@ export const check: Rule['check'] = (stmt, ctx) => {
   const drop = as(stmt.node, 'DropStmt')!;
   if (drop.removeType !== 'OBJECT_TABLE') return;
   for (const obj of drop.objects ?? []) {
-    const table = listName(stringList(as(obj, 'List')?.items));
+    const table = qualifiedName(stringList(as(obj, 'List')?.items));
     if (!table || ctx.isNewTable(table)) continue;
     const name = formatName(table);
     ctx.report({
-      range: groupRange(stmt, new RegExp(`(?:\\bTABLE\\s+(?:IF\\s+EXISTS\\s+)?|,\\s*)(${qualifiedPattern(table)})`, 'id')),
+      range: groupRange(
+        stmt,
+        new RegExp(`(?:\\bTABLE\\s+(?:IF\\s+EXISTS\\s+)?|,\\s*)(${qualifiedPattern(table)})`, 'id'),
+      ),
       message: `DROP TABLE ${name} deletes the table with all its rows and breaks every running app version that still queries it`,
       help: [
         `**Lock:** ACCESS EXCLUSIVE on \`${name}\` and on every table its foreign keys reference (their FK triggers are removed), ` +
           'held to the end of the transaction. It is brief, but it waits behind every query on those tables and blocks everything queued after it.',
         '',
         `**Breakage:** the rows are gone for good, and app servers still running the previous release fail on every query that names \`${name}\`. ` +
-          'Without CASCADE the drop fails if a view or another table\'s foreign key depends on it; with CASCADE those go too.',
+          "Without CASCADE the drop fails if a view or another table's foreign key depends on it; with CASCADE those go too.",
         '',
         '**Safe way:**',
         `1. Release app code that no longer uses \`${name}\`, and wait until every server runs it.`,
@@ -40,9 +45,3 @@ export const check: Rule['check'] = (stmt, ctx) => {
     });
   }
 };
-
-/** `a` / `s.a` / `db.s.a` as written in DROP TABLE. */
-function listName(names: string[]): QualifiedName | undefined {
-  if (names.length === 0) return undefined;
-  return { schema: names.length > 1 ? names[names.length - 2] : undefined, name: names[names.length - 1] };
-}

@@ -1,11 +1,13 @@
 import type * as T from '@pgsql/types';
 import { as, formatName, rangeVarName, walk, type QualifiedName } from '../ast';
 import type { Rule, RuleContext, RuleMeta, Stmt } from '../types';
-import { sameRelation } from './ban-drop-column';
+import { sameRelation } from './_relations';
+import { rangesOf } from './_util';
 
 export const meta: RuleMeta = {
   id: 'ban-truncate-cascade',
-  description: 'TRUNCATE ... CASCADE also empties every table with a foreign key to the truncated ones, without naming them',
+  description:
+    'TRUNCATE ... CASCADE also empties every table with a foreign key to the truncated ones, without naming them',
   defaultSeverity: 'error',
   category: 'data-loss',
   fixable: 'none',
@@ -15,12 +17,14 @@ export const meta: RuleMeta = {
 export const check: Rule['check'] = (stmt, ctx) => {
   const truncate = as(stmt.node, 'TruncateStmt')!;
   if (truncate.behavior !== 'DROP_CASCADE') return;
-  const tables = (truncate.relations ?? []).map((r) => rangeVarName(as(r, 'RangeVar'))).filter((q): q is QualifiedName => !!q);
+  const tables = (truncate.relations ?? [])
+    .map((r) => rangeVarName(as(r, 'RangeVar')))
+    .filter((q): q is QualifiedName => !!q);
   // A new table can only be referenced by existing tables through a foreign key added in this file.
   if (tables.every((t) => ctx.isNewTable(t) && !referencedByExistingTable(ctx, stmt, t))) return;
   const names = tables.map(formatName).join(', ');
   ctx.report({
-    range: lastCascade(stmt),
+    range: rangesOf(stmt, /\bCASCADE\b/gi).pop(),
     message: `TRUNCATE ${names} CASCADE also empties every table with a foreign key to ${names}, and every table referencing those, without naming any of them`,
     help: [
       `**Data loss:** CASCADE follows foreign keys recursively: every table that references \`${names}\` is emptied too, and the tables that reference those, ` +
@@ -44,17 +48,14 @@ function referencedByExistingTable(ctx: RuleContext, stmt: Stmt, table: Qualifie
     let found = false;
     walk(alter, (kind, body) => {
       const pk = rangeVarName((body as T.Constraint).pktable);
-      if (kind === 'Constraint' && (body as T.Constraint).contype === 'CONSTR_FOREIGN' && pk && sameRelation(pk, table)) found = true;
+      if (
+        kind === 'Constraint' &&
+        (body as T.Constraint).contype === 'CONSTR_FOREIGN' &&
+        pk &&
+        sameRelation(pk, table)
+      )
+        found = true;
     });
     return found;
   });
-}
-
-function lastCascade(stmt: Stmt): { start: number; end: number } | undefined {
-  if (Buffer.byteLength(stmt.text, 'utf8') !== stmt.range.end - stmt.range.start) return undefined;
-  const all = [...stmt.text.matchAll(/\bCASCADE\b/gi)];
-  const m = all[all.length - 1];
-  if (!m) return undefined;
-  const start = stmt.range.start + Buffer.byteLength(stmt.text.slice(0, m.index), 'utf8');
-  return { start, end: start + 7 };
 }

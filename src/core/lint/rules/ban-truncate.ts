@@ -1,6 +1,6 @@
 import { as, formatName, rangeVarName } from '../ast';
 import type { Rule, RuleMeta } from '../types';
-import { relationRange } from './ban-drop-column';
+import { relationRange } from './_relations';
 
 export const meta: RuleMeta = {
   id: 'ban-truncate',

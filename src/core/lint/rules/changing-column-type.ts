@@ -1,13 +1,6 @@
-import {
-  alterCmds,
-  as,
-  formatName,
-  rangeVarName,
-  stringList,
-  typeNameToString,
-  type QualifiedName,
-} from '../ast';
+import { as, stringList, typeNameToString, type QualifiedName } from '../ast';
 import type { Rule, RuleContext, RuleMeta, Stmt } from '../types';
+import { alterOfExistingTable, altersBefore } from './_relations';
 
 export const meta: RuleMeta = {
   id: 'changing-column-type',
@@ -23,11 +16,10 @@ export const meta: RuleMeta = {
 type Verdict = 'safe' | 'rewrite' | 'utc-only' | 'reindex' | 'unknown';
 
 export const check: Rule['check'] = (stmt, ctx) => {
-  const alter = as(stmt.node, 'AlterTableStmt')!;
-  const table = rangeVarName(alter.relation);
-  if (!table || alter.objtype !== 'OBJECT_TABLE' || ctx.isNewTable(table)) return;
-  const name = formatName(table);
-  for (const cmd of alterCmds(alter)) {
+  const target = alterOfExistingTable(stmt, ctx);
+  if (!target) return;
+  const { table, name } = target;
+  for (const cmd of target.cmds) {
     const def = as(cmd.def, 'ColumnDef');
     if (cmd.subtype !== 'AT_AlterColumnType' || !cmd.name || !def?.typeName) continue;
     const column = cmd.name;
@@ -183,13 +175,8 @@ function typeFromFile(
   column: string,
 ): string | undefined {
   let type: string | undefined;
-  for (const s of ctx.statements) {
-    if (s.index >= current.index) break;
-    const a = as(s.node, 'AlterTableStmt');
-    const t = rangeVarName(a?.relation);
-    if (!a || !t || t.name !== table.name || (t.schema && table.schema && t.schema !== table.schema))
-      continue;
-    for (const cmd of alterCmds(a)) {
+  for (const { cmds } of altersBefore(ctx, current, table)) {
+    for (const cmd of cmds) {
       const def = as(cmd.def, 'ColumnDef');
       if (cmd.subtype === 'AT_AddColumn' && def?.colname === column) type = typeNameToString(def.typeName);
       else if (cmd.subtype === 'AT_AlterColumnType' && cmd.name === column && def?.typeName)

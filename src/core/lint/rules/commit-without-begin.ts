@@ -1,10 +1,11 @@
 import type { Rule, RuleContext, RuleMeta, Stmt } from '../types';
-import { endOfStatement } from './ban-drop-column';
-import { keyword, lineOf, transactionEvents } from './transaction-nesting';
+import { keyword, transactionEvents } from './_transactions';
+import { endOfStatement, lineOf } from './_util';
 
 export const meta: RuleMeta = {
   id: 'commit-without-begin',
-  description: 'COMMIT or ROLLBACK with no open transaction: a no-op that also stops the runner from wrapping the file',
+  description:
+    'COMMIT or ROLLBACK with no open transaction: a no-op that also stops the runner from wrapping the file',
   defaultSeverity: 'warning',
   category: 'transactions',
   fixable: 'suggestion',
@@ -36,7 +37,14 @@ export const checkFile: Rule['checkFile'] = (ctx) => {
           ? `**Safe way:** remove the ${word}: the runner then runs the whole file in one transaction and commits it at the end. Or open the transaction explicitly with BEGIN.`
           : `**Safe way:** open the transaction it is meant to end with BEGIN, or remove the ${word}.`,
       ].join('\n'),
-      suggestions: [{ title: onlyTxStatement ? `Remove ${word} (the runner then wraps the file in one transaction)` : `Remove ${word}`, edits: [removal(ctx, e.stmt)] }],
+      suggestions: [
+        {
+          title: onlyTxStatement
+            ? `Remove ${word} (the runner then wraps the file in one transaction)`
+            : `Remove ${word}`,
+          edits: [removal(ctx, e.stmt)],
+        },
+      ],
     });
   }
 };

@@ -1,8 +1,6 @@
 import type * as T from '@pgsql/types';
 import {
-  alterCmds,
   as,
-  baseTypeName,
   columnConstraints,
   formatName,
   rangeVarName,
@@ -10,7 +8,10 @@ import {
   walk,
   type QualifiedName,
 } from '../ast';
-import type { Fix, Range, Rule, RuleContext, RuleMeta, Stmt } from '../types';
+import type { Fix, Rule, RuleContext, RuleMeta, Stmt } from '../types';
+import { isSerial } from './_columns';
+import { constraintSpan, notValidFix, onlyForeignKeys } from './_constraints';
+import { alterOfExistingTable } from './_relations';
 
 export const meta: RuleMeta = {
   id: 'constraint-missing-not-valid',
@@ -23,14 +24,10 @@ export const meta: RuleMeta = {
 };
 
 export const check: Rule['check'] = (stmt, ctx) => {
-  const alter = as(stmt.node, 'AlterTableStmt')!;
-  const table = rangeVarName(alter.relation);
-  if (!table || alter.objtype !== 'OBJECT_TABLE' || ctx.isNewTable(table)) return;
-  const cmds = alterCmds(alter);
-  // Only FOREIGN KEY adds keep the table at SHARE ROW EXCLUSIVE; almost every other subcommand takes ACCESS EXCLUSIVE.
-  const onlyForeignKeys = cmds.every(
-    (c) => c.subtype === 'AT_AddConstraint' && as(c.def, 'Constraint')?.contype === 'CONSTR_FOREIGN',
-  );
+  const target = alterOfExistingTable(stmt, ctx);
+  if (!target) return;
+  const { table, cmds } = target;
+  const foreignKeysOnly = onlyForeignKeys(cmds);
   // PostgreSQL trusts a FOREIGN KEY declared on a column being added (all NULL) without scanning, unless
   // some column added by the same statement gets a default: then every such key is validated.
   const statementAddsDefault = cmds.some(
@@ -43,7 +40,7 @@ export const check: Rule['check'] = (stmt, ctx) => {
       if (!con || con.skip_validation) continue;
       if (con.contype === 'CONSTR_CHECK') reportCheck(stmt, ctx, table, con, undefined);
       else if (con.contype === 'CONSTR_FOREIGN')
-        reportForeignKey(stmt, ctx, table, con, undefined, onlyForeignKeys);
+        reportForeignKey(stmt, ctx, table, con, undefined, foreignKeysOnly);
     } else if (cmd.subtype === 'AT_AddColumn') {
       const col = as(cmd.def, 'ColumnDef');
       if (!col) continue;
@@ -106,7 +103,7 @@ function reportForeignKey(
   table: QualifiedName,
   con: T.Constraint,
   col: T.ColumnDef | undefined,
-  onlyForeignKeys: boolean,
+  foreignKeysOnly: boolean,
 ): void {
   const name = formatName(table);
   const ref = rangeVarName(con.pktable);
@@ -117,7 +114,7 @@ function reportForeignKey(
     ((ref.name === table.name && (ref.schema ?? '') === (table.schema ?? '')) || ctx.isNewTable(ref));
   const fkCols = col ? [col.colname ?? '?'] : stringList(con.fk_attrs);
   const conName = con.conname ?? `${table.name}_${fkCols.join('_')}_fkey`;
-  const tableLock = onlyForeignKeys ? 'SHARE ROW EXCLUSIVE' : 'ACCESS EXCLUSIVE';
+  const tableLock = foreignKeysOnly ? 'SHARE ROW EXCLUSIVE' : 'ACCESS EXCLUSIVE';
   const both = refHarmless ? name : `${name} and ${refName}`;
   const blocks =
     tableLock === 'SHARE ROW EXCLUSIVE'
@@ -166,11 +163,7 @@ function reportForeignKey(
 /** True when adding the column puts values in existing rows (so the statement's new foreign keys are validated). */
 function addsValues(col: T.ColumnDef | undefined): boolean {
   if (!col) return false;
-  if (
-    /^(small|big)?serial[248]?$/.test(baseTypeName(col.typeName)) &&
-    (col.typeName?.names?.length ?? 0) === 1
-  )
-    return true;
+  if (isSerial(col.typeName)) return true;
   return columnConstraints(col).some(
     (c) => c.contype === 'CONSTR_DEFAULT' || c.contype === 'CONSTR_GENERATED',
   );
@@ -196,13 +189,7 @@ function withoutConstraintName(text: string | undefined, conName: string): strin
 
 function notValidSuggestion(ctx: RuleContext, stmt: Stmt, location: number | undefined): Fix[] | undefined {
   const span = constraintSpan(ctx, stmt, location);
-  if (!span) return undefined;
-  return [
-    {
-      title: 'Add NOT VALID (then VALIDATE CONSTRAINT in a later migration)',
-      edits: [{ range: { start: span.end, end: span.end }, newText: ' NOT VALID' }],
-    },
-  ];
+  return span && [notValidFix(span)];
 }
 
 /** The constraint's source text on one line; with `firstGroup`, only up to its first closing parenthesis ("CHECK (a > 0)"). */
@@ -214,62 +201,4 @@ function constraintText(
 ): string | undefined {
   const span = constraintSpan(ctx, stmt, location, firstGroup);
   return span && ctx.source.slice(span.start, span.end).replace(/\s+/g, ' ');
-}
-
-/**
- * File byte range of a constraint whose parse-tree location is `location`: up to the next top-level comma
- * (the next ALTER TABLE subcommand) or the end of the statement, without trailing blanks and comments.
- */
-export function constraintSpan(
-  ctx: RuleContext,
-  stmt: Stmt,
-  location: number | undefined,
-  firstGroup = false,
-): Range | undefined {
-  const len = stmt.range.end - stmt.range.start;
-  // DO-block statements whose text could not be located carry the DO's range: offsets would be wrong.
-  if (location === undefined || location < 0 || location >= len || Buffer.byteLength(stmt.text) !== len)
-    return undefined;
-  const b = ctx.source.bytes;
-  const start = stmt.range.start + location;
-  const end = stmt.range.end;
-  let depth = 0;
-  let lastTokenEnd = start;
-  let i = start;
-  while (i < end) {
-    const c = b[i];
-    if (c === 0x2d && b[i + 1] === 0x2d) {
-      while (i < end && b[i] !== 0x0a) i++;
-      continue;
-    }
-    if (c === 0x2f && b[i + 1] === 0x2a) {
-      const close = b.indexOf('*/', i + 2);
-      i = close < 0 || close >= end ? end : close + 2;
-      continue;
-    }
-    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) {
-      i++;
-      continue;
-    }
-    if (depth === 0 && (c === 0x2c || c === 0x3b)) break;
-    if (c === 0x28) depth++;
-    else if (c === 0x29) {
-      if (depth === 0) break;
-      depth--;
-      if (depth === 0 && firstGroup) return { start, end: i + 1 };
-    }
-    if (c === 0x27 || c === 0x22) {
-      i++;
-      while (i < end && !(b[i] === c && b[i + 1] !== c)) i += b[i] === c ? 2 : 1;
-      i++;
-    } else if (c === 0x24) {
-      const tag = /^\$[A-Za-z_]*\$/.exec(b.toString('latin1', i, Math.min(end, i + 64)));
-      if (tag) {
-        const close = b.indexOf(tag[0], i + tag[0].length);
-        i = close < 0 || close >= end ? end : close + tag[0].length;
-      } else i++;
-    } else i++;
-    lastTokenEnd = Math.min(i, end);
-  }
-  return { start, end: lastTokenEnd };
 }

@@ -1,11 +1,12 @@
 import { formatName, rangeVarName } from '../ast';
 import type { Rule, RuleMeta } from '../types';
-import { relationRange } from './ban-drop-column';
-import { batchLoop, unfilteredTargets } from './update-without-where';
+import { batchLoop, unfilteredTargets } from './_dml';
+import { relationRange } from './_relations';
 
 export const meta: RuleMeta = {
   id: 'delete-without-where',
-  description: 'DELETE without WHERE on an existing table deletes every row and keeps each one locked until commit',
+  description:
+    'DELETE without WHERE on an existing table deletes every row and keeps each one locked until commit',
   defaultSeverity: 'warning',
   category: 'data-loss',
   fixable: 'none',

@@ -1,6 +1,7 @@
-import { alterCmds, as, formatName, rangeVarName } from '../ast';
+import { as } from '../ast';
 import type { Rule, RuleMeta } from '../types';
-import { constraintSpan } from './constraint-missing-not-valid';
+import { constraintSpan } from './_constraints';
+import { alterOfExistingTable } from './_relations';
 
 export const meta: RuleMeta = {
   id: 'exclusion-constraint',
@@ -13,11 +14,10 @@ export const meta: RuleMeta = {
 };
 
 export const check: Rule['check'] = (stmt, ctx) => {
-  const alter = as(stmt.node, 'AlterTableStmt')!;
-  const table = rangeVarName(alter.relation);
-  if (!table || alter.objtype !== 'OBJECT_TABLE' || ctx.isNewTable(table)) return;
-  const name = formatName(table);
-  for (const cmd of alterCmds(alter)) {
+  const target = alterOfExistingTable(stmt, ctx);
+  if (!target) return;
+  const { table, name } = target;
+  for (const cmd of target.cmds) {
     const con = as(cmd.def, 'Constraint');
     if (cmd.subtype !== 'AT_AddConstraint' || con?.contype !== 'CONSTR_EXCLUSION') continue;
     const conName = con.conname ?? `${table.name}_excl`;

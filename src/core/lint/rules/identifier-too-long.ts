@@ -24,10 +24,11 @@ export const checkFile: Rule['checkFile'] = (ctx) => {
   for (const stmt of ctx.statements) {
     const defined = definedNames(stmt.node);
     if (defined.size === 0) continue;
-    // a truncated name is 61-63 bytes long in the tree (61 when the cut fell inside a multi-byte char):
-    // shorter names were not truncated, so the statement's tokens need not be read at all
+    // a truncated name is 60-63 bytes long in the tree (a UTF-8 character has up to 4 bytes, so a cut that
+    // falls inside one drops up to 3): shorter names were not truncated, so the tokens need not be read at all
     let candidate = false;
-    for (const n of defined.keys()) if (n.length * 3 >= MAX_BYTES - 2 && Buffer.byteLength(n, 'utf8') >= MAX_BYTES - 2) candidate = true;
+    for (const n of defined.keys())
+      if (n.length * 3 >= MAX_BYTES - 3 && Buffer.byteLength(n, 'utf8') >= MAX_BYTES - 3) candidate = true;
     if (!candidate) continue;
     const precise = Buffer.byteLength(stmt.text, 'utf8') === stmt.range.end - stmt.range.start;
     // the first token that truncates to a defined name is its definition (CREATE INDEX name ON table ...)

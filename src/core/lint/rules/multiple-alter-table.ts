@@ -1,16 +1,9 @@
 import type * as T from '@pgsql/types';
-import {
-  alterCmds,
-  as,
-  columnConstraints,
-  formatName,
-  isVolatileExpr,
-  rangeVarName,
-  stringList,
-  typeNameToString,
-  type QualifiedName,
-} from '../ast';
+import { alterCmds, as, rangeVarName, stringList, typeNameToString, type QualifiedName } from '../ast';
 import type { Rule, RuleContext, RuleMeta, Stmt } from '../types';
+import { constraintsFillRows, isSerial } from './_columns';
+import { alterOfExistingTable, sameRelation } from './_relations';
+import { lastBefore, lineOf, perFile, pushTo } from './_util';
 
 export const meta: RuleMeta = {
   id: 'multiple-alter-table',
@@ -38,15 +31,14 @@ const BARRIERS = new Set([
 
 export const check: Rule['check'] = (stmt, ctx) => {
   if (!stmt.inTransaction || stmt.origin !== 'top') return;
-  const alter = as(stmt.node, 'AlterTableStmt')!;
-  const table = rangeVarName(alter.relation);
-  if (alter.objtype !== 'OBJECT_TABLE' || !table || ctx.isNewTable(table)) return;
+  const target = alterOfExistingTable(stmt, ctx);
+  if (!target) return;
+  const { alter, table, name } = target;
   const here = passes(alter, stmt, ctx);
   if (here.length === 0) return;
   const earlier = earlierPass(stmt, ctx, table, alter.relation?.inh);
   if (!earlier) return;
-  const name = formatName(table);
-  const line = ctx.source.positionAt(earlier.stmt.range.start).line + 1;
+  const line = lineOf(ctx, earlier.stmt);
   const combined = [cmdText(earlier.stmt), cmdText(stmt)];
   ctx.report({
     range: ctx.rangeAt(stmt, alter.relation?.location),
@@ -82,8 +74,8 @@ function earlierPass(
     if (prev.origin !== 'top') continue; // inside a DO block: its DoStmt is a barrier
     const a = as(prev.node, 'AlterTableStmt');
     const rel = rangeVarName(a?.relation);
-    if (!a || !rel || a.objtype !== 'OBJECT_TABLE' || !sameTable(rel, table)) {
-      if (rel?.name === table.name && !sameTable(rel, table)) continue; // same name, other schema
+    if (!a || !rel || a.objtype !== 'OBJECT_TABLE' || !sameRelation(rel, table)) {
+      if (rel?.name === table.name && !sameRelation(rel, table)) continue; // same name, other schema
       return undefined; // anything else that references the table
     }
     if (a.relation?.inh !== inh) return undefined; // ONLY on one of them: not the same statement
@@ -104,37 +96,15 @@ interface FileIndex {
   timezoneSets: number[];
 }
 
-// Keyed by the statements array, so nothing outlives the lint run.
-const indexes = new WeakMap<readonly Stmt[], FileIndex>();
-
-function fileIndex(statements: readonly Stmt[]): FileIndex {
-  let index = indexes.get(statements);
-  if (index) return index;
-  index = { mentions: new Map(), barriers: [], timezoneSets: [] };
+const fileIndex = perFile((statements): FileIndex => {
+  const index: FileIndex = { mentions: new Map(), barriers: [], timezoneSets: [] };
   for (const s of statements) {
     if (BARRIERS.has(s.kind)) index.barriers.push(s.index);
     if (as(s.node, 'VariableSetStmt')?.name?.toLowerCase() === 'timezone') index.timezoneSets.push(s.index);
-    for (const name of relationNames(s.node)) {
-      const list = index.mentions.get(name);
-      if (list) list.push(s.index);
-      else index.mentions.set(name, [s.index]);
-    }
+    for (const name of relationNames(s.node)) pushTo(index.mentions, name, s.index);
   }
-  indexes.set(statements, index);
   return index;
-}
-
-/** Position in the sorted `list` of the last value below `index`, or -1. */
-function lastBefore(list: number[], index: number): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid] < index) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo - 1;
-}
+});
 
 /** Subcommands that make PostgreSQL read every row: a table rewrite or a verification scan. */
 function passes(a: T.AlterTableStmt, stmt: Stmt, ctx: RuleContext): string[] {
@@ -208,19 +178,7 @@ function sessionIsUtc(ctx: RuleContext, stmt: Stmt): boolean {
 }
 
 function addColumnRewrites(col: T.ColumnDef, version: number): boolean {
-  const names = stringList(col.typeName?.names);
-  if (names.length === 1 && /^(?:small|big)?serial[248]?$/.test(names[0])) return true;
-  return columnConstraints(col).some(
-    (c) =>
-      c.contype === 'CONSTR_IDENTITY' ||
-      (c.contype === 'CONSTR_GENERATED' && c.generated_kind !== 'v') ||
-      (c.contype === 'CONSTR_DEFAULT' &&
-        (version < 11 ? !isNullConst(c.raw_expr) : isVolatileExpr(c.raw_expr))),
-  );
-}
-
-function isNullConst(expr: T.Node | undefined): boolean {
-  return !!as(expr, 'A_Const')?.isnull;
+  return isSerial(col.typeName) || constraintsFillRows(col, version);
 }
 
 /** PostgreSQL 12+ skips the SET NOT NULL scan when a validated CHECK (col IS NOT NULL) exists: look for one earlier in the file. */
@@ -231,7 +189,7 @@ function validatedNotNullCheck(ctx: RuleContext, stmt: Stmt, a: T.AlterTableStmt
     if (i > stmt.index) break;
     const other = as(ctx.statements[i].node, 'AlterTableStmt');
     const rel = rangeVarName(other?.relation);
-    if (!other || !rel || !sameTable(rel, table)) continue;
+    if (!other || !rel || !sameRelation(rel, table)) continue;
     for (const cmd of alterCmds(other)) {
       const con = as(cmd.def, 'Constraint');
       const test = as(con?.raw_expr, 'NullTest');
@@ -249,10 +207,6 @@ function validatedNotNullCheck(ctx: RuleContext, stmt: Stmt, a: T.AlterTableStmt
     }
   }
   return [...checks.values()].some((v) => v);
-}
-
-function sameTable(a: QualifiedName, b: QualifiedName): boolean {
-  return a.name === b.name && (!a.schema || !b.schema || a.schema === b.schema);
 }
 
 // RangeVars appear both wrapped ({ RangeVar: {...} }) and bare (IndexStmt.relation), so look for their shape.

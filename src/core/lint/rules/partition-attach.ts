@@ -1,6 +1,7 @@
 import type * as T from '@pgsql/types';
 import { alterCmds, as, formatName, rangeVarName, type QualifiedName } from '../ast';
 import type { Rule, RuleContext, RuleMeta, Stmt } from '../types';
+import { altersBefore } from './_relations';
 
 export const meta: RuleMeta = {
   id: 'partition-attach',
@@ -52,18 +53,11 @@ export const check: Rule['check'] = (stmt, ctx) => {
 function hasValidatedCheck(ctx: RuleContext, stmt: Stmt, table: QualifiedName): boolean {
   const notValid = new Set<string>();
   let validated = false;
-  for (const s of ctx.statements) {
-    if (s.index >= stmt.index) break;
-    const a = as(s.node, 'AlterTableStmt');
-    const t = rangeVarName(a?.relation);
-    if (
-      !a ||
-      !t ||
-      t.name !== table.name ||
-      (t.schema ?? 'public') !== (table.schema ?? t.schema ?? 'public')
-    )
-      continue;
-    for (const cmd of alterCmds(a)) {
+  // an unqualified table matches any schema; an unqualified ALTER TABLE only public
+  const same = (t: QualifiedName, q: QualifiedName): boolean =>
+    (t.schema ?? 'public') === (q.schema ?? t.schema ?? 'public');
+  for (const { cmds } of altersBefore(ctx, stmt, table, same)) {
+    for (const cmd of cmds) {
       const con: T.Constraint | undefined = as(cmd.def, 'Constraint');
       if (cmd.subtype === 'AT_AddConstraint' && con?.contype === 'CONSTR_CHECK') {
         if (!con.skip_validation) validated = true;

@@ -9,6 +9,9 @@ import {
   type QualifiedName,
 } from '../ast';
 import type { Range, ReportInput, Rule, RuleContext, RuleMeta, Stmt } from '../types';
+import { typeSpan } from './_columns';
+import { sameRelation } from './_relations';
+import { perFile, pushTo } from './_util';
 
 export const meta: RuleMeta = {
   id: 'prefer-bigint-keys',
@@ -238,15 +241,11 @@ function typeLabel(tn: T.TypeName): string {
   return n === 'int4' ? 'integer' : n === 'int2' ? 'smallint' : n;
 }
 
-function sameTable(a: QualifiedName, b: QualifiedName): boolean {
-  return a.name === b.name && (!a.schema || !b.schema || a.schema === b.schema);
-}
-
 function findInStmt(stmt: Stmt, table: QualifiedName, column: string): ColumnSite | undefined {
   const create = as(stmt.node, 'CreateStmt');
   const alter = as(stmt.node, 'AlterTableStmt');
   const rel = rangeVarName(create?.relation ?? alter?.relation);
-  if (!rel || !sameTable(rel, table)) return undefined;
+  if (!rel || !sameRelation(rel, table)) return undefined;
   const defs = create
     ? (create.tableElts ?? []).map((e) => as(e, 'ColumnDef'))
     : alterCmds(alter!)
@@ -266,18 +265,8 @@ interface FileIndex {
   foreignKeys: Map<string, { table: QualifiedName; column: string }[]>;
 }
 
-// Keyed by the statements array, so nothing outlives the lint run.
-const indexes = new WeakMap<readonly Stmt[], FileIndex>();
-
-function fileIndex(statements: readonly Stmt[]): FileIndex {
-  let index = indexes.get(statements);
-  if (index) return index;
-  index = { columns: new Map(), primaryKeys: new Map(), foreignKeys: new Map() };
-  const push = <V>(map: Map<string, V[]>, key: string, v: V): void => {
-    const list = map.get(key);
-    if (list) list.push(v);
-    else map.set(key, [v]);
-  };
+const fileIndex = perFile((statements): FileIndex => {
+  const index: FileIndex = { columns: new Map(), primaryKeys: new Map(), foreignKeys: new Map() };
   for (const stmt of statements) {
     const create = as(stmt.node, 'CreateStmt');
     const alter = as(stmt.node, 'AlterTableStmt');
@@ -288,23 +277,23 @@ function fileIndex(statements: readonly Stmt[]): FileIndex {
       const col = as(el, 'ColumnDef');
       const con = as(el, 'Constraint');
       if (col?.colname) {
-        push(index.columns, table.name, { table, site: { stmt, col } });
+        pushTo(index.columns, table.name, { table, site: { stmt, col } });
         for (const c of columnConstraints(col)) {
           if (c.contype === 'CONSTR_PRIMARY')
-            push(index.primaryKeys, table.name, { table, keys: [col.colname] });
+            pushTo(index.primaryKeys, table.name, { table, keys: [col.colname] });
           if (c.contype === 'CONSTR_FOREIGN')
-            push(index.foreignKeys, table.name, { table, column: col.colname });
+            pushTo(index.foreignKeys, table.name, { table, column: col.colname });
         }
       } else if (con?.contype === 'CONSTR_PRIMARY') {
-        push(index.primaryKeys, table.name, { table, keys: stringList(con.keys) });
+        pushTo(index.primaryKeys, table.name, { table, keys: stringList(con.keys) });
       } else if (con?.contype === 'CONSTR_FOREIGN') {
-        for (const column of stringList(con.fk_attrs)) push(index.foreignKeys, table.name, { table, column });
+        for (const column of stringList(con.fk_attrs))
+          pushTo(index.foreignKeys, table.name, { table, column });
       }
     }
   }
-  indexes.set(statements, index);
   return index;
-}
+});
 
 /** Where this file declares `table.column` (CREATE TABLE or ADD COLUMN), among statements before `before`. */
 function findColumnDef(
@@ -314,7 +303,7 @@ function findColumnDef(
   before: number,
 ): ColumnSite | undefined {
   const found = (fileIndex(ctx.statements).columns.get(table.name) ?? []).filter(
-    (c) => c.site.stmt.index < before && c.site.col.colname === column && sameTable(c.table, table),
+    (c) => c.site.stmt.index < before && c.site.col.colname === column && sameRelation(c.table, table),
   );
   return found[found.length - 1]?.site;
 }
@@ -322,7 +311,7 @@ function findColumnDef(
 /** Primary key columns of a table created in this file (the schema model does not record keys). */
 function primaryKeyOf(ctx: RuleContext, table: QualifiedName): string[] {
   return (
-    (fileIndex(ctx.statements).primaryKeys.get(table.name) ?? []).find((p) => sameTable(p.table, table))
+    (fileIndex(ctx.statements).primaryKeys.get(table.name) ?? []).find((p) => sameRelation(p.table, table))
       ?.keys ?? []
   );
 }
@@ -330,7 +319,7 @@ function primaryKeyOf(ctx: RuleContext, table: QualifiedName): string[] {
 /** True when the file makes `table.column` a foreign key: its type follows the key it references. */
 function isForeignKeyColumn(ctx: RuleContext, table: QualifiedName, column: string): boolean {
   return (fileIndex(ctx.statements).foreignKeys.get(table.name) ?? []).some(
-    (f) => f.column === column && sameTable(f.table, table),
+    (f) => f.column === column && sameRelation(f.table, table),
   );
 }
 
@@ -338,15 +327,4 @@ function typeRange(stmt: Stmt, ctx: RuleContext, tn: T.TypeName): Range {
   return (
     typeSpan(stmt, tn, /^(?:"?pg_catalog"?\s*\.\s*)?(?:"[^"]*"|[\w$]+)/) ?? ctx.rangeAt(stmt, tn.location)
   );
-}
-
-// The byte range of the type's spelling, when the anchored `re` matches at the TypeName's location.
-function typeSpan(stmt: Stmt, tn: T.TypeName, re: RegExp): Range | undefined {
-  const bytes = Buffer.from(stmt.text, 'utf8');
-  const loc = tn.location;
-  if (loc === undefined || loc < 0 || bytes.length !== stmt.range.end - stmt.range.start) return undefined;
-  const m = re.exec(bytes.toString('utf8', loc));
-  if (!m) return undefined;
-  const start = stmt.range.start + loc;
-  return { start, end: start + Buffer.byteLength(m[0], 'utf8') };
 }

@@ -1,6 +1,6 @@
-import type * as T from '@pgsql/types';
-import { alterCmds, as, formatName, rangeVarName, stringList, type QualifiedName } from '../ast';
-import type { Fix, Range, Rule, RuleMeta, Stmt } from '../types';
+import { formatName, stringList } from '../ast';
+import type { Fix, Rule, RuleMeta } from '../types';
+import { typedColumns, typeSpan } from './_columns';
 
 export const meta: RuleMeta = {
   id: 'prefer-identity',
@@ -23,7 +23,8 @@ const SERIAL_TYPE: Record<string, string> = {
 
 export const check: Rule['check'] = (stmt, ctx) => {
   if (ctx.postgresVersion < 10) return; // identity columns exist since PostgreSQL 10
-  for (const c of newColumns(stmt)) {
+  // serial is not a type: ALTER COLUMN ... TYPE serial fails, so only new columns can be serial
+  for (const c of typedColumns(stmt).filter((t) => !t.alter)) {
     const names = stringList(c.typeName.names);
     // PostgreSQL expands serial only when it is written unqualified, without modifiers or array bounds
     const base = names.length === 1 && !c.typeName.arrayBounds?.length ? SERIAL_TYPE[names[0]] : undefined;
@@ -58,47 +59,3 @@ export const check: Rule['check'] = (stmt, ctx) => {
     });
   }
 };
-
-interface NewColumn {
-  table?: QualifiedName;
-  column: string;
-  typeName: T.TypeName;
-}
-
-// Columns declared by CREATE TABLE or ADD COLUMN (serial is not a type: ALTER COLUMN ... TYPE serial fails).
-// Temporary tables vanish with the session.
-function newColumns(stmt: Stmt): NewColumn[] {
-  const out: NewColumn[] = [];
-  const create = as(stmt.node, 'CreateStmt');
-  if (create && create.relation?.relpersistence !== 't') {
-    for (const el of create.tableElts ?? []) {
-      const col = as(el, 'ColumnDef');
-      if (col?.typeName)
-        out.push({
-          table: rangeVarName(create.relation),
-          column: col.colname ?? '?',
-          typeName: col.typeName,
-        });
-    }
-  }
-  const alter = as(stmt.node, 'AlterTableStmt');
-  if (alter?.objtype === 'OBJECT_TABLE') {
-    for (const cmd of alterCmds(alter)) {
-      const col = as(cmd.def, 'ColumnDef');
-      if (cmd.subtype === 'AT_AddColumn' && col?.typeName)
-        out.push({ table: rangeVarName(alter.relation), column: col.colname ?? '?', typeName: col.typeName });
-    }
-  }
-  return out;
-}
-
-// The byte range of the type's spelling, when the anchored `re` matches at the TypeName's location.
-function typeSpan(stmt: Stmt, tn: T.TypeName, re: RegExp): Range | undefined {
-  const bytes = Buffer.from(stmt.text, 'utf8');
-  const loc = tn.location;
-  if (loc === undefined || loc < 0 || bytes.length !== stmt.range.end - stmt.range.start) return undefined;
-  const m = re.exec(bytes.toString('utf8', loc));
-  if (!m) return undefined;
-  const start = stmt.range.start + loc;
-  return { start, end: start + Buffer.byteLength(m[0], 'utf8') };
-}

@@ -1,7 +1,7 @@
 import type * as T from '@pgsql/types';
 import { alterCmds, as, formatName, rangeVarName, stringList } from '../ast';
 import type { Fix, Range, Rule, RuleContext, RuleMeta, Stmt } from '../types';
-import { offsetAfter, rangeOf } from './_util';
+import { locatedInFile, offsetAfter, perFile, rangeOf } from './_util';
 
 export const meta: RuleMeta = {
   id: 'prefer-robust-stmts',
@@ -30,7 +30,7 @@ const TEMP = 't';
 export const check: Rule['check'] = (stmt, ctx) => {
   const cic = as(stmt.node, 'IndexStmt')?.concurrent === true && !stmt.inTransaction;
   if (!cic && !committedBeforeLaterStatements(stmt, ctx)) return;
-  const precise = Buffer.byteLength(stmt.text, 'utf8') === stmt.range.end - stmt.range.start;
+  const precise = locatedInFile(stmt);
   const insertAfter = (re: RegExp, text: string, title: string): Fix | undefined => {
     const at = precise ? offsetAfter(stmt, re) : undefined;
     return at === undefined
@@ -330,15 +330,10 @@ function droppedEarlier(ctx: RuleContext, stmt: Stmt, table: string, conname: st
   return first !== undefined && first < stmt.index;
 }
 
-// Computed once per file (a pg_dump restored without a transaction has thousands of ADD CONSTRAINTs);
-// keyed by the statements array, so nothing outlives the lint run.
-const droppedCache = new WeakMap<readonly Stmt[], Map<string, number>>();
-
-/** table + constraint name → index of the first `DROP CONSTRAINT IF EXISTS` of it. */
-function droppedConstraints(statements: readonly Stmt[]): Map<string, number> {
-  let map = droppedCache.get(statements);
-  if (map) return map;
-  map = new Map();
+// table + constraint name → index of the first `DROP CONSTRAINT IF EXISTS` of it. Computed once per file:
+// a pg_dump restored without a transaction has thousands of ADD CONSTRAINTs.
+const droppedConstraints = perFile((statements) => {
+  const map = new Map<string, number>();
   for (const s of statements) {
     const a = as(s.node, 'AlterTableStmt');
     const table = rangeVarName(a?.relation)?.name;
@@ -348,9 +343,8 @@ function droppedConstraints(statements: readonly Stmt[]): Map<string, number> {
       if (c.subtype === 'AT_DropConstraint' && c.missing_ok && c.name && !map.has(key)) map.set(key, s.index);
     }
   }
-  droppedCache.set(statements, map);
   return map;
-}
+});
 
 function objectName(o: T.Node, onTable: boolean): string {
   const names = stringList(

@@ -1,10 +1,12 @@
 import { as, formatName, rangeVarName } from '../ast';
 import type { Rule, RuleMeta } from '../types';
-import { columnAddedInFile, groupRange, identPattern, relationCreatedInFile } from './ban-drop-column';
+import { columnAddedInFile, identPattern, relationCreatedInFile } from './_relations';
+import { groupRange } from './_util';
 
 export const meta: RuleMeta = {
   id: 'renaming-column',
-  description: 'RENAME COLUMN on an existing table breaks every running app version that still uses the old name',
+  description:
+    'RENAME COLUMN on an existing table breaks every running app version that still uses the old name',
   defaultSeverity: 'error',
   category: 'breaking-change',
   fixable: 'none',
@@ -15,11 +17,21 @@ export const check: Rule['check'] = (stmt, ctx) => {
   const rename = as(stmt.node, 'RenameStmt')!;
   if (rename.renameType !== 'OBJECT_COLUMN' || !rename.subname || !rename.newname) return;
   const table = rangeVarName(rename.relation);
-  if (!table || relationCreatedInFile(ctx, stmt, table) || columnAddedInFile(ctx, stmt, table, rename.subname)) return;
+  if (
+    !table ||
+    relationCreatedInFile(ctx, stmt, table) ||
+    columnAddedInFile(ctx, stmt, table, rename.subname)
+  )
+    return;
   const name = formatName(table);
   const from = rename.subname;
   const to = rename.newname;
-  const kind = rename.relationType === 'OBJECT_VIEW' ? 'view' : rename.relationType === 'OBJECT_MATVIEW' ? 'materialized view' : 'table';
+  const kind =
+    rename.relationType === 'OBJECT_VIEW'
+      ? 'view'
+      : rename.relationType === 'OBJECT_MATVIEW'
+        ? 'materialized view'
+        : 'table';
   ctx.report({
     range: groupRange(stmt, new RegExp(`\\bRENAME\\s+(?:COLUMN\\s+)?(${identPattern(from)})\\s+TO\\b`, 'id')),
     message: `RENAME COLUMN ${name}.${from} TO ${to} breaks every running app version that still uses ${from}`,

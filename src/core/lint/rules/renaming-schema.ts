@@ -1,6 +1,7 @@
 import { as } from '../ast';
 import type { Rule, RuleMeta } from '../types';
-import { groupRange, identPattern, quoteIdent, schemaCreatedInFile } from './ban-drop-column';
+import { identPattern, quoteIdent, schemaCreatedInFile } from './_relations';
+import { groupRange } from './_util';
 
 export const meta: RuleMeta = {
   id: 'renaming-schema',

@@ -1,11 +1,13 @@
 import type * as T from '@pgsql/types';
 import { as, formatName, rangeVarName, type QualifiedName } from '../ast';
 import type { Fix, Rule, RuleContext, RuleMeta, Stmt } from '../types';
-import { endOfStatement, quoteQualified, relationCreatedInFile, relationRange, sameRelation } from './ban-drop-column';
+import { quoteQualified, relationCreatedInFile, relationRange, sameRelation } from './_relations';
+import { endOfStatement } from './_util';
 
 export const meta: RuleMeta = {
   id: 'renaming-table',
-  description: 'Renaming an existing table or view (or moving it to another schema) breaks app versions that still use the old name',
+  description:
+    'Renaming an existing table or view (or moving it to another schema) breaks app versions that still use the old name',
   defaultSeverity: 'error',
   category: 'breaking-change',
   fixable: 'suggestion',
@@ -75,7 +77,10 @@ function viewSuggestion(ctx: RuleContext, stmt: Stmt, oldName: string, viewSql: 
   const end = endOfStatement(ctx, stmt);
   const after = `${end.hasSemicolon ? '' : ';'}\n${viewSql}`;
   if (stmt.inTransaction) {
-    return { title: `Keep the old name as a view: ${viewSql}`, edits: [{ range: { start: end.at, end: end.at }, newText: after }] };
+    return {
+      title: `Keep the old name as a view: ${viewSql}`,
+      edits: [{ range: { start: end.at, end: end.at }, newText: after }],
+    };
   }
   return {
     title: `Keep the old name ${oldName} as a view, created in the same transaction as the rename`,

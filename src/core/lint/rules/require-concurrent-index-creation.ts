@@ -37,7 +37,10 @@ export const check: Rule['check'] = (stmt, ctx) => {
         : [
             {
               title: 'Build the index CONCURRENTLY (the file then runs outside a transaction)',
-              edits: [...noTransactionEdits(ctx), { range: { start: at, end: at }, newText: ' CONCURRENTLY' }],
+              edits: [
+                ...noTransactionEdits(ctx),
+                { range: { start: at, end: at }, newText: ' CONCURRENTLY' },
+              ],
             },
           ],
   });

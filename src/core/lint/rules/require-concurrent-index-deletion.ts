@@ -1,5 +1,6 @@
 import { as, formatName, stringList, type QualifiedName } from '../ast';
 import type { Fix, Rule, RuleContext, RuleMeta, Stmt } from '../types';
+import { indexCreatedInFile } from './_relations';
 import { noTransactionEdits, offsetAfter } from './_util';
 
 export const meta: RuleMeta = {
@@ -15,7 +16,7 @@ export const check: Rule['check'] = (stmt, ctx) => {
   const drop = as(stmt.node, 'DropStmt')!;
   if (drop.removeType !== 'OBJECT_INDEX' || drop.concurrent) return;
   const names = (drop.objects ?? []).map((o) => qualified(stringList(as(o, 'List')?.items)));
-  const existing = names.findIndex((n) => !createdBefore(ctx, stmt, n));
+  const existing = names.findIndex((n) => !indexCreatedInFile(ctx, stmt, n));
   if (existing < 0) return;
   const pieces = namePieces(stmt);
   const at = pieces?.[existing];
@@ -94,14 +95,4 @@ function qualified(names: string[]): QualifiedName {
     schema: names.length > 1 ? names[names.length - 2] : undefined,
     name: names[names.length - 1] ?? '',
   };
-}
-
-/** Indexes created by earlier statements of this file (the schema is checked only for a qualified name). */
-function createdBefore(ctx: RuleContext, stmt: Stmt, q: QualifiedName): boolean {
-  if (!ctx.createdInFile('index', q.name, stmt.index)) return false;
-  if (!q.schema) return true;
-  return ctx.statements.some((s) => {
-    const idx = s.index < stmt.index ? as(s.node, 'IndexStmt') : undefined;
-    return idx?.idxname === q.name && (idx.relation?.schemaname || 'public') === q.schema;
-  });
 }

@@ -1,6 +1,7 @@
 import type * as T from '@pgsql/types';
-import { as, formatName, rangeVarName, type QualifiedName } from '../ast';
-import type { Range, Rule, RuleContext, RuleMeta, Stmt } from '../types';
+import { as, formatName, rangeVarName } from '../ast';
+import type { Range, Rule, RuleMeta, Stmt } from '../types';
+import { indexCreatedInFile } from './_relations';
 import { noTransactionEdits, offsetAfter, rangeOf } from './_util';
 
 export const meta: RuleMeta = {
@@ -28,7 +29,7 @@ export const check: Rule['check'] = (stmt, ctx) => {
   const kind = KINDS[r.kind ?? ''] ?? 'INDEX';
   const rel = rangeVarName(r.relation);
   if (rel && kind === 'TABLE' && ctx.isNewTable(rel)) return;
-  if (rel && kind === 'INDEX' && indexCreatedBefore(ctx, stmt, rel)) return;
+  if (rel && kind === 'INDEX' && indexCreatedInFile(ctx, stmt, rel)) return;
   const target = rel ? formatName(rel) : (r.name ?? '');
   const what = `REINDEX ${kind}${target ? ` ${target}` : ''}`;
   const on = kind === 'INDEX' ? 'its table' : kind === 'TABLE' ? target : 'each table in turn';
@@ -107,13 +108,4 @@ function keywordRange(stmt: Stmt): Range | undefined {
     stmt,
     /\b(?:SCHEMA|DATABASE|SYSTEM)\b(?:\s+(?:CONCURRENTLY\s+)?(?:"(?:[^"]|"")*"|[^\s;]+))?/i,
   );
-}
-
-function indexCreatedBefore(ctx: RuleContext, stmt: Stmt, index: QualifiedName): boolean {
-  if (!ctx.createdInFile('index', index.name, stmt.index)) return false;
-  if (!index.schema) return true;
-  return ctx.statements.some((s) => {
-    const idx = s.index < stmt.index ? as(s.node, 'IndexStmt') : undefined;
-    return idx?.idxname === index.name && (idx.relation?.schemaname || 'public') === index.schema;
-  });
 }

@@ -1,16 +1,10 @@
 import type * as T from '@pgsql/types';
-import {
-  alterCmds,
-  as,
-  baseTypeName,
-  columnConstraints,
-  formatName,
-  isVolatileExpr,
-  rangeVarName,
-} from '../ast';
+import { alterCmds, as, baseTypeName, formatName, rangeVarName } from '../ast';
 import { blocksReads, type LockMode } from '../locks';
+import { CreatedInFile, firstWithoutTimeout, TimeoutSetting } from '../statement-locks';
 import type { Rule, RuleMeta, Stmt } from '../types';
-import { CreatedInFile, insertBefore, lineAt, statementVerb, TimeoutSetting } from './require-lock-timeout';
+import { constraintsFillRows } from './_columns';
+import { insertBefore, lineOf, statementVerb } from './_util';
 
 export const meta: RuleMeta = {
   id: 'require-statement-timeout',
@@ -23,45 +17,38 @@ export const meta: RuleMeta = {
 };
 
 export const checkFile: Rule['checkFile'] = (ctx) => {
-  const created = new CreatedInFile();
   const timeout = new TimeoutSetting('statement_timeout', ctx.runnerSetsStatementTimeout);
-  for (const stmt of ctx.statements) {
-    timeout.observe(stmt);
-    const state = timeout.at(stmt);
-    const work =
-      state.kind === 'none' || state.kind === 'off'
-        ? longWork(stmt, ctx.postgresVersion, created)
-        : undefined;
-    created.observe(stmt);
-    if (!work) continue;
-    const blocked = blocksReads(work.mode) ? 'reads and writes' : 'writes';
-    const why = state.by
-      ? `statement_timeout is turned off (line ${lineAt(ctx, state.by)})`
-      : 'no statement_timeout bounds it';
-    ctx.report({
-      range: ctx.rangeAt(stmt, work.location),
-      message: `${statementVerb(stmt)} ${work.what} while holding ${work.mode} on ${work.locked ?? work.table}, and ${why}: if it runs longer than planned, ${blocked} of ${work.table} wait for as long as it takes`,
-      help: [
-        `**Lock:** ${work.mode} on ${work.locked ?? work.table} for the whole ${work.noun} — ${blocked} of ${work.table} wait. How long that is depends on the table's size, which the migration cannot see; on a large table it can be far longer than expected.`,
-        '',
-        '**Safe way:** prefer the online form of the change (the statement may have its own finding). If it has to run this way, bound it, so an overrun fails and rolls back instead of blocking the application indefinitely:',
-        '```sql',
-        "SET statement_timeout = '15min';  -- size it from a dry run on production-sized data",
-        `${stmt.text.trim()};`,
-        '```',
-        '`pgshift` dry runs report how long each statement took. Only the first such statement of the file is reported; the setting covers the rest of the session.',
-      ].join('\n'),
-      suggestions: [
-        insertBefore(
-          ctx,
-          stmt,
-          "SET statement_timeout = '15min';",
-          'Bound the statement with statement_timeout (adjust to the table size)',
-        ),
-      ],
-    });
-    return;
-  }
+  const hit = firstWithoutTimeout(ctx.statements, timeout, (stmt, created) =>
+    longWork(stmt, ctx.postgresVersion, created),
+  );
+  if (!hit) return;
+  const { stmt, state, found: work } = hit;
+  const blocked = blocksReads(work.mode) ? 'reads and writes' : 'writes';
+  const why = state.by
+    ? `statement_timeout is turned off (line ${lineOf(ctx, state.by)})`
+    : 'no statement_timeout bounds it';
+  ctx.report({
+    range: ctx.rangeAt(stmt, work.location),
+    message: `${statementVerb(stmt)} ${work.what} while holding ${work.mode} on ${work.locked ?? work.table}, and ${why}: if it runs longer than planned, ${blocked} of ${work.table} wait for as long as it takes`,
+    help: [
+      `**Lock:** ${work.mode} on ${work.locked ?? work.table} for the whole ${work.noun} — ${blocked} of ${work.table} wait. How long that is depends on the table's size, which the migration cannot see; on a large table it can be far longer than expected.`,
+      '',
+      '**Safe way:** prefer the online form of the change (the statement may have its own finding). If it has to run this way, bound it, so an overrun fails and rolls back instead of blocking the application indefinitely:',
+      '```sql',
+      "SET statement_timeout = '15min';  -- size it from a dry run on production-sized data",
+      `${stmt.text.trim()};`,
+      '```',
+      '`pgshift` dry runs report how long each statement took. Only the first such statement of the file is reported; the setting covers the rest of the session.',
+    ].join('\n'),
+    suggestions: [
+      insertBefore(
+        ctx,
+        stmt,
+        "SET statement_timeout = '15min';",
+        'Bound the statement with statement_timeout (adjust to the table size)',
+      ),
+    ],
+  });
 };
 
 interface LongWork {
@@ -193,13 +180,7 @@ function longWork(stmt: Stmt, pg: number, created: CreatedInFile): LongWork | un
 
 // Volatile defaults, stored generated columns, identity and serial columns fill every row (before 11, any default did).
 function addColumnRewrites(col: T.ColumnDef, pg: number): boolean {
-  if (SERIAL.has(baseTypeName(col.typeName))) return true;
-  return columnConstraints(col).some(
-    (c) =>
-      (c.contype === 'CONSTR_GENERATED' && c.generated_kind !== 'v') ||
-      c.contype === 'CONSTR_IDENTITY' ||
-      (c.contype === 'CONSTR_DEFAULT' && (pg < 11 ? !isNullConst(c.raw_expr) : isVolatileExpr(c.raw_expr))),
-  );
+  return SERIAL.has(baseTypeName(col.typeName)) || constraintsFillRows(col, pg);
 }
 
 // Targets some old type converts to without a rewrite (varchar → text, numeric(p,s) → numeric, ...). The
@@ -219,8 +200,4 @@ const MAYBE_COERCIBLE = new Set([
 ]);
 function mayBeBinaryCoercible(col: T.ColumnDef): boolean {
   return !col.raw_default && MAYBE_COERCIBLE.has(baseTypeName(col.typeName));
-}
-
-function isNullConst(e: unknown): boolean {
-  return !!as(e, 'A_Const')?.isnull;
 }

@@ -1,17 +1,15 @@
 import type * as T from '@pgsql/types';
-import {
-  alterCmds,
-  as,
-  columnConstraints,
-  formatName,
-  rangeVarName,
-  stringList,
-  walk,
-  type QualifiedName,
-} from '../ast';
+import { as, columnConstraints, formatName, rangeVarName, stringList, type QualifiedName } from '../ast';
 import type { RuleContext, Rule, RuleMeta, Stmt } from '../types';
+import { constraintSpan, notNullAlready, notValidFix } from './_constraints';
+import {
+  alterOfExistingTable,
+  altersBefore,
+  bareOrQuotedPattern,
+  mentionsBetween,
+  sameRelation,
+} from './_relations';
 import { rangeOf } from './_util';
-import { constraintSpan } from './constraint-missing-not-valid';
 
 export const meta: RuleMeta = {
   id: 'set-not-null',
@@ -23,10 +21,10 @@ export const meta: RuleMeta = {
 };
 
 export const check: Rule['check'] = (stmt, ctx) => {
-  const alter = as(stmt.node, 'AlterTableStmt')!;
-  const table = rangeVarName(alter.relation);
-  if (!table || alter.objtype !== 'OBJECT_TABLE' || ctx.isNewTable(table)) return;
-  for (const cmd of alterCmds(alter)) {
+  const target = alterOfExistingTable(stmt, ctx);
+  if (!target) return;
+  const { table } = target;
+  for (const cmd of target.cmds) {
     if (cmd.subtype === 'AT_SetNotNull' && cmd.name) {
       if (notNullAlready(ctx, stmt, table, cmd.name)) continue;
       report(stmt, ctx, table, cmd.name, undefined);
@@ -93,160 +91,39 @@ function report(
       (con ? ctx.rangeAt(stmt, con.location) : (rangeOf(stmt, setNotNullPattern(column)) ?? stmt.range)),
     message: `ALTER TABLE ${name} ${what} scans every row of ${name} under an ACCESS EXCLUSIVE lock: reads and writes wait until the scan finishes`,
     help: help.join('\n'),
-    suggestions: span
-      ? [
-          {
-            title: 'Add NOT VALID (then VALIDATE CONSTRAINT in a later migration)',
-            edits: [{ range: { start: span.end, end: span.end }, newText: ' NOT VALID' }],
-          },
-        ]
-      : undefined,
+    suggestions: span ? [notValidFix(span)] : undefined,
   });
 }
 
 function setNotNullPattern(column: string): RegExp {
-  const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(
-    `ALTER\\s+(?:COLUMN\\s+)?(?:${esc(column)}|"${esc(column.replace(/"/g, '""'))}")\\s+SET\\s+NOT\\s+NULL`,
-    'i',
-  );
+  return new RegExp(`ALTER\\s+(?:COLUMN\\s+)?${bareOrQuotedPattern(column)}\\s+SET\\s+NOT\\s+NULL`, 'i');
 }
 
 /**
- * True when SET NOT NULL on `column` needs no scan, as far as this file and the schema model show: the column
- * is already NOT NULL, or (PostgreSQL 12+) an earlier statement left a validated CHECK implying
- * `column IS NOT NULL`. Constraints of earlier migrations are not in the schema model, so the usual last step
- * of the safe sequence — `VALIDATE CONSTRAINT c; SET NOT NULL; DROP CONSTRAINT c` with `c` added by an
- * earlier migration — is recognised by its shape: a constraint of unknown definition validated before, or
- * dropped after, the SET NOT NULL is taken to be the proving CHECK.
+ * True when an earlier ADD COLUMN of this migration left `column` without a value: the last one gave it no
+ * default, and no statement since names the table (an UPDATE in between may have filled it).
  */
-export function notNullAlready(
-  ctx: RuleContext,
-  current: Stmt,
-  table: QualifiedName,
-  column: string,
-): boolean {
-  let notNull = ctx.schema.column(table, column)?.notNull ?? false;
-  const proofs = new Map<string, { validated: boolean; notNull: boolean }>();
-  const addedHere = new Set<string>();
-  let validatedUnknown = false;
-  for (const s of ctx.statements) {
-    if (s.index >= current.index) break;
-    const a = as(s.node, 'AlterTableStmt');
-    const t = rangeVarName(a?.relation);
-    if (!a || !t || !sameTable(t, table)) continue;
-    for (const cmd of alterCmds(a)) {
-      const con = as(cmd.def, 'Constraint');
-      if (cmd.subtype === 'AT_AddConstraint' && con) {
-        if (con.conname) addedHere.add(con.conname);
-        if (con.contype === 'CONSTR_CHECK' && impliesNotNull(con.raw_expr, column)) {
-          proofs.set(con.conname ?? `${t.name}_${column}_check`, {
-            validated: !con.skip_validation,
-            notNull: false,
-          });
-        } else if (con.contype === 'CONSTR_NOTNULL' && stringList(con.keys)[0] === column) {
-          proofs.set(con.conname ?? `${t.name}_${column}_not_null`, {
-            validated: !con.skip_validation,
-            notNull: true,
-          });
-        }
-      } else if (cmd.subtype === 'AT_AddColumn') {
-        const col = as(cmd.def, 'ColumnDef');
-        if (col?.colname === column) {
-          proofs.clear();
-          const cons = columnConstraints(col);
-          notNull = cons.some((c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY');
-          for (const c of cons) {
-            if (c.contype === 'CONSTR_CHECK' && impliesNotNull(c.raw_expr, column))
-              proofs.set(c.conname ?? `${t.name}_${column}_check`, { validated: true, notNull: false });
-          }
-        }
-      } else if (cmd.subtype === 'AT_SetNotNull' && cmd.name === column) {
-        notNull = true;
-      } else if (cmd.subtype === 'AT_ValidateConstraint' && cmd.name) {
-        const p = proofs.get(cmd.name);
-        if (p) p.validated = true;
-        else if (!addedHere.has(cmd.name)) validatedUnknown = true;
-      } else if (cmd.subtype === 'AT_DropConstraint' && cmd.name) {
-        proofs.delete(cmd.name);
-      } else if (
-        (cmd.subtype === 'AT_DropNotNull' || cmd.subtype === 'AT_DropColumn') &&
-        cmd.name === column
-      ) {
-        notNull = false;
-        for (const [k, p] of proofs) if (p.notNull || cmd.subtype === 'AT_DropColumn') proofs.delete(k);
-      }
-    }
-  }
-  if (notNull) return true;
-  for (const p of proofs.values()) {
-    if (p.validated && (p.notNull || ctx.postgresVersion >= 12)) return true;
-  }
-  return ctx.postgresVersion >= 12 && (validatedUnknown || droppedAfter(ctx, current, table, addedHere));
-}
-
-/** A later DROP CONSTRAINT on the table, of a constraint this file did not add: the end of the safe sequence. */
-function droppedAfter(
-  ctx: RuleContext,
-  current: Stmt,
-  table: QualifiedName,
-  addedHere: Set<string>,
-): boolean {
-  for (const s of ctx.statements) {
-    if (s.index <= current.index) continue;
-    const a = as(s.node, 'AlterTableStmt');
-    const t = rangeVarName(a?.relation);
-    if (!a || !t || !sameTable(t, table)) continue;
-    if (alterCmds(a).some((c) => c.subtype === 'AT_DropConstraint' && c.name && !addedHere.has(c.name)))
-      return true;
-  }
-  return false;
-}
-
-/** `col IS NOT NULL`, possibly AND-ed with other conditions: what PostgreSQL's proof accepts. */
-function impliesNotNull(expr: unknown, column: string): boolean {
-  const nt = as(expr, 'NullTest');
-  if (nt)
-    return nt.nulltesttype === 'IS_NOT_NULL' && stringList(as(nt.arg, 'ColumnRef')?.fields).pop() === column;
-  const b = as(expr, 'BoolExpr');
-  if (b?.boolop === 'AND_EXPR') return (b.args ?? []).some((a) => impliesNotNull(a, column));
-  return false;
-}
-
 function addedWithoutDefault(ctx: RuleContext, current: Stmt, table: QualifiedName, column: string): boolean {
   let added = false;
-  for (const s of ctx.statements) {
-    if (s.index >= current.index) break;
-    const a = as(s.node, 'AlterTableStmt');
-    const t = rangeVarName(a?.relation);
-    if (a && t && sameTable(t, table)) {
-      for (const cmd of alterCmds(a)) {
-        const col = as(cmd.def, 'ColumnDef');
-        if (cmd.subtype === 'AT_AddColumn' && col?.colname === column) {
-          added = !columnConstraints(col).some(
-            (c) =>
-              c.contype === 'CONSTR_DEFAULT' ||
-              c.contype === 'CONSTR_GENERATED' ||
-              c.contype === 'CONSTR_IDENTITY',
-          );
-        }
+  let addedAt = -1;
+  for (const { stmt, cmds } of altersBefore(ctx, current, table)) {
+    for (const cmd of cmds) {
+      const col = as(cmd.def, 'ColumnDef');
+      if (cmd.subtype === 'AT_AddColumn' && col?.colname === column) {
+        addedAt = stmt.index;
+        added = !columnConstraints(col).some(
+          (c) =>
+            c.contype === 'CONSTR_DEFAULT' ||
+            c.contype === 'CONSTR_GENERATED' ||
+            c.contype === 'CONSTR_IDENTITY',
+        );
       }
-    } else if (added && writesTable(s, table)) {
-      added = false;
     }
   }
-  return added;
-}
-
-// An UPDATE (or anything else naming the table) between ADD COLUMN and SET NOT NULL may have filled the column.
-function writesTable(s: Stmt, table: QualifiedName): boolean {
-  let hit = false;
-  walk(s.node, (kind, body) => {
-    if (kind === 'RangeVar' && (body as T.RangeVar).relname === table.name) hit = true;
+  if (!added) return false;
+  // ALTER TABLEs of the table itself fill nothing; any other statement naming it may write it
+  return mentionsBetween(ctx, table.name, addedAt, current.index).every((s) => {
+    const t = rangeVarName(as(s.node, 'AlterTableStmt')?.relation);
+    return !!t && sameRelation(t, table);
   });
-  return hit;
-}
-
-function sameTable(a: QualifiedName, b: QualifiedName): boolean {
-  return a.name === b.name && (!a.schema || !b.schema || a.schema === b.schema);
 }

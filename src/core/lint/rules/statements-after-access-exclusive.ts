@@ -1,12 +1,7 @@
 import { alterCmds, as, rangeVarName } from '../ast';
+import { CreatedInFile, statementLocks, type StatementLock } from '../statement-locks';
 import type { Rule, RuleContext, RuleMeta, Stmt } from '../types';
-import {
-  CreatedInFile,
-  lineAt,
-  statementLocks,
-  statementVerb,
-  type StatementLock,
-} from './require-lock-timeout';
+import { lineOf, statementVerb } from './_util';
 
 export const meta: RuleMeta = {
   id: 'statements-after-access-exclusive',
@@ -96,9 +91,9 @@ function report(ctx: RuleContext, stmt: Stmt, held: Held[]): void {
   const verb = statementVerb(stmt);
   ctx.report({
     range: stmt.range,
-    message: `${verb} runs while this transaction holds ACCESS EXCLUSIVE on ${shown} (taken by ${statementVerb(first.by)} at line ${lineAt(ctx, first.by)}): reads and writes of ${names.length > 1 ? 'those tables' : shown} stay blocked until COMMIT, for as long as this later work takes`,
+    message: `${verb} runs while this transaction holds ACCESS EXCLUSIVE on ${shown} (taken by ${statementVerb(first.by)} at line ${lineOf(ctx, first.by)}): reads and writes of ${names.length > 1 ? 'those tables' : shown} stay blocked until COMMIT, for as long as this later work takes`,
     help: [
-      `**Lock:** ACCESS EXCLUSIVE on ${shown} is held from line ${lineAt(ctx, first.by)} until the transaction commits, not just while the statement that needed it runs. Every query on ${names.length > 1 ? 'those tables' : shown}, reads included, waits for all the work that follows in the same transaction — here starting with this ${verb}. Waiting for locks on other tables while holding it also invites deadlocks.`,
+      `**Lock:** ACCESS EXCLUSIVE on ${shown} is held from line ${lineOf(ctx, first.by)} until the transaction commits, not just while the statement that needed it runs. Every query on ${names.length > 1 ? 'those tables' : shown}, reads included, waits for all the work that follows in the same transaction — here starting with this ${verb}. Waiting for locks on other tables while holding it also invites deadlocks.`,
       '',
       '**Safe way:** hold the lock for as short a time as possible:',
       '- move the later statements to a separate migration (each migration runs in its own transaction), or',

@@ -1,7 +1,8 @@
 import { alterCmds, as, formatName, rangeVarName, stringList, type QualifiedName } from '../ast';
 import { whatItBlocks, type LockMode } from '../locks';
 import type { Range, Rule, RuleContext, RuleMeta, Stmt } from '../types';
-import { rangeOf } from './_util';
+import { sameRelation } from './_relations';
+import { locatedInFile, perFile, pushTo, rangeOf } from './_util';
 
 export const meta: RuleMeta = {
   id: 'trigger-lock',
@@ -53,10 +54,7 @@ export const check: Rule['check'] = (stmt, ctx) => {
       };
       if (ctx.isNewTable(table) || alreadyLocked(ctx, stmt, table, 'ACCESS EXCLUSIVE')) continue;
       // RemoveTriggerById opens the table with AccessExclusiveLock
-      const range =
-        (Buffer.byteLength(stmt.text, 'utf8') === stmt.range.end - stmt.range.start &&
-          rangeOf(stmt, /^DROP\s+TRIGGER\b/i)) ||
-        stmt.range;
+      const range = (locatedInFile(stmt) && rangeOf(stmt, /^DROP\s+TRIGGER\b/i)) || stmt.range;
       report(
         ctx,
         stmt,
@@ -106,14 +104,9 @@ function alreadyLocked(ctx: RuleContext, stmt: Stmt, table: QualifiedName, lock:
   });
 }
 
-// table name → trigger statements and ALTER TABLEs on it, computed once per file and keyed by the
-// statements array, so nothing outlives the lint run.
-const lockIndexes = new WeakMap<readonly Stmt[], Map<string, Stmt[]>>();
-
-function lockingStatements(statements: readonly Stmt[]): Map<string, Stmt[]> {
-  let index = lockIndexes.get(statements);
-  if (index) return index;
-  index = new Map();
+// table name → trigger statements and ALTER TABLEs on it
+const lockingStatements = perFile((statements) => {
+  const index = new Map<string, Stmt[]>();
   for (const s of statements) {
     const names = new Set<string>();
     const rel = rangeVarName(
@@ -127,19 +120,13 @@ function lockingStatements(statements: readonly Stmt[]): Map<string, Stmt[]> {
         if (n.length >= 2) names.add(n[n.length - 2]);
       }
     }
-    for (const name of names) {
-      const list = index.get(name);
-      if (list) list.push(s);
-      else index.set(name, [s]);
-    }
+    for (const name of names) pushTo(index, name, s);
   }
-  lockIndexes.set(statements, index);
   return index;
-}
+});
 
 function heldLock(s: Stmt, table: QualifiedName): LockMode | undefined {
-  const same = (q: QualifiedName | undefined): boolean =>
-    !!q && q.name === table.name && (!q.schema || !table.schema || q.schema === table.schema);
+  const same = (q: QualifiedName | undefined): boolean => !!q && sameRelation(q, table);
   const create = as(s.node, 'CreateTrigStmt');
   if (create) return same(rangeVarName(create.relation)) ? 'SHARE ROW EXCLUSIVE' : undefined;
   const drop = as(s.node, 'DropStmt');

@@ -1,10 +1,11 @@
 import type { Rule, RuleMeta } from '../types';
-import { endOfStatement } from './ban-drop-column';
-import { keyword, lineOf, transactionEvents } from './transaction-nesting';
+import { keyword, transactionEvents } from './_transactions';
+import { endOfStatement, lineOf } from './_util';
 
 export const meta: RuleMeta = {
   id: 'uncommitted-transaction',
-  description: 'A BEGIN with no COMMIT by the end of the file: the transaction is left open and its work rolled back',
+  description:
+    'A BEGIN with no COMMIT by the end of the file: the transaction is left open and its work rolled back',
   defaultSeverity: 'error',
   category: 'transactions',
   fixable: 'fix',
@@ -19,7 +20,10 @@ export const checkFile: Rule['checkFile'] = (ctx) => {
   const end = endOfStatement(ctx, last);
   const word = keyword(open.stmt);
   const where = /^[ \t]*--[ \t]*migrate:(?:up|down)\b/im.test(ctx.source.text) ? 'section' : 'file';
-  const opened = word === 'COMMIT' || word === 'END' || word === 'ROLLBACK' || word === 'ABORT' ? `${word} AND CHAIN` : word;
+  const opened =
+    word === 'COMMIT' || word === 'END' || word === 'ROLLBACK' || word === 'ABORT'
+      ? `${word} AND CHAIN`
+      : word;
   ctx.report({
     range: open.stmt.range,
     message: `${opened} on line ${lineOf(ctx, open.stmt)} is never committed: the transaction is still open at the end of the ${where}, and PostgreSQL rolls back everything in it when the connection closes`,

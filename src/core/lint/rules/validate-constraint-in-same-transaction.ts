@@ -1,6 +1,8 @@
 import type * as T from '@pgsql/types';
-import { alterCmds, as, formatName, rangeVarName, type QualifiedName } from '../ast';
-import type { Rule, RuleMeta, Stmt } from '../types';
+import { as, formatName, rangeVarName, type QualifiedName } from '../ast';
+import type { Rule, RuleContext, RuleMeta, Stmt } from '../types';
+import { onlyForeignKeys } from './_constraints';
+import { alterOfExistingTable, altersBefore, bareOrQuotedPattern } from './_relations';
 import { rangeOf } from './_util';
 
 export const meta: RuleMeta = {
@@ -14,14 +16,13 @@ export const meta: RuleMeta = {
 };
 
 export const check: Rule['check'] = (stmt, ctx) => {
-  const alter = as(stmt.node, 'AlterTableStmt')!;
-  const table = rangeVarName(alter.relation);
-  if (!table || alter.objtype !== 'OBJECT_TABLE' || ctx.isNewTable(table)) return;
-  for (const cmd of alterCmds(alter)) {
+  const target = alterOfExistingTable(stmt, ctx);
+  if (!target) return;
+  const { table, name } = target;
+  for (const cmd of target.cmds) {
     if (cmd.subtype !== 'AT_ValidateConstraint' || !cmd.name) continue;
-    const added = findNotValidAdd(ctx.statements, stmt, table, cmd.name);
+    const added = findNotValidAdd(ctx, stmt, table, cmd.name);
     if (!added) continue;
-    const name = formatName(table);
     const ref = added.con.contype === 'CONSTR_FOREIGN' ? rangeVarName(added.con.pktable) : undefined;
     const refName =
       ref && !(ref.name === table.name && ref.schema === table.schema) ? formatName(ref) : undefined;
@@ -41,7 +42,8 @@ export const check: Rule['check'] = (stmt, ctx) => {
           : 'CHECK (...)';
     ctx.report({
       range:
-        rangeOf(stmt, new RegExp(`VALIDATE\\s+CONSTRAINT\\s+${escapeName(cmd.name)}`, 'i')) ?? stmt.range,
+        rangeOf(stmt, new RegExp(`VALIDATE\\s+CONSTRAINT\\s+${bareOrQuotedPattern(cmd.name)}`, 'i')) ??
+        stmt.range,
       message: `ALTER TABLE ${name} VALIDATE CONSTRAINT ${cmd.name} runs in the same transaction that added it NOT VALID, so it scans ${name} while still holding ${held}: ${blocked} wait until the scan finishes`,
       help: [
         `**Lock:** the \`ADD CONSTRAINT ${cmd.name} ... NOT VALID\` earlier in this transaction took ${held}, and PostgreSQL keeps every lock until the transaction ends. The validation scan therefore runs under it — ${blocked} wait for the whole scan, exactly as if the constraint had been added without \`NOT VALID\`.`,
@@ -66,39 +68,22 @@ interface NotValidAdd {
 
 /** The latest earlier ADD CONSTRAINT <name> ... NOT VALID on the same table, in the same transaction. */
 function findNotValidAdd(
-  statements: readonly Stmt[],
+  ctx: RuleContext,
   current: Stmt,
   table: QualifiedName,
   conName: string,
 ): NotValidAdd | undefined {
   let found: NotValidAdd | undefined;
-  for (const s of statements) {
-    if (s.index >= current.index) break;
-    const a = as(s.node, 'AlterTableStmt');
-    const t = rangeVarName(a?.relation);
-    if (!a || !t || !sameTable(t, table)) continue;
-    for (const cmd of alterCmds(a)) {
+  for (const { stmt, cmds } of altersBefore(ctx, current, table)) {
+    for (const cmd of cmds) {
       const con = as(cmd.def, 'Constraint');
       if (cmd.subtype === 'AT_AddConstraint' && con?.conname === conName && con.skip_validation) {
-        const onlyForeignKeys = alterCmds(a).every(
-          (c) => c.subtype === 'AT_AddConstraint' && as(c.def, 'Constraint')?.contype === 'CONSTR_FOREIGN',
-        );
         found =
-          s.txId === current.txId
-            ? { con, lock: onlyForeignKeys ? 'SHARE ROW EXCLUSIVE' : 'ACCESS EXCLUSIVE' }
+          stmt.txId === current.txId
+            ? { con, lock: onlyForeignKeys(cmds) ? 'SHARE ROW EXCLUSIVE' : 'ACCESS EXCLUSIVE' }
             : undefined;
       }
     }
   }
   return found;
-}
-
-function sameTable(a: QualifiedName, b: QualifiedName): boolean {
-  return a.name === b.name && (!a.schema || !b.schema || a.schema === b.schema);
-}
-
-// A constraint name as it may appear in the source: bare, or double-quoted.
-function escapeName(name: string): string {
-  const bare = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return `(?:${bare}|"${name.replace(/"/g, '""').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}")`;
 }

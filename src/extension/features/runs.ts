@@ -1,0 +1,426 @@
+/**
+ * Up, down and dry run from the editor, through the same runner calls as `pgshift up|down [--dry-run]`.
+ * A write to a production environment needs its name typed; a read-only one refuses. Every run shows
+ * progress with Cancel (the runner cancels the statement on the server and stops with a truthful
+ * state), streams its events into the log, and ends by refreshing the views, lenses and diagnostics.
+ */
+import * as vscode from 'vscode';
+import { compareVersions } from '../../core/migrations/layouts';
+import type { MigrationSet } from '../../core/migrations/model';
+import { PgshiftError } from '../../core/errors';
+import {
+  assertMayWrite,
+  down,
+  dryRun,
+  up,
+  type DownOptions,
+  type DryRunReport,
+  type MigrationStatus,
+  type RunnerEvent,
+  type RunResult,
+  type UpOptions,
+  type WriteCommand,
+} from '../../core/runner';
+import type { Ctx } from '../ctx';
+import type { Environment } from './environments';
+import { ms, oneLineSql } from './format';
+import type { ProjectState } from './projectState';
+import { worstOf, type RunResults } from './runResults';
+
+/** What lenses, tree items and tests pass: a version, or anything carrying one. */
+export function versionOf(arg: unknown): string | undefined {
+  if (typeof arg === 'string' && arg) return arg;
+  if (
+    arg &&
+    typeof arg === 'object' &&
+    'version' in arg &&
+    typeof (arg as { version: unknown }).version === 'string'
+  )
+    return (arg as { version: string }).version;
+  return undefined;
+}
+
+const APPLIED_STATES: MigrationStatus['state'][] = ['applied', 'modified', 'missing'];
+
+type Progress = vscode.Progress<{ message?: string; increment?: number }>;
+
+export class Runs {
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly state: ProjectState,
+    private readonly results: RunResults,
+    private readonly afterRun: () => void,
+  ) {}
+
+  private migrationSet(): MigrationSet {
+    const d = this.state.migrations();
+    if (d.error) throw new PgshiftError(d.error);
+    if (!d.set || !d.set.migrations.length)
+      throw new PgshiftError('no migrations in this workspace', 'create one with "pgshift: New Migration"');
+    return d.set;
+  }
+
+  /** The state on the selected environment, read now if it is not known yet. */
+  private async statuses(): Promise<MigrationStatus[]> {
+    const snap = await this.state.whenLoaded();
+    if (snap.error) throw new PgshiftError(`cannot read the state on ${snap.env.label}: ${snap.error}`);
+    return snap.report?.migrations ?? [];
+  }
+
+  /** ▶ Up: applies the pending migrations up to and including `arg` (the palette asks which). */
+  async up(arg?: unknown): Promise<RunResult | undefined> {
+    const set = this.migrationSet();
+    const env = this.ctx.environments.selected();
+    const states = await this.statuses();
+    let version = versionOf(arg);
+    const pending = states.filter((m) => m.state === 'pending' || m.state === 'out-of-order');
+    if (!version) {
+      if (!pending.length) return this.nothing(`nothing to apply on ${env.label}: it is up to date`);
+      const pick = await vscode.window.showQuickPick(
+        [
+          { label: `All pending (${pending.length})`, version: pending[pending.length - 1].version },
+          ...pending.map((m) => ({ label: `Up to ${m.version}`, description: m.name, version: m.version })),
+        ],
+        { title: `pgshift: apply migrations on ${env.label}` },
+      );
+      if (!pick) return undefined;
+      version = pick.version;
+    }
+    const row = states.find((m) => m.version !== '' && compareVersions(m.version, version!) === 0);
+    if (!row) throw new PgshiftError(`no migration has version ${version}`);
+    if (APPLIED_STATES.includes(row.state))
+      return this.nothing(`${row.version} ${row.name} is already applied on ${env.label}`);
+    const opts: UpOptions = { to: row.version };
+    if (row.state === 'out-of-order') {
+      const ok = await vscode.window.showWarningMessage(
+        `${row.version} ${row.name} is older than the newest applied migration on ${env.label}. Apply it anyway?`,
+        {
+          modal: true,
+          detail:
+            'Only do this when it does not depend on the migrations applied after it (pgshift up --allow-out-of-order).',
+        },
+        'Apply Out of Order',
+      );
+      if (!ok) return undefined;
+      opts.allowOutOfOrder = true;
+    }
+    const count = pending.filter(
+      (m) => compareVersions(m.version, row.version) <= 0 && (m.state === 'pending' || opts.allowOutOfOrder),
+    ).length;
+    return this.write(
+      'up',
+      env,
+      set,
+      opts,
+      `apply ${count === 1 ? `${row.version} ${row.name}` : `${count} migrations up to ${row.version}`}`,
+    );
+  }
+
+  /** ◀ Down: rolls back `arg` and every migration applied after it (the palette offers the newest). */
+  async down(arg?: unknown): Promise<RunResult | undefined> {
+    const set = this.migrationSet();
+    const env = this.ctx.environments.selected();
+    const plan = await this.downPlan(arg, 'roll back');
+    if (!plan) return undefined;
+    const count = plan.versions.length;
+    if (count > 1) {
+      const ok = await vscode.window.showWarningMessage(
+        `Roll back ${count} migrations on ${env.label}?`,
+        { modal: true, detail: `Newest first: ${plan.versions.join(', ')}` },
+        'Roll Back',
+      );
+      if (!ok) return undefined;
+    }
+    return this.write(
+      'down',
+      env,
+      set,
+      plan.opts,
+      `roll back ${count === 1 ? plan.versions[0] : `${count} migrations down to ${plan.versions[count - 1]}`}`,
+    );
+  }
+
+  /** Dry run of what ▶ Up (or ◀ Down) on `arg` would do, rolled back; the palette traces all pending. */
+  async dryRun(arg?: unknown, direction: 'up' | 'down' = 'up'): Promise<DryRunReport | undefined> {
+    const set = this.migrationSet();
+    const env = this.ctx.environments.selected();
+    let opts: UpOptions & DownOptions = {};
+    let what: string;
+    if (direction === 'down') {
+      const plan = await this.downPlan(arg, 'dry-run the rollback of');
+      if (!plan) return undefined;
+      opts = plan.opts;
+      what = `rollback of ${plan.versions.length === 1 ? plan.versions[0] : `${plan.versions.length} migrations`}`;
+    } else {
+      const version = versionOf(arg);
+      if (version) {
+        const states = await this.statuses();
+        const row = states.find((m) => m.version !== '' && compareVersions(m.version, version) === 0);
+        if (!row) throw new PgshiftError(`no migration has version ${version}`);
+        if (APPLIED_STATES.includes(row.state)) {
+          this.nothing(
+            `${row.version} ${row.name} is already applied on ${env.label}: a dry run of up has nothing to do (try the dry run of its down script)`,
+          );
+          return undefined;
+        }
+        opts = { to: row.version, allowOutOfOrder: row.state === 'out-of-order' };
+        what = `up to ${row.version}`;
+      } else what = 'all pending';
+    }
+    const ac = new AbortController();
+    const report = await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `pgshift: dry run (${what}) on ${env.label}`,
+        cancellable: true,
+      },
+      async (progress, token) => {
+        token.onCancellationRequested(() => ac.abort());
+        this.ctx.output.info(`dry run ${direction} (${what}) on ${env.label}`);
+        return this.ctx.sessions.use(
+          env,
+          async (s) => {
+            const r = await dryRun({
+              driver: s.driver!,
+              set,
+              settings: s.settings,
+              direction,
+              ...opts,
+              signal: ac.signal,
+              onEvent: (e) => this.onEvent(e, progress),
+              onStatement: (version, st) =>
+                progress.report({ message: `${version} line ${st.line}: ${oneLineSql(st.sql, 60)}` }),
+            });
+            return { r, where: `${env.label} (${s.target.description})` };
+          },
+          { purpose: 'write', signal: ac.signal },
+        );
+      },
+    );
+    this.results.showDryRun(report.r, set, report.where);
+    const r = report.r;
+    const first = r.migrations.flatMap((m) => m.statements).find((s) => s.error);
+    if (!r.migrations.length)
+      this.nothing(`dry run on ${env.label}: nothing to ${direction === 'up' ? 'apply' : 'roll back'}`);
+    else if (first)
+      void this.notify(
+        'error',
+        `pgshift: the dry run stopped at a failing statement: ${first.error}. Nothing was changed.`,
+      );
+    else {
+      const worst = worstOf(r);
+      const n = r.migrations.length;
+      void this.notify(
+        'info',
+        `pgshift: dry run of ${n === 1 ? `${r.migrations[0].version} ${r.migrations[0].name}` : `${n} migrations`} on ${env.label}, rolled back${worst ? ` — ${n > 1 ? `${worst.version}: ` : ''}${worst.text}` : ''}.`,
+      );
+    }
+    return r;
+  }
+
+  /** Which migrations a rollback of `arg` undoes, newest first, as runner DownOptions. */
+  private async downPlan(
+    arg: unknown,
+    verb: string,
+  ): Promise<{ opts: DownOptions; versions: string[] } | undefined> {
+    const env = this.ctx.environments.selected();
+    const applied = (await this.statuses())
+      .filter((m) => APPLIED_STATES.includes(m.state) && m.version !== '')
+      .sort((a, b) => compareVersions(a.version, b.version));
+    if (!applied.length) {
+      this.nothing(`nothing to roll back on ${env.label}: no migration is applied`);
+      return undefined;
+    }
+    let version = versionOf(arg);
+    if (!version) {
+      const pick = await vscode.window.showQuickPick(
+        [...applied].reverse().map((m, i) => ({
+          label: i === 0 ? `${m.version} (newest)` : `Down to and including ${m.version}`,
+          description: m.name,
+          version: m.version,
+        })),
+        { title: `pgshift: ${verb} on ${env.label}` },
+      );
+      if (!pick) return undefined;
+      version = pick.version;
+    }
+    const i = applied.findIndex((m) => compareVersions(m.version, version!) === 0);
+    if (i < 0) {
+      this.nothing(`${version} is not applied on ${env.label}: nothing to roll back`);
+      return undefined;
+    }
+    const versions = applied
+      .slice(i)
+      .map((m) => m.version)
+      .reverse();
+    return { opts: i === 0 ? { all: true } : { to: applied[i - 1].version }, versions };
+  }
+
+  private async write(
+    command: WriteCommand & ('up' | 'down'),
+    env: Environment,
+    set: MigrationSet,
+    opts: UpOptions & DownOptions,
+    summary: string,
+  ): Promise<RunResult | undefined> {
+    const { target } = await this.ctx.environments.resolve(env);
+    if (env.config?.readOnly) assertMayWrite(target, command, true); // throws: read-only refuses every write
+    if (env.config?.production) {
+      const typed = await vscode.window.showInputBox({
+        title: `pgshift: ${command} on production environment "${env.label}"`,
+        prompt: `This will ${summary} on ${target.description}. Type ${env.label} to confirm.`,
+        placeHolder: env.label,
+        ignoreFocusOut: true,
+        validateInput: (v) => (v === env.label ? undefined : `type ${env.label} exactly to confirm`),
+      });
+      if (typed !== env.label) {
+        this.ctx.output.info(`${command} on ${env.label}: not confirmed, nothing ran`);
+        return undefined;
+      }
+    }
+    assertMayWrite(target, command, true);
+    const ac = new AbortController();
+    const started = Date.now();
+    try {
+      const result = await vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `pgshift: ${summary} on ${env.label}`,
+          cancellable: true,
+        },
+        async (progress, token) => {
+          token.onCancellationRequested(() => {
+            this.ctx.output.warn(
+              `${command}: cancel requested; cancelling the running statement on the server`,
+            );
+            ac.abort();
+          });
+          this.ctx.output.info(`${command}: ${summary} on ${target.description} (${env.label})`);
+          return this.ctx.sessions.use(
+            env,
+            (s) => {
+              const input = {
+                driver: s.driver!,
+                set,
+                settings: s.settings,
+                signal: ac.signal,
+                onEvent: (e: RunnerEvent) => this.onEvent(e, progress),
+                ...opts,
+              };
+              return command === 'up' ? up(input) : down(input);
+            },
+            { purpose: 'write', signal: ac.signal },
+          );
+        },
+      );
+      this.report(result, env, Date.now() - started);
+      return result;
+    } finally {
+      this.afterRun();
+    }
+  }
+
+  private onEvent(e: RunnerEvent, progress: Progress): void {
+    const out = this.ctx.output;
+    switch (e.type) {
+      case 'lock-wait':
+        out.warn(e.message);
+        progress.report({ message: e.message });
+        break;
+      case 'lock-acquired':
+        out.debug('migration lock acquired');
+        break;
+      case 'warning':
+        out.warn(e.message);
+        break;
+      case 'step-start':
+        out.info(
+          `${e.direction === 'up' ? '▶' : '◀'} ${e.version} ${e.name}: ${e.statements} statement${e.statements === 1 ? '' : 's'}${e.noTransaction ? ', outside a transaction' : ''}`,
+        );
+        progress.report({ message: `${e.version} ${e.name}` });
+        break;
+      case 'statement':
+        out.info(`  line ${e.line}: ${oneLineSql(e.sql, 100)}`);
+        progress.report({ message: `${e.version} line ${e.line}: ${oneLineSql(e.sql, 60)}` });
+        break;
+      case 'retry':
+        out.warn(`  ${e.version}: ${e.error}; retrying in ${ms(e.delayMs)} (attempt ${e.attempt + 1})`);
+        break;
+      case 'step-done': {
+        const r = e.result;
+        if (r.failure) out.error(`  ${r.version} ${r.outcome}: ${r.failure.error}`);
+        else
+          out.info(
+            `  ${r.version} ${r.outcome} in ${ms(r.durationMs)}${r.empty ? ' (empty: nothing to run)' : ''}`,
+          );
+        break;
+      }
+    }
+  }
+
+  private report(result: RunResult, env: Environment, elapsedMs: number): void {
+    this.results.showRun(result, env.label);
+    const f = result.failure;
+    if (f) {
+      const cancelled = f.error === 'cancelled by the user';
+      const what = cancelled ? 'was cancelled' : 'failed';
+      const where = f.line ? ` at line ${f.line}` : '';
+      this.ctx.output.error(
+        `${f.version} ${f.name} ${f.direction === 'down' ? 'down ' : ''}${what}${where}: ${f.error}`,
+      );
+      if (f.statement) this.ctx.output.error(`  statement: ${oneLineSql(f.statement, 200)}`);
+      this.ctx.output.info(`  next: ${f.nextStep}`);
+      const message = `pgshift: ${f.version} ${f.name} ${what}${where}${cancelled ? '' : `: ${f.error}`}. ${f.rolledBack ? 'Nothing of it remains (rolled back).' : ''} Next: ${f.nextStep}`;
+      void vscode.window[cancelled ? 'showWarningMessage' : 'showErrorMessage'](
+        message,
+        'Open File',
+        'Show Log',
+      ).then((pick) => {
+        if (pick === 'Open File' && f.file) {
+          const line = Math.max((f.line ?? 1) - 1, 0);
+          void vscode.window.showTextDocument(vscode.Uri.file(f.file), {
+            selection: new vscode.Range(line, 0, line, 0),
+          });
+        } else if (pick === 'Show Log') this.ctx.output.show();
+      });
+      return;
+    }
+    if (!result.ok) {
+      void this.notify(
+        'warning',
+        `pgshift: stopped after ${result.steps.length} of ${result.planned} migrations (cancelled); the state on ${env.label} is as shown.`,
+      );
+      return;
+    }
+    if (result.planned === 0) {
+      this.nothing(
+        result.command === 'up' ? `nothing to apply on ${env.label}` : `nothing to roll back on ${env.label}`,
+      );
+      return;
+    }
+    const verb = result.command === 'up' ? 'Applied' : 'Rolled back';
+    const n = result.steps.length;
+    const text = `${verb} ${n === 1 ? `${result.steps[0].version} ${result.steps[0].name}` : `${n} migrations`} on ${env.label} in ${ms(elapsedMs)}`;
+    this.ctx.output.info(text);
+    void this.notify('info', `pgshift: ${text}.`);
+  }
+
+  private nothing(message: string): undefined {
+    this.ctx.output.info(message);
+    void this.notify('info', `pgshift: ${message}.`);
+    return undefined;
+  }
+
+  /** Never awaited by a command: a notification must not hold the command's promise until dismissed. */
+  private notify(kind: 'info' | 'warning' | 'error', message: string): Thenable<void> {
+    const show =
+      kind === 'info'
+        ? vscode.window.showInformationMessage
+        : kind === 'warning'
+          ? vscode.window.showWarningMessage
+          : vscode.window.showErrorMessage;
+    return show(message, 'Show Log').then((pick) => {
+      if (pick) this.ctx.output.show(true);
+    });
+  }
+}
