@@ -22,7 +22,11 @@ const index = [
 ].join('\n');
 const indexPath = join(dir, 'index.ts');
 let old = '';
-try { old = readFileSync(indexPath, 'utf8'); } catch {}
+try {
+  old = readFileSync(indexPath, 'utf8');
+} catch {
+  // first run: no registry yet
+}
 if (old !== index) writeFileSync(indexPath, index);
 
 const rows = files.map((f) => {
@@ -43,5 +47,9 @@ const readme = [
   '',
 ].join('\n');
 let oldReadme = '';
-try { oldReadme = readFileSync(join(root, 'docs/rules/README.md'), 'utf8'); } catch {}
+try {
+  oldReadme = readFileSync(join(root, 'docs/rules/README.md'), 'utf8');
+} catch {
+  // first run: no list yet
+}
 if (oldReadme !== readme) writeFileSync(join(root, 'docs/rules/README.md'), readme);

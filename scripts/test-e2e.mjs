@@ -138,12 +138,20 @@ async function main() {
       passed += r.passed;
       failed += Math.max(r.failed, code !== 0 && r.failed === 0 ? 1 : 0);
     });
+    await phase('report (exported HTML + webview UI in chromium)', async () => {
+      const report = path.join(RESULTS, 'report-e2e.json');
+      fs.rmSync(report, { force: true });
+      const code = await run(process.execPath, [path.join(REPO, 'test', 'e2e', 'report.e2e.mjs'), '--report', report]);
+      const r = readJson(report) ?? { passed: 0, failed: 1 };
+      passed += r.passed;
+      failed += Math.max(r.failed, code !== 0 && r.failed === 0 ? 1 : 0);
+    });
   }
 
   banner('timings');
   for (const [name, ms] of timings) console.log(`${name.padEnd(40)} ${secs(ms).padStart(9)}`);
   console.log(`${'total'.padEnd(40)} ${secs(Date.now() - started).padStart(9)}`);
-  console.log(`screenshots: ${path.relative(process.cwd(), RESULTS) || '.'}/e2e-*.png`);
+  console.log(`screenshots: ${path.relative(process.cwd(), RESULTS) || '.'}/{e2e,report}-*.png`);
   console.log(`${passed} passed, ${failed} failed`);
   if (aborted) console.log(`interrupted (${aborted})`);
   process.exitCode = aborted || failed > 0 || passed === 0 ? 1 : 0;

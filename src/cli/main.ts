@@ -27,7 +27,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
-    parsed = parseArgs({ args: rest, options: { ...COMMON_OPTIONS, ...cmd.options }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: rest,
+      options: { ...COMMON_OPTIONS, ...cmd.options },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
     io.err(`pgshift ${cmd.name}: ${(e as Error).message}\n\nusage: ${cmd.usage}\n`);
     return 2;

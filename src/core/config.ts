@@ -128,9 +128,33 @@ function readJson(file: string): unknown {
   }
 }
 
-const TOP_KEYS = ['$schema', 'migrationsDir', 'layout', 'postgresVersion', 'include', 'exclude', 'rules', 'runner', 'environments', 'defaultEnvironment'];
+const TOP_KEYS = [
+  '$schema',
+  'migrationsDir',
+  'layout',
+  'postgresVersion',
+  'include',
+  'exclude',
+  'rules',
+  'runner',
+  'environments',
+  'defaultEnvironment',
+];
 const RUNNER_KEYS = Object.keys(DEFAULT_CONFIG.runner);
-const ENV_KEYS = ['url', 'urlEnv', 'host', 'port', 'database', 'user', 'sslmode', 'passwordEnv', 'production', 'readOnly', 'lockTimeout', 'statementTimeout'];
+const ENV_KEYS = [
+  'url',
+  'urlEnv',
+  'host',
+  'port',
+  'database',
+  'user',
+  'sslmode',
+  'passwordEnv',
+  'production',
+  'readOnly',
+  'lockTimeout',
+  'statementTimeout',
+];
 const SSLMODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'];
 
 /** Validates raw JSON into a full config (defaults filled in). `where` names the source in errors. */
@@ -150,7 +174,8 @@ export function validateConfig(raw: unknown, where: string): PgshiftConfig {
   }
   if (raw.postgresVersion !== undefined) {
     const v = raw.postgresVersion;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 9 || v > 30) fail('postgresVersion', 'must be a major version number such as 15');
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 9 || v > 30)
+      fail('postgresVersion', 'must be a major version number such as 15');
     c.postgresVersion = v as number;
   }
   if (raw.include !== undefined) c.include = strList(raw.include, 'include', fail);
@@ -158,24 +183,33 @@ export function validateConfig(raw: unknown, where: string): PgshiftConfig {
   if (raw.rules !== undefined) {
     if (!isObject(raw.rules)) fail('rules', 'must be an object of rule id → severity');
     for (const [id, sev] of Object.entries(raw.rules as Record<string, unknown>)) {
-      if (sev !== 'off' && !SEVERITIES.includes(sev as never)) fail(`rules.${id}`, `must be one of off, ${SEVERITIES.join(', ')}`);
+      if (sev !== 'off' && !SEVERITIES.includes(sev as never))
+        fail(`rules.${id}`, `must be one of off, ${SEVERITIES.join(', ')}`);
       c.rules[id] = sev as SeveritySetting;
     }
   }
   if (raw.runner !== undefined) {
     if (!isObject(raw.runner)) fail('runner', 'must be an object');
     const r = raw.runner as Record<string, unknown>;
-    for (const k of Object.keys(r)) if (!RUNNER_KEYS.includes(k)) fail(`runner.${k}`, `is not a runner setting (known: ${RUNNER_KEYS.join(', ')})`);
-    if (r.lockTimeout !== undefined) c.runner.lockTimeout = duration(r.lockTimeout, 'runner.lockTimeout', fail);
-    if (r.statementTimeout !== undefined) c.runner.statementTimeout = duration(r.statementTimeout, 'runner.statementTimeout', fail);
-    if (r.lockRetries !== undefined) c.runner.lockRetries = int(r.lockRetries, 'runner.lockRetries', 0, 100, fail);
-    if (r.lockWaitSeconds !== undefined) c.runner.lockWaitSeconds = int(r.lockWaitSeconds, 'runner.lockWaitSeconds', 0, 86400, fail);
+    for (const k of Object.keys(r))
+      if (!RUNNER_KEYS.includes(k))
+        fail(`runner.${k}`, `is not a runner setting (known: ${RUNNER_KEYS.join(', ')})`);
+    if (r.lockTimeout !== undefined)
+      c.runner.lockTimeout = duration(r.lockTimeout, 'runner.lockTimeout', fail);
+    if (r.statementTimeout !== undefined)
+      c.runner.statementTimeout = duration(r.statementTimeout, 'runner.statementTimeout', fail);
+    if (r.lockRetries !== undefined)
+      c.runner.lockRetries = int(r.lockRetries, 'runner.lockRetries', 0, 100, fail);
+    if (r.lockWaitSeconds !== undefined)
+      c.runner.lockWaitSeconds = int(r.lockWaitSeconds, 'runner.lockWaitSeconds', 0, 86400, fail);
     if (r.historySchema !== undefined) {
       c.runner.historySchema = str(r.historySchema, 'runner.historySchema', fail);
-      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(c.runner.historySchema)) fail('runner.historySchema', 'must be a lower-case SQL identifier');
+      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(c.runner.historySchema))
+        fail('runner.historySchema', 'must be a lower-case SQL identifier');
     }
     if (r.transactionMode !== undefined) {
-      if (r.transactionMode !== 'wrapped' && r.transactionMode !== 'none') fail('runner.transactionMode', 'must be "wrapped" or "none"');
+      if (r.transactionMode !== 'wrapped' && r.transactionMode !== 'none')
+        fail('runner.transactionMode', 'must be "wrapped" or "none"');
       c.runner.transactionMode = r.transactionMode as 'wrapped' | 'none';
     }
   }
@@ -186,23 +220,36 @@ export function validateConfig(raw: unknown, where: string): PgshiftConfig {
       if (!isObject(env)) fail(at, 'must be an object');
       const e = env as Record<string, unknown>;
       for (const k of Object.keys(e)) {
-        if (k === 'password') fail(`${at}.password`, 'is not allowed: keep passwords out of files (use passwordEnv, ~/.pgpass, or "pgshift: Set Password" in VS Code)');
-        if (!ENV_KEYS.includes(k)) fail(`${at}.${k}`, `is not an environment setting (known: ${ENV_KEYS.join(', ')})`);
+        if (k === 'password')
+          fail(
+            `${at}.password`,
+            'is not allowed: keep passwords out of files (use passwordEnv, ~/.pgpass, or "pgshift: Set Password" in VS Code)',
+          );
+        if (!ENV_KEYS.includes(k))
+          fail(`${at}.${k}`, `is not an environment setting (known: ${ENV_KEYS.join(', ')})`);
       }
       if (typeof e.url === 'string' && /^[a-z]+:\/\/[^/@]*:[^/@]*@/i.test(e.url)) {
-        fail(`${at}.url`, 'contains a password: remove it from the URL and use passwordEnv, ~/.pgpass or SecretStorage');
+        fail(
+          `${at}.url`,
+          'contains a password: remove it from the URL and use passwordEnv, ~/.pgpass or SecretStorage',
+        );
       }
       if (e.port !== undefined) int(e.port, `${at}.port`, 1, 65535, fail);
-      if (e.sslmode !== undefined && !SSLMODES.includes(e.sslmode as string)) fail(`${at}.sslmode`, `must be one of ${SSLMODES.join(', ')}`);
-      for (const k of ['url', 'urlEnv', 'host', 'database', 'user', 'passwordEnv']) if (e[k] !== undefined) str(e[k], `${at}.${k}`, fail);
-      for (const k of ['production', 'readOnly']) if (e[k] !== undefined && typeof e[k] !== 'boolean') fail(`${at}.${k}`, 'must be true or false');
-      for (const k of ['lockTimeout', 'statementTimeout']) if (e[k] !== undefined) duration(e[k], `${at}.${k}`, fail);
+      if (e.sslmode !== undefined && !SSLMODES.includes(e.sslmode as string))
+        fail(`${at}.sslmode`, `must be one of ${SSLMODES.join(', ')}`);
+      for (const k of ['url', 'urlEnv', 'host', 'database', 'user', 'passwordEnv'])
+        if (e[k] !== undefined) str(e[k], `${at}.${k}`, fail);
+      for (const k of ['production', 'readOnly'])
+        if (e[k] !== undefined && typeof e[k] !== 'boolean') fail(`${at}.${k}`, 'must be true or false');
+      for (const k of ['lockTimeout', 'statementTimeout'])
+        if (e[k] !== undefined) duration(e[k], `${at}.${k}`, fail);
       c.environments[name] = e as EnvironmentConfig;
     }
   }
   if (raw.defaultEnvironment !== undefined) {
     c.defaultEnvironment = str(raw.defaultEnvironment, 'defaultEnvironment', fail);
-    if (!(c.defaultEnvironment in c.environments)) fail('defaultEnvironment', `names no environment in "environments"`);
+    if (!(c.defaultEnvironment in c.environments))
+      fail('defaultEnvironment', `names no environment in "environments"`);
   }
   return c;
 }
@@ -219,8 +266,15 @@ function duration(v: unknown, key: string, fail: (k: string, m: string) => never
   if (typeof v === 'string' && /^\d+\s*(ms|s|min|h)$/.test(v.trim())) return v.replace(/\s+/g, '');
   return fail(key, 'must be a duration such as "5s", "500ms", "2min", or null to leave it unset');
 }
-function int(v: unknown, key: string, min: number, max: number, fail: (k: string, m: string) => never): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(key, `must be a whole number from ${min} to ${max}`);
+function int(
+  v: unknown,
+  key: string,
+  min: number,
+  max: number,
+  fail: (k: string, m: string) => never,
+): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    fail(key, `must be a whole number from ${min} to ${max}`);
   return v as number;
 }
 function str(v: unknown, key: string, fail: (k: string, m: string) => never): string {

@@ -20,7 +20,14 @@ export function globToRegExp(glob: string): RegExp {
       const close = glob.indexOf('}', i);
       if (close < 0) re += '\\{';
       else {
-        re += '(?:' + glob.slice(i + 1, close).split(',').map(escapeRe).join('|') + ')';
+        re +=
+          '(?:' +
+          glob
+            .slice(i + 1, close)
+            .split(',')
+            .map(escapeRe)
+            .join('|') +
+          ')';
         i = close;
       }
     } else re += escapeRe(c);
@@ -61,7 +68,13 @@ export function walkFiles(dir: string): string[] {
  * Expands CLI arguments (files, directories, globs) relative to `cwd` into sorted absolute file paths.
  * Directories contribute files matching `include` and not `exclude` (globs relative to `root`).
  */
-export function expandPaths(args: string[], cwd: string, root: string, include: string[], exclude: string[]): { files: string[]; missing: string[] } {
+export function expandPaths(
+  args: string[],
+  cwd: string,
+  root: string,
+  include: string[],
+  exclude: string[],
+): { files: string[]; missing: string[] } {
   const inc = include.map(globToRegExp);
   const exc = exclude.map(globToRegExp);
   const rel = (f: string): string => relative(root, f).split(sep).join('/');
@@ -95,8 +108,9 @@ export function expandPaths(args: string[], cwd: string, root: string, include: 
       missing.push(a);
       continue;
     }
-    if (st.isDirectory()) for (const f of walkFiles(p)) (wanted(f) ? files.add(f) : undefined);
-    else files.add(p);
+    if (st.isDirectory()) {
+      for (const f of walkFiles(p)) if (wanted(f)) files.add(f);
+    } else files.add(p);
   }
   return { files: [...files].sort(), missing };
 }

@@ -2,9 +2,15 @@
 // What a user sees: code-server (the real VS Code workbench) with the packaged pgshift.vsix
 // installed, a copy of examples/shop open, driven in Debian chromium by playwright-core. Every step
 // saves a screenshot in test-results/ (e2e-NN-<step>.png, e2e-FAILED-<step>.png on failure).
+// The steps: the workbench and the Migrations view; the code lenses; ▶ Up on a migration (applied
+// in the tree, the lens and the status bar, then in History); Dry run on a risky one (the lock report
+// after the statement); the hover's explanation; switching to a real PostgreSQL from the status bar
+// and cancelling a slow run from its progress notification; and an untrusted copy of the example
+// (lint works, nothing runs).
 //
 //   node test/e2e/ui.e2e.mjs [--vsix pgshift.vsix] [--example examples/shop] [--report <file.json>]
-// Needs the vsix (`npm run package`); scripts/test-e2e.mjs builds it and runs this.
+// Needs the vsix (`npm run package`) and out/ (`npx tsc -p .`, for the test PostgreSQL server of
+// test/db/server.ts); scripts/test-e2e.mjs does both and runs this.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -481,6 +487,7 @@ export async function runUiTest({
           disableWorkspaceTrust: false,
         });
         page = await browser.newPage();
+        page.setDefaultTimeout(60_000);
         await page.setViewportSize({ width: 1600, height: 960 });
         await page.goto(workbenchUrl(restricted.server, { folder: rWorkspace }), { timeout: 60_000 });
         await page.getByRole('button', { name: /No, I don.t trust the authors/ }).click();
@@ -502,9 +509,11 @@ export async function runUiTest({
           .first()
           .waitFor();
         await openFile(risky.file);
-        // lint works: the diagnostic and its hover
+        // lint works: the squiggle under the risky statement
         await page
-          .locator(`${editorLines} .squiggly-warning, ${editorLines} .squiggly-error`)
+          .locator(
+            '.editor-group-container.active .monaco-editor .squiggly-warning, .editor-group-container.active .monaco-editor .squiggly-error',
+          )
           .first()
           .waitFor();
         // no run lenses, one that says why

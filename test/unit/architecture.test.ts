@@ -15,15 +15,22 @@ describe('architecture', () => {
       const src = readFileSync(f, 'utf8');
       return /from ['"]vscode['"]|require\(['"]vscode['"]\)|from ['"](\.\.\/)+(extension|cli)\//.test(src);
     });
-    assert.deepEqual(offenders.map((f) => relative(root, f)), []);
+    assert.deepEqual(
+      offenders.map((f) => relative(root, f)),
+      [],
+    );
   });
   it('src/cli never imports vscode or src/extension', () => {
-    const offenders = walkFiles(join(root, 'src/cli')).filter((f) => /from ['"]vscode['"]|\/extension\//.test(readFileSync(f, 'utf8')));
+    const offenders = walkFiles(join(root, 'src/cli')).filter((f) =>
+      /from ['"]vscode['"]|\/extension\//.test(readFileSync(f, 'utf8')),
+    );
     assert.deepEqual(offenders, []);
   });
   it('every command id is contributed in package.json with the pgshift category, and vice versa', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-    const contributed = (pkg.contributes.commands as { command: string; category: string }[]).map((c) => c.command).sort();
+    const contributed = (pkg.contributes.commands as { command: string; category: string }[])
+      .map((c) => c.command)
+      .sort();
     assert.deepEqual(contributed, Object.values(CommandId).sort());
     for (const c of pkg.contributes.commands) assert.equal(c.category, 'pgshift');
   });
@@ -33,7 +40,9 @@ describe('architecture', () => {
     assert.ok(!pkg.activationEvents.includes('onStartupFinished'));
   });
   it('the core loads the parser lazily (no top-level libpg-query import anywhere)', () => {
-    const offenders = walkFiles(join(root, 'src')).filter((f) => /^import[^;]*from ['"]libpg-query['"]/m.test(readFileSync(f, 'utf8')));
+    const offenders = walkFiles(join(root, 'src')).filter((f) =>
+      /^import[^;]*from ['"]libpg-query['"]/m.test(readFileSync(f, 'utf8')),
+    );
     assert.deepEqual(offenders, []);
   });
 });

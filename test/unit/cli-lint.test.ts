@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv from 'ajv';
@@ -15,7 +15,10 @@ describe('pgshift lint (CLI)', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'pgshift-cli-'));
     // exact-output tests look at one rule; keep the statement-timeout hint out of them
-    writeFileSync(join(dir, 'pgshift.config.json'), '{"migrationsDir": ".", "rules": {"require-statement-timeout": "off"}}');
+    writeFileSync(
+      join(dir, 'pgshift.config.json'),
+      '{"migrationsDir": ".", "rules": {"require-statement-timeout": "off"}}',
+    );
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -23,8 +26,14 @@ describe('pgshift lint (CLI)', () => {
     const io = fakeIo(shop);
     const code = await main(['lint'], io);
     assert.equal(code, 1);
-    assert.match(io.stdout, /20260110090000_add_orders_placed_at_index\.up\.sql:2:38: warning: CREATE INDEX on orders without CONCURRENTLY/);
-    assert.match(io.stdout, /\n2 \| CREATE INDEX orders_placed_at_idx ON orders \(placed_at\);\n\s+\|\s+\^{6}\n/);
+    assert.match(
+      io.stdout,
+      /20260110090000_add_orders_placed_at_index\.up\.sql:2:38: warning: CREATE INDEX on orders without CONCURRENTLY/,
+    );
+    assert.match(
+      io.stdout,
+      /\n2 \| CREATE INDEX orders_placed_at_idx ON orders \(placed_at\);\n\s+\|\s+\^{6}\n/,
+    );
     assert.match(io.stdout, /checked 16 files/);
   });
 
@@ -36,7 +45,15 @@ describe('pgshift lint (CLI)', () => {
     const out = JSON.parse(io.stdout);
     assert.equal(out.files, 1);
     assert.deepEqual(
-      out.findings.map((f: Record<string, unknown>) => [f.file, f.rule, f.severity, f.line, f.column, f.endLine, f.endColumn]),
+      out.findings.map((f: Record<string, unknown>) => [
+        f.file,
+        f.rule,
+        f.severity,
+        f.line,
+        f.column,
+        f.endLine,
+        f.endColumn,
+      ]),
       [['a.sql', 'require-concurrent-index-creation', 'warning', 2, 19, 2, 20]],
     );
     assert.equal(typeof out.findings[0].help, 'string');
@@ -55,10 +72,14 @@ describe('pgshift lint (CLI)', () => {
     writeFileSync(join(dir, 'a b.sql'), "CREATE INDEX i ON t (a);\nSELECT 'é' FRM x;");
     const io = fakeIo(dir);
     await main(['lint', '.', '--format', 'sarif'], io);
-    const sarif = JSON.parse(io.stdout) as { runs: { results: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }[] }[] };
+    const sarif = JSON.parse(io.stdout) as {
+      runs: { results: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }[] }[];
+    };
     const ajv = new Ajv({ allErrors: true, strict: false });
     addFormats(ajv);
-    const validate = ajv.compile(require(join(root, 'test/unit/fixtures/sarif-2.1.0-subset.schema.json')));
+    const validate = ajv.compile(
+      JSON.parse(readFileSync(join(root, 'test/unit/fixtures/sarif-2.1.0-subset.schema.json'), 'utf8')),
+    );
     assert.ok(validate(sarif) as boolean, JSON.stringify(validate.errors, null, 2));
     assert.equal(sarif.runs[0].results.length, 2);
     assert.equal(sarif.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri, 'a%20b.sql');
@@ -68,7 +89,10 @@ describe('pgshift lint (CLI)', () => {
     writeFileSync(join(dir, 'a.sql'), 'CREATE INDEX i ON t (a);');
     const io = fakeIo(dir);
     await main(['lint', 'a.sql', '--format', 'github'], io);
-    assert.match(io.stdout, /^::warning file=a\.sql,line=1,col=19,endLine=1,endColumn=20,title=pgshift require-concurrent-index-creation::CREATE INDEX on t/);
+    assert.match(
+      io.stdout,
+      /^::warning file=a\.sql,line=1,col=19,endLine=1,endColumn=20,title=pgshift require-concurrent-index-creation::CREATE INDEX on t/,
+    );
   });
 
   it('expands globs and directories with the config include/exclude', async () => {
@@ -89,15 +113,24 @@ describe('pgshift lint (CLI)', () => {
     assert.match(io.stderr, /no such file or directory, or no match: nope\.sql/);
     io = fakeIo(dir);
     assert.equal(await main(['lint', '--bogus'], io), 2);
-    writeFileSync(join(dir, 'pgshift.config.json'), '{"rules": {"require-concurrent-index-creation": "loud"}}');
+    writeFileSync(
+      join(dir, 'pgshift.config.json'),
+      '{"rules": {"require-concurrent-index-creation": "loud"}}',
+    );
     io = fakeIo(dir);
     assert.equal(await main(['lint'], io), 2);
-    assert.match(io.stderr, /"rules\.require-concurrent-index-creation" must be one of off, error, warning, info, hint/);
+    assert.match(
+      io.stderr,
+      /"rules\.require-concurrent-index-creation" must be one of off, error, warning, info, hint/,
+    );
     assert.doesNotMatch(io.stderr, /at .*\.js:\d+/, 'no stack trace');
   });
 
   it('rule severities from the config apply; "off" removes the rule', async () => {
-    writeFileSync(join(dir, 'pgshift.config.json'), '{"migrationsDir": ".", "rules": {"require-concurrent-index-creation": "off", "require-statement-timeout": "off"}}');
+    writeFileSync(
+      join(dir, 'pgshift.config.json'),
+      '{"migrationsDir": ".", "rules": {"require-concurrent-index-creation": "off", "require-statement-timeout": "off"}}',
+    );
     writeFileSync(join(dir, 'a.sql'), 'CREATE INDEX i ON t (a);');
     const io = fakeIo(dir);
     assert.equal(await main(['lint'], io), 0);

@@ -31,14 +31,23 @@ describe('config loader', () => {
       [{ layout: 'rails' }, /"layout" must be one of/],
       [{ runner: { lockTimeout: 'soon' } }, /"runner\.lockTimeout" must be a duration/],
       [{ runner: { retries: 1 } }, /"runner\.retries" is not a runner setting/],
-      [{ environments: { prod: { password: 'x' } } }, /"environments\.prod\.password" is not allowed: keep passwords out of files/],
-      [{ environments: { prod: { url: 'postgres://u:secret@h/db' } } }, /"environments\.prod\.url" contains a password/],
+      [
+        { environments: { prod: { password: 'x' } } },
+        /"environments\.prod\.password" is not allowed: keep passwords out of files/,
+      ],
+      [
+        { environments: { prod: { url: 'postgres://u:secret@h/db' } } },
+        /"environments\.prod\.url" contains a password/,
+      ],
       [{ environments: { prod: { port: 99999 } } }, /"environments\.prod\.port" must be a whole number/],
       [{ defaultEnvironment: 'x' }, /"defaultEnvironment" names no environment/],
       [[], /must be a JSON object/],
     ];
     for (const [raw, re] of bad) {
-      assert.throws(() => validateConfig(raw, 'cfg'), (e: unknown) => e instanceof ConfigError && re.test(e.message) && e.exitCode === 2);
+      assert.throws(
+        () => validateConfig(raw, 'cfg'),
+        (e: unknown) => e instanceof ConfigError && re.test(e.message) && e.exitCode === 2,
+      );
     }
   });
   it('reports invalid JSON with the file name', () => {
@@ -52,8 +61,18 @@ describe('config loader', () => {
         layout: 'dbmate',
         postgresVersion: 16,
         rules: { 'ban-drop-table': 'error', 'prefer-text-field': 'off' },
-        runner: { lockTimeout: null, statementTimeout: '30s', lockRetries: 3, lockWaitSeconds: 10, historySchema: 'ops', transactionMode: 'none' },
-        environments: { staging: { host: 'localhost', port: 5432, database: 'shop', user: 'app', production: false }, prod: { urlEnv: 'DATABASE_URL', production: true } },
+        runner: {
+          lockTimeout: null,
+          statementTimeout: '30s',
+          lockRetries: 3,
+          lockWaitSeconds: 10,
+          historySchema: 'ops',
+          transactionMode: 'none',
+        },
+        environments: {
+          staging: { host: 'localhost', port: 5432, database: 'shop', user: 'app', production: false },
+          prod: { urlEnv: 'DATABASE_URL', production: true },
+        },
         defaultEnvironment: 'staging',
       },
       'cfg',

@@ -18,7 +18,10 @@ const corpus = join(__dirname, '..', '..', '..', '..', 'shared', 'corpus');
 function checkFindings(text: string, findings: Finding[]): void {
   const len = Buffer.byteLength(text, 'utf8');
   for (const f of findings) {
-    assert.ok(f.range.start >= 0 && f.range.end <= len && f.range.start <= f.range.end, `range out of bounds: ${JSON.stringify(f.range)} of ${len}`);
+    assert.ok(
+      f.range.start >= 0 && f.range.end <= len && f.range.start <= f.range.end,
+      `range out of bounds: ${JSON.stringify(f.range)} of ${len}`,
+    );
     assert.ok(!f.message.startsWith('internal error'), f.message);
   }
 }
@@ -41,7 +44,38 @@ describe('robustness', function () {
   });
 
   it('SQL-ish token soup: quotes, dollar quotes, comments, semicolons, parentheses', () => {
-    const tokens = ['CREATE', 'INDEX', 'ON', 't', '(', ')', ';', "'", '"', '$$', '$a$', '--', '/*', '*/', 'BEGIN', 'ATOMIC', 'END', 'DO', 'ALTER TABLE', 'ADD COLUMN', 'é', '\\', 'COPY t FROM stdin', '\n', ' ', 'E\'', 'CONCURRENTLY', 'NOT VALID', 'pgshift-ignore', ':'];
+    const tokens = [
+      'CREATE',
+      'INDEX',
+      'ON',
+      't',
+      '(',
+      ')',
+      ';',
+      "'",
+      '"',
+      '$$',
+      '$a$',
+      '--',
+      '/*',
+      '*/',
+      'BEGIN',
+      'ATOMIC',
+      'END',
+      'DO',
+      'ALTER TABLE',
+      'ADD COLUMN',
+      'é',
+      '\\',
+      'COPY t FROM stdin',
+      '\n',
+      ' ',
+      "E'",
+      'CONCURRENTLY',
+      'NOT VALID',
+      'pgshift-ignore',
+      ':',
+    ];
     fc.assert(
       fc.property(fc.array(fc.constantFrom(...tokens), { maxLength: 80 }), (parts) => {
         const text = parts.join(' ');
@@ -52,14 +86,20 @@ describe('robustness', function () {
   });
 
   it('real migrations cut at random places', () => {
-    const files = walkFiles(join(corpus, 'lemmy')).filter((f) => f.endsWith('.sql')).slice(0, 200);
+    const files = walkFiles(join(corpus, 'lemmy'))
+      .filter((f) => f.endsWith('.sql'))
+      .slice(0, 200);
     assert.ok(files.length > 50, 'corpus present');
     const texts = files.map((f) => readFileSync(f, 'utf8'));
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: texts.length - 1 }), fc.double({ min: 0, max: 1, noNaN: true }), (i, cut) => {
-        const t = texts[i].slice(0, Math.floor(texts[i].length * cut));
-        checkFindings(t, lintWith(parser, t).findings);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: texts.length - 1 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (i, cut) => {
+          const t = texts[i].slice(0, Math.floor(texts[i].length * cut));
+          checkFindings(t, lintWith(parser, t).findings);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -77,7 +117,8 @@ describe('robustness', function () {
   });
 
   it('a 5 MB file lints in bounded time', () => {
-    const stmt = 'ALTER TABLE orders ADD COLUMN note_x text;\nCREATE INDEX orders_note_idx ON orders (note_x);\n';
+    const stmt =
+      'ALTER TABLE orders ADD COLUMN note_x text;\nCREATE INDEX orders_note_idx ON orders (note_x);\n';
     const text = stmt.repeat(Math.ceil((5 * 1024 * 1024) / stmt.length));
     const t0 = performance.now();
     const res = lintWith(parser, text);
@@ -99,8 +140,13 @@ describe('robustness', function () {
       checkFindings(r.source.text, r.findings);
       findings += r.findings.length;
     }
-    const syntax = results.reduce((n, r) => n + r.findings.filter((f) => f.rule === 'syntax-error').length, 0);
-    console.log(`      223 files, ${findings} findings (${syntax} syntax errors) in ${(ms / 1000).toFixed(1)} s`);
+    const syntax = results.reduce(
+      (n, r) => n + r.findings.filter((f) => f.rule === 'syntax-error').length,
+      0,
+    );
+    console.log(
+      `      223 files, ${findings} findings (${syntax} syntax errors) in ${(ms / 1000).toFixed(1)} s`,
+    );
   });
 
   it('re-lint of a 2,000-line migration after a keystroke takes under 50 ms', () => {
@@ -119,14 +165,20 @@ describe('robustness', function () {
     const mid = base.statements[Math.floor(base.statements.length / 2)].range.end;
     for (let i = 0; i < 21; i++) {
       // a keystroke inside one statement: only that statement changes
-      const edited = Buffer.concat([Buffer.from(text).subarray(0, mid), Buffer.from(' '.repeat(i + 1)), Buffer.from(text).subarray(mid)]).toString();
+      const edited = Buffer.concat([
+        Buffer.from(text).subarray(0, mid),
+        Buffer.from(' '.repeat(i + 1)),
+        Buffer.from(text).subarray(mid),
+      ]).toString();
       const t0 = performance.now();
       lintWith(parser, edited);
       times.push(performance.now() - t0);
     }
     times.sort((a, b) => a - b);
     const median = times[Math.floor(times.length / 2)];
-    console.log(`      2,000 lines, ${base.statements.length} statements, ${base.findings.length} findings: first lint ${firstMs.toFixed(1)} ms, re-lint median ${median.toFixed(1)} ms, max ${times[times.length - 1].toFixed(1)} ms`);
+    console.log(
+      `      2,000 lines, ${base.statements.length} statements, ${base.findings.length} findings: first lint ${firstMs.toFixed(1)} ms, re-lint median ${median.toFixed(1)} ms, max ${times[times.length - 1].toFixed(1)} ms`,
+    );
     assert.ok(median < 50, `median ${median} ms`);
   });
 
@@ -150,7 +202,10 @@ describe('robustness', function () {
   });
 
   it('linting the same text twice gives the same findings (parse trees are cached and shared)', () => {
-    const text = readFileSync(join(corpus, 'lemmy', 'migrations', '2020-06-30-135809_remove_mat_views', 'up.sql'), 'utf8');
+    const text = readFileSync(
+      join(corpus, 'lemmy', 'migrations', '2020-06-30-135809_remove_mat_views', 'up.sql'),
+      'utf8',
+    );
     const a = lintWith(parser, text).findings;
     const b = lintWith(parser, text).findings;
     assert.deepEqual(b, a);

@@ -21,7 +21,9 @@ function section(doc: string, title: string): string {
 
 describe('rules parity', () => {
   it('the registry holds every file in src/core/lint/rules and ids match file names', () => {
-    const files = readdirSync(join(root, 'src/core/lint/rules')).filter((f) => f.endsWith('.ts') && f !== 'index.ts' && !f.startsWith('_'));
+    const files = readdirSync(join(root, 'src/core/lint/rules')).filter(
+      (f) => f.endsWith('.ts') && f !== 'index.ts' && !f.startsWith('_'),
+    );
     assert.deepEqual(allRules.map((r) => r.meta.id).sort(), files.map((f) => f.replace(/\.ts$/, '')).sort());
   });
   for (const rule of allRules) {
@@ -47,22 +49,35 @@ describe('rules parity', () => {
       });
       it('declares a sane meta', () => {
         assert.ok(rule.meta.description.length > 10);
-        assert.ok(META.has(id) ? true : rule.meta.kinds.length > 0 || !!rule.checkFile, 'a rule must look at something');
+        assert.ok(
+          META.has(id) ? true : rule.meta.kinds.length > 0 || !!rule.checkFile,
+          'a rule must look at something',
+        );
       });
       if (existsSync(docPath)) {
         const doc = readFileSync(docPath, 'utf8');
         const bad = sqlBlocks(section(doc, 'Incorrect'));
         const good = sqlBlocks(section(doc, 'Correct'));
         it('doc examples: Incorrect blocks are flagged, Correct blocks are not', async () => {
-          assert.ok(bad.length > 0 && good.length > 0, 'needs at least one sql block in Incorrect and in Correct');
+          assert.ok(
+            bad.length > 0 && good.length > 0,
+            'needs at least one sql block in Incorrect and in Correct',
+          );
           for (const sql of bad) {
             const res = await lint(sql);
-            assert.ok(res.findings.some((f) => f.rule === id), `Incorrect example not flagged by ${id}:\n${sql}`);
+            assert.ok(
+              res.findings.some((f) => f.rule === id),
+              `Incorrect example not flagged by ${id}:\n${sql}`,
+            );
           }
           for (const sql of good) {
             const res = await lint(sql);
             const hits = res.findings.filter((f) => f.rule === id);
-            assert.deepEqual(hits.map((f) => f.message), [], `Correct example flagged by ${id}:\n${sql}`);
+            assert.deepEqual(
+              hits.map((f) => f.message),
+              [],
+              `Correct example flagged by ${id}:\n${sql}`,
+            );
           }
         });
       }

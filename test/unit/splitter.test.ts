@@ -23,7 +23,10 @@ describe('splitStatements', () => {
     assert.deepEqual(split('SELECT $1, a$b$c FROM t; SELECT 2;'), ['SELECT $1, a$b$c FROM t', 'SELECT 2']);
   });
   it("handles E'' strings with backslash escapes and '' doubling", () => {
-    assert.deepEqual(split(`SELECT E'it\\'s;', 'don''t;'; SELECT 3;`), [`SELECT E'it\\'s;', 'don''t;'`, 'SELECT 3']);
+    assert.deepEqual(split(`SELECT E'it\\'s;', 'don''t;'; SELECT 3;`), [
+      `SELECT E'it\\'s;', 'don''t;'`,
+      'SELECT 3',
+    ]);
   });
   it('keeps CREATE RULE actions in parentheses and BEGIN ATOMIC bodies together', () => {
     const sql =
@@ -37,7 +40,7 @@ describe('splitStatements', () => {
     assert.deepEqual(split("SELECT 'unterminated; SELECT 2;"), ["SELECT 'unterminated; SELECT 2;"]);
   });
   it('skips psql meta-commands and COPY FROM stdin data', () => {
-    const sql = "\\set x 1\nSELECT 1 \\gset\nCOPY t FROM stdin;\n1\t2;\n3\t4\n\\.\nSELECT 2;";
+    const sql = '\\set x 1\nSELECT 1 \\gset\nCOPY t FROM stdin;\n1\t2;\n3\t4\n\\.\nSELECT 2;';
     assert.deepEqual(split(sql), ['SELECT 1', 'COPY t FROM stdin', 'SELECT 2']);
   });
   it('skips a UTF-8 byte-order mark', () => {
@@ -57,7 +60,7 @@ describe('splitStatements', () => {
 
 describe('SourceText positions (UTF-8 bytes → UTF-16 editor positions)', () => {
   it('maps byte offsets after multi-byte characters to UTF-16 columns', () => {
-    const s = new SourceText('SELECT \'é\';\nSELECT \'😀\' AS "ü", x;');
+    const s = new SourceText("SELECT 'é';\nSELECT '😀' AS \"ü\", x;");
     const xByte = Buffer.from(s.text).indexOf(Buffer.from('x;'));
     assert.deepEqual(s.positionAt(xByte), { line: 1, character: 20 });
     assert.equal(s.text.split('\n')[1].indexOf('x;'), 20);

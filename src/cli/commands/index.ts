@@ -12,4 +12,17 @@ import { resolveCommand } from './resolve';
 import { reportCommand } from './report';
 import { verifyCommand } from './verify';
 
-export const commands: Command[] = [lintCommand, rulesCommand, newCommand, statusCommand, upCommand, downCommand, redoCommand, validateCommand, historyCommand, resolveCommand, reportCommand, verifyCommand];
+export const commands: Command[] = [
+  lintCommand,
+  rulesCommand,
+  newCommand,
+  statusCommand,
+  upCommand,
+  downCommand,
+  redoCommand,
+  validateCommand,
+  historyCommand,
+  resolveCommand,
+  reportCommand,
+  verifyCommand,
+];

@@ -22,23 +22,44 @@ export const lintCommand: Command = {
   },
   async run({ values, positionals }, io) {
     const format = (values.format as string | undefined) ?? 'text';
-    if (!FORMATS.includes(format)) throw new PgshiftError(`unknown --format "${format}"`, `use one of ${FORMATS.join(', ')}`, 2);
+    if (!FORMATS.includes(format))
+      throw new PgshiftError(`unknown --format "${format}"`, `use one of ${FORMATS.join(', ')}`, 2);
     const failOn = (values['fail-on'] as string | undefined) ?? 'warning';
-    if (!SEVERITIES.includes(failOn as Severity)) throw new PgshiftError(`unknown --fail-on "${failOn}"`, 'use error, warning, info or hint', 2);
+    if (!SEVERITIES.includes(failOn as Severity))
+      throw new PgshiftError(`unknown --fail-on "${failOn}"`, 'use error, warning, info or hint', 2);
     const loaded = loadConfig(io.cwd, values.config as string | undefined);
     let pgVersion = loaded.config.postgresVersion;
     if (values['pg-version'] !== undefined) {
       pgVersion = Number(values['pg-version']);
       if (!Number.isInteger(pgVersion) || pgVersion < 9 || pgVersion > 30) {
-        throw new PgshiftError(`--pg-version must be a major version such as 15, got "${values['pg-version']}"`, undefined, 2);
+        throw new PgshiftError(
+          `--pg-version must be a major version such as 15, got "${values['pg-version']}"`,
+          undefined,
+          2,
+        );
       }
     }
     const args = positionals.length ? positionals : [migrationsDir(loaded)];
-    const { files, missing } = expandPaths(args, io.cwd, loaded.root, loaded.config.include, loaded.config.exclude);
-    if (missing.length) throw new PgshiftError(`no such file or directory, or no match: ${missing.join(', ')}`, 'check the paths', 2);
+    const { files, missing } = expandPaths(
+      args,
+      io.cwd,
+      loaded.root,
+      loaded.config.include,
+      loaded.config.exclude,
+    );
+    if (missing.length)
+      throw new PgshiftError(
+        `no such file or directory, or no match: ${missing.join(', ')}`,
+        'check the paths',
+        2,
+      );
     const options = lintOptionsFromConfig(loaded.config, { postgresVersion: pgVersion });
     const showProgress = io.progress && files.length > 200;
-    const results = await lintFiles(files, options, showProgress ? (d, t) => d % 100 === 0 && io.err(`\rlinting ${d}/${t}`) : undefined);
+    const results = await lintFiles(
+      files,
+      options,
+      showProgress ? (d, t) => d % 100 === 0 && io.err(`\rlinting ${d}/${t}`) : undefined,
+    );
     if (showProgress) io.err('\r\x1b[K');
     const rendered =
       format === 'json'

@@ -10,11 +10,18 @@ export const rulesCommand: Command = {
   async run({ values }, io) {
     const rules = [...allRules].sort((a, b) => a.meta.id.localeCompare(b.meta.id));
     if (values.format === 'json') {
-      io.out(JSON.stringify(rules.map((r) => ({ ...r.meta, docs: docsPath(r.meta.id) })), null, 2) + '\n');
+      io.out(
+        JSON.stringify(
+          rules.map((r) => ({ ...r.meta, docs: docsPath(r.meta.id) })),
+          null,
+          2,
+        ) + '\n',
+      );
       return 0;
     }
     const w = Math.max(...rules.map((r) => r.meta.id.length));
-    for (const r of rules) io.out(`${r.meta.id.padEnd(w)}  ${r.meta.defaultSeverity.padEnd(7)}  ${r.meta.description}\n`);
+    for (const r of rules)
+      io.out(`${r.meta.id.padEnd(w)}  ${r.meta.defaultSeverity.padEnd(7)}  ${r.meta.description}\n`);
     return 0;
   },
 };

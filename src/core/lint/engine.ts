@@ -48,7 +48,9 @@ export function lintWith(parser: SqlParser, text: string, options: LintOptions =
   const severityOf = (rule: string, dflt: Severity): Severity | 'off' => options.rules?.[rule] ?? dflt;
   // Objects created by earlier migrations are old; a down migration keeps the marks of its own up
   // migration, so undoing what the up created is not flagged as dropping a live table.
-  let schema = options.priorSchema ? options.priorSchema.clone(options.direction !== 'down') : new SchemaModel();
+  let schema = options.priorSchema
+    ? options.priorSchema.clone(options.direction !== 'down')
+    : new SchemaModel();
 
   for (const section of sections(split.comments, source.length)) {
     const { statements, syntaxErrors } = buildStatements(parser, source, split, section, options);
@@ -82,7 +84,14 @@ function buildStatements(
     const text = source.slice(raw.start, raw.end);
     const nul = text.indexOf('\0');
     // the C parser would stop at a NUL byte and see a shorter (or empty) statement
-    const out = nul >= 0 ? { ok: false as const, message: 'the statement contains a NUL byte, which PostgreSQL rejects', cursor: nul } : parser.parse(text);
+    const out =
+      nul >= 0
+        ? {
+            ok: false as const,
+            message: 'the statement contains a NUL byte, which PostgreSQL rejects',
+            cursor: nul,
+          }
+        : parser.parse(text);
     if (!out.ok) {
       syntaxErrors.push(syntaxError(source, raw, text, out.message, out.cursor));
       continue;
@@ -95,7 +104,8 @@ function buildStatements(
   }
 
   const explicitTxControl = parsed.some((p) => nodeKind(p.node) === 'TransactionStmt');
-  const wrapped = (options.transactionMode ?? 'wrapped') === 'wrapped' && !section.noTransaction && !explicitTxControl;
+  const wrapped =
+    (options.transactionMode ?? 'wrapped') === 'wrapped' && !section.noTransaction && !explicitTxControl;
   let txId = 0;
   let inExplicit = false;
   for (const p of parsed) {
@@ -107,16 +117,30 @@ function buildStatements(
         if (!inExplicit) txId++;
         inExplicit = true;
         inTransaction = true;
-      } else if (tk !== 'TRANS_STMT_SAVEPOINT' && tk !== 'TRANS_STMT_RELEASE' && tk !== 'TRANS_STMT_ROLLBACK_TO') {
+      } else if (
+        tk !== 'TRANS_STMT_SAVEPOINT' &&
+        tk !== 'TRANS_STMT_RELEASE' &&
+        tk !== 'TRANS_STMT_ROLLBACK_TO'
+      ) {
         inExplicit = false;
       }
     } else if (!wrapped && !inExplicit) {
       txId++;
     }
-    const stmt: Stmt = { index: statements.length, node: p.node, kind, range: p.range, text: p.text, inTransaction, txId, origin: 'top' };
+    const stmt: Stmt = {
+      index: statements.length,
+      node: p.node,
+      kind,
+      range: p.range,
+      text: p.text,
+      inTransaction,
+      txId,
+      origin: 'top',
+    };
     statements.push(stmt);
     if (kind === 'DoStmt') {
-      for (const inner of doBlockStatements(parser, stmt)) statements.push({ ...inner, index: statements.length });
+      for (const inner of doBlockStatements(parser, stmt))
+        statements.push({ ...inner, index: statements.length });
     }
   }
   return { statements, syntaxErrors };
@@ -147,13 +171,28 @@ function doBlockStatements(parser: SqlParser, doStmt: Stmt): Stmt[] {
     if (at >= 0) searchFrom = at + 1;
     for (const p of res.statements) {
       const kind = nodeKind(p.node) ?? 'Unknown';
-      out.push({ index: 0, node: p.node, kind, range, text: q, inTransaction: true, txId: doStmt.txId, origin: 'do-block' });
+      out.push({
+        index: 0,
+        node: p.node,
+        kind,
+        range,
+        text: q,
+        inTransaction: true,
+        txId: doStmt.txId,
+        origin: 'do-block',
+      });
     }
   }
   return out;
 }
 
-function syntaxError(source: SourceText, raw: { start: number; end: number }, text: string, message: string, cursor?: number): Finding {
+function syntaxError(
+  source: SourceText,
+  raw: { start: number; end: number },
+  text: string,
+  message: string,
+  cursor?: number,
+): Finding {
   let start = raw.start;
   let end = raw.end;
   if (cursor !== undefined && cursor >= 0 && cursor <= text.length) {
@@ -238,7 +277,10 @@ function runRules(
 }
 
 /** First statement index that creates each object of the file, keyed 'kind:name' (lower case). */
-function indexCreatedObjects(statements: Stmt[], prior: { kind: string; name: string }[]): Map<string, number> {
+function indexCreatedObjects(
+  statements: Stmt[],
+  prior: { kind: string; name: string }[],
+): Map<string, number> {
   const created = new Map<string, number>();
   const add = (kind: string, name: unknown, i: number): void => {
     if (typeof name !== 'string' || !name) return;
@@ -252,9 +294,13 @@ function indexCreatedObjects(statements: Stmt[], prior: { kind: string; name: st
     if (!body) continue;
     const rel = (v: unknown): string | undefined => (v as { relname?: string } | undefined)?.relname;
     const constraintNames = (elts: unknown): void => {
-      for (const e of (elts as Record<string, { conname?: string; constraints?: unknown[]; colname?: string }>[] | undefined) ?? []) {
+      for (const e of (elts as
+        Record<string, { conname?: string; constraints?: unknown[]; colname?: string }>[] | undefined) ??
+        []) {
         add('constraint', e.Constraint?.conname, s.index);
-        for (const c of (e.ColumnDef?.constraints as { Constraint?: { conname?: string } }[] | undefined) ?? []) add('constraint', c.Constraint?.conname, s.index);
+        for (const c of (e.ColumnDef?.constraints as { Constraint?: { conname?: string } }[] | undefined) ??
+          [])
+          add('constraint', c.Constraint?.conname, s.index);
       }
     };
     switch (s.kind) {
@@ -262,7 +308,8 @@ function indexCreatedObjects(statements: Stmt[], prior: { kind: string; name: st
         const t = rel(body.relation);
         add('table', t, s.index);
         constraintNames(body.tableElts);
-        for (const e of (body.tableElts as { ColumnDef?: { colname?: string } }[] | undefined) ?? []) if (t && e.ColumnDef?.colname) add('column', `${t}.${e.ColumnDef.colname}`, s.index);
+        for (const e of (body.tableElts as { ColumnDef?: { colname?: string } }[] | undefined) ?? [])
+          if (t && e.ColumnDef?.colname) add('column', `${t}.${e.ColumnDef.colname}`, s.index);
         break;
       }
       case 'CreateTableAsStmt':
@@ -280,17 +327,32 @@ function indexCreatedObjects(statements: Stmt[], prior: { kind: string; name: st
       case 'CreateEnumStmt':
       case 'CompositeTypeStmt':
       case 'CreateDomainStmt': {
-        const names = ((s.kind === 'CreateDomainStmt' ? body.domainname : s.kind === 'CreateEnumStmt' ? body.typeName : (body.typevar as { relname?: string } | undefined)?.relname) as unknown) ?? [];
-        const list = Array.isArray(names) ? names.map((x: { String?: { sval?: string } }) => x.String?.sval) : [names as string];
+        const names =
+          ((s.kind === 'CreateDomainStmt'
+            ? body.domainname
+            : s.kind === 'CreateEnumStmt'
+              ? body.typeName
+              : (body.typevar as { relname?: string } | undefined)?.relname) as unknown) ?? [];
+        const list = Array.isArray(names)
+          ? names.map((x: { String?: { sval?: string } }) => x.String?.sval)
+          : [names as string];
         add('type', list[list.length - 1], s.index);
         break;
       }
       case 'AlterTableStmt': {
         const t = rel(body.relation);
-        for (const c of (body.cmds as { AlterTableCmd?: { subtype?: string; def?: Record<string, { conname?: string; colname?: string }> } }[] | undefined) ?? []) {
+        for (const c of (body.cmds as
+          | {
+              AlterTableCmd?: {
+                subtype?: string;
+                def?: Record<string, { conname?: string; colname?: string }>;
+              };
+            }[]
+          | undefined) ?? []) {
           const cmd = c.AlterTableCmd;
           if (cmd?.subtype === 'AT_AddConstraint') add('constraint', cmd.def?.Constraint?.conname, s.index);
-          if (cmd?.subtype === 'AT_AddColumn' && t) add('column', `${t}.${cmd.def?.ColumnDef?.colname ?? ''}`, s.index);
+          if (cmd?.subtype === 'AT_AddColumn' && t)
+            add('column', `${t}.${cmd.def?.ColumnDef?.colname ?? ''}`, s.index);
         }
         break;
       }
@@ -325,7 +387,11 @@ function internalError(rule: Rule, stmt: Stmt | undefined, e: unknown): Finding 
 
 /** Extends a statement-relative parse-tree location over one token. */
 function rangeAt(source: SourceText, stmt: Stmt, location: number | undefined): Range {
-  if (location === undefined || location < 0 || stmt.origin === 'do-block' && location > stmt.range.end - stmt.range.start) {
+  if (
+    location === undefined ||
+    location < 0 ||
+    (stmt.origin === 'do-block' && location > stmt.range.end - stmt.range.start)
+  ) {
     return stmt.range;
   }
   const start = stmt.range.start + location;
@@ -391,7 +457,12 @@ function applySuppressions(findings: Finding[], suppressions: Suppression[], sta
         help: 'Check the rule id against the rules list (`pgshift rules`); a misspelt id silences nothing.',
       });
     }
-    const unused = s.rules.length === 0 ? (s.used.size === 0 ? ['(all rules)'] : []) : s.rules.filter((r) => known.has(r) && !s.used.has(r));
+    const unused =
+      s.rules.length === 0
+        ? s.used.size === 0
+          ? ['(all rules)']
+          : []
+        : s.rules.filter((r) => known.has(r) && !s.used.has(r));
     for (const r of unused) {
       kept.push({
         rule: 'unused-ignore',

@@ -30,11 +30,23 @@ function locate(ff: FileFindings, cwd: string): Located[] {
   return ff.findings.map((f) => {
     const s = ff.source.positionAt(f.range.start);
     const e = ff.source.positionAt(f.range.end);
-    return { file, f, line: s.line + 1, column: s.character + 1, endLine: e.line + 1, endColumn: e.character + 1 };
+    return {
+      file,
+      f,
+      line: s.line + 1,
+      column: s.character + 1,
+      endLine: e.line + 1,
+      endColumn: e.character + 1,
+    };
   });
 }
 
-const COLORS: Record<Severity, string> = { error: '\x1b[31m', warning: '\x1b[33m', info: '\x1b[36m', hint: '\x1b[2m' };
+const COLORS: Record<Severity, string> = {
+  error: '\x1b[31m',
+  warning: '\x1b[33m',
+  info: '\x1b[36m',
+  hint: '\x1b[2m',
+};
 
 export function formatText(results: FileFindings[], cwd: string, color: boolean): string {
   const paint = (code: string, s: string): string => (color ? `${code}${s}\x1b[0m` : s);
@@ -44,13 +56,18 @@ export function formatText(results: FileFindings[], cwd: string, color: boolean)
     const lines = ff.source.text.split(/\r?\n|\r/);
     for (const l of locate(ff, cwd)) {
       counts[l.f.severity]++;
-      out.push(`${paint('\x1b[1m', `${l.file}:${l.line}:${l.column}`)}: ${paint(COLORS[l.f.severity], l.f.severity)}: ${l.f.message} ${paint('\x1b[2m', `[${l.f.rule}]`)}`);
+      out.push(
+        `${paint('\x1b[1m', `${l.file}:${l.line}:${l.column}`)}: ${paint(COLORS[l.f.severity], l.f.severity)}: ${l.f.message} ${paint('\x1b[2m', `[${l.f.rule}]`)}`,
+      );
       const text = lines[l.line - 1] ?? '';
       const gutter = String(l.line).length;
       out.push(`${' '.repeat(gutter)} |`);
       out.push(`${l.line} | ${text}`);
-      const width = l.endLine === l.line ? Math.max(1, l.endColumn - l.column) : Math.max(1, text.length - l.column + 1);
-      out.push(`${' '.repeat(gutter)} | ${' '.repeat(l.column - 1)}${paint(COLORS[l.f.severity], '^'.repeat(width))}`);
+      const width =
+        l.endLine === l.line ? Math.max(1, l.endColumn - l.column) : Math.max(1, text.length - l.column + 1);
+      out.push(
+        `${' '.repeat(gutter)} | ${' '.repeat(l.column - 1)}${paint(COLORS[l.f.severity], '^'.repeat(width))}`,
+      );
       const help = firstParagraph(l.f.help);
       if (help) out.push(`${' '.repeat(gutter)} = help: ${help}`);
       out.push(`${' '.repeat(gutter)} = docs: ${docsPath(l.f.rule)}`);
@@ -93,15 +110,22 @@ export function formatJson(results: FileFindings[], cwd: string): string {
 export function formatGithub(results: FileFindings[], cwd: string): string {
   const esc = (s: string): string => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
   const escProp = (s: string): string => esc(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
-  const level: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'notice', hint: 'notice' };
-  return results
-    .flatMap((ff) =>
-      locate(ff, cwd).map(
-        (l) =>
-          `::${level[l.f.severity]} file=${escProp(l.file)},line=${l.line},col=${l.column},endLine=${l.endLine},endColumn=${l.endColumn},title=${escProp(`pgshift ${l.f.rule}`)}::${esc(l.f.message)}`,
-      ),
-    )
-    .join('\n') + (results.some((r) => r.findings.length) ? '\n' : '');
+  const level: Record<Severity, string> = {
+    error: 'error',
+    warning: 'warning',
+    info: 'notice',
+    hint: 'notice',
+  };
+  return (
+    results
+      .flatMap((ff) =>
+        locate(ff, cwd).map(
+          (l) =>
+            `::${level[l.f.severity]} file=${escProp(l.file)},line=${l.line},col=${l.column},endLine=${l.endLine},endColumn=${l.endColumn},title=${escProp(`pgshift ${l.f.rule}`)}::${esc(l.f.message)}`,
+        ),
+      )
+      .join('\n') + (results.some((r) => r.findings.length) ? '\n' : '')
+  );
 }
 
 export function formatSarif(results: FileFindings[], cwd: string, toolVersion: string): string {
@@ -121,7 +145,14 @@ export function formatSarif(results: FileFindings[], cwd: string, toolVersion: s
     version: '2.1.0',
     runs: [
       {
-        tool: { driver: { name: 'pgshift', version: toolVersion, informationUri: 'https://github.com/pgshift/pgshift', rules } },
+        tool: {
+          driver: {
+            name: 'pgshift',
+            version: toolVersion,
+            informationUri: 'https://github.com/pgshift/pgshift',
+            rules,
+          },
+        },
         results: results.flatMap((ff) =>
           locate(ff, cwd).map((l) => ({
             ruleId: l.f.rule,
@@ -132,7 +163,12 @@ export function formatSarif(results: FileFindings[], cwd: string, toolVersion: s
               {
                 physicalLocation: {
                   artifactLocation: { uri: encodeURI(l.file) },
-                  region: { startLine: l.line, startColumn: l.column, endLine: l.endLine, endColumn: l.endColumn },
+                  region: {
+                    startLine: l.line,
+                    startColumn: l.column,
+                    endLine: l.endLine,
+                    endColumn: l.endColumn,
+                  },
                 },
               },
             ],

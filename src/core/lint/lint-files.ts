@@ -40,7 +40,10 @@ export function upTwin(downFile: string): string | undefined {
   return undefined;
 }
 
-export function lintOptionsFromConfig(config: PgshiftConfig, overrides: Partial<LintOptions> = {}): LintOptions {
+export function lintOptionsFromConfig(
+  config: PgshiftConfig,
+  overrides: Partial<LintOptions> = {},
+): LintOptions {
   return {
     postgresVersion: config.postgresVersion,
     transactionMode: config.runner.transactionMode,
@@ -60,7 +63,9 @@ export function runsOutsideTransaction(file: string): boolean {
   const conf = /^(up|down)\.sql$/i.test(b) ? join(dirname(file), 'metadata.toml') : `${file}.conf`;
   if (!existsSync(conf)) return false;
   try {
-    return /^\s*(run_in_transaction\s*=\s*false|executeInTransaction\s*=\s*false)\s*$/m.test(readFileSync(conf, 'utf8'));
+    return /^\s*(run_in_transaction\s*=\s*false|executeInTransaction\s*=\s*false)\s*$/m.test(
+      readFileSync(conf, 'utf8'),
+    );
   } catch {
     return false;
   }
@@ -85,7 +90,11 @@ export async function lintFiles(
   const results = new Map<string, FileLintResult>();
   let done = 0;
   const run = (file: string, opts: LintOptions): LintResult => {
-    const res = lintWith(parser, readSql(file), runsOutsideTransaction(file) ? { ...opts, transactionMode: 'none' } : opts);
+    const res = lintWith(
+      parser,
+      readSql(file),
+      runsOutsideTransaction(file) ? { ...opts, transactionMode: 'none' } : opts,
+    );
     results.set(file, { ...res, file });
     onProgress?.(++done, files.length);
     return res;
@@ -111,22 +120,37 @@ export async function lintFiles(
  * The schema that earlier migrations of `file`'s directory leave behind (for the editor, which lints one
  * file at a time); for a down migration, the schema its up twin leaves, marks kept.
  */
-export async function schemaBefore(file: string, siblings: string[], options: LintOptions): Promise<{ schema?: SchemaModel; direction?: 'down' }> {
+export async function schemaBefore(
+  file: string,
+  siblings: string[],
+  options: LintOptions,
+): Promise<{ schema?: SchemaModel; direction?: 'down' }> {
   const parser = await loadParser();
   if (isDownMigration(file)) {
     const twin = upTwin(file);
     if (!twin || !existsSync(twin)) return {};
     const before = chain(parser, twin, siblings, options);
-    return { schema: lintWith(parser, readSql(twin), { ...options, rules: {}, priorSchema: before }).schemaAfter, direction: 'down' };
+    return {
+      schema: lintWith(parser, readSql(twin), { ...options, rules: {}, priorSchema: before }).schemaAfter,
+      direction: 'down',
+    };
   }
   return { schema: chain(parser, file, siblings, options) };
 }
 
-function chain(parser: SqlParser, file: string, siblings: string[], options: LintOptions): SchemaModel | undefined {
+function chain(
+  parser: SqlParser,
+  file: string,
+  siblings: string[],
+  options: LintOptions,
+): SchemaModel | undefined {
   const group = migrationGroup(file);
-  const earlier = siblings.filter((f) => migrationGroup(f) === group && !isDownMigration(f) && migrationOrder(f, file) < 0).sort(migrationOrder);
+  const earlier = siblings
+    .filter((f) => migrationGroup(f) === group && !isDownMigration(f) && migrationOrder(f, file) < 0)
+    .sort(migrationOrder);
   let schema: SchemaModel | undefined;
-  for (const f of earlier) schema = lintWith(parser, readSql(f), { ...options, rules: {}, priorSchema: schema }).schemaAfter;
+  for (const f of earlier)
+    schema = lintWith(parser, readSql(f), { ...options, rules: {}, priorSchema: schema }).schemaAfter;
   return schema;
 }
 

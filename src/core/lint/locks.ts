@@ -19,10 +19,31 @@ const CONFLICTS: Record<LockMode, LockMode[]> = {
   'ACCESS SHARE': ['ACCESS EXCLUSIVE'],
   'ROW SHARE': ['EXCLUSIVE', 'ACCESS EXCLUSIVE'],
   'ROW EXCLUSIVE': ['SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'],
-  'SHARE UPDATE EXCLUSIVE': ['SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'],
+  'SHARE UPDATE EXCLUSIVE': [
+    'SHARE UPDATE EXCLUSIVE',
+    'SHARE',
+    'SHARE ROW EXCLUSIVE',
+    'EXCLUSIVE',
+    'ACCESS EXCLUSIVE',
+  ],
   SHARE: ['ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'],
-  'SHARE ROW EXCLUSIVE': ['ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'],
-  EXCLUSIVE: ['ROW SHARE', 'ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'],
+  'SHARE ROW EXCLUSIVE': [
+    'ROW EXCLUSIVE',
+    'SHARE UPDATE EXCLUSIVE',
+    'SHARE',
+    'SHARE ROW EXCLUSIVE',
+    'EXCLUSIVE',
+    'ACCESS EXCLUSIVE',
+  ],
+  EXCLUSIVE: [
+    'ROW SHARE',
+    'ROW EXCLUSIVE',
+    'SHARE UPDATE EXCLUSIVE',
+    'SHARE',
+    'SHARE ROW EXCLUSIVE',
+    'EXCLUSIVE',
+    'ACCESS EXCLUSIVE',
+  ],
   'ACCESS EXCLUSIVE': [...LOCK_MODES],
 };
 
@@ -42,7 +63,8 @@ export function blocksWrites(mode: LockMode): boolean {
 export function whatItBlocks(mode: LockMode): string {
   if (blocksReads(mode)) return 'blocks reads and writes';
   if (blocksWrites(mode)) return 'blocks writes (INSERT, UPDATE, DELETE); reads continue';
-  if (mode === 'SHARE UPDATE EXCLUSIVE') return 'blocks other schema changes, VACUUM and ANALYZE; reads and writes continue';
+  if (mode === 'SHARE UPDATE EXCLUSIVE')
+    return 'blocks other schema changes, VACUUM and ANALYZE; reads and writes continue';
   return 'blocks only stronger locks; reads and writes continue';
 }
 

@@ -8,7 +8,16 @@
  * clone would have to reset on every record.
  */
 import type * as T from '@pgsql/types';
-import { alterCmds, as, columnConstraints, nodeKind, rangeVarName, stringList, typeNameToString, type QualifiedName } from './ast';
+import {
+  alterCmds,
+  as,
+  columnConstraints,
+  nodeKind,
+  rangeVarName,
+  stringList,
+  typeNameToString,
+  type QualifiedName,
+} from './ast';
 
 export interface ColumnInfo {
   type: string;
@@ -91,10 +100,12 @@ export class SchemaModel {
     for (const list of this.tables.values()) {
       for (const t of list) {
         if (t.gen === this.gen) out.push({ kind: 'table', name: t.name });
-        for (const [c, info] of t.columns) if (info.gen === this.gen) out.push({ kind: 'column', name: `${t.name}.${c}` });
+        for (const [c, info] of t.columns)
+          if (info.gen === this.gen) out.push({ kind: 'column', name: `${t.name}.${c}` });
       }
     }
-    for (const ix of this.indexes.values()) if (ix.gen === this.gen) out.push({ kind: 'index', name: ix.name });
+    for (const ix of this.indexes.values())
+      if (ix.gen === this.gen) out.push({ kind: 'index', name: ix.name });
     return out;
   }
 
@@ -114,7 +125,12 @@ export class SchemaModel {
       this.add({ ...q, columns, gen, owner: this });
     } else if (kind === 'IndexStmt') {
       const ix = as(node, 'IndexStmt')!;
-      if (ix.idxname) this.indexes.set(ix.idxname.toLowerCase(), { name: ix.idxname, table: rangeVarName(ix.relation), gen });
+      if (ix.idxname)
+        this.indexes.set(ix.idxname.toLowerCase(), {
+          name: ix.idxname,
+          table: rangeVarName(ix.relation),
+          gen,
+        });
     } else if (kind === 'CreateTableAsStmt') {
       const q = rangeVarName(as(node, 'CreateTableAsStmt')!.into?.rel);
       if (q) this.add({ ...q, columns: new Map(), gen, owner: this });
@@ -130,9 +146,15 @@ export class SchemaModel {
         if (cmd.subtype === 'AT_AddColumn' && col?.colname) t.columns.set(col.colname, colRec(col, gen));
         else if (cmd.subtype === 'AT_DropColumn' && cmd.name) t.columns.delete(cmd.name);
         else if (cmd.subtype === 'AT_AlterColumnType' && cmd.name && col) {
-          t.columns.set(cmd.name, { type: typeNameToString(col.typeName), notNull: prev?.notNull ?? false, gen: prev?.gen ?? 0 });
-        } else if (cmd.subtype === 'AT_SetNotNull' && cmd.name && prev) t.columns.set(cmd.name, { ...prev, notNull: true });
-        else if (cmd.subtype === 'AT_DropNotNull' && cmd.name && prev) t.columns.set(cmd.name, { ...prev, notNull: false });
+          t.columns.set(cmd.name, {
+            type: typeNameToString(col.typeName),
+            notNull: prev?.notNull ?? false,
+            gen: prev?.gen ?? 0,
+          });
+        } else if (cmd.subtype === 'AT_SetNotNull' && cmd.name && prev)
+          t.columns.set(cmd.name, { ...prev, notNull: true });
+        else if (cmd.subtype === 'AT_DropNotNull' && cmd.name && prev)
+          t.columns.set(cmd.name, { ...prev, notNull: false });
       }
     } else if (kind === 'RenameStmt') {
       const r = as(node, 'RenameStmt')!;
@@ -209,6 +231,8 @@ export class SchemaModel {
 }
 
 function colRec(col: T.ColumnDef, gen: number): ColumnRec {
-  const notNull = columnConstraints(col).some((c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY');
+  const notNull = columnConstraints(col).some(
+    (c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY',
+  );
   return { type: typeNameToString(col.typeName), notNull, gen };
 }

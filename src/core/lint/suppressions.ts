@@ -27,7 +27,13 @@ export function parseSuppressions(comments: readonly Comment[]): Suppression[] {
       .split(/[\s,]+/)
       .map((r) => r.trim())
       .filter((r) => r !== '');
-    out.push({ scope: m[1] ? 'file' : 'statement', rules, reason: (m[3] ?? '').trim(), comment: c, used: new Set() });
+    out.push({
+      scope: m[1] ? 'file' : 'statement',
+      rules,
+      reason: (m[3] ?? '').trim(),
+      comment: c,
+      used: new Set(),
+    });
   }
   return out;
 }

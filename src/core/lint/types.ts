@@ -34,7 +34,8 @@ export interface Finding {
   suggestions?: Fix[];
 }
 
-export type RuleCategory = 'locking' | 'rewrite' | 'data-loss' | 'breaking-change' | 'correctness' | 'transactions' | 'types' | 'meta';
+export type RuleCategory =
+  'locking' | 'rewrite' | 'data-loss' | 'breaking-change' | 'correctness' | 'transactions' | 'types' | 'meta';
 
 export interface RuleMeta {
   id: string;
@@ -111,7 +112,11 @@ export interface RuleContext {
    * instead of scanning ctx.statements, which is quadratic on large files. Kinds: 'table' (also views,
    * materialized views, sequences), 'index', 'constraint' (name), 'type', 'column' (name = 'table.column').
    */
-  createdInFile(kind: 'table' | 'index' | 'constraint' | 'type' | 'column', name: string, beforeIndex: number): boolean;
+  createdInFile(
+    kind: 'table' | 'index' | 'constraint' | 'type' | 'column',
+    name: string,
+    beforeIndex: number,
+  ): boolean;
   /** The file's bytes: for building fixes. */
   readonly source: import('../sql/source').SourceText;
   /** True when the table was created earlier in this file / migration (empty, nobody else sees it yet). */

@@ -79,7 +79,7 @@ export class SourceText {
   private utf16Length(from: number, to: number): number {
     if (this.ascii) return to - from;
     let units = 0;
-    for (let i = from; i < to; ) {
+    for (let i = from; i < to;) {
       const b = this.bytes[i];
       // A lead byte of a 4-byte sequence is a surrogate pair in UTF-16; continuation bytes count nothing.
       if (b < 0x80) {

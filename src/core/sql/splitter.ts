@@ -98,7 +98,12 @@ export function splitStatements(bytes: Buffer): SplitResult {
     // -- line comment
     if (b === DASH && bytes[i + 1] === DASH) {
       const e = lineEnd(i);
-      comments.push({ start: i, end: e, body: bytes.toString('utf8', i + 2, e).replace(/\r$/, ''), kind: 'line' });
+      comments.push({
+        start: i,
+        end: e,
+        body: bytes.toString('utf8', i + 2, e).replace(/\r$/, ''),
+        kind: 'line',
+      });
       i = e;
       continue;
     }
@@ -130,7 +135,8 @@ export function splitStatements(bytes: Buffer): SplitResult {
     }
     // strings: '...' with '' escapes; E'...' also honours backslash escapes
     if (b === QUOTE) {
-      const escapes = i > 0 && (bytes[i - 1] === 0x45 || bytes[i - 1] === 0x65) && (i < 2 || !isIdentChar(bytes[i - 2]));
+      const escapes =
+        i > 0 && (bytes[i - 1] === 0x45 || bytes[i - 1] === 0x65) && (i < 2 || !isIdentChar(bytes[i - 2]));
       let j = i + 1;
       while (j < n) {
         const c = bytes[j];
@@ -187,7 +193,8 @@ export function splitStatements(bytes: Buffer): SplitResult {
         if (words <= 4) {
           if (words === 1) copyFromStdin = false;
           if (words === 1 && w === 'COPY') copyWords = 1;
-          if ((w === 'FUNCTION' || w === 'PROCEDURE') && (prevWord === 'CREATE' || prevWord === 'REPLACE')) routine = true;
+          if ((w === 'FUNCTION' || w === 'PROCEDURE') && (prevWord === 'CREATE' || prevWord === 'REPLACE'))
+            routine = true;
         }
         if (copyWords > 0 && prevWord === 'FROM' && w === 'STDIN') copyFromStdin = true;
         if (routine && depth === 0) {

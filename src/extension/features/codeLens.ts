@@ -60,45 +60,55 @@ export class MigrationLenses implements vscode.CodeLensProvider, vscode.Disposab
             : `${where}: pending`;
     const arg = { version: m.version };
     const lenses: vscode.CodeLens[] = [];
+    // an applied migration's up script offers the rollback (in its own file or section too) instead of
+    // an Up that has nothing left to do
+    const applied = status && ['applied', 'modified', 'missing'].includes(status.state);
+    const downLens = (l: number): vscode.CodeLens =>
+      lens(
+        l,
+        '◀ Down',
+        CommandId.down,
+        [arg],
+        `Roll back ${m.version} (and anything applied after it) on ${where}`,
+      );
+    const dryDownLens = (l: number): vscode.CodeLens =>
+      lens(
+        l,
+        'Dry run',
+        CommandId.dryRunDown,
+        [arg],
+        'Run the rollback in a transaction that is rolled back, and show its locks',
+      );
     if (sections.up !== undefined) {
       const l = sections.up;
+      if (applied) {
+        // the down script's own lenses do it when it is in this file (dbmate sections)
+        if (m.down && sections.down === undefined) lenses.push(downLens(l), dryDownLens(l));
+      } else
+        lenses.push(
+          lens(
+            l,
+            '▶ Up',
+            CommandId.up,
+            [arg],
+            `Apply the pending migrations up to and including ${m.version} on ${where}`,
+          ),
+          lens(
+            l,
+            'Dry run',
+            CommandId.dryRun,
+            [arg],
+            `Run them in a transaction that is rolled back, and show the locks, rewrites and time of each statement`,
+          ),
+        );
       lenses.push(
-        lens(
-          l,
-          '▶ Up',
-          CommandId.up,
-          [arg],
-          `Apply the pending migrations up to and including ${m.version} on ${where}`,
-        ),
-        lens(
-          l,
-          'Dry run',
-          CommandId.dryRun,
-          [arg],
-          `Run them in a transaction that is rolled back, and show the locks, rewrites and time of each statement`,
-        ),
         lens(l, 'Report', CommandId.report, [arg], 'Validation and performance report for this migration'),
         lens(l, stateText, snap.error ? CommandId.testConnection : '', [], snap.error ?? `State on ${where}`),
       );
     }
     if (sections.down !== undefined) {
       const l = sections.down;
-      lenses.push(
-        lens(
-          l,
-          '◀ Down',
-          CommandId.down,
-          [arg],
-          `Roll back ${m.version} (and anything applied after it) on ${where}`,
-        ),
-        lens(
-          l,
-          'Dry run',
-          CommandId.dryRunDown,
-          [arg],
-          'Run the rollback in a transaction that is rolled back, and show its locks',
-        ),
-      );
+      lenses.push(downLens(l), dryDownLens(l));
       if (sections.up === undefined) lenses.push(lens(l, stateText, '', [], `State on ${where}`));
     }
     return lenses;

@@ -22,6 +22,8 @@ export interface HistoryFilter {
 
 export class HistoryItem extends vscode.TreeItem {
   readonly kind = 'entry';
+  /** what Copy Version copies */
+  readonly version: string;
   constructor(
     readonly entry: HistoryEntry,
     readonly env: Environment,
@@ -36,6 +38,7 @@ export class HistoryItem extends vscode.TreeItem {
         : vscode.TreeItemCollapsibleState.None,
     );
     this.id = `history:${env.id}:${entry.id}`;
+    this.version = entry.version;
     const action = entry.direction === 'resolve' ? `resolved ${entry.resolvedAs}` : entry.direction;
     const result = entry.success === true ? 'ok' : failed ? 'failed' : 'unfinished';
     this.description = [action, result === 'ok' ? '' : result, when(entry.startedAt), ms(entry.executionMs)]

@@ -23,12 +23,19 @@ export interface InvalidCase extends Case {
   flagged?: string;
 }
 
-export function applyEdits(text: string, edits: { range: { start: number; end: number }; newText: string }[]): string {
+export function applyEdits(
+  text: string,
+  edits: { range: { start: number; end: number }; newText: string }[],
+): string {
   const buf = Buffer.from(text, 'utf8');
   const sorted = [...edits].sort((a, b) => b.range.start - a.range.start);
   let out = buf;
   for (const e of sorted) {
-    out = Buffer.concat([out.subarray(0, e.range.start), Buffer.from(e.newText, 'utf8'), out.subarray(e.range.end)]);
+    out = Buffer.concat([
+      out.subarray(0, e.range.start),
+      Buffer.from(e.newText, 'utf8'),
+      out.subarray(e.range.end),
+    ]);
   }
   return out.toString('utf8');
 }
@@ -54,7 +61,8 @@ export function ruleCases(rule: string, cases: { valid: (string | Case)[]; inval
     for (const c of cases.invalid) {
       it(`invalid: ${c.why ?? oneLine(c.sql)}`, async () => {
         const found = await findingsOf(rule, c.sql, c.options);
-        if (c.count !== undefined) assert.equal(found.length, c.count, `expected ${c.count} ${rule} findings for:\n${c.sql}`);
+        if (c.count !== undefined)
+          assert.equal(found.length, c.count, `expected ${c.count} ${rule} findings for:\n${c.sql}`);
         else assert.ok(found.length > 0, `expected a ${rule} finding for:\n${c.sql}`);
         for (const f of found) {
           if (c.message) assert.match(f.message, c.message);

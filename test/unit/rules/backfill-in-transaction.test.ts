@@ -3,19 +3,59 @@ import { ruleCases } from '../helpers/rule-cases';
 ruleCases('backfill-in-transaction', {
   valid: [
     { sql: 'UPDATE orders SET total_cents = total * 100;', why: 'no schema change in the transaction' },
-    { sql: 'UPDATE orders SET a = 1;\nALTER TABLE orders ALTER COLUMN a SET NOT NULL;', why: 'the schema change comes after the backfill' },
-    { sql: 'ALTER TABLE orders ADD COLUMN c int;\nUPDATE orders SET c = 1;', options: { transactionMode: 'none' }, why: 'each statement commits on its own' },
-    { sql: '-- pgshift:no-transaction\nALTER TABLE orders ADD COLUMN c int;\nUPDATE orders SET c = 1;', why: 'no-transaction file' },
-    { sql: 'BEGIN;\nALTER TABLE orders ADD COLUMN c int;\nCOMMIT;\nUPDATE orders SET c = 1;', why: 'explicit transaction committed before the backfill' },
-    { sql: 'CREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN b int;\nUPDATE t SET b = a;', why: 'table created earlier in the same file' },
-    { sql: 'CREATE TABLE t (a int);\nCREATE INDEX ON t (a);\nUPDATE orders SET c = 1;', why: 'the locked table is new' },
-    { sql: 'ALTER TABLE settings ADD COLUMN theme text;\nUPDATE settings SET theme = $$dark$$ WHERE user_id = 42;', why: 'aimed at specific rows' },
-    { sql: 'ALTER TABLE s ADD COLUMN c int;\nUPDATE s SET c = 1 WHERE s.id IN (1, 2, 3) AND c IS NULL;', why: 'id IN (constants)' },
-    { sql: "ALTER TABLE s ADD COLUMN c int;\nUPDATE s SET c = 1 WHERE uuid = $1::uuid;", why: 'a parameter on an id-like column' },
-    { sql: 'ALTER TABLE o ADD COLUMN c int;\nUPDATE o SET c = 1 WHERE id IN (SELECT id FROM o WHERE c IS NULL LIMIT 1000);', why: 'already batched' },
-    { sql: 'ALTER TABLE o VALIDATE CONSTRAINT o_c_check;\nUPDATE o SET c = 1;', why: 'VALIDATE takes SHARE UPDATE EXCLUSIVE: reads and writes continue' },
-    { sql: 'ALTER TABLE o ADD COLUMN c int;\nINSERT INTO o (id) VALUES (1);', why: 'INSERT ... VALUES is not a backfill' },
-    { sql: 'ALTER TABLE o ADD COLUMN c int;\nINSERT INTO o SELECT 1, 2;', why: 'INSERT ... SELECT without FROM' },
+    {
+      sql: 'UPDATE orders SET a = 1;\nALTER TABLE orders ALTER COLUMN a SET NOT NULL;',
+      why: 'the schema change comes after the backfill',
+    },
+    {
+      sql: 'ALTER TABLE orders ADD COLUMN c int;\nUPDATE orders SET c = 1;',
+      options: { transactionMode: 'none' },
+      why: 'each statement commits on its own',
+    },
+    {
+      sql: '-- pgshift:no-transaction\nALTER TABLE orders ADD COLUMN c int;\nUPDATE orders SET c = 1;',
+      why: 'no-transaction file',
+    },
+    {
+      sql: 'BEGIN;\nALTER TABLE orders ADD COLUMN c int;\nCOMMIT;\nUPDATE orders SET c = 1;',
+      why: 'explicit transaction committed before the backfill',
+    },
+    {
+      sql: 'CREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN b int;\nUPDATE t SET b = a;',
+      why: 'table created earlier in the same file',
+    },
+    {
+      sql: 'CREATE TABLE t (a int);\nCREATE INDEX ON t (a);\nUPDATE orders SET c = 1;',
+      why: 'the locked table is new',
+    },
+    {
+      sql: 'ALTER TABLE settings ADD COLUMN theme text;\nUPDATE settings SET theme = $$dark$$ WHERE user_id = 42;',
+      why: 'aimed at specific rows',
+    },
+    {
+      sql: 'ALTER TABLE s ADD COLUMN c int;\nUPDATE s SET c = 1 WHERE s.id IN (1, 2, 3) AND c IS NULL;',
+      why: 'id IN (constants)',
+    },
+    {
+      sql: 'ALTER TABLE s ADD COLUMN c int;\nUPDATE s SET c = 1 WHERE uuid = $1::uuid;',
+      why: 'a parameter on an id-like column',
+    },
+    {
+      sql: 'ALTER TABLE o ADD COLUMN c int;\nUPDATE o SET c = 1 WHERE id IN (SELECT id FROM o WHERE c IS NULL LIMIT 1000);',
+      why: 'already batched',
+    },
+    {
+      sql: 'ALTER TABLE o VALIDATE CONSTRAINT o_c_check;\nUPDATE o SET c = 1;',
+      why: 'VALIDATE takes SHARE UPDATE EXCLUSIVE: reads and writes continue',
+    },
+    {
+      sql: 'ALTER TABLE o ADD COLUMN c int;\nINSERT INTO o (id) VALUES (1);',
+      why: 'INSERT ... VALUES is not a backfill',
+    },
+    {
+      sql: 'ALTER TABLE o ADD COLUMN c int;\nINSERT INTO o SELECT 1, 2;',
+      why: 'INSERT ... SELECT without FROM',
+    },
   ],
   invalid: [
     {
@@ -27,7 +67,8 @@ ruleCases('backfill-in-transaction', {
     },
     {
       sql: "CREATE INDEX orders_status_idx ON orders (status);\nDELETE FROM orders WHERE status = 'draft';",
-      message: /^DELETE FROM orders .* CREATE INDEX ON orders \(line 1\): its SHARE lock on orders .* blocks writes/,
+      message:
+        /^DELETE FROM orders .* CREATE INDEX ON orders \(line 1\): its SHARE lock on orders .* blocks writes/,
       why: 'CREATE INDEX holds SHARE; status = constant may match many rows',
     },
     {
@@ -54,6 +95,10 @@ ruleCases('backfill-in-transaction', {
       flagged: 'orders',
       why: 'SQL inside a DO block runs in the migration transaction',
     },
-    { sql: 'ALTER TABLE größen ADD COLUMN c int;\nUPDATE größen SET c = 1;', flagged: 'größen', why: 'non-ASCII identifiers: byte ranges' },
+    {
+      sql: 'ALTER TABLE größen ADD COLUMN c int;\nUPDATE größen SET c = 1;',
+      flagged: 'größen',
+      why: 'non-ASCII identifiers: byte ranges',
+    },
   ],
 });

@@ -3,13 +3,17 @@ import { ruleCases } from '../helpers/rule-cases';
 ruleCases('ban-drop-database', {
   valid: [
     'DROP SCHEMA legacy;',
-    { sql: "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'DROP DATABASE x'; END $$;", why: 'function bodies do not run at migration time' },
+    {
+      sql: "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'DROP DATABASE x'; END $$;",
+      why: 'function bodies do not run at migration time',
+    },
   ],
   invalid: [
     {
       sql: 'DROP DATABASE legacy_reports;',
       count: 1,
-      message: /^DROP DATABASE legacy_reports deletes the whole database with every table and row in it, and fails here because it cannot run inside a transaction block$/,
+      message:
+        /^DROP DATABASE legacy_reports deletes the whole database with every table and row in it, and fails here because it cannot run inside a transaction block$/,
       flagged: 'legacy_reports',
     },
     {
@@ -18,7 +22,12 @@ ruleCases('ban-drop-database', {
       flagged: '"Legacy"',
       why: 'outside a transaction it runs (and deletes everything)',
     },
-    { sql: 'DROP DATABASE x;', options: { transactionMode: 'none' }, message: /row in it$/, why: 'runner does not wrap' },
+    {
+      sql: 'DROP DATABASE x;',
+      options: { transactionMode: 'none' },
+      message: /row in it$/,
+      why: 'runner does not wrap',
+    },
     { sql: 'SELECT 1;\nDROP DATABASE café;', flagged: 'café', why: 'non-ASCII identifiers: byte ranges' },
   ],
 });

@@ -2,11 +2,20 @@ import { ruleCases } from '../helpers/rule-cases';
 
 ruleCases('ban-drop-not-null', {
   valid: [
-    { sql: 'CREATE TABLE t (a int NOT NULL);\nALTER TABLE t ALTER COLUMN a DROP NOT NULL;', why: 'table created earlier in the same file' },
-    { sql: "ALTER TABLE orders ADD COLUMN c text NOT NULL DEFAULT '';\nALTER TABLE orders ALTER c DROP NOT NULL;", why: 'column added earlier in the same file' },
+    {
+      sql: 'CREATE TABLE t (a int NOT NULL);\nALTER TABLE t ALTER COLUMN a DROP NOT NULL;',
+      why: 'table created earlier in the same file',
+    },
+    {
+      sql: "ALTER TABLE orders ADD COLUMN c text NOT NULL DEFAULT '';\nALTER TABLE orders ALTER c DROP NOT NULL;",
+      why: 'column added earlier in the same file',
+    },
     'ALTER TABLE orders ALTER COLUMN a SET NOT NULL;',
     'ALTER TABLE orders ALTER COLUMN a DROP DEFAULT;',
-    { sql: 'ALTER FOREIGN TABLE remote ALTER COLUMN a DROP NOT NULL;', why: 'a foreign table only describes remote data' },
+    {
+      sql: 'ALTER FOREIGN TABLE remote ALTER COLUMN a DROP NOT NULL;',
+      why: 'a foreign table only describes remote data',
+    },
   ],
   invalid: [
     {
@@ -21,9 +30,24 @@ ruleCases('ban-drop-not-null', {
       flagged: '"B"',
       why: 'several commands; the flagged column is the one losing NOT NULL',
     },
-    { sql: 'CREATE TABLE s.t (a int NOT NULL);\nALTER TABLE other.t ALTER a DROP NOT NULL;', why: 'same table name in another schema is not new' },
-    { sql: 'ALTER TABLE t ALTER a DROP NOT NULL;', options: { transactionMode: 'none' }, why: 'no transaction does not change the contract' },
-    { sql: 'DO $$ BEGIN ALTER TABLE t ALTER a DROP NOT NULL; END $$;', flagged: 'a', why: 'SQL inside a DO block runs at migration time' },
-    { sql: 'SELECT 1;\nALTER TABLE t ALTER COLUMN größe DROP NOT NULL;', flagged: 'größe', why: 'non-ASCII identifiers: byte ranges' },
+    {
+      sql: 'CREATE TABLE s.t (a int NOT NULL);\nALTER TABLE other.t ALTER a DROP NOT NULL;',
+      why: 'same table name in another schema is not new',
+    },
+    {
+      sql: 'ALTER TABLE t ALTER a DROP NOT NULL;',
+      options: { transactionMode: 'none' },
+      why: 'no transaction does not change the contract',
+    },
+    {
+      sql: 'DO $$ BEGIN ALTER TABLE t ALTER a DROP NOT NULL; END $$;',
+      flagged: 'a',
+      why: 'SQL inside a DO block runs at migration time',
+    },
+    {
+      sql: 'SELECT 1;\nALTER TABLE t ALTER COLUMN größe DROP NOT NULL;',
+      flagged: 'größe',
+      why: 'non-ASCII identifiers: byte ranges',
+    },
   ],
 });

@@ -11,11 +11,15 @@ describe('rule ignore-without-reason', () => {
     assert.match(res.findings.find((f) => f.rule === 'ignore-without-reason')!.message, /needs a reason/);
   });
   it('flags an empty reason after the colon and a file ignore without reason', async () => {
-    const res = await lint('-- pgshift-ignore-file require-concurrent-index-creation:\nCREATE INDEX a ON t (x);');
+    const res = await lint(
+      '-- pgshift-ignore-file require-concurrent-index-creation:\nCREATE INDEX a ON t (x);',
+    );
     assert.deepEqual(relevant(res.findings), ['ignore-without-reason']);
   });
   it('accepts a reason', async () => {
-    const res = await lint('-- pgshift-ignore require-concurrent-index-creation: 50 rows, no traffic\nCREATE INDEX a ON t (x);');
+    const res = await lint(
+      '-- pgshift-ignore require-concurrent-index-creation: 50 rows, no traffic\nCREATE INDEX a ON t (x);',
+    );
     assert.deepEqual(relevant(res.findings), []);
   });
 });

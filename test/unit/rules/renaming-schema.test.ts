@@ -10,12 +10,29 @@ ruleCases('renaming-schema', {
     {
       sql: 'ALTER SCHEMA billing RENAME TO invoicing;',
       count: 1,
-      message: /^ALTER SCHEMA billing RENAME TO invoicing breaks every running app version, query and search_path setting that names billing$/,
+      message:
+        /^ALTER SCHEMA billing RENAME TO invoicing breaks every running app version, query and search_path setting that names billing$/,
       flagged: 'billing',
     },
-    { sql: 'CREATE SCHEMA IF NOT EXISTS s;\nALTER SCHEMA "S" RENAME TO t;', flagged: '"S"', why: 'IF NOT EXISTS may have found an existing schema' },
-    { sql: 'ALTER SCHEMA s RENAME TO t;', options: { transactionMode: 'none' }, why: 'no transaction does not make it safe' },
-    { sql: 'DO $$ BEGIN ALTER SCHEMA s RENAME TO t; END $$;', flagged: 's', why: 'SQL inside a DO block runs at migration time' },
-    { sql: 'SELECT 1;\nALTER SCHEMA bücher RENAME TO books;', flagged: 'bücher', why: 'non-ASCII identifiers: byte ranges' },
+    {
+      sql: 'CREATE SCHEMA IF NOT EXISTS s;\nALTER SCHEMA "S" RENAME TO t;',
+      flagged: '"S"',
+      why: 'IF NOT EXISTS may have found an existing schema',
+    },
+    {
+      sql: 'ALTER SCHEMA s RENAME TO t;',
+      options: { transactionMode: 'none' },
+      why: 'no transaction does not make it safe',
+    },
+    {
+      sql: 'DO $$ BEGIN ALTER SCHEMA s RENAME TO t; END $$;',
+      flagged: 's',
+      why: 'SQL inside a DO block runs at migration time',
+    },
+    {
+      sql: 'SELECT 1;\nALTER SCHEMA bücher RENAME TO books;',
+      flagged: 'bücher',
+      why: 'non-ASCII identifiers: byte ranges',
+    },
   ],
 });

@@ -6,14 +6,18 @@ ruleCases('uncommitted-transaction', {
     'BEGIN;\nSELECT 1;\nROLLBACK;',
     'START TRANSACTION;\nSELECT 1;\nEND;',
     { sql: 'ALTER TABLE t ADD COLUMN a int;', why: 'the runner wraps and commits the file' },
-    { sql: "DO $$ BEGIN PERFORM 1; END $$;", why: 'a PL/pgSQL BEGIN is not a transaction' },
-    { sql: '-- migrate:up\nBEGIN;\nSELECT 1;\nCOMMIT;\n-- migrate:down\nBEGIN;\nSELECT 2;\nCOMMIT;', why: 'each dbmate section commits' },
+    { sql: 'DO $$ BEGIN PERFORM 1; END $$;', why: 'a PL/pgSQL BEGIN is not a transaction' },
+    {
+      sql: '-- migrate:up\nBEGIN;\nSELECT 1;\nCOMMIT;\n-- migrate:down\nBEGIN;\nSELECT 2;\nCOMMIT;',
+      why: 'each dbmate section commits',
+    },
   ],
   invalid: [
     {
       sql: 'BEGIN;\nALTER TABLE orders ADD COLUMN note text;\n',
       count: 1,
-      message: /^BEGIN on line 1 is never committed: the transaction is still open at the end of the file, and PostgreSQL rolls back everything in it when the connection closes$/,
+      message:
+        /^BEGIN on line 1 is never committed: the transaction is still open at the end of the file, and PostgreSQL rolls back everything in it when the connection closes$/,
       flagged: 'BEGIN',
       output: 'BEGIN;\nALTER TABLE orders ADD COLUMN note text;\nCOMMIT;\n',
     },
@@ -35,6 +39,11 @@ ruleCases('uncommitted-transaction', {
       output: '-- migrate:up\nBEGIN;\nSELECT 1;\nCOMMIT;\n\n-- migrate:down\nSELECT 2;\n',
       why: 'dbmate up section left open',
     },
-    { sql: "SELECT 'ä';\nBEGIN;\nSELECT 'ö';", flagged: 'BEGIN', output: "SELECT 'ä';\nBEGIN;\nSELECT 'ö';\nCOMMIT;", why: 'non-ASCII text: byte ranges' },
+    {
+      sql: "SELECT 'ä';\nBEGIN;\nSELECT 'ö';",
+      flagged: 'BEGIN',
+      output: "SELECT 'ä';\nBEGIN;\nSELECT 'ö';\nCOMMIT;",
+      why: 'non-ASCII text: byte ranges',
+    },
   ],
 });

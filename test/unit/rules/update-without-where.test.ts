@@ -6,26 +6,56 @@ ruleCases('update-without-where', {
     "UPDATE accounts SET plan = 'free' WHERE plan IS NULL;",
     'UPDATE t SET a = u.a FROM u WHERE u.id = t.id;',
     { sql: 'UPDATE t SET a = 1 WHERE 1 = 2;', why: 'a constant comparison that is false' },
-    { sql: 'CREATE TABLE t (a int);\nINSERT INTO t VALUES (1);\nUPDATE t SET a = 2;', why: 'table created earlier in the same file (seeding)' },
-    { sql: 'CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ UPDATE t SET a = 1 $$;', why: 'function bodies do not run at migration time' },
+    {
+      sql: 'CREATE TABLE t (a int);\nINSERT INTO t VALUES (1);\nUPDATE t SET a = 2;',
+      why: 'table created earlier in the same file (seeding)',
+    },
+    {
+      sql: 'CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ UPDATE t SET a = 1 $$;',
+      why: 'function bodies do not run at migration time',
+    },
     'DELETE FROM t;',
   ],
   invalid: [
     {
       sql: "UPDATE accounts SET plan = 'free';",
       count: 1,
-      message: /^UPDATE accounts has no WHERE: it rewrites every row of accounts and keeps each one locked until the transaction ends$/,
+      message:
+        /^UPDATE accounts has no WHERE: it rewrites every row of accounts and keeps each one locked until the transaction ends$/,
       flagged: 'accounts',
     },
-    { sql: 'UPDATE ONLY app."Accounts" AS a SET plan = 1 WHERE true;', flagged: 'app."Accounts"', why: 'WHERE true' },
+    {
+      sql: 'UPDATE ONLY app."Accounts" AS a SET plan = 1 WHERE true;',
+      flagged: 'app."Accounts"',
+      why: 'WHERE true',
+    },
     { sql: "UPDATE t SET a = 1 WHERE 't'::boolean;", why: "WHERE 't'::boolean" },
     { sql: 'UPDATE t SET a = 1 WHERE 1 = 1;', why: 'WHERE 1 = 1' },
     { sql: 'UPDATE t SET a = u.a FROM u;', why: 'UPDATE ... FROM without a join condition' },
-    { sql: 'WITH moved AS (UPDATE t SET a = 1 RETURNING id) SELECT count(*) FROM moved;', flagged: 't', why: 'data-modifying CTE' },
-    { sql: 'CREATE TABLE s.t (a int);\nUPDATE other.t SET a = 1;', why: 'same table name in another schema is not new' },
-    { sql: 'UPDATE t SET a = 1;', options: { transactionMode: 'none' }, why: 'no transaction does not make it safe' },
-    { sql: 'DO $$ BEGIN UPDATE accounts SET plan = 1; END $$;', flagged: 'accounts', why: 'SQL inside a DO block runs at migration time' },
-    { sql: 'SELECT 1;\nUPDATE konten_ü SET a = 1;', flagged: 'konten_ü', why: 'non-ASCII identifiers: byte ranges' },
+    {
+      sql: 'WITH moved AS (UPDATE t SET a = 1 RETURNING id) SELECT count(*) FROM moved;',
+      flagged: 't',
+      why: 'data-modifying CTE',
+    },
+    {
+      sql: 'CREATE TABLE s.t (a int);\nUPDATE other.t SET a = 1;',
+      why: 'same table name in another schema is not new',
+    },
+    {
+      sql: 'UPDATE t SET a = 1;',
+      options: { transactionMode: 'none' },
+      why: 'no transaction does not make it safe',
+    },
+    {
+      sql: 'DO $$ BEGIN UPDATE accounts SET plan = 1; END $$;',
+      flagged: 'accounts',
+      why: 'SQL inside a DO block runs at migration time',
+    },
+    {
+      sql: 'SELECT 1;\nUPDATE konten_ü SET a = 1;',
+      flagged: 'konten_ü',
+      why: 'non-ASCII identifiers: byte ranges',
+    },
   ],
 });
 
