@@ -11,6 +11,8 @@ export const CommandId = {
   dryRunDown: 'pgshift.dryRunDown',
   clearDryRun: 'pgshift.clearDryRun',
   report: 'pgshift.report',
+  showReport: 'pgshift.showReport',
+  showReportAll: 'pgshift.showReportAll',
   revealInHistory: 'pgshift.revealInHistory',
   copyVersion: 'pgshift.copyVersion',
   selectEnvironment: 'pgshift.selectEnvironment',

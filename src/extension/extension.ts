@@ -19,6 +19,13 @@ import { LintService } from './features/lintService';
 import { MigrationsTree, RiskDecorations, type MigrationsNode } from './features/migrationsTree';
 import { newMigration } from './features/newMigration';
 import { ProjectState } from './features/projectState';
+import {
+  REPORT_COMMANDS,
+  REPORT_VIEW_TYPE,
+  ReportPanels,
+  reportCommandHandlers,
+  type ReportTargetProvider,
+} from './features/reportPanel';
 import { RunResults } from './features/runResults';
 import { Runs, versionOf } from './features/runs';
 import { EnvironmentStatusBar } from './features/statusBar';
@@ -89,6 +96,9 @@ export function activate(context: vscode.ExtensionContext): PgshiftApi {
     diagnostics.refreshOpen();
   };
   const runs = new Runs(ctx, state, results, afterRun);
+  const panels = new ReportPanels(ctx);
+  ctx.push(panels, vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, panels.serializer()));
+  const reports = reportCommandHandlers(ctx, panels, selectedEnvironmentTarget(ctx));
   const envs = new EnvironmentCommands(ctx, () => state.refreshStatus());
   const refresh = (): void => {
     ctx.invalidateConfig();
@@ -124,11 +134,9 @@ export function activate(context: vscode.ExtensionContext): PgshiftApi {
     [CommandId.dryRun]: (arg) => runs.dryRun(arg, 'up'),
     [CommandId.dryRunDown]: (arg) => runs.dryRun(arg, 'down'),
     [CommandId.clearDryRun]: () => results.clearDryRun(),
-    // The report panel (features/reportPanel.ts) is being built separately; the lead wires
-    // openReport(ctx, { version }) here once it exports it.
-    [CommandId.report]: () => {
-      void vscode.window.showErrorMessage('The report view is not available in this build');
-    },
+    [CommandId.report]: (arg) => reports[REPORT_COMMANDS.showMigration](arg),
+    [CommandId.showReport]: () => reports[REPORT_COMMANDS.showPending](),
+    [CommandId.showReportAll]: () => reports[REPORT_COMMANDS.showAll](),
     [CommandId.revealInHistory]: async (arg) => {
       const version = versionOf(arg);
       historyTree.setFilter({ ...historyTree.currentFilter(), version });
@@ -200,4 +208,32 @@ export function activate(context: vscode.ExtensionContext): PgshiftApi {
 
 export function deactivate(): void {
   // everything is disposed through context.subscriptions
+}
+
+/**
+ * The report runs against the environment selected in the status bar, on its session (password from
+ * SecretStorage and the rest, as for runs); the session is held for the report's duration. An embedded
+ * database that does not exist yet is not created: the report is then built from the files alone.
+ */
+function selectedEnvironmentTarget(ctx: Ctx): ReportTargetProvider {
+  return () =>
+    new Promise((resolveTarget, reject) => {
+      let release!: () => void;
+      const done = new Promise<void>((r) => (release = r));
+      ctx.sessions
+        .use(
+          ctx.environments.selected(),
+          async (s) => {
+            resolveTarget({
+              driver: s.driver,
+              description: s.target.description,
+              settings: s.settings,
+              dispose: async () => release(),
+            });
+            await done;
+          },
+          { purpose: 'read', timeoutMs: 60 * 60 * 1000 },
+        )
+        .catch(reject);
+    });
 }
