@@ -7,6 +7,8 @@ export interface Io {
   /** colours and progress only when stdout/stderr is a terminal */
   color: boolean;
   progress: boolean;
+  /** The script a lint worker thread runs (the CLI bundle itself); without it, lint stays on one thread. */
+  workerScript?: string;
 }
 
 export function processIo(): Io {

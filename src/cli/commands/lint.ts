@@ -3,6 +3,7 @@ import { PgshiftError } from '../../core/errors';
 import { expandPaths } from '../../core/files';
 import { formatGithub, formatJson, formatSarif, formatText } from '../../core/lint/format';
 import { lintFiles, lintOptionsFromConfig } from '../../core/lint/lint-files';
+import { lintFilesParallel } from '../../core/lint/lint-parallel';
 import { SEVERITIES, type Severity } from '../../core/lint/types';
 import { PGSHIFT_VERSION } from '../../core/version';
 import type { Command } from '../command';
@@ -55,11 +56,24 @@ export const lintCommand: Command = {
       );
     const options = lintOptionsFromConfig(loaded.config, { postgresVersion: pgVersion });
     const showProgress = io.progress && files.length > 200;
-    const results = await lintFiles(
-      files,
-      options,
-      showProgress ? (d, t) => d % 100 === 0 && io.err(`\rlinting ${d}/${t}`) : undefined,
-    );
+    const onProgress = showProgress
+      ? (d: number, t: number) => d % 100 === 0 && io.err(`\rlinting ${d}/${t}`)
+      : undefined;
+    const threads = threadsFrom(io.env.PGSHIFT_THREADS);
+    const stats = { threads: 1, workerFailures: 0 };
+    const results =
+      io.workerScript && threads !== 1
+        ? await lintFilesParallel(files, options, {
+            workerScript: io.workerScript,
+            threads,
+            onProgress,
+            stats,
+          })
+        : await lintFiles(files, options, onProgress);
+    if (io.env.PGSHIFT_DEBUG)
+      io.err(
+        `pgshift lint: ${files.length} files on ${stats.threads} thread(s), ${stats.workerFailures} worker(s) failed\n`,
+      );
     if (showProgress) io.err('\r\x1b[K');
     const rendered =
       format === 'json'
@@ -75,3 +89,9 @@ export const lintCommand: Command = {
     return failing ? 1 : 0;
   },
 };
+
+/** PGSHIFT_THREADS=N caps the lint threads (1: no worker threads); unset or invalid: the default. */
+function threadsFrom(value: string | undefined): number | undefined {
+  const n = Number(value);
+  return value && Number.isInteger(n) && n >= 1 ? n : undefined;
+}

@@ -82,25 +82,49 @@ export async function lintFiles(
   onProgress?: (done: number, total: number) => void,
 ): Promise<FileLintResult[]> {
   const parser = await loadParser();
+  const results = new Map<string, FileLintResult>();
+  let done = 0;
+  lintGroups(parser, groupFiles(files), options, (res) => {
+    results.set(res.file, res);
+    onProgress?.(++done, files.length);
+  });
+  return files.map((f) => results.get(f)!);
+}
+
+/** Files by migration directory (a diesel folder's up.sql/down.sql join their parent's group), in input order. */
+export function groupFiles(files: string[]): string[][] {
   const groups = new Map<string, string[]>();
   for (const f of files) {
     const g = migrationGroup(f);
-    groups.set(g, [...(groups.get(g) ?? []), f]);
+    const list = groups.get(g);
+    if (list) list.push(f);
+    else groups.set(g, [f]);
   }
-  const results = new Map<string, FileLintResult>();
-  let done = 0;
+  return [...groups.values()];
+}
+
+/**
+ * Lints each group on its own: its up migrations in order, each with the schema the ones before it
+ * left, then its down migrations against their up twins. Groups share nothing, so they may be linted
+ * in any order or on different threads.
+ */
+export function lintGroups(
+  parser: SqlParser,
+  groups: string[][],
+  options: LintOptions,
+  onFile: (result: FileLintResult) => void,
+): void {
   const run = (file: string, opts: LintOptions): LintResult => {
     const res = lintWith(
       parser,
       readSql(file),
       runsOutsideTransaction(file) ? { ...opts, transactionMode: 'none' } : opts,
     );
-    results.set(file, { ...res, file });
-    onProgress?.(++done, files.length);
+    onFile({ ...res, file });
     return res;
   };
-  for (const group of groups.values()) {
-    const ordered = group.sort(migrationOrder);
+  for (const group of groups) {
+    const ordered = [...group].sort(migrationOrder);
     const upAfter = new Map<string, SchemaModel>();
     let schema: SchemaModel | undefined = options.priorSchema;
     for (const file of ordered.filter((f) => !isDownMigration(f))) {
@@ -113,7 +137,6 @@ export async function lintFiles(
       run(file, { ...options, ...(prior ? { priorSchema: prior, direction: 'down' as const } : {}) });
     }
   }
-  return files.map((f) => results.get(f)!);
 }
 
 /**
@@ -165,6 +188,9 @@ function migrationKey(file: string): string {
   return /^(up|down)\.sql$/i.test(b) ? `${basename(dirname(file))}/${b}` : b.replace(/^[VU](\d)/, '$1');
 }
 
+// one collator: localeCompare with options builds one per call, a third of the sort's time
+const NUMERIC = new Intl.Collator('en', { numeric: true });
+
 function migrationOrder(a: string, b: string): number {
-  return migrationKey(a).localeCompare(migrationKey(b), 'en', { numeric: true });
+  return NUMERIC.compare(migrationKey(a), migrationKey(b));
 }
