@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { loadConfig, migrationsDir } from '../../core/config';
 import { PgshiftError } from '../../core/errors';
 import { expandPaths } from '../../core/files';
@@ -55,6 +56,9 @@ export const lintCommand: Command = {
         2,
       );
     const options = lintOptionsFromConfig(loaded.config, { postgresVersion: pgVersion });
+    // Measured: V8's optimising tier-up of the 1.7 MB parser costs more than it saves in a lint run
+    // (about 90 ms at start alone). Only here, before the parser compiles: never in the editor's host.
+    setFlagsFromString('--liftoff-only');
     const showProgress = io.progress && files.length > 200;
     const onProgress = showProgress
       ? (d: number, t: number) => d % 100 === 0 && io.err(`\rlinting ${d}/${t}`)
