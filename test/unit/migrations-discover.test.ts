@@ -9,7 +9,7 @@ import { discoverMigrations, findMigration } from '../../src/core/migrations/dis
 import type { MigrationProblem, MigrationSet } from '../../src/core/migrations/model';
 
 const root = join(__dirname, '..', '..', '..');
-const corpus = '/work/shared/corpus';
+const corpus = join(__dirname, '..', '..', '..', '..', 'shared', 'corpus');
 const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
 describe('discoverMigrations', () => {

@@ -15,7 +15,7 @@ import {
 } from '../../src/core/migrations/layouts';
 
 const root = join(__dirname, '..', '..', '..');
-const corpus = '/work/shared/corpus';
+const corpus = join(__dirname, '..', '..', '..', '..', 'shared', 'corpus');
 
 describe('migration layouts: file-name grammar', () => {
   it('golang-migrate: <version>_<name>.up.sql / .down.sql', () => {
