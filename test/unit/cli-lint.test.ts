@@ -140,4 +140,16 @@ describe('pgshift lint (CLI)', () => {
     const io = fakeIo(dir);
     assert.equal(await main(['lint', '--pg-version', 'x'], io), 2);
   });
+
+  it('pgshift rules lists every rule; an opt-in rule reads as off, with the severity it gets when enabled', async () => {
+    const io = fakeIo(dir);
+    assert.equal(await main(['rules'], io), 0);
+    assert.match(io.stdout, /^require-table-schema\s+off \(opt-in: warning\)\s+\S/m);
+    assert.match(io.stdout, /^require-concurrent-index-creation\s+warning\s+\S/m);
+    const json = fakeIo(dir);
+    assert.equal(await main(['rules', '--format', 'json'], json), 0);
+    const list = JSON.parse(json.stdout) as { id: string; optIn?: boolean; docs: string }[];
+    assert.equal(list.find((r) => r.id === 'require-table-schema')?.optIn, true);
+    assert.ok(list.every((r) => r.docs === `docs/rules/${r.id}.md`));
+  });
 });

@@ -58,20 +58,22 @@ describe('rules parity', () => {
         const doc = readFileSync(docPath, 'utf8');
         const bad = sqlBlocks(section(doc, 'Incorrect'));
         const good = sqlBlocks(section(doc, 'Correct'));
+        // an opt-in rule's examples show what it does once the config enables it
+        const options = rule.meta.optIn ? { rules: { [id]: rule.meta.defaultSeverity } } : {};
         it('doc examples: Incorrect blocks are flagged, Correct blocks are not', async () => {
           assert.ok(
             bad.length > 0 && good.length > 0,
             'needs at least one sql block in Incorrect and in Correct',
           );
           for (const sql of bad) {
-            const res = await lint(sql);
+            const res = await lint(sql, options);
             assert.ok(
               res.findings.some((f) => f.rule === id),
               `Incorrect example not flagged by ${id}:\n${sql}`,
             );
           }
           for (const sql of good) {
-            const res = await lint(sql);
+            const res = await lint(sql, options);
             const hits = res.findings.filter((f) => f.rule === id);
             assert.deepEqual(
               hits.map((f) => f.message),
@@ -80,6 +82,18 @@ describe('rules parity', () => {
             );
           }
         });
+        if (rule.meta.optIn) {
+          it('is opt-in: off unless the config enables it', async () => {
+            for (const sql of bad) {
+              const res = await lint(sql);
+              assert.deepEqual(
+                res.findings.filter((f) => f.rule === id).map((f) => f.message),
+                [],
+                `opt-in rule ${id} reported without being enabled:\n${sql}`,
+              );
+            }
+          });
+        }
       }
     });
   }

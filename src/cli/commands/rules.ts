@@ -20,8 +20,11 @@ export const rulesCommand: Command = {
       return 0;
     }
     const w = Math.max(...rules.map((r) => r.meta.id.length));
-    for (const r of rules)
-      io.out(`${r.meta.id.padEnd(w)}  ${r.meta.defaultSeverity.padEnd(7)}  ${r.meta.description}\n`);
+    // an opt-in rule is off until the config names it: say so, with the severity it then has
+    const sev = (r: (typeof rules)[number]): string =>
+      r.meta.optIn ? `off (opt-in: ${r.meta.defaultSeverity})` : r.meta.defaultSeverity;
+    const sw = Math.max(...rules.map((r) => sev(r).length));
+    for (const r of rules) io.out(`${r.meta.id.padEnd(w)}  ${sev(r).padEnd(sw)}  ${r.meta.description}\n`);
     return 0;
   },
 };

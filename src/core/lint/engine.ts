@@ -45,7 +45,9 @@ export function lintWith(parser: SqlParser, text: string, options: LintOptions =
   const findings: Finding[] = [];
   const suppressions = parseSuppressions(split.comments);
   const allStatements: Stmt[] = [];
-  const severityOf = (rule: string, dflt: Severity): Severity | 'off' => options.rules?.[rule] ?? dflt;
+  const severityOf = (rule: string, dflt: Severity): Severity | 'off' =>
+    options.rules?.[rule] ?? (OPT_IN.has(rule) ? 'off' : dflt);
+  const skip = rulesNotToRun(options, suppressions);
   // Objects created by earlier migrations are old; a down migration keeps the marks of its own up
   // migration, so undoing what the up created is not flagged as dropping a live table.
   let schema = options.priorSchema
@@ -56,7 +58,7 @@ export function lintWith(parser: SqlParser, text: string, options: LintOptions =
     const { statements, syntaxErrors } = buildStatements(parser, source, split, section, options);
     findings.push(...syntaxErrors);
     allStatements.push(...statements);
-    schema = runRules(statements, source, schema, options, findings, section.noTransaction);
+    schema = runRules(statements, source, schema, options, findings, section.noTransaction, skip);
   }
 
   const kept = applySuppressions(findings, suppressions, allStatements);
@@ -67,6 +69,19 @@ export function lintWith(parser: SqlParser, text: string, options: LintOptions =
   }
   result.sort((a, b) => a.range.start - b.range.start || a.rule.localeCompare(b.rule));
   return { findings: result, source, statements: allStatements, schemaAfter: schema };
+}
+
+const OPT_IN: ReadonlySet<string> = new Set(allRules.filter((r) => r.meta.optIn).map((r) => r.meta.id));
+
+/**
+ * Rules that are off (opt-in rules the config does not enable, or set to 'off') need not run: their findings
+ * would all be dropped. One an ignore comment names still runs, so that the ignore does not look unused.
+ */
+function rulesNotToRun(options: LintOptions, suppressions: Suppression[]): ReadonlySet<string> {
+  if (suppressions.some((s) => s.rules.length === 0)) return new Set();
+  const named = new Set(suppressions.flatMap((s) => s.rules));
+  const off = (id: string): boolean => (options.rules?.[id] ?? (OPT_IN.has(id) ? 'off' : 'on')) === 'off';
+  return new Set(allRules.map((r) => r.meta.id).filter((id) => off(id) && !named.has(id)));
 }
 
 function buildStatements(
@@ -223,6 +238,7 @@ function runRules(
   options: LintOptions,
   findings: Finding[],
   noTransactionDirective: boolean,
+  skip: ReadonlySet<string>,
 ): SchemaModel {
   const schema = schemaIn;
   // objects a down migration's up twin created count as created "before" the first statement
@@ -253,6 +269,7 @@ function runRules(
   for (const stmt of statements) {
     currentStmt = stmt;
     for (const rule of rulesFor(stmt.kind)) {
+      if (skip.has(rule.meta.id)) continue;
       current = rule;
       try {
         rule.check!(stmt, ctx);
@@ -264,7 +281,7 @@ function runRules(
   }
   currentStmt = undefined;
   for (const rule of allRules) {
-    if (!rule.checkFile) continue;
+    if (!rule.checkFile || skip.has(rule.meta.id)) continue;
     current = rule;
     try {
       rule.checkFile(ctx);

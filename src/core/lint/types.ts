@@ -47,6 +47,11 @@ export interface RuleMeta {
   fixable: 'fix' | 'suggestion' | 'none';
   /** Statement node kinds the rule looks at (e.g. 'IndexStmt'); the engine only calls check() for these. '*' = all. */
   kinds: readonly string[];
+  /**
+   * Off unless the config gives the rule a severity (`"rules": {"<id>": "warning"}`): a house style, not a
+   * risk every project shares. defaultSeverity is then the severity it is meant to be enabled with.
+   */
+  optIn?: boolean;
 }
 
 /** A statement as rules see it. */

@@ -8,6 +8,7 @@ import * as backfillInTransaction from './backfill-in-transaction';
 import * as banCascade from './ban-cascade';
 import * as banCharField from './ban-char-field';
 import * as banCluster from './ban-cluster';
+import * as banCreateEnum from './ban-create-enum';
 import * as banDropColumn from './ban-drop-column';
 import * as banDropDatabase from './ban-drop-database';
 import * as banDropNotNull from './ban-drop-not-null';
@@ -24,10 +25,12 @@ import * as constraintMissingNotValid from './constraint-missing-not-valid';
 import * as deleteWithoutWhere from './delete-without-where';
 import * as disallowedUniqueConstraint from './disallowed-unique-constraint';
 import * as domainConstraint from './domain-constraint';
+import * as duplicateColumn from './duplicate-column';
 import * as enumAddValue from './enum-add-value';
 import * as exclusionConstraint from './exclusion-constraint';
 import * as identifierTooLong from './identifier-too-long';
 import * as ignoreWithoutReason from './ignore-without-reason';
+import * as indexTooManyColumns from './index-too-many-columns';
 import * as multipleAlterTable from './multiple-alter-table';
 import * as partitionAttach from './partition-attach';
 import * as preferBigintKeys from './prefer-bigint-keys';
@@ -46,6 +49,7 @@ import * as requireConcurrentRefresh from './require-concurrent-refresh';
 import * as requireConcurrentReindex from './require-concurrent-reindex';
 import * as requireLockTimeout from './require-lock-timeout';
 import * as requireStatementTimeout from './require-statement-timeout';
+import * as requireTableSchema from './require-table-schema';
 import * as setNotNull from './set-not-null';
 import * as statementsAfterAccessExclusive from './statements-after-access-exclusive';
 import * as syntaxError from './syntax-error';
@@ -65,6 +69,7 @@ export const allRules: Rule[] = [
   banCascade,
   banCharField,
   banCluster,
+  banCreateEnum,
   banDropColumn,
   banDropDatabase,
   banDropNotNull,
@@ -81,10 +86,12 @@ export const allRules: Rule[] = [
   deleteWithoutWhere,
   disallowedUniqueConstraint,
   domainConstraint,
+  duplicateColumn,
   enumAddValue,
   exclusionConstraint,
   identifierTooLong,
   ignoreWithoutReason,
+  indexTooManyColumns,
   multipleAlterTable,
   partitionAttach,
   preferBigintKeys,
@@ -103,6 +110,7 @@ export const allRules: Rule[] = [
   requireConcurrentReindex,
   requireLockTimeout,
   requireStatementTimeout,
+  requireTableSchema,
   setNotNull,
   statementsAfterAccessExclusive,
   syntaxError,
