@@ -83,21 +83,49 @@ export function walk(
   node: unknown,
   visit: (kind: string, body: Record<string, unknown>) => boolean | void,
 ): void {
+  if (node && typeof node === 'object') walkObject(node as Record<string, unknown>, visit);
+}
+
+// Every rule walks every tree: for-in and a char code instead of Object.keys, Object.values and a regex
+// per node, which allocated two arrays per node (parse trees are plain JSON: no inherited keys).
+function walkObject(
+  node: Record<string, unknown>,
+  visit: (kind: string, body: Record<string, unknown>) => boolean | void,
+): void {
   if (Array.isArray(node)) {
-    for (const n of node) walk(n, visit);
+    for (let i = 0; i < node.length; i++) {
+      const n: unknown = node[i];
+      if (n && typeof n === 'object') walkObject(n as Record<string, unknown>, visit);
+    }
     return;
   }
-  if (!node || typeof node !== 'object') return;
-  const kind = nodeKind(node);
-  if (kind && /^[A-Z]/.test(kind)) {
-    const body = (node as Record<string, unknown>)[kind];
+  let kind = '';
+  let keys = 0;
+  for (const k in node) {
+    kind = k;
+    if (++keys > 1) break;
+  }
+  // a node is a one-key object whose key is a capitalised kind: { IndexStmt: {...} }
+  const first = kind.charCodeAt(0);
+  if (keys === 1 && first >= 0x41 && first <= 0x5a) {
+    const body = node[kind];
     if (body && typeof body === 'object') {
       if (visit(kind, body as Record<string, unknown>) === false) return;
-      for (const v of Object.values(body)) if (v && typeof v === 'object') walk(v, visit);
+      walkValues(body as Record<string, unknown>, visit);
       return;
     }
   }
-  for (const v of Object.values(node)) if (v && typeof v === 'object') walk(v, visit);
+  walkValues(node, visit);
+}
+
+function walkValues(
+  o: Record<string, unknown>,
+  visit: (kind: string, body: Record<string, unknown>) => boolean | void,
+): void {
+  for (const k in o) {
+    const v = o[k];
+    if (v && typeof v === 'object') walkObject(v as Record<string, unknown>, visit);
+  }
 }
 
 /** Column constraints of a ColumnDef, by contype. */

@@ -1,6 +1,6 @@
 import type { Rule, RuleMeta } from '../types';
-import { cmdsOnOldColumns, identPattern } from './_relations';
-import { groupRange } from './_util';
+import { NAME, namePattern, nameRange, optional } from './_name-range';
+import { cmdsOnOldColumns } from './_relations';
 
 export const meta: RuleMeta = {
   id: 'ban-drop-column',
@@ -12,13 +12,12 @@ export const meta: RuleMeta = {
   kinds: ['AlterTableStmt'],
 };
 
+const DROPPED = namePattern([/\bDROP\s+/, optional(/COLUMN\s+/), optional(/IF\s+EXISTS\s+/), NAME]);
+
 export const check: Rule['check'] = (stmt, ctx) => {
   for (const { name, column } of cmdsOnOldColumns(stmt, ctx, 'AT_DropColumn')) {
     ctx.report({
-      range: groupRange(
-        stmt,
-        new RegExp(`\\bDROP\\s+(?:COLUMN\\s+)?(?:IF\\s+EXISTS\\s+)?(${identPattern(column)})`, 'id'),
-      ),
+      range: nameRange(stmt, DROPPED, [column]),
       message: `DROP COLUMN ${column} deletes the data of ${name}.${column} and breaks every running app version that still reads or writes it`,
       help: [
         `**Lock:** ACCESS EXCLUSIVE on \`${name}\`, briefly: the column is only marked as dropped, the table is not rewritten. ` +

@@ -1,7 +1,6 @@
 import { as } from '../ast';
 import type { Rule, RuleMeta } from '../types';
-import { identPattern } from './_relations';
-import { groupRange } from './_util';
+import { NAME, namePattern, nameRange, optional } from './_name-range';
 
 export const meta: RuleMeta = {
   id: 'ban-drop-database',
@@ -12,12 +11,14 @@ export const meta: RuleMeta = {
   kinds: ['DropdbStmt'],
 };
 
+const DROPPED = namePattern([/\bDATABASE\s+/, optional(/IF\s+EXISTS\s+/), NAME]);
+
 export const check: Rule['check'] = (stmt, ctx) => {
   const drop = as(stmt.node, 'DropdbStmt')!;
   const db = drop.dbname ?? '?';
   const force = (drop.options ?? []).some((o) => as(o, 'DefElem')?.defname === 'force');
   ctx.report({
-    range: groupRange(stmt, new RegExp(`\\bDATABASE\\s+(?:IF\\s+EXISTS\\s+)?(${identPattern(db)})`, 'id')),
+    range: nameRange(stmt, DROPPED, [db]),
     message:
       `DROP DATABASE ${db} deletes the whole database with every table and row in it` +
       (stmt.inTransaction ? ', and fails here because it cannot run inside a transaction block' : ''),

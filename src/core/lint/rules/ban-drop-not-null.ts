@@ -1,6 +1,6 @@
 import type { Rule, RuleMeta } from '../types';
-import { cmdsOnOldColumns, identPattern } from './_relations';
-import { groupRange } from './_util';
+import { NAME, namePattern, nameRange, optional } from './_name-range';
+import { cmdsOnOldColumns } from './_relations';
 
 export const meta: RuleMeta = {
   id: 'ban-drop-not-null',
@@ -12,13 +12,12 @@ export const meta: RuleMeta = {
   kinds: ['AlterTableStmt'],
 };
 
+const ALTERED = namePattern([/\bALTER\s+/, optional(/COLUMN\s+/), NAME, /\s+DROP\s+NOT\s+NULL\b/]);
+
 export const check: Rule['check'] = (stmt, ctx) => {
   for (const { name, column } of cmdsOnOldColumns(stmt, ctx, 'AT_DropNotNull')) {
     ctx.report({
-      range: groupRange(
-        stmt,
-        new RegExp(`\\bALTER\\s+(?:COLUMN\\s+)?(${identPattern(column)})\\s+DROP\\s+NOT\\s+NULL\\b`, 'id'),
-      ),
+      range: nameRange(stmt, ALTERED, [column]),
       message: `DROP NOT NULL on ${name}.${column} lets NULLs in: code and queries that assume ${column} is always set break on the first NULL`,
       help: [
         `**Lock:** ACCESS EXCLUSIVE on \`${name}\`, briefly (no scan, no rewrite).`,

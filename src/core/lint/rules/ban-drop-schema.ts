@@ -1,7 +1,7 @@
 import { as } from '../ast';
 import type { Rule, RuleMeta } from '../types';
-import { identPattern, schemaCreatedInFile } from './_relations';
-import { groupRange } from './_util';
+import { NAME, namePattern, nameRange, optional } from './_name-range';
+import { schemaCreatedInFile } from './_relations';
 
 export const meta: RuleMeta = {
   id: 'ban-drop-schema',
@@ -13,6 +13,8 @@ export const meta: RuleMeta = {
   kinds: ['DropStmt'],
 };
 
+const DROPPED = namePattern([/\bSCHEMA\s+/, optional(/IF\s+EXISTS\s+/), NAME], [/,\s*/, NAME]);
+
 export const check: Rule['check'] = (stmt, ctx) => {
   const drop = as(stmt.node, 'DropStmt')!;
   // Without CASCADE (RESTRICT is the default) PostgreSQL refuses to drop a schema that still holds objects.
@@ -21,10 +23,7 @@ export const check: Rule['check'] = (stmt, ctx) => {
     const schema = as(obj, 'String')?.sval;
     if (!schema || schemaCreatedInFile(ctx, stmt, schema)) continue;
     ctx.report({
-      range: groupRange(
-        stmt,
-        new RegExp(`(?:\\bSCHEMA\\s+(?:IF\\s+EXISTS\\s+)?|,\\s*)(${identPattern(schema)})`, 'id'),
-      ),
+      range: nameRange(stmt, DROPPED, [schema]),
       message: `DROP SCHEMA ${schema} CASCADE deletes every table, view, function and type in ${schema}, with all their rows, and every object elsewhere that depends on them`,
       help: [
         `**Data loss:** CASCADE drops whatever \`${schema}\` holds when the migration runs, which may be more than the author knows about: ` +

@@ -1,7 +1,6 @@
 import { as, formatName, qualifiedName, stringList } from '../ast';
 import type { Rule, RuleMeta } from '../types';
-import { qualifiedPattern } from './_relations';
-import { groupRange } from './_util';
+import { NAME, namePattern, nameRange, optional } from './_name-range';
 
 export const meta: RuleMeta = {
   id: 'ban-drop-table',
@@ -13,6 +12,8 @@ export const meta: RuleMeta = {
   kinds: ['DropStmt'],
 };
 
+const DROPPED = namePattern([/\bTABLE\s+/, optional(/IF\s+EXISTS\s+/), NAME], [/,\s*/, NAME]);
+
 export const check: Rule['check'] = (stmt, ctx) => {
   const drop = as(stmt.node, 'DropStmt')!;
   if (drop.removeType !== 'OBJECT_TABLE') return;
@@ -21,10 +22,7 @@ export const check: Rule['check'] = (stmt, ctx) => {
     if (!table || ctx.isNewTable(table)) continue;
     const name = formatName(table);
     ctx.report({
-      range: groupRange(
-        stmt,
-        new RegExp(`(?:\\bTABLE\\s+(?:IF\\s+EXISTS\\s+)?|,\\s*)(${qualifiedPattern(table)})`, 'id'),
-      ),
+      range: nameRange(stmt, DROPPED, table.schema ? [table.schema, table.name] : [table.name]),
       message: `DROP TABLE ${name} deletes the table with all its rows and breaks every running app version that still queries it`,
       help: [
         `**Lock:** ACCESS EXCLUSIVE on \`${name}\` and on every table its foreign keys reference (their FK triggers are removed), ` +

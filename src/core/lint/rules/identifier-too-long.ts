@@ -22,6 +22,9 @@ export const checkFile: Rule['checkFile'] = (ctx) => {
   // relation-level names (tables, indexes, sequences, views share one namespace per schema) seen in this file
   const relations = new Map<string, { spelling: string; line: number }>();
   for (const stmt of ctx.statements) {
+    // only a token over 63 bytes is ever reported: most statements have none, and reading their text is
+    // cheaper than walking their tree for the names they define
+    if (!mayHoldLongToken(stmt.text)) continue;
     const defined = definedNames(stmt.node);
     if (defined.size === 0) continue;
     // a truncated name is 60-63 bytes long in the tree (a UTF-8 character has up to 4 bytes, so a cut that
@@ -247,7 +250,67 @@ function definedNames(node: unknown): Map<string, Definition> {
   return out;
 }
 
-interface Token {
+const IDENT_ASCII = new Uint8Array(128).map((_, c) => (/[\w$]/.test(String.fromCharCode(c)) ? 1 : 0));
+// a quote can hide in a string, a comment or a dollar-quoted body, where it opens no identifier
+const MAY_HIDE_QUOTES = /['$]|--|\/\*/;
+/** the fewest UTF-16 units over MAX_BYTES can take (3 bytes each at most) */
+const MIN_UNITS = Math.floor(MAX_BYTES / 3) + 1;
+
+function isIdentUnit(c: number): boolean {
+  return c >= 0x80 || IDENT_ASCII[c] === 1;
+}
+
+/**
+ * False only when no token identifierTokens finds in `sql` is over 63 bytes (a non-ASCII code unit is
+ * counted as 3 bytes, the most it takes). Words are runs of identifier characters wherever they are;
+ * quoted identifiers are paired up in order, which is how identifierTokens reads them when nothing
+ * could hide a quote, else the answer is "maybe".
+ */
+export function mayHoldLongToken(sql: string): boolean {
+  return hasLongWord(sql) || (sql.includes('"') && (MAY_HIDE_QUOTES.test(sql) || hasLongQuoted(sql)));
+}
+
+// Looks at every MIN_UNITS-th unit only: a long enough run of identifier characters covers one of them.
+function hasLongWord(sql: string): boolean {
+  const n = sql.length;
+  for (let i = MIN_UNITS - 1; i < n;) {
+    if (!isIdentUnit(sql.charCodeAt(i))) {
+      i += MIN_UNITS;
+      continue;
+    }
+    let start = i;
+    while (start > 0 && isIdentUnit(sql.charCodeAt(start - 1))) start--;
+    let end = i + 1;
+    while (end < n && isIdentUnit(sql.charCodeAt(end))) end++;
+    if (end - start >= MIN_UNITS) {
+      let bytes = 0;
+      for (let k = start; k < end; k++) bytes += sql.charCodeAt(k) < 0x80 ? 1 : 3;
+      if (bytes > MAX_BYTES) return true;
+    }
+    i = end + MIN_UNITS;
+  }
+  return false;
+}
+
+function hasLongQuoted(sql: string): boolean {
+  for (let open = sql.indexOf('"'); open >= 0;) {
+    let bytes = 0;
+    let j = open + 1;
+    for (; j < sql.length; j++) {
+      const c = sql.charCodeAt(j);
+      if (c === 0x22) {
+        if (sql.charCodeAt(j + 1) !== 0x22) break;
+        j++;
+      }
+      bytes += c < 0x80 ? 1 : 3;
+      if (bytes > MAX_BYTES) return true;
+    }
+    open = sql.indexOf('"', j + 1);
+  }
+  return false;
+}
+
+export interface Token {
   /** the name: unquoted as written, or the content of a quoted identifier with "" undone */
   value: string;
   quoted: boolean;
@@ -260,7 +323,7 @@ const WORD = /[A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*/y;
 const DOLLAR = /\$([A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/y;
 
 /** Identifier tokens of a statement, skipping comments, string literals and dollar-quoted bodies. */
-function identifierTokens(sql: string): Token[] {
+export function identifierTokens(sql: string): Token[] {
   const out: Token[] = [];
   let i = 0;
   while (i < sql.length) {

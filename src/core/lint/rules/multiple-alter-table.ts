@@ -216,7 +216,11 @@ function relationNames(node: unknown, out = new Set<string>()): Set<string> {
   } else if (node && typeof node === 'object') {
     const o = node as Record<string, unknown>;
     if (typeof o.relname === 'string') out.add(o.relname);
-    for (const v of Object.values(o)) if (v && typeof v === 'object') relationNames(v, out);
+    // for-in, not Object.values: this visits every object of every tree of the file
+    for (const k in o) {
+      const v = o[k];
+      if (v && typeof v === 'object') relationNames(v, out);
+    }
   }
   return out;
 }

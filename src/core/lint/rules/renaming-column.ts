@@ -1,7 +1,7 @@
 import { as, formatName, rangeVarName } from '../ast';
 import type { Rule, RuleMeta } from '../types';
-import { columnAddedInFile, identPattern, relationCreatedInFile } from './_relations';
-import { groupRange } from './_util';
+import { NAME, namePattern, nameRange, optional } from './_name-range';
+import { columnAddedInFile, relationCreatedInFile } from './_relations';
 
 export const meta: RuleMeta = {
   id: 'renaming-column',
@@ -12,6 +12,8 @@ export const meta: RuleMeta = {
   fixable: 'none',
   kinds: ['RenameStmt'],
 };
+
+const RENAMED = namePattern([/\bRENAME\s+/, optional(/COLUMN\s+/), NAME, /\s+TO\b/]);
 
 export const check: Rule['check'] = (stmt, ctx) => {
   const rename = as(stmt.node, 'RenameStmt')!;
@@ -33,7 +35,7 @@ export const check: Rule['check'] = (stmt, ctx) => {
         ? 'materialized view'
         : 'table';
   ctx.report({
-    range: groupRange(stmt, new RegExp(`\\bRENAME\\s+(?:COLUMN\\s+)?(${identPattern(from)})\\s+TO\\b`, 'id')),
+    range: nameRange(stmt, RENAMED, [from]),
     message: `RENAME COLUMN ${name}.${from} TO ${to} breaks every running app version that still uses ${from}`,
     help: [
       `**Lock:** ACCESS EXCLUSIVE on \`${name}\`, briefly (only the catalog changes).`,

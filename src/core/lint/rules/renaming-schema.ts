@@ -1,7 +1,7 @@
 import { as } from '../ast';
 import type { Rule, RuleMeta } from '../types';
-import { identPattern, quoteIdent, schemaCreatedInFile } from './_relations';
-import { groupRange } from './_util';
+import { NAME, namePattern, nameRange } from './_name-range';
+import { quoteIdent, schemaCreatedInFile } from './_relations';
 
 export const meta: RuleMeta = {
   id: 'renaming-schema',
@@ -12,6 +12,8 @@ export const meta: RuleMeta = {
   kinds: ['RenameStmt'],
 };
 
+const RENAMED = namePattern([/\bSCHEMA\s+/, NAME, /\s+RENAME\b/]);
+
 export const check: Rule['check'] = (stmt, ctx) => {
   const rename = as(stmt.node, 'RenameStmt')!;
   if (rename.renameType !== 'OBJECT_SCHEMA' || !rename.subname || !rename.newname) return;
@@ -19,7 +21,7 @@ export const check: Rule['check'] = (stmt, ctx) => {
   const to = rename.newname;
   if (schemaCreatedInFile(ctx, stmt, from)) return;
   ctx.report({
-    range: groupRange(stmt, new RegExp(`\\bSCHEMA\\s+(${identPattern(from)})\\s+RENAME\\b`, 'id')),
+    range: nameRange(stmt, RENAMED, [from]),
     message: `ALTER SCHEMA ${from} RENAME TO ${to} breaks every running app version, query and search_path setting that names ${from}`,
     help: [
       '**Lock:** none on the tables in the schema; only the catalog changes.',

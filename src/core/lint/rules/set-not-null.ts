@@ -2,14 +2,8 @@ import type * as T from '@pgsql/types';
 import { as, columnConstraints, formatName, rangeVarName, stringList, type QualifiedName } from '../ast';
 import type { RuleContext, Rule, RuleMeta, Stmt } from '../types';
 import { constraintSpan, notNullAlready, notValidFix } from './_constraints';
-import {
-  alterOfExistingTable,
-  altersBefore,
-  bareOrQuotedPattern,
-  mentionsBetween,
-  sameRelation,
-} from './_relations';
-import { rangeOf } from './_util';
+import { BARE_OR_QUOTED_NAME, matchRange, namePattern, optional } from './_name-range';
+import { alterOfExistingTable, altersBefore, mentionsBetween, sameRelation } from './_relations';
 
 export const meta: RuleMeta = {
   id: 'set-not-null',
@@ -88,16 +82,19 @@ function report(
   ctx.report({
     range:
       span ??
-      (con ? ctx.rangeAt(stmt, con.location) : (rangeOf(stmt, setNotNullPattern(column)) ?? stmt.range)),
+      (con ? ctx.rangeAt(stmt, con.location) : (matchRange(stmt, SET_NOT_NULL, [column]) ?? stmt.range)),
     message: `ALTER TABLE ${name} ${what} scans every row of ${name} under an ACCESS EXCLUSIVE lock: reads and writes wait until the scan finishes`,
     help: help.join('\n'),
     suggestions: span ? [notValidFix(span)] : undefined,
   });
 }
 
-function setNotNullPattern(column: string): RegExp {
-  return new RegExp(`ALTER\\s+(?:COLUMN\\s+)?${bareOrQuotedPattern(column)}\\s+SET\\s+NOT\\s+NULL`, 'i');
-}
+const SET_NOT_NULL = namePattern([
+  /ALTER\s+/,
+  optional(/COLUMN\s+/),
+  BARE_OR_QUOTED_NAME,
+  /\s+SET\s+NOT\s+NULL/,
+]);
 
 /**
  * True when an earlier ADD COLUMN of this migration left `column` without a value: the last one gave it no
