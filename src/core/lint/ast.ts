@@ -20,6 +20,11 @@ export function as<K extends keyof NodeMap & string>(node: unknown, kind: K): No
   return (node as Record<string, unknown>)[kind] as NodeMap[K] | undefined;
 }
 
+/** The table definition of CREATE TABLE or CREATE FOREIGN TABLE (whose options wrap the same CreateStmt). */
+export function createTableOf(node: unknown): T.CreateStmt | undefined {
+  return as(node, 'CreateStmt') ?? as(node, 'CreateForeignTableStmt')?.base;
+}
+
 export interface QualifiedName {
   schema?: string;
   name: string;

@@ -1,5 +1,5 @@
 import type * as T from '@pgsql/types';
-import { alterCmds, as, formatName, rangeVarName, stringList, walk } from '../ast';
+import { alterCmds, as, createTableOf, formatName, rangeVarName, stringList, walk } from '../ast';
 import type { Range, Rule, RuleContext, RuleMeta, Stmt } from '../types';
 import { quoteIdent } from './_relations';
 import { locatedInFile } from './_util';
@@ -42,10 +42,7 @@ export const check: Rule['check'] = (stmt, ctx) => {
   switch (stmt.kind) {
     case 'CreateStmt':
     case 'CreateForeignTableStmt': {
-      const c =
-        stmt.kind === 'CreateStmt'
-          ? as(stmt.node, 'CreateStmt')
-          : as(stmt.node, 'CreateForeignTableStmt')?.base;
+      const c = createTableOf(stmt.node);
       if (c) checkCreate(stmt, ctx, c);
       return;
     }

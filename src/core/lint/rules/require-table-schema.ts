@@ -1,5 +1,5 @@
 import type * as T from '@pgsql/types';
-import { alterCmds, as, stringList } from '../ast';
+import { alterCmds, as, createTableOf, stringList } from '../ast';
 import type { Range, Rule, RuleContext, RuleMeta, Stmt } from '../types';
 import { quoteIdent } from './_relations';
 import { locatedInFile, perFile } from './_util';
@@ -101,10 +101,7 @@ function unqualifiedNames(stmt: Stmt, ctx: RuleContext): Unqualified[] {
   switch (stmt.kind) {
     case 'CreateStmt':
     case 'CreateForeignTableStmt': {
-      const c =
-        stmt.kind === 'CreateStmt'
-          ? as(stmt.node, 'CreateStmt')
-          : as(stmt.node, 'CreateForeignTableStmt')?.base;
+      const c = createTableOf(stmt.node);
       // a temporary table may only refer to temporary tables
       if (!c || c.relation?.relpersistence === 't') break;
       add(c.relation, 'create', stmt.kind === 'CreateStmt' ? 'CREATE TABLE' : 'CREATE FOREIGN TABLE');
