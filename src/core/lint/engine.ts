@@ -45,8 +45,7 @@ export function lintWith(parser: SqlParser, text: string, options: LintOptions =
   const findings: Finding[] = [];
   const suppressions = parseSuppressions(split.comments);
   const allStatements: Stmt[] = [];
-  const severityOf = (rule: string, dflt: Severity): Severity | 'off' =>
-    options.rules?.[rule] ?? (OPT_IN.has(rule) ? 'off' : dflt);
+  const severityOf = (rule: string, dflt: Severity): Severity | 'off' => settingOf(options, rule, dflt);
   const skip = rulesNotToRun(options, suppressions);
   // Objects created by earlier migrations are old; a down migration keeps the marks of its own up
   // migration, so undoing what the up created is not flagged as dropping a live table.
@@ -73,6 +72,11 @@ export function lintWith(parser: SqlParser, text: string, options: LintOptions =
 
 const OPT_IN: ReadonlySet<string> = new Set(allRules.filter((r) => r.meta.optIn).map((r) => r.meta.id));
 
+/** The config's setting for a rule, else 'off' for an opt-in rule, else `dflt`. */
+function settingOf(options: LintOptions, rule: string, dflt: Severity): Severity | 'off' {
+  return options.rules?.[rule] ?? (OPT_IN.has(rule) ? 'off' : dflt);
+}
+
 /**
  * Rules that are off (opt-in rules the config does not enable, or set to 'off') need not run: their findings
  * would all be dropped. One an ignore comment names still runs, so that the ignore does not look unused.
@@ -80,8 +84,11 @@ const OPT_IN: ReadonlySet<string> = new Set(allRules.filter((r) => r.meta.optIn)
 function rulesNotToRun(options: LintOptions, suppressions: Suppression[]): ReadonlySet<string> {
   if (suppressions.some((s) => s.rules.length === 0)) return new Set();
   const named = new Set(suppressions.flatMap((s) => s.rules));
-  const off = (id: string): boolean => (options.rules?.[id] ?? (OPT_IN.has(id) ? 'off' : 'on')) === 'off';
-  return new Set(allRules.map((r) => r.meta.id).filter((id) => off(id) && !named.has(id)));
+  return new Set(
+    allRules
+      .filter((r) => settingOf(options, r.meta.id, r.meta.defaultSeverity) === 'off' && !named.has(r.meta.id))
+      .map((r) => r.meta.id),
+  );
 }
 
 function buildStatements(

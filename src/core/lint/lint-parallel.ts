@@ -4,7 +4,8 @@
  * by size, while this thread lints its own share. A worker loads the same bundle this code runs in
  * (`workerScript`), which starts it with `runLintWorker()` instead of its usual entry point.
  *
- * Small inputs stay on one thread: starting a worker costs about as much as linting 150 kB of SQL.
+ * Small inputs stay on one thread: a worker loads the bundle and compiles the parser again before it
+ * lints anything, which a few files do not pay back.
  */
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -12,7 +13,7 @@ import { Worker, parentPort, workerData } from 'node:worker_threads';
 import { loadParser } from '../sql/parser';
 import { SourceText } from '../sql/source';
 import type { FileFindings } from './format';
-import { groupFiles, lintGroups } from './lint-files';
+import { groupFiles, lintGroups, type FileLintResult } from './lint-files';
 import type { Finding, LintOptions } from './types';
 
 /** Below this many bytes of SQL, one thread is faster than starting another. */
@@ -68,9 +69,7 @@ export async function lintFilesParallel(
   const parser = await loadParser();
   // workers start first, so they load while this thread lints the first bin
   const workers = bins.slice(1).map((bin) => runWorker(par.workerScript, bin, options, add));
-  lintGroups(parser, bins[0] ?? [], options, (r) =>
-    add({ file: r.file, source: r.source, findings: r.findings }),
-  );
+  lintGroups(parser, bins[0] ?? [], options, (r) => add(fileFindings(r)));
   const failed = await Promise.all(workers);
   if (par.stats) {
     par.stats.threads = bins.length;
@@ -79,11 +78,14 @@ export async function lintFilesParallel(
   for (const bin of failed) {
     if (!bin) continue;
     // a failed worker: its directories again, here, from the start (their partial results are replaced)
-    lintGroups(parser, bin, options, (r) =>
-      results.set(r.file, { file: r.file, source: r.source, findings: r.findings }),
-    );
+    lintGroups(parser, bin, options, (r) => results.set(r.file, fileFindings(r)));
   }
   return files.map((f) => results.get(f)!);
+}
+
+/** What the formats need of a result (the parse trees and schema model stay behind). */
+function fileFindings(r: FileLintResult): FileFindings {
+  return { file: r.file, source: r.source, findings: r.findings };
 }
 
 /** Whether this thread was started by `lintFilesParallel` (the entry point then calls `runLintWorker`). */
