@@ -5,10 +5,14 @@ const { writeFileSync } = require('node:fs');
 class CountReporter extends Mocha.reporters.Spec {
   constructor(runner, options) {
     super(runner, options);
+    const failed = [];
+    runner.on(Mocha.Runner.constants.EVENT_TEST_FAIL, (test, err) => {
+      failed.push(`${test.fullTitle()}: ${String(err?.message ?? err).split('\n')[0].slice(0, 300)}`);
+    });
     runner.once(Mocha.Runner.constants.EVENT_RUN_END, () => {
       const s = runner.stats ?? {};
       if (process.env.PGSHIFT_COUNT_FILE) {
-        writeFileSync(process.env.PGSHIFT_COUNT_FILE, JSON.stringify({ tests: s.tests ?? 0, passes: s.passes ?? 0, failures: s.failures ?? 0, pending: s.pending ?? 0 }));
+        writeFileSync(process.env.PGSHIFT_COUNT_FILE, JSON.stringify({ tests: s.tests ?? 0, passes: s.passes ?? 0, failures: s.failures ?? 0, pending: s.pending ?? 0, failed }));
       }
     });
   }

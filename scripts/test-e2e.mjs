@@ -15,6 +15,9 @@ const RESULTS = path.join(REPO, 'test-results');
 const timings = [];
 let passed = 0;
 let failed = 0;
+// Every failure by suite and title, repeated at the very end so a CI log's tail names it.
+const failures = [];
+const firstLine = (s) => String(s ?? '').split('\n')[0].slice(0, 300);
 
 const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
 const banner = (s) => console.log(`\n=== ${s}`);
@@ -83,6 +86,12 @@ function readJson(file) {
   }
 }
 
+function noteSteps(suite, r, code) {
+  const bad = (r.steps ?? []).filter((s) => !s.ok);
+  for (const s of bad) failures.push(`${suite}: ${s.name}: ${firstLine(s.error)}`);
+  if (!bad.length && (r.failed > 0 || code !== 0)) failures.push(`${suite}: exit ${code}, no failing step recorded`);
+}
+
 async function main() {
   const started = Date.now();
   fs.mkdirSync(RESULTS, { recursive: true });
@@ -125,6 +134,8 @@ async function main() {
       const r = readJson(report) ?? { passed: 0, failed: 1 };
       passed += r.passed;
       failed += Math.max(r.failed, code !== 0 && r.failed === 0 ? 1 : 0);
+      for (const f of r.failures ?? []) failures.push(`integration: ${f.title}: ${firstLine(f.error)}`);
+      if (!r.failures?.length && (r.failed > 0 || code !== 0)) failures.push(`integration: exit ${code}, no report`);
     });
     await phase('e2e (workbench in chromium)', async () => {
       const report = path.join(RESULTS, 'e2e.json');
@@ -137,6 +148,7 @@ async function main() {
       const r = readJson(report) ?? { passed: 0, failed: 1 };
       passed += r.passed;
       failed += Math.max(r.failed, code !== 0 && r.failed === 0 ? 1 : 0);
+      noteSteps('e2e', r, code);
     });
     await phase('report (exported HTML + webview UI in chromium)', async () => {
       const report = path.join(RESULTS, 'report-e2e.json');
@@ -145,6 +157,7 @@ async function main() {
       const r = readJson(report) ?? { passed: 0, failed: 1 };
       passed += r.passed;
       failed += Math.max(r.failed, code !== 0 && r.failed === 0 ? 1 : 0);
+      noteSteps('report', r, code);
     });
   }
 
@@ -152,6 +165,10 @@ async function main() {
   for (const [name, ms] of timings) console.log(`${name.padEnd(40)} ${secs(ms).padStart(9)}`);
   console.log(`${'total'.padEnd(40)} ${secs(Date.now() - started).padStart(9)}`);
   console.log(`screenshots: ${path.relative(process.cwd(), RESULTS) || '.'}/{e2e,report}-*.png`);
+  if (failures.length) {
+    banner('failures');
+    for (const f of failures) console.log(`  ${f}`);
+  }
   console.log(`${passed} passed, ${failed} failed`);
   if (aborted) console.log(`interrupted (${aborted})`);
   process.exitCode = aborted || failed > 0 || passed === 0 ? 1 : 0;

@@ -11,6 +11,7 @@ const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 let passed = 0;
 let failed = 0;
 const timings = [];
+const failures = []; // repeated at the end so a CI log's tail names them
 
 function step(name, cmd, args) {
   const t0 = Date.now();
@@ -34,6 +35,7 @@ function mochaCounts(configFile, label) {
     const c = JSON.parse(readFileSync(join(root, 'out', `.counts-${label}.json`), 'utf8'));
     passed += c.passes;
     failed += c.failures;
+    for (const f of c.failed ?? []) failures.push(`${label}: ${f}`);
     if (c.tests === 0) {
       console.error(`${label}: no test ran`);
       failed++;
@@ -55,5 +57,6 @@ if (!compiled) {
   mochaCounts('.mocharc.db.json', 'db');
 }
 console.log(`\n${timings.join('\n')}`);
+if (failures.length) console.log(`\n=== failures\n${failures.map((f) => `  ${f}`).join('\n')}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 && compiled ? 0 : 1);
