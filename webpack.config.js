@@ -12,6 +12,13 @@ const tsRule = {
   use: [{ loader: 'ts-loader', options: { transpileOnly: true, compilerOptions: { sourceMap: true } } }],
 };
 
+// pg's stream.js probes for Cloudflare Workers when loaded (see scripts/webpack/pg-stream-node.js).
+const pgNodeStream = () =>
+  new webpack.NormalModuleReplacementPlugin(/^\.\/stream$/, (resource) => {
+    if (/[\\/]node_modules[\\/]pg[\\/]lib$/.test(resource.context))
+      resource.request = path.resolve(__dirname, 'scripts', 'webpack', 'pg-stream-node.js');
+  });
+
 /** @type {(env: unknown, argv: {mode?: string}) => import('webpack').Configuration[]} */
 module.exports = (_env, argv) => {
   const production = argv.mode !== 'development';
@@ -39,6 +46,7 @@ module.exports = (_env, argv) => {
       entry: { extension: './src/extension/extension.ts' },
       output: { path: path.resolve(__dirname, 'dist'), filename: '[name].js', libraryTarget: 'commonjs2' },
       plugins: [
+        pgNodeStream(),
         new CopyPlugin({
           patterns: [
             { from: 'node_modules/libpg-query/wasm/libpg-query.wasm', to: '.' },
@@ -56,7 +64,7 @@ module.exports = (_env, argv) => {
       name: 'cli',
       entry: { cli: './src/cli/bin.ts' },
       output: { path: path.resolve(__dirname, 'dist'), filename: '[name].js', libraryTarget: 'commonjs2' },
-      plugins: [new webpack.BannerPlugin({ banner: '#!/usr/bin/env node', raw: true, entryOnly: true })],
+      plugins: [pgNodeStream(), new webpack.BannerPlugin({ banner: '#!/usr/bin/env node', raw: true, entryOnly: true })],
     },
     {
       name: 'webview',

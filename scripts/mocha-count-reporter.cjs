@@ -1,13 +1,14 @@
 // Mocha reporter: the usual spec output, plus the totals written to $PGSHIFT_COUNT_FILE for scripts/test.mjs.
 const Mocha = require('mocha');
 const { writeFileSync } = require('node:fs');
+const { failureSummary } = require('./failure-summary.cjs');
 
 class CountReporter extends Mocha.reporters.Spec {
   constructor(runner, options) {
     super(runner, options);
     const failed = [];
     runner.on(Mocha.Runner.constants.EVENT_TEST_FAIL, (test, err) => {
-      failed.push(`${test.fullTitle()}: ${String(err?.message ?? err).split('\n')[0].slice(0, 300)}`);
+      failed.push(`${test.fullTitle()}: ${failureSummary(err)}`);
     });
     runner.once(Mocha.Runner.constants.EVENT_RUN_END, () => {
       const s = runner.stats ?? {};

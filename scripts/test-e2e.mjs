@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO, SetupError, checkSystem, ensureCodeServer } from './code-server.mjs';
+import failureSummaryModule from './failure-summary.cjs';
 
 const RESULTS = path.join(REPO, 'test-results');
 const timings = [];
@@ -17,7 +18,7 @@ let passed = 0;
 let failed = 0;
 // Every failure by suite and title, repeated at the very end so a CI log's tail names it.
 const failures = [];
-const firstLine = (s) => String(s ?? '').split('\n')[0].slice(0, 300);
+const { failureSummary } = failureSummaryModule;
 
 const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
 const banner = (s) => console.log(`\n=== ${s}`);
@@ -88,7 +89,7 @@ function readJson(file) {
 
 function noteSteps(suite, r, code) {
   const bad = (r.steps ?? []).filter((s) => !s.ok);
-  for (const s of bad) failures.push(`${suite}: ${s.name}: ${firstLine(s.error)}`);
+  for (const s of bad) failures.push(`${suite}: ${s.name}: ${failureSummary(s.error)}`);
   if (!bad.length && (r.failed > 0 || code !== 0)) failures.push(`${suite}: exit ${code}, no failing step recorded`);
 }
 
@@ -134,7 +135,7 @@ async function main() {
       const r = readJson(report) ?? { passed: 0, failed: 1 };
       passed += r.passed;
       failed += Math.max(r.failed, code !== 0 && r.failed === 0 ? 1 : 0);
-      for (const f of r.failures ?? []) failures.push(`integration: ${f.title}: ${firstLine(f.error)}`);
+      for (const f of r.failures ?? []) failures.push(`integration: ${f.title}: ${failureSummary(f.error)}`);
       if (!r.failures?.length && (r.failed > 0 || code !== 0)) failures.push(`integration: exit ${code}, no report`);
     });
     await phase('e2e (workbench in chromium)', async () => {

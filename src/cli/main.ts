@@ -7,22 +7,22 @@ import { parseArgs } from 'node:util';
 import { PgshiftError } from '../core/errors';
 import { PGSHIFT_VERSION } from '../core/version';
 import { COMMON_OPTIONS, type Command } from './command';
-import { commands } from './commands';
+import { loadCommand, loadCommands } from './commands';
 import type { Io } from './io';
 
 export async function main(argv: string[], io: Io): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    io.out(usage());
+    io.out(await usage());
     return name ? 0 : 2;
   }
   if (name === '--version' || name === '-V') {
     io.out(`${PGSHIFT_VERSION}\n`);
     return 0;
   }
-  const cmd = commands.find((c) => c.name === name);
+  const cmd = await loadCommand(name);
   if (!cmd) {
-    io.err(`pgshift: unknown command "${name}"\n\n${usage()}`);
+    io.err(`pgshift: unknown command "${name}"\n\n${await usage()}`);
     return 2;
   }
   let parsed: { values: Record<string, unknown>; positionals: string[] };
@@ -60,7 +60,8 @@ function reportError(cmd: Command, e: unknown, io: Io): number {
   return 1;
 }
 
-function usage(): string {
+async function usage(): Promise<string> {
+  const commands = await loadCommands();
   const w = Math.max(...commands.map((c) => c.name.length));
   return [
     `pgshift ${PGSHIFT_VERSION} — lint, run and report PostgreSQL migrations`,

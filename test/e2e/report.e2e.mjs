@@ -209,7 +209,17 @@ async function main() {
 
     const panelUrl = `file://${path.join(work, 'panel.html')}`;
     const posted = () => page.evaluate(() => window.__posted);
-    const send = (m) => page.evaluate((msg) => window.postMessage(msg, '*'), m);
+    // window.postMessage delivers in a later task: resolve only once the panel has handled it (a listener
+    // added after the panel's runs after it), so the next read sees the message's effect, not a race
+    const send = (m) =>
+      page.evaluate(
+        (msg) =>
+          new Promise((resolve) => {
+            window.addEventListener('message', () => resolve(), { once: true });
+            window.postMessage(msg, '*');
+          }),
+        m,
+      );
 
     await step('webview: says ready, shows progress, renders the report the host sends, under the CSP', async () => {
       await page.goto(panelUrl);

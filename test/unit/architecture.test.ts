@@ -1,5 +1,6 @@
 /** The arrows only point down: extension and cli use core; core never uses them or 'vscode'. */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { walkFiles } from '../../src/core/files';
@@ -25,6 +26,21 @@ describe('architecture', () => {
       /from ['"]vscode['"]|\/extension\//.test(readFileSync(f, 'utf8')),
     );
     assert.deepEqual(offenders, []);
+  });
+  it('a CLI command loads only its own modules: up, down and status never evaluate the rules, the report, the parser or PGlite', function () {
+    this.timeout(20_000);
+    const main = join(root, 'out', 'src', 'cli', 'main.js');
+    const loaded = (command: string): string[] => {
+      const script = `require(${JSON.stringify(main)}).main([${JSON.stringify(command)}, '--help'], { cwd: process.cwd(), env: {}, out() {}, err() {}, color: false, progress: false }).then(() => process.stdout.write(JSON.stringify(Object.keys(require.cache))))`;
+      return JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as string[];
+    };
+    const heavy = (files: string[]) =>
+      files
+        .filter((f) => /[\\/](lint[\\/]rules|report)[\\/]|libpg-query|@electric-sql/.test(f))
+        .map((f) => relative(root, f));
+    for (const command of ['up', 'down', 'status']) assert.deepEqual(heavy(loaded(command)), [], command);
+    // the check can fail: lint does load its rules
+    assert.ok(heavy(loaded('lint')).some((f) => /lint[\\/]rules[\\/]/.test(f)));
   });
   it('every command id is contributed in package.json with the pgshift category, and vice versa', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));

@@ -1,28 +1,37 @@
+/**
+ * The commands, each loaded only when it runs (or when the full usage lists them all): `pgshift up`
+ * evaluates the runner and its renderer, never the 58 lint rules, the report builder or PGlite.
+ * In the bundle each `import()` stays in the one file; only its evaluation is deferred.
+ */
 import type { Command } from '../command';
-import { lintCommand } from './lint';
-import { newCommand } from './new';
-import { rulesCommand } from './rules';
-import { statusCommand } from './status';
-import { upCommand } from './up';
-import { downCommand } from './down';
-import { redoCommand } from './redo';
-import { validateCommand } from './validate';
-import { historyCommand } from './history';
-import { resolveCommand } from './resolve';
-import { reportCommand } from './report';
-import { verifyCommand } from './verify';
 
-export const commands: Command[] = [
-  lintCommand,
-  rulesCommand,
-  newCommand,
-  statusCommand,
-  upCommand,
-  downCommand,
-  redoCommand,
-  validateCommand,
-  historyCommand,
-  resolveCommand,
-  reportCommand,
-  verifyCommand,
+const loaders: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
+  ['lint', async () => (await import('./lint')).lintCommand],
+  ['rules', async () => (await import('./rules')).rulesCommand],
+  ['new', async () => (await import('./new')).newCommand],
+  ['status', async () => (await import('./status')).statusCommand],
+  ['up', async () => (await import('./up')).upCommand],
+  ['down', async () => (await import('./down')).downCommand],
+  ['redo', async () => (await import('./redo')).redoCommand],
+  ['validate', async () => (await import('./validate')).validateCommand],
+  ['history', async () => (await import('./history')).historyCommand],
+  ['resolve', async () => (await import('./resolve')).resolveCommand],
+  ['report', async () => (await import('./report')).reportCommand],
+  ['verify', async () => (await import('./verify')).verifyCommand],
 ];
+
+export const commandNames: readonly string[] = loaders.map(([name]) => name);
+
+/** The command called `name`, loaded; undefined when there is none. */
+export async function loadCommand(name: string): Promise<Command | undefined> {
+  const loader = loaders.find(([n]) => n === name);
+  if (!loader) return undefined;
+  const cmd = await loader[1]();
+  if (cmd.name !== name) throw new Error(`commands/index.ts: '${name}' loads the command '${cmd.name}'`);
+  return cmd;
+}
+
+/** Every command, loaded, in the order of the usage text. */
+export function loadCommands(): Promise<Command[]> {
+  return Promise.all(loaders.map(([, load]) => load()));
+}

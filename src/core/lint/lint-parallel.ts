@@ -15,11 +15,12 @@ import { SourceText } from '../sql/source';
 import type { FileFindings } from './format';
 import { groupFiles, lintGroups, type FileLintResult } from './lint-files';
 import type { Finding, LintOptions } from './types';
+import { WORKER_TAG } from './lint-worker-tag';
+
+export { isLintWorker } from './lint-worker-tag';
 
 /** Below this many bytes of SQL, one thread is faster than starting another. */
 export const PARALLEL_MIN_BYTES = 256 * 1024;
-
-const WORKER_TAG = 'pgshift-lint-worker';
 
 interface Job {
   tag: typeof WORKER_TAG;
@@ -86,11 +87,6 @@ export async function lintFilesParallel(
 /** What the formats need of a result (the parse trees and schema model stay behind). */
 function fileFindings(r: FileLintResult): FileFindings {
   return { file: r.file, source: r.source, findings: r.findings };
-}
-
-/** Whether this thread was started by `lintFilesParallel` (the entry point then calls `runLintWorker`). */
-export function isLintWorker(): boolean {
-  return !!parentPort && (workerData as Partial<Job> | undefined)?.tag === WORKER_TAG;
 }
 
 /** The worker side: lints the directories it was given and posts each file's findings back. */
