@@ -469,6 +469,52 @@ function runnerContract(subject: Subject): void {
     assert.equal(await tableExists(d(), 'b'), false);
   });
 
+  it('a transactional migration costs three round trips, dbmate row included: script, history + foreign row, COMMIT', async () => {
+    await d().exec(`CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY);`);
+    const files: Record<string, string> = {};
+    for (let i = 1; i <= 4; i++)
+      files[`2026010${i}000000_t${i}.sql`] =
+        `-- migrate:up\nCREATE TABLE t${i} (id int);\n-- migrate:down\nDROP TABLE t${i};\n`;
+    const p = makeProject(files, { layout: 'dbmate' });
+    const calls: string[] = [];
+    const real = d();
+    const counting: Driver = Object.create(real, {
+      query: {
+        value: (sql: string, params?: readonly unknown[]) => (calls.push(sql), real.query(sql, params)),
+      },
+      exec: { value: (sql: string) => (calls.push(sql), real.exec(sql)) },
+    });
+    let start = -1;
+    let end = -1;
+    const r = await up({
+      driver: counting,
+      set: p.set(),
+      settings,
+      onEvent: (e) => {
+        if (e.type === 'step-start' && start < 0) start = calls.length;
+        if (e.type === 'step-done') end = calls.length;
+      },
+    });
+    assert.deepEqual(
+      r.steps.map((x) => x.outcome),
+      ['applied', 'applied', 'applied', 'applied'],
+    );
+    const perMigration = calls.slice(start, end);
+    assert.equal(perMigration.length, 4 * 3, perMigration.map((s) => s.slice(0, 60)).join('\n'));
+    assert.equal(perMigration.filter((s) => /^WITH recorded AS \(INSERT INTO .*history/s.test(s)).length, 4);
+    const rows = await d().query<{ version: string }>('SELECT version FROM schema_migrations ORDER BY 1');
+    assert.deepEqual(
+      rows.rows.map((x) => x.version),
+      ['20260101000000', '20260102000000', '20260103000000', '20260104000000'],
+    );
+    await down({ driver: d(), set: p.set(), settings, all: true });
+    assert.equal((await d().query('SELECT 1 FROM schema_migrations')).rows.length, 0);
+    assert.equal(
+      (await real.query(`SELECT count(*)::int AS n FROM pgshift.history WHERE success`)).rows[0].n,
+      8,
+    );
+  });
+
   it('adopts Flyway: reads flyway_schema_history and appends rows Flyway understands', async () => {
     await d().exec(`CREATE TABLE flyway_schema_history (
         installed_rank int NOT NULL PRIMARY KEY, version varchar(50), description varchar(200) NOT NULL, type varchar(20) NOT NULL,

@@ -126,7 +126,10 @@ export async function startTestServer(): Promise<void> {
     initdbFlags: ['--encoding=UTF8', '--locale=C', '--no-sync'],
     postgresFlags: [
       ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-      ...['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+      // the tests want speed; PGSHIFT_TEST_PG_DURABLE=1 keeps production's durability (benchmarks)
+      ...(process.env.PGSHIFT_TEST_PG_DURABLE === '1'
+        ? []
+        : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
     ],
     onLog: (m: string) => log.push(m),
     onError: (e: unknown) => log.push(String(e)),

@@ -11,7 +11,7 @@ import { basename } from 'node:path';
 import { DbError, type Driver } from '../db/driver';
 import { PgshiftError } from '../errors';
 import type { ForeignWriter } from './foreign';
-import type { AttemptOutcome, HistoryTable, NewAttempt } from './history';
+import { HistoryTable, type AttemptOutcome, type NewAttempt } from './history';
 import { invalidIndexes, type InvalidIndex } from './invalid-indexes';
 import type { LockHolder } from './lock';
 import { buildBatch, locateByPosition, locateByReplay, worthReplaying } from './batch';
@@ -138,12 +138,20 @@ async function runInTransaction(
       throwIfAborted(ctx.signal);
       phase = 'record';
       const ms = Date.now() - t0;
-      await ctx.history.recordFinished(driver, attemptOf(step, true), {
-        success: true,
-        executionMs: ms,
-        statementsApplied: step.statements.length,
-      });
-      await keepForeignInStep(ctx, step, ms, latestApplied);
+      // the foreign tool's row travels with the history row when it is one statement
+      const foreignWrite = ctx.foreign?.stepWrite(
+        step.direction,
+        step.migration,
+        ms,
+        HistoryTable.FINISHED_PARAMS + 1,
+      );
+      await ctx.history.recordFinished(
+        driver,
+        attemptOf(step, true),
+        { success: true, executionMs: ms, statementsApplied: step.statements.length },
+        foreignWrite,
+      );
+      if (!foreignWrite) await keepForeignInStep(ctx, step, ms, latestApplied);
       await driver.exec('COMMIT');
       return result(step, 'ok', Date.now() - started, attempt);
     } catch (e) {

@@ -10,6 +10,7 @@ import { basename } from 'node:path';
 import type { Driver } from '../db/driver';
 import type { Migration } from '../migrations/model';
 import { quoteIdent } from './settings';
+import { runWrite, type Write } from './write';
 
 export type ForeignKind = 'golang-migrate' | 'dbmate' | 'flyway';
 
@@ -186,13 +187,44 @@ export class ForeignWriter {
    * stores only that; an out-of-order migration does not move it back).
    */
   async applied(driver: Driver, m: Migration, executionMs: number, latestApplied: string): Promise<void> {
-    const q = qualified(this.t);
     if (this.t.kind === 'golang-migrate') return this.setGolang(driver, latestApplied, false);
-    if (this.t.kind === 'dbmate') {
-      await driver.query(`INSERT INTO ${q} (version) VALUES ($1) ON CONFLICT DO NOTHING`, [m.version]);
-      return;
-    }
-    await this.flywayRow(driver, m, 'SQL', executionMs, true);
+    await runWrite(driver, this.rowWrite(this.t.kind, 'up', m, executionMs, 1));
+  }
+
+  /**
+   * The foreign table's change for a successful step as ONE statement whose parameters start at
+   * `$firstParam`, so the runner can send it with the history row in a single round trip; undefined
+   * where the change takes two statements (golang-migrate replaces its one row: a DELETE and an INSERT
+   * on the same table cannot share a statement, as their order inside it is not defined).
+   */
+  stepWrite(
+    direction: 'up' | 'down',
+    m: Migration,
+    executionMs: number,
+    firstParam: number,
+  ): Write | undefined {
+    return this.t.kind === 'golang-migrate'
+      ? undefined
+      : this.rowWrite(this.t.kind, direction, m, executionMs, firstParam);
+  }
+
+  /** dbmate's and Flyway's change for a step: one row added (or, for dbmate's down, removed). */
+  private rowWrite(
+    kind: 'dbmate' | 'flyway',
+    direction: 'up' | 'down',
+    m: Migration,
+    executionMs: number,
+    firstParam: number,
+  ): Write {
+    const q = qualified(this.t);
+    if (kind === 'dbmate')
+      return direction === 'up'
+        ? {
+            sql: `INSERT INTO ${q} (version) VALUES ($${firstParam}) ON CONFLICT DO NOTHING`,
+            params: [m.version],
+          }
+        : { sql: `DELETE FROM ${q} WHERE version = $${firstParam}`, params: [m.version] };
+    return this.flywayWrite(m, direction === 'up' ? 'SQL' : 'UNDO_SQL', executionMs, true, firstParam);
   }
 
   /** A non-transactional script failed or was interrupted. */
@@ -210,17 +242,12 @@ export class ForeignWriter {
     executionMs: number,
     latestApplied: string | undefined,
   ): Promise<void> {
-    const q = qualified(this.t);
     if (this.t.kind === 'golang-migrate') {
-      if (latestApplied === undefined) await driver.query(`DELETE FROM ${q}`);
+      if (latestApplied === undefined) await driver.query(`DELETE FROM ${qualified(this.t)}`);
       else await this.setGolang(driver, latestApplied, false);
       return;
     }
-    if (this.t.kind === 'dbmate') {
-      await driver.query(`DELETE FROM ${q} WHERE version = $1`, [m.version]);
-      return;
-    }
-    await this.flywayRow(driver, m, 'UNDO_SQL', executionMs, true);
+    await runWrite(driver, this.rowWrite(this.t.kind, 'down', m, executionMs, 1));
   }
 
   /** `pgshift resolve`: a failed (or any) migration declared applied or rolled back by a person. */
@@ -256,12 +283,23 @@ export class ForeignWriter {
     executionMs: number,
     success: boolean,
   ): Promise<void> {
+    await runWrite(driver, this.flywayWrite(m, type, executionMs, success, 1));
+  }
+
+  private flywayWrite(
+    m: Migration,
+    type: 'SQL' | 'UNDO_SQL',
+    executionMs: number,
+    success: boolean,
+    firstParam: number,
+  ): Write {
     const script = type === 'UNDO_SQL' ? m.down : m.up;
-    await driver.query(
-      `INSERT INTO ${qualified(this.t)}
+    const p = (i: number): string => `$${firstParam + i}`;
+    return {
+      sql: `INSERT INTO ${qualified(this.t)}
          (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)
-       SELECT COALESCE(MAX(installed_rank), 0) + 1, $1, $2, $3, $4, $5, current_user, $6, $7 FROM ${qualified(this.t)}`,
-      [
+       SELECT COALESCE(MAX(installed_rank), 0) + 1, ${p(0)}, ${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, current_user, ${p(5)}, ${p(6)} FROM ${qualified(this.t)}`,
+      params: [
         m.repeatable ? null : m.version,
         m.name.replace(/_/g, ' '),
         type,
@@ -270,7 +308,7 @@ export class ForeignWriter {
         Math.round(executionMs),
         success,
       ],
-    );
+    };
   }
 }
 

@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import type { Driver } from '../db/driver';
 import { PGSHIFT_VERSION } from '../version';
 import { quoteIdent } from './settings';
+import type { Write } from './write';
 
 export type Direction = 'up' | 'down' | 'resolve';
 
@@ -120,34 +121,39 @@ export class HistoryTable {
 
   /**
    * A finished attempt in one statement: inside a migration's transaction, so it commits or vanishes
-   * with it. started_at is the transaction's start (now()), finished_at the current time.
+   * with it. started_at is the transaction's start (now()), finished_at the current time. `with`, a
+   * write on another table (the foreign tool's row) whose parameters start at $18 (FINISHED_PARAMS + 1),
+   * goes in the same statement: one round trip per migration fewer.
    */
-  async recordFinished(driver: Driver, a: NewAttempt, o: AttemptOutcome): Promise<void> {
-    await driver.query(
-      `INSERT INTO ${this.qualified} (version, name, direction, resolved_as, checksum, transactional, started_at, finished_at,
+  static readonly FINISHED_PARAMS = 17;
+
+  async recordFinished(driver: Driver, a: NewAttempt, o: AttemptOutcome, withWrite?: Write): Promise<void> {
+    const insert = `INSERT INTO ${this.qualified} (version, name, direction, resolved_as, checksum, transactional, started_at, finished_at,
          execution_time_ms, success, error, error_statement, error_line, error_position, statements_applied, statements_total,
          os_user, host, pgshift_version)
-       VALUES ($1, $2, $3, $4, $5, $6, now(), clock_timestamp(), $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-      [
-        a.version,
-        a.name,
-        a.direction,
-        a.resolvedAs ?? null,
-        a.checksum,
-        a.transactional,
-        Math.round(o.executionMs),
-        o.success,
-        o.error ?? null,
-        o.errorStatement ?? null,
-        o.errorLine ?? null,
-        o.errorPosition ?? null,
-        o.statementsApplied ?? null,
-        a.statementsTotal ?? null,
-        osUser(),
-        os.hostname(),
-        PGSHIFT_VERSION,
-      ],
-    );
+       VALUES ($1, $2, $3, $4, $5, $6, now(), clock_timestamp(), $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`;
+    const params = [
+      a.version,
+      a.name,
+      a.direction,
+      a.resolvedAs ?? null,
+      a.checksum,
+      a.transactional,
+      Math.round(o.executionMs),
+      o.success,
+      o.error ?? null,
+      o.errorStatement ?? null,
+      o.errorLine ?? null,
+      o.errorPosition ?? null,
+      o.statementsApplied ?? null,
+      a.statementsTotal ?? null,
+      osUser(),
+      hostName(),
+      PGSHIFT_VERSION,
+    ];
+    if (!withWrite) await driver.query(insert, params);
+    else
+      await driver.query(`WITH recorded AS (${insert}) ${withWrite.sql}`, [...params, ...withWrite.params]);
   }
 
   /** The 'started' row of a non-transactional attempt, committed at once. */
@@ -163,7 +169,7 @@ export class HistoryTable {
         a.transactional,
         a.statementsTotal ?? null,
         osUser(),
-        os.hostname(),
+        hostName(),
         PGSHIFT_VERSION,
       ],
     );
@@ -247,10 +253,20 @@ function toEntry(r: Row): HistoryEntry {
   };
 }
 
+// Read once per process: os.userInfo() reads the passwd database, and a run writes a row per migration.
+let user: string | null | undefined;
 function osUser(): string | null {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return null;
+  if (user === undefined) {
+    try {
+      user = os.userInfo().username;
+    } catch {
+      user = null;
+    }
   }
+  return user;
+}
+
+let host: string | undefined;
+function hostName(): string {
+  return (host ??= os.hostname());
 }
