@@ -119,14 +119,15 @@ export class HistoryTable {
     return r.rows.map(toEntry);
   }
 
-  /**
-   * A finished attempt in one statement: inside a migration's transaction, so it commits or vanishes
-   * with it. started_at is the transaction's start (now()), finished_at the current time. `with`, a
-   * write on another table (the foreign tool's row) whose parameters start at $18 (FINISHED_PARAMS + 1),
-   * goes in the same statement: one round trip per migration fewer.
-   */
+  /** How many parameters recordFinished's insert uses: a write sent with it numbers its own from here + 1. */
   static readonly FINISHED_PARAMS = 17;
 
+  /**
+   * A finished attempt in one statement: inside a migration's transaction, so it commits or vanishes
+   * with it. started_at is the transaction's start (now()), finished_at the current time. `withWrite`, a
+   * write on another table (the foreign tool's row) whose parameters start at $18, goes in the same
+   * statement: one round trip per migration fewer.
+   */
   async recordFinished(driver: Driver, a: NewAttempt, o: AttemptOutcome, withWrite?: Write): Promise<void> {
     const insert = `INSERT INTO ${this.qualified} (version, name, direction, resolved_as, checksum, transactional, started_at, finished_at,
          execution_time_ms, success, error, error_statement, error_line, error_position, statements_applied, statements_total,
@@ -139,13 +140,7 @@ export class HistoryTable {
       a.resolvedAs ?? null,
       a.checksum,
       a.transactional,
-      Math.round(o.executionMs),
-      o.success,
-      o.error ?? null,
-      o.errorStatement ?? null,
-      o.errorLine ?? null,
-      o.errorPosition ?? null,
-      o.statementsApplied ?? null,
+      ...outcomeParams(o),
       a.statementsTotal ?? null,
       osUser(),
       hostName(),
@@ -183,18 +178,22 @@ export class HistoryTable {
          SET finished_at = clock_timestamp(), execution_time_ms = $2, success = $3, error = $4, error_statement = $5,
              error_line = $6, error_position = $7, statements_applied = $8
        WHERE id = $1 AND finished_at IS NULL`,
-      [
-        id,
-        Math.round(o.executionMs),
-        o.success,
-        o.error ?? null,
-        o.errorStatement ?? null,
-        o.errorLine ?? null,
-        o.errorPosition ?? null,
-        o.statementsApplied ?? null,
-      ],
+      [id, ...outcomeParams(o)],
     );
   }
+}
+
+/** An outcome's columns in the order both writes use: execution_time_ms, success, error, error_statement, error_line, error_position, statements_applied. */
+function outcomeParams(o: AttemptOutcome): unknown[] {
+  return [
+    Math.round(o.executionMs),
+    o.success,
+    o.error ?? null,
+    o.errorStatement ?? null,
+    o.errorLine ?? null,
+    o.errorPosition ?? null,
+    o.statementsApplied ?? null,
+  ];
 }
 
 const COLUMNS = `id, version, name, direction, resolved_as, checksum, transactional,
