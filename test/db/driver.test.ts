@@ -153,6 +153,37 @@ function driverContract(subject: Subject): void {
     assert.deepEqual((await d().query('SELECT 1 AS one')).rows, [{ one: 1 }]);
   });
 
+  it('pipeline() runs every step in order and reports each outcome; a failure inside a transaction makes COMMIT roll back', async () => {
+    const ok = await d().pipeline([
+      {
+        sql: 'BEGIN; CREATE TABLE contract_pipe (id int, s text); INSERT INTO contract_pipe VALUES (1, $x$a$x$);',
+      },
+      { sql: 'INSERT INTO contract_pipe VALUES ($1, $2)', params: [2, `it's; DROP TABLE contract_pipe; --`] },
+      { sql: 'SELECT count(*)::int AS n FROM contract_pipe', params: [] },
+      { sql: 'COMMIT' },
+    ]);
+    assert.deepEqual(
+      ok.map((o) => (o.ok ? o.results.map((r) => r.command).join(',') : o.error.code)),
+      ['BEGIN,CREATE,INSERT', 'INSERT', 'SELECT', 'COMMIT'],
+    );
+    assert.deepEqual(ok[2].ok && ok[2].results[0].rows, [{ n: 2 }]);
+
+    const failed = await d().pipeline([
+      { sql: 'BEGIN; INSERT INTO contract_pipe VALUES (3, null); SELECT 1/0;' },
+      { sql: 'INSERT INTO contract_pipe VALUES ($1, $2)', params: [4, 'x'] },
+      { sql: 'COMMIT' },
+    ]);
+    assert.deepEqual(
+      failed.map((o) => (o.ok ? o.results.map((r) => r.command).join(',') : o.error.code)),
+      ['22012', '25P02', 'ROLLBACK'],
+    );
+    const rows = await d().query<{ id: number }>('SELECT id FROM contract_pipe ORDER BY id');
+    assert.deepEqual(
+      rows.rows.map((r) => r.id),
+      [1, 2],
+    );
+  });
+
   it('cancel() when idle does nothing to the session', async () => {
     await d().cancel();
     assert.deepEqual((await d().query('SELECT 2 AS two')).rows, [{ two: 2 }]);
@@ -211,6 +242,52 @@ describe('db drivers', () => {
       assert.equal(err.code, '57014');
       assert.ok(elapsed < 2000, `took ${elapsed} ms`);
       assert.deepEqual((await d.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
+    });
+
+    it('pipeline() is one round trip: every step reaches the server before the first reply', async () => {
+      // A TCP relay between the driver and the server records who spoke when: c = client bytes, s = server bytes.
+      const target = new URL(db!.url);
+      const talk: string[] = [];
+      const relay = net.createServer((client) => {
+        const server = net.connect(Number(target.port), target.hostname);
+        client.on('data', (b) => (talk.push('c'), server.write(b)));
+        server.on('data', (b) => (talk.push('s'), client.write(b)));
+        client.on('close', () => server.destroy());
+        server.on('close', () => client.destroy());
+        client.on('error', () => server.destroy());
+        server.on('error', () => client.destroy());
+      });
+      await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+      const via = new URL(db!.url);
+      via.port = String((relay.address() as net.AddressInfo).port);
+      via.searchParams.set('sslmode', 'disable');
+      const piped = await openDriver(targetFromUrl(via.toString()));
+      try {
+        await piped.query('SELECT 1');
+        const steps = [
+          { sql: 'BEGIN; SELECT pg_sleep(0.05);' },
+          { sql: 'SELECT $1::text AS a', params: ['a'] },
+          { sql: 'SELECT $1::int AS b', params: [2] },
+          { sql: 'COMMIT' },
+        ];
+        // Wait until the last reply has gone through the relay, then read the conversation.
+        const settle = () => new Promise((r) => setTimeout(r, 50));
+        await settle();
+        talk.length = 0;
+        const out = await piped.pipeline(steps);
+        await settle();
+        assert.ok(out.every((o) => o.ok));
+        const conversation = talk.join('').replace(/c+/g, 'c').replace(/s+/g, 's');
+        assert.equal(conversation, 'cs', `the relay saw ${talk.join('')}`);
+        // and, as a control, the same steps one by one take a round trip each
+        talk.length = 0;
+        for (const s of steps) await (s.params ? piped.query(s.sql, s.params) : piped.exec(s.sql));
+        await settle();
+        assert.equal(talk.join('').replace(/c+/g, 'c').replace(/s+/g, 's'), 'cscscscs');
+      } finally {
+        await piped.close();
+        relay.close();
+      }
     });
 
     it('sets application_name to pgshift by default', async () => {

@@ -21,6 +21,14 @@ export interface ServerVersion {
   text: string;
 }
 
+/** One message of a pipeline: with `params`, one statement (extended protocol); without, a simple-protocol string that may hold several. */
+export interface PipelineStep {
+  sql: string;
+  params?: readonly unknown[];
+}
+
+export type PipelineOutcome = { ok: true; results: QueryResult[] } | { ok: false; error: DbError };
+
 /** Where to connect. Never contains a password in a form that is printed: see describeTarget(). */
 export type ConnectionTarget =
   | { kind: 'url'; url: string }
@@ -53,6 +61,14 @@ export interface Driver {
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
   /** Several statements in one string (simple protocol); one result per statement. */
   exec(sql: string): Promise<QueryResult[]>;
+  /**
+   * Sends every step at once and waits for all of them: one round trip on a real server (node-pg's
+   * pipeline mode), one after the other on PGlite. Each step ends in its own Sync, so each runs whatever
+   * happened to the one before, exactly as PostgreSQL runs pipelined messages: inside an explicit
+   * transaction, a failed step aborts it, the steps after it fail with 25P02, and a COMMIT step then
+   * rolls back (its command is ROLLBACK). Never rejects for a step's failure: the outcome says it.
+   */
+  pipeline(steps: readonly PipelineStep[]): Promise<PipelineOutcome[]>;
   serverVersion(): Promise<ServerVersion>;
   /** pg_backend_pid() of this session. */
   backendPid(): Promise<number>;
@@ -77,4 +93,26 @@ export class DbError extends Error {
     super(message);
     this.name = 'DbError';
   }
+}
+
+/** A pipeline run step by step: for drivers with no round trips to save (PGlite), and as pg's fallback. */
+export async function pipelineOneByOne(
+  driver: Pick<Driver, 'query' | 'exec'>,
+  steps: readonly PipelineStep[],
+): Promise<PipelineOutcome[]> {
+  const out: PipelineOutcome[] = [];
+  for (const s of steps) {
+    try {
+      out.push({
+        ok: true,
+        results: s.params ? [await driver.query(s.sql, s.params)] : await driver.exec(s.sql),
+      });
+    } catch (e) {
+      out.push({
+        ok: false,
+        error: e instanceof DbError ? e : new DbError(e instanceof Error ? e.message : String(e)),
+      });
+    }
+  }
+  return out;
 }

@@ -3,7 +3,17 @@ import * as os from 'node:os';
 import type { Client, ClientConfig, QueryResult as PgQueryResult } from 'pg';
 import type { ConnectionOptions } from 'node:tls';
 import { ConfigError } from '../errors';
-import { ConnectionTarget, DbError, Driver, DriverOptions, QueryResult, ServerVersion } from './driver';
+import {
+  ConnectionTarget,
+  DbError,
+  Driver,
+  DriverOptions,
+  pipelineOneByOne,
+  type PipelineOutcome,
+  type PipelineStep,
+  QueryResult,
+  ServerVersion,
+} from './driver';
 import { lookupPgpass } from './pgpass';
 
 export type PgTarget = Extract<ConnectionTarget, { kind: 'url' } | { kind: 'params' }>;
@@ -199,6 +209,50 @@ class PgDriver implements Driver {
     return list.filter((x) => x.command != null).map((x) => toResult(x));
   }
 
+  /**
+   * node-pg's pipeline mode, switched on for these steps only: every message goes out in one write
+   * before the first reply is read (each query still ends in its own Sync). The rest of pgshift's
+   * traffic stays one query at a time. A pg without pipeline mode gets the steps one by one.
+   */
+  async pipeline(steps: readonly PipelineStep[]): Promise<PipelineOutcome[]> {
+    const c = this.client as unknown as PipelineCapable;
+    if (steps.length < 2 || typeof c.pipeline !== 'boolean' || this.inFlight > 0 || this.closed || this.lost)
+      return pipelineOneByOne(this, steps);
+    const stream = c.connection?.stream;
+    const pending: Promise<unknown>[] = [];
+    c.pipeline = true;
+    this.inFlight++;
+    stream?.cork?.();
+    try {
+      for (const s of steps) {
+        const config = s.params ? { text: s.sql, values: [...s.params], queryMode: 'extended' } : s.sql;
+        try {
+          pending.push(this.client.query(config as string));
+        } catch (e) {
+          pending.push(Promise.reject(e));
+        }
+      }
+    } finally {
+      stream?.uncork?.();
+    }
+    try {
+      const settled = await Promise.allSettled(pending);
+      return settled.map((r): PipelineOutcome => {
+        if (r.status === 'rejected')
+          return {
+            ok: false,
+            error: isServerError(r.reason) ? serverError(r.reason) : lostError(r.reason, this.description),
+          };
+        const list = Array.isArray(r.value) ? (r.value as PgQueryResult[]) : [r.value as PgQueryResult];
+        return { ok: true, results: list.filter((x) => x.command != null).map((x) => toResult(x)) };
+      });
+    } finally {
+      // Only once every sent query has its answer: the queue of sent queries is read in pipeline mode only.
+      c.pipeline = false;
+      this.inFlight--;
+    }
+  }
+
   async serverVersion(): Promise<ServerVersion> {
     if (!this.version) {
       const r = await this.query<{ num: string; text: string }>(
@@ -250,6 +304,12 @@ class PgDriver implements Driver {
       this.inFlight--;
     }
   }
+}
+
+/** What pipeline() needs of node-pg's Client (8.23+): the pipeline switch and the connection's socket. */
+interface PipelineCapable {
+  pipeline?: boolean;
+  connection?: { stream?: { cork?: () => void; uncork?: () => void } };
 }
 
 function createClient(config: ClientConfig): Client {

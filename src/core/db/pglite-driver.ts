@@ -2,7 +2,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { PGlite, Results } from '@electric-sql/pglite';
-import { DbError, Driver, DriverOptions, QueryResult, ServerVersion } from './driver';
+import {
+  DbError,
+  Driver,
+  DriverOptions,
+  pipelineOneByOne,
+  type PipelineOutcome,
+  type PipelineStep,
+  QueryResult,
+  ServerVersion,
+} from './driver';
 
 /*
  * The embedded database: PGlite (PostgreSQL compiled to WASM) on a data directory on disk. PGlite is
@@ -80,6 +89,11 @@ class PgliteDriver implements Driver {
     const rs = await this.run(() => this.db.exec(sql));
     // An empty or comment-only string gives one result with no command; it is not a statement.
     return rs.filter((r) => r.command != null).map((r) => toResult(r));
+  }
+
+  /** No round trips to save in-process: the steps run one after the other, with the same outcomes. */
+  pipeline(steps: readonly PipelineStep[]): Promise<PipelineOutcome[]> {
+    return pipelineOneByOne(this, steps);
   }
 
   async serverVersion(): Promise<ServerVersion> {

@@ -8,10 +8,10 @@
  *    halfway leaves the 'started' row: the migration reads as failed (interrupted) until resolved.
  */
 import { basename } from 'node:path';
-import { DbError, type Driver } from '../db/driver';
+import { DbError, type Driver, type PipelineStep, type QueryResult } from '../db/driver';
 import { PgshiftError } from '../errors';
 import type { ForeignWriter } from './foreign';
-import { HistoryTable, type AttemptOutcome, type NewAttempt } from './history';
+import type { AttemptOutcome, HistoryTable, NewAttempt } from './history';
 import { invalidIndexes, type InvalidIndex } from './invalid-indexes';
 import type { LockHolder } from './lock';
 import { buildBatch, locateByPosition, locateByReplay, worthReplaying } from './batch';
@@ -125,78 +125,100 @@ async function runInTransaction(
   const { driver, settings } = ctx;
   const started = Date.now();
   const batch = buildBatch(settings, step.statements);
+  // The whole attempt goes to the server at once: BEGIN and the statements, the history row, the
+  // foreign tool's row, COMMIT. PostgreSQL runs them in order; if any fails, the ones after it fail
+  // and the COMMIT rolls back. The rows' execution times are measured by the server.
+  const steps: PipelineStep[] = [];
+  if (!batch.selfContained) {
+    steps.push({ sql: 'BEGIN' });
+    const timeouts = timeoutsStep(settings, true);
+    if (timeouts.sql) steps.push(timeouts);
+  }
+  const batchStep = batch.sql ? steps.push({ sql: batch.sql }) - 1 : -1;
+  const scriptSteps = steps.length;
+  steps.push(
+    ctx.history.finishedWrite(attemptOf(step, true), {
+      success: true,
+      executionMs: 'server',
+      statementsApplied: step.statements.length,
+    }),
+    ...(ctx.foreign?.stepWrites(step.direction, step.migration, 'server', latestApplied) ?? []),
+    { sql: 'COMMIT' },
+  );
   for (let attempt = 1; ; attempt++) {
     const t0 = Date.now();
-    let phase: 'script' | 'record' = 'script';
+    let err: DbError;
+    let phase: 'script' | 'record' | 'commit';
+    let inBatch = false;
     try {
       throwIfAborted(ctx.signal);
-      if (!batch.selfContained) {
-        await driver.exec('BEGIN');
-        await setTimeouts(driver, settings, true);
+      const outcomes = await driver.pipeline(steps);
+      const failed = outcomes.findIndex((o) => !o.ok);
+      if (failed < 0) {
+        const commit = outcomes[outcomes.length - 1] as { ok: true; results: QueryResult[] };
+        // Committed, even if the person pressed Cancel meanwhile: the result says what happened.
+        if (commit.results[commit.results.length - 1]?.command === 'COMMIT')
+          return result(step, 'ok', Date.now() - started, attempt);
+        err = new DbError('the server rolled the transaction back at COMMIT');
+        phase = 'commit';
+      } else {
+        err = toDbError(
+          (outcomes[failed] as { ok: false; error: DbError }).error,
+          ctx.signal?.aborted === true,
+        );
+        phase = failed < scriptSteps ? 'script' : failed === steps.length - 1 ? 'commit' : 'record';
+        inBatch = failed === batchStep;
       }
-      if (batch.sql) await driver.exec(batch.sql);
-      throwIfAborted(ctx.signal);
-      phase = 'record';
-      const ms = Date.now() - t0;
-      // the foreign tool's row travels with the history row when it is one statement
-      const foreignWrite = ctx.foreign?.stepWrite(
-        step.direction,
-        step.migration,
-        ms,
-        HistoryTable.FINISHED_PARAMS + 1,
-      );
-      await ctx.history.recordFinished(
-        driver,
-        attemptOf(step, true),
-        { success: true, executionMs: ms, statementsApplied: step.statements.length },
-        foreignWrite,
-      );
-      if (!foreignWrite) await keepForeignInStep(ctx, step, ms, latestApplied);
-      await driver.exec('COMMIT');
-      return result(step, 'ok', Date.now() - started, attempt);
     } catch (e) {
-      const aborted = ctx.signal?.aborted === true;
-      let err = toDbError(e, aborted);
-      const alive = await rollback(driver);
-      const retry = !aborted && alive && err.code === '55P03' && attempt <= settings.lockRetries;
-      let located = phase === 'script' ? locateByPosition(batch, err) : undefined;
-      // A replay costs as long as the attempt: worth it for a quick failure, not after a long backfill.
-      const quick = Date.now() - t0 < REPLAY_LIMIT_MS;
-      if (!located && phase === 'script' && alive && !aborted && !retry && quick && worthReplaying(err)) {
-        located = await locateByReplay(driver, batch, () => setTimeouts(driver, settings, true));
-        // The replay's error is the same failure, now with a position relative to its statement.
-        if (located && located.error.code === err.code) err = located.error;
-      }
-      if (alive) {
-        // The attempt is worth a row even though it left nothing: history shows every try and its error.
-        await ctx.history
-          .recordFinished(driver, attemptOf(step, true), failureOutcome(err, located, Date.now() - t0))
-          .catch(() => undefined);
-      }
-      if (retry) {
-        const delayMs = Math.min(1000 * 2 ** (attempt - 1), 10_000);
-        ctx.onEvent?.({
-          type: 'retry',
-          version: step.migration.version,
-          attempt,
-          error: err.message,
-          delayMs,
-        });
-        await sleep(delayMs);
-        continue;
-      }
-      const failure: StepFailure = {
-        ...failureFields(err, located, step),
-        rolledBack: true,
-        invalidIndexes: [],
-        nextStep: aborted
-          ? 'nothing of it was committed; run the command again when ready'
-          : alive
-            ? `nothing of it was committed; fix ${basename(step.script.file)} and run the command again`
-            : 'the connection was lost, so the transaction was rolled back by the server and nothing of it was committed; run the command again',
-      };
-      return result(step, aborted ? 'cancelled' : 'failed', Date.now() - started, attempt, failure);
+      err = toDbError(e, ctx.signal?.aborted === true);
+      phase = 'script';
     }
+    const aborted = ctx.signal?.aborted === true;
+    // Ends the transaction if the pipeline left one open (it did not run to its COMMIT) and tells whether the session is alive.
+    const alive = await rollback(driver);
+    const retry = !aborted && alive && err.code === '55P03' && attempt <= settings.lockRetries;
+    let located = inBatch ? locateByPosition(batch, err) : undefined;
+    // A replay costs as long as the attempt: worth it for a quick failure, not after a long backfill.
+    const quick = Date.now() - t0 < REPLAY_LIMIT_MS;
+    if (!located && phase === 'script' && alive && !aborted && !retry && quick && worthReplaying(err)) {
+      located = await locateByReplay(driver, batch, () => setTimeouts(driver, settings, true));
+      // The replay's error is the same failure, now with a position relative to its statement.
+      if (located && located.error.code === err.code) err = located.error;
+    }
+    if (phase === 'record')
+      err = new DbError(
+        `every statement ran, but recording the outcome failed, so all of it was rolled back: ${err.message}`,
+        err.code,
+      );
+    if (alive) {
+      // The attempt is worth a row even though it left nothing: history shows every try and its error.
+      await ctx.history
+        .recordFinished(driver, attemptOf(step, true), failureOutcome(err, located, Date.now() - t0))
+        .catch(() => undefined);
+    }
+    if (retry) {
+      const delayMs = Math.min(1000 * 2 ** (attempt - 1), 10_000);
+      ctx.onEvent?.({
+        type: 'retry',
+        version: step.migration.version,
+        attempt,
+        error: err.message,
+        delayMs,
+      });
+      await sleep(delayMs);
+      continue;
+    }
+    const failure: StepFailure = {
+      ...failureFields(err, located, step),
+      rolledBack: true,
+      invalidIndexes: [],
+      nextStep: aborted
+        ? 'nothing of it was committed; run the command again when ready'
+        : alive
+          ? `nothing of it was committed; fix ${basename(step.script.file)} and run the command again`
+          : 'the connection was lost, so the transaction was rolled back by the server and nothing of it was committed; run the command again',
+    };
+    return result(step, aborted ? 'cancelled' : 'failed', Date.now() - started, attempt, failure);
   }
 }
 
@@ -323,6 +345,11 @@ async function keepForeignInStep(
 
 /** lock_timeout / statement_timeout for this migration; values go in as parameters, never as SQL text. */
 async function setTimeouts(driver: Driver, s: RunnerSettings, local: boolean): Promise<void> {
+  const t = timeoutsStep(s, local);
+  if (t.sql) await driver.query(t.sql, t.params);
+}
+
+function timeoutsStep(s: RunnerSettings, local: boolean): { sql: string; params: unknown[] } {
   const sets: string[] = [];
   const params: unknown[] = [local];
   if (s.lockTimeout !== null) {
@@ -333,7 +360,7 @@ async function setTimeouts(driver: Driver, s: RunnerSettings, local: boolean): P
     params.push(s.statementTimeout);
     sets.push(`set_config('statement_timeout', $${params.length}, $1)`);
   }
-  if (sets.length) await driver.query(`SELECT ${sets.join(', ')}`, params);
+  return sets.length ? { sql: `SELECT ${sets.join(', ')}`, params } : { sql: '', params: [] };
 }
 
 function result(
@@ -376,7 +403,12 @@ function failureFields(
   };
 }
 
-function failureOutcome(err: DbError, at: At | undefined, ms: number, done?: number): AttemptOutcome {
+function failureOutcome(
+  err: DbError,
+  at: At | undefined,
+  ms: number,
+  done?: number,
+): AttemptOutcome & { executionMs: number } {
   return {
     success: false,
     executionMs: ms,

@@ -10,6 +10,7 @@ import { basename } from 'node:path';
 import type { Driver } from '../db/driver';
 import type { Migration } from '../migrations/model';
 import { quoteIdent } from './settings';
+import { SERVER_ELAPSED_MS } from './history';
 import { runWrite, type Write } from './write';
 
 export type ForeignKind = 'golang-migrate' | 'dbmate' | 'flyway';
@@ -183,48 +184,44 @@ export class ForeignWriter {
   }
 
   /**
-   * After a successful up. `latestApplied` is the newest version applied once this one is (golang-migrate
-   * stores only that; an out-of-order migration does not move it back).
+   * The foreign table's change for a successful step, as writes to run in order inside the step's
+   * transaction; none reads anything back, so the runner pipelines them with the history row.
+   * `latestApplied` is the newest version applied once this step is done (golang-migrate stores only
+   * that; an out-of-order migration does not move it back, and a down may leave none).
    */
-  async applied(driver: Driver, m: Migration, executionMs: number, latestApplied: string): Promise<void> {
-    if (this.t.kind === 'golang-migrate') return this.setGolang(driver, latestApplied, false);
-    await runWrite(driver, this.rowWrite(this.t.kind, 'up', m, executionMs, 1));
-  }
-
-  /**
-   * The foreign table's change for a successful step as ONE statement whose parameters start at
-   * `$firstParam`, so the runner can send it with the history row in a single round trip; undefined
-   * where the change takes two statements (golang-migrate replaces its one row: a DELETE and an INSERT
-   * on the same table cannot share a statement, as their order inside it is not defined).
-   */
-  stepWrite(
+  stepWrites(
     direction: 'up' | 'down',
     m: Migration,
-    executionMs: number,
-    firstParam: number,
-  ): Write | undefined {
-    return this.t.kind === 'golang-migrate'
-      ? undefined
-      : this.rowWrite(this.t.kind, direction, m, executionMs, firstParam);
-  }
-
-  /** dbmate's and Flyway's change for a step: one row added (or, for dbmate's down, removed). */
-  private rowWrite(
-    kind: 'dbmate' | 'flyway',
-    direction: 'up' | 'down',
-    m: Migration,
-    executionMs: number,
-    firstParam: number,
-  ): Write {
+    executionMs: number | 'server',
+    latestApplied: string | undefined,
+  ): Write[] {
     const q = qualified(this.t);
-    if (kind === 'dbmate')
-      return direction === 'up'
-        ? {
-            sql: `INSERT INTO ${q} (version) VALUES ($${firstParam}) ON CONFLICT DO NOTHING`,
-            params: [m.version],
-          }
-        : { sql: `DELETE FROM ${q} WHERE version = $${firstParam}`, params: [m.version] };
-    return this.flywayWrite(m, direction === 'up' ? 'SQL' : 'UNDO_SQL', executionMs, true, firstParam);
+    if (this.t.kind === 'golang-migrate') {
+      const v = direction === 'up' ? (latestApplied ?? m.version) : latestApplied;
+      return v === undefined ? [{ sql: `DELETE FROM ${q}`, params: [] }] : this.golangWrites(v, false);
+    }
+    if (this.t.kind === 'dbmate')
+      return [
+        direction === 'up'
+          ? { sql: `INSERT INTO ${q} (version) VALUES ($1) ON CONFLICT DO NOTHING`, params: [m.version] }
+          : { sql: `DELETE FROM ${q} WHERE version = $1`, params: [m.version] },
+      ];
+    return [this.flywayWrite(m, direction === 'up' ? 'SQL' : 'UNDO_SQL', executionMs, true)];
+  }
+
+  /** After a successful up, on the caller's transaction. */
+  async applied(driver: Driver, m: Migration, executionMs: number, latestApplied: string): Promise<void> {
+    for (const w of this.stepWrites('up', m, executionMs, latestApplied)) await runWrite(driver, w);
+  }
+
+  /** After a successful down, on the caller's transaction. `latestApplied` is the newest version still applied, if any. */
+  async rolledBack(
+    driver: Driver,
+    m: Migration,
+    executionMs: number,
+    latestApplied: string | undefined,
+  ): Promise<void> {
+    for (const w of this.stepWrites('down', m, executionMs, latestApplied)) await runWrite(driver, w);
   }
 
   /** A non-transactional script failed or was interrupted. */
@@ -233,21 +230,6 @@ export class ForeignWriter {
     else if (this.t.kind === 'flyway')
       await this.flywayRow(driver, m, direction === 'up' ? 'SQL' : 'UNDO_SQL', executionMs, false);
     // dbmate has no way to say "half-done": pgshift's own history holds that truth.
-  }
-
-  /** After a successful down. `latestApplied` is the newest version still applied, if any. */
-  async rolledBack(
-    driver: Driver,
-    m: Migration,
-    executionMs: number,
-    latestApplied: string | undefined,
-  ): Promise<void> {
-    if (this.t.kind === 'golang-migrate') {
-      if (latestApplied === undefined) await driver.query(`DELETE FROM ${qualified(this.t)}`);
-      else await this.setGolang(driver, latestApplied, false);
-      return;
-    }
-    await runWrite(driver, this.rowWrite(this.t.kind, 'down', m, executionMs, 1));
   }
 
   /** `pgshift resolve`: a failed (or any) migration declared applied or rolled back by a person. */
@@ -271,9 +253,16 @@ export class ForeignWriter {
   }
 
   private async setGolang(driver: Driver, version: string, dirty: boolean): Promise<void> {
+    for (const w of this.golangWrites(version, dirty)) await runWrite(driver, w);
+  }
+
+  /** golang-migrate's one row replaced: two statements, as the order of two writes on one table inside one statement is not defined. */
+  private golangWrites(version: string, dirty: boolean): Write[] {
     const q = qualified(this.t);
-    await driver.query(`DELETE FROM ${q}`);
-    await driver.query(`INSERT INTO ${q} (version, dirty) VALUES ($1::bigint, $2)`, [version, dirty]);
+    return [
+      { sql: `DELETE FROM ${q}`, params: [] },
+      { sql: `INSERT INTO ${q} (version, dirty) VALUES ($1::bigint, $2)`, params: [version, dirty] },
+    ];
   }
 
   private async flywayRow(
@@ -283,29 +272,28 @@ export class ForeignWriter {
     executionMs: number,
     success: boolean,
   ): Promise<void> {
-    await runWrite(driver, this.flywayWrite(m, type, executionMs, success, 1));
+    await runWrite(driver, this.flywayWrite(m, type, executionMs, success));
   }
 
+  /** executionMs 'server': measured by the server when the row is written, like the history row's. */
   private flywayWrite(
     m: Migration,
     type: 'SQL' | 'UNDO_SQL',
-    executionMs: number,
+    executionMs: number | 'server',
     success: boolean,
-    firstParam: number,
   ): Write {
     const script = type === 'UNDO_SQL' ? m.down : m.up;
-    const p = (i: number): string => `$${firstParam + i}`;
     return {
       sql: `INSERT INTO ${qualified(this.t)}
          (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)
-       SELECT COALESCE(MAX(installed_rank), 0) + 1, ${p(0)}, ${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, current_user, ${p(5)}, ${p(6)} FROM ${qualified(this.t)}`,
+       SELECT COALESCE(MAX(installed_rank), 0) + 1, $1, $2, $3, $4, $5, current_user, COALESCE($6, ${SERVER_ELAPSED_MS}), $7 FROM ${qualified(this.t)}`,
       params: [
         m.repeatable ? null : m.version,
         m.name.replace(/_/g, ' '),
         type,
         script ? basename(script.file) : m.name,
         script ? flywayChecksum(script.sql) : null,
-        Math.round(executionMs),
+        executionMs === 'server' ? null : Math.round(executionMs),
         success,
       ],
     };

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import type { Driver } from '../db/driver';
 import { PGSHIFT_VERSION } from '../version';
 import { quoteIdent } from './settings';
-import type { Write } from './write';
+import { runWrite, type Write } from './write';
 
 export type Direction = 'up' | 'down' | 'resolve';
 
@@ -50,9 +50,13 @@ export interface NewAttempt {
   statementsTotal?: number;
 }
 
+/** Milliseconds from the start of the current transaction until now, as the server counts them. */
+export const SERVER_ELAPSED_MS = `(EXTRACT(EPOCH FROM clock_timestamp() - now()) * 1000)::integer`;
+
 export interface AttemptOutcome {
   success: boolean;
-  executionMs: number;
+  /** 'server': measured by the server when the row is written (finishedWrite only) */
+  executionMs: number | 'server';
   statementsApplied?: number;
   error?: string;
   errorStatement?: string;
@@ -119,36 +123,36 @@ export class HistoryTable {
     return r.rows.map(toEntry);
   }
 
-  /** How many parameters recordFinished's insert uses: a write sent with it numbers its own from here + 1. */
-  static readonly FINISHED_PARAMS = 17;
-
   /**
-   * A finished attempt in one statement: inside a migration's transaction, so it commits or vanishes
-   * with it. started_at is the transaction's start (now()), finished_at the current time. `withWrite`, a
-   * write on another table (the foreign tool's row) whose parameters start at $18, goes in the same
-   * statement: one round trip per migration fewer.
+   * A finished attempt as one statement, to run inside the migration's transaction so that it commits
+   * or vanishes with it. started_at is the transaction's start (now()), finished_at the current time;
+   * an execution time of 'server' is measured by the server the same way, for a row sent before the
+   * migration's statements have run (the runner pipelines them).
    */
-  async recordFinished(driver: Driver, a: NewAttempt, o: AttemptOutcome, withWrite?: Write): Promise<void> {
-    const insert = `INSERT INTO ${this.qualified} (version, name, direction, resolved_as, checksum, transactional, started_at, finished_at,
+  finishedWrite(a: NewAttempt, o: AttemptOutcome): Write {
+    return {
+      sql: `INSERT INTO ${this.qualified} (version, name, direction, resolved_as, checksum, transactional, started_at, finished_at,
          execution_time_ms, success, error, error_statement, error_line, error_position, statements_applied, statements_total,
          os_user, host, pgshift_version)
-       VALUES ($1, $2, $3, $4, $5, $6, now(), clock_timestamp(), $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`;
-    const params = [
-      a.version,
-      a.name,
-      a.direction,
-      a.resolvedAs ?? null,
-      a.checksum,
-      a.transactional,
-      ...outcomeParams(o),
-      a.statementsTotal ?? null,
-      osUser(),
-      hostName(),
-      PGSHIFT_VERSION,
-    ];
-    if (!withWrite) await driver.query(insert, params);
-    else
-      await driver.query(`WITH recorded AS (${insert}) ${withWrite.sql}`, [...params, ...withWrite.params]);
+       VALUES ($1, $2, $3, $4, $5, $6, now(), clock_timestamp(), COALESCE($7, ${SERVER_ELAPSED_MS}), $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+      params: [
+        a.version,
+        a.name,
+        a.direction,
+        a.resolvedAs ?? null,
+        a.checksum,
+        a.transactional,
+        ...outcomeParams(o),
+        a.statementsTotal ?? null,
+        osUser(),
+        hostName(),
+        PGSHIFT_VERSION,
+      ],
+    };
+  }
+
+  async recordFinished(driver: Driver, a: NewAttempt, o: AttemptOutcome): Promise<void> {
+    await runWrite(driver, this.finishedWrite(a, o));
   }
 
   /** The 'started' row of a non-transactional attempt, committed at once. */
@@ -172,7 +176,7 @@ export class HistoryTable {
   }
 
   /** Completes a 'started' row; only ever once (finished_at IS NULL guards against a second writer). */
-  async complete(driver: Driver, id: number, o: AttemptOutcome): Promise<void> {
+  async complete(driver: Driver, id: number, o: AttemptOutcome & { executionMs: number }): Promise<void> {
     await driver.query(
       `UPDATE ${this.qualified}
          SET finished_at = clock_timestamp(), execution_time_ms = $2, success = $3, error = $4, error_statement = $5,
@@ -186,7 +190,7 @@ export class HistoryTable {
 /** An outcome's columns in the order both writes use: execution_time_ms, success, error, error_statement, error_line, error_position, statements_applied. */
 function outcomeParams(o: AttemptOutcome): unknown[] {
   return [
-    Math.round(o.executionMs),
+    o.executionMs === 'server' ? null : Math.round(o.executionMs),
     o.success,
     o.error ?? null,
     o.errorStatement ?? null,
