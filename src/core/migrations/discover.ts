@@ -12,7 +12,7 @@ import { hasNoTransactionDirective, sections } from '../sql/directives';
 import { splitStatements } from '../sql/splitter';
 import {
   compareVersions,
-  detectLayout,
+  detectLayoutOf,
   isDir,
   isPostgresDialect,
   LAYOUT_GRAMMAR,
@@ -38,9 +38,14 @@ interface Candidate {
   preferred?: boolean;
 }
 
+// ignoreBOM keeps a byte-order mark in the text, so byte offsets into `sql` match the file
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 class Discovery {
   readonly problems: MigrationProblem[] = [];
   readonly candidates: Candidate[] = [];
+  /** files layout detection has read already */
+  readonly contents = new Map<string, Buffer>();
   constructor(readonly dir: string) {}
 
   problem(severity: MigrationProblem['severity'], file: string, message: string): void {
@@ -52,21 +57,22 @@ class Discovery {
 
   /** The bytes and text of a file, or undefined after recording why it cannot be used. */
   read(file: string): { bytes: Buffer; text: string } | undefined {
-    let bytes: Buffer;
-    try {
-      if (!statSync(file).isFile()) {
-        this.problem('error', file, `unreadable: ${this.rel(file)} is not a regular file`);
+    let bytes = this.contents.get(file);
+    if (!bytes) {
+      try {
+        if (!statSync(file).isFile()) {
+          this.problem('error', file, `unreadable: ${this.rel(file)} is not a regular file`);
+          return undefined;
+        }
+        bytes = readFileSync(file);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        this.problem('error', file, `unreadable: ${this.rel(file)} (${code ?? (e as Error).message})`);
         return undefined;
       }
-      bytes = readFileSync(file);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      this.problem('error', file, `unreadable: ${this.rel(file)} (${code ?? (e as Error).message})`);
-      return undefined;
     }
     try {
-      // ignoreBOM keeps a byte-order mark in the text, so byte offsets into `sql` match the file
-      const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+      const text = UTF8.decode(bytes);
       return { bytes, text };
     } catch {
       this.problem(
@@ -149,9 +155,9 @@ export function discoverMigrations(dir: string, layout: Layout = 'auto'): Migrat
       'set "migrationsDir" in pgshift.config.json to a folder',
       2,
     );
-  const concrete: ConcreteLayout = layout === 'auto' ? detectLayout(abs).layout : layout;
   const d = new Discovery(abs);
   const entries = listDir(abs) ?? [];
+  const concrete: ConcreteLayout = layout === 'auto' ? detectLayoutOf(abs, entries, d.contents).layout : layout;
   if (concrete === 'golang-migrate') collectGolangMigrate(d, entries);
   else if (concrete === 'dbmate') collectDbmate(d, entries);
   else if (concrete === 'flyway') collectFlyway(d, abs, entries);

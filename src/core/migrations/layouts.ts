@@ -208,6 +208,14 @@ export function detectLayout(dir: string): LayoutDetection {
   const entries = listDir(dir);
   if (entries === undefined)
     return { layout: 'golang-migrate', reason: `${dir} does not exist yet: defaulting to golang-migrate` };
+  return detectLayoutOf(dir, entries);
+}
+
+/**
+ * detectLayout over entries already listed. The files it had to read (dbmate candidates, to look for the
+ * marker) go into `contents` when given, so that discovery reads each file once.
+ */
+export function detectLayoutOf(dir: string, entries: Dirent[], contents?: Map<string, Buffer>): LayoutDetection {
   const counts: Record<ConcreteLayout, number> = { diesel: 0, 'golang-migrate': 0, dbmate: 0, flyway: 0 };
   let unrecognised = 0;
   for (const e of entries) {
@@ -219,7 +227,7 @@ export function detectLayout(dir: string): LayoutDetection {
     }
     if (parseGolangMigrateName(e.name)) counts['golang-migrate']++;
     else if (parseFlywayName(e.name)) counts.flyway++;
-    else if (parseDbmateName(e.name) && hasDbmateMarker(full)) counts.dbmate++;
+    else if (parseDbmateName(e.name) && hasDbmateMarker(full, e, contents)) counts.dbmate++;
     else if (looksLikeMigration(e.name)) unrecognised++;
   }
   if (Object.values(counts).every((c) => c === 0)) {
@@ -260,10 +268,13 @@ function countFlywayIn(dir: string, depth = 0): number {
   return n;
 }
 
-function hasDbmateMarker(file: string): boolean {
-  if (!isFile(file)) return false;
+function hasDbmateMarker(file: string, e: Dirent, contents?: Map<string, Buffer>): boolean {
+  // a listed regular file needs no stat; a link or anything else does (a FIFO would block the read)
+  if (!e.isFile() && !isFile(file)) return false;
   try {
-    return DBMATE_MARKER.test(readFileSync(file, 'latin1'));
+    const bytes = readFileSync(file);
+    contents?.set(file, bytes);
+    return DBMATE_MARKER.test(bytes.toString('latin1'));
   } catch {
     return false;
   }

@@ -125,16 +125,33 @@ export async function readForeign(driver: Driver, t: ForeignTable): Promise<Fore
 
 /** Whether two versions name the same migration, the way the foreign tool compares them. */
 export function sameVersion(kind: ForeignKind, a: string, b: string): boolean {
-  if (kind === 'golang-migrate') return numericKey(a) === numericKey(b);
-  if (kind === 'flyway') return flywayKey(a) === flywayKey(b);
-  return a === b;
+  return foreignKey(kind, a) === foreignKey(kind, b);
+}
+
+/** A version as the foreign tool tells versions apart: golang-migrate by number, Flyway per numeric part. */
+function foreignKey(kind: ForeignKind, v: string): string {
+  if (kind === 'golang-migrate') return numericKey(v)?.toString() ?? `?${v}`;
+  if (kind === 'flyway') return flywayKey(v);
+  return v;
 }
 
 export type ForeignVerdict =
   { state: 'applied' | 'failed'; record: ForeignRecord | null } | { state: 'absent' };
 
+// Per snapshot, its records by key: a status of thousands of migrations looks each one up once.
+const byKey = new WeakMap<ForeignSnapshot, Map<string, ForeignRecord>>();
+
 export function foreignVerdict(s: ForeignSnapshot, version: string): ForeignVerdict {
-  const rec = s.records.find((r) => sameVersion(s.table.kind, r.version, version));
+  let index = byKey.get(s);
+  if (!index) {
+    index = new Map();
+    for (const r of s.records) {
+      const k = foreignKey(s.table.kind, r.version);
+      if (!index.has(k)) index.set(k, r);
+    }
+    byKey.set(s, index);
+  }
+  const rec = index.get(foreignKey(s.table.kind, version));
   if (rec) return { state: rec.success ? 'applied' : 'failed', record: rec };
   if (s.upTo !== undefined && below(s.table.kind, version, s.upTo)) return { state: 'applied', record: null };
   return { state: 'absent' };
@@ -142,7 +159,8 @@ export function foreignVerdict(s: ForeignSnapshot, version: string): ForeignVerd
 
 /** Records naming no known migration: applied (or half-done) in the database, file gone. */
 export function unmatchedForeign(s: ForeignSnapshot, versions: readonly string[]): ForeignRecord[] {
-  return s.records.filter((r) => !versions.some((v) => sameVersion(s.table.kind, r.version, v)));
+  const known = new Set(versions.map((v) => foreignKey(s.table.kind, v)));
+  return s.records.filter((r) => !known.has(foreignKey(s.table.kind, r.version)));
 }
 
 function below(kind: ForeignKind, version: string, upTo: string): boolean {
