@@ -157,7 +157,8 @@ export function discoverMigrations(dir: string, layout: Layout = 'auto'): Migrat
     );
   const d = new Discovery(abs);
   const entries = listDir(abs) ?? [];
-  const concrete: ConcreteLayout = layout === 'auto' ? detectLayoutOf(abs, entries, d.contents).layout : layout;
+  const concrete: ConcreteLayout =
+    layout === 'auto' ? detectLayoutOf(abs, entries, d.contents).layout : layout;
   if (concrete === 'golang-migrate') collectGolangMigrate(d, entries);
   else if (concrete === 'dbmate') collectDbmate(d, entries);
   else if (concrete === 'flyway') collectFlyway(d, abs, entries);

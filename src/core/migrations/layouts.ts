@@ -215,7 +215,11 @@ export function detectLayout(dir: string): LayoutDetection {
  * detectLayout over entries already listed. The files it had to read (dbmate candidates, to look for the
  * marker) go into `contents` when given, so that discovery reads each file once.
  */
-export function detectLayoutOf(dir: string, entries: Dirent[], contents?: Map<string, Buffer>): LayoutDetection {
+export function detectLayoutOf(
+  dir: string,
+  entries: Dirent[],
+  contents?: Map<string, Buffer>,
+): LayoutDetection {
   const counts: Record<ConcreteLayout, number> = { diesel: 0, 'golang-migrate': 0, dbmate: 0, flyway: 0 };
   let unrecognised = 0;
   for (const e of entries) {
