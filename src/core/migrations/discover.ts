@@ -9,7 +9,7 @@ import { basename, join, relative, resolve, sep } from 'node:path';
 import type { Layout } from '../config';
 import { PgshiftError } from '../errors';
 import { hasNoTransactionDirective, sections } from '../sql/directives';
-import { splitStatements } from '../sql/splitter';
+import { splitStatements, type SplitResult } from '../sql/splitter';
 import {
   compareVersions,
   detectLayoutOf,
@@ -41,12 +41,30 @@ interface Candidate {
 // ignoreBOM keeps a byte-order mark in the text, so byte offsets into `sql` match the file
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/** Files read and split ahead of discovery (prefetchMigrationFiles), by absolute path. */
+export interface Prefetched {
+  contents: Map<string, Buffer>;
+  splits: Map<string, SplitResult>;
+}
+
 class Discovery {
   readonly problems: MigrationProblem[] = [];
   readonly candidates: Candidate[] = [];
-  /** files layout detection has read already */
-  readonly contents = new Map<string, Buffer>();
-  constructor(readonly dir: string) {}
+  /** files read already: by layout detection, or ahead of time */
+  readonly contents: Map<string, Buffer>;
+  private readonly splits: Map<string, SplitResult>;
+  constructor(
+    readonly dir: string,
+    prefetched?: Prefetched,
+  ) {
+    this.contents = prefetched?.contents ?? new Map();
+    this.splits = prefetched?.splits ?? new Map();
+  }
+
+  split(file: string, bytes: Buffer): SplitResult {
+    const done = this.splits.get(file);
+    return done && this.contents.get(file) === bytes ? done : splitStatements(bytes);
+  }
 
   problem(severity: MigrationProblem['severity'], file: string, message: string): void {
     this.problems.push({ severity, file, message });
@@ -84,18 +102,22 @@ class Discovery {
     }
   }
 
-  /** A script over bytes [start, end) of a file; reports it when it holds no statement. */
+  /**
+   * A script over bytes [start, end) of a file, with the statements of the file's split that start in
+   * it; reports it when it holds none.
+   */
   script(
     file: string,
     bytes: Buffer,
     start: number,
     end: number,
     noTransaction: boolean,
-    statements: number,
+    split: readonly { start: number; end: number }[],
     label = '',
   ): MigrationScript {
     const part = bytes.subarray(start, end);
-    if (statements === 0)
+    const mine = split.filter((st) => st.start >= start && st.start < end);
+    if (mine.length === 0)
       this.problem(
         'info',
         file,
@@ -107,6 +129,13 @@ class Discovery {
       offset: start,
       checksum: createHash('sha256').update(part).digest('hex'),
       noTransaction,
+      // a statement running past the section's end would be cut there by a split of the section alone
+      split: mine.every((st) => st.end <= end)
+        ? {
+            line: 1 + newlines(bytes, 0, start),
+            ranges: mine.map((st) => ({ start: st.start - start, end: st.end - start })),
+          }
+        : undefined,
     };
   }
 
@@ -114,9 +143,9 @@ class Discovery {
   wholeFile(file: string, extraNoTransaction = false): MigrationScript | undefined {
     const content = this.read(file);
     if (!content) return undefined;
-    const split = splitStatements(content.bytes);
+    const split = this.split(file, content.bytes);
     const noTx = extraNoTransaction || hasNoTransactionDirective(split.comments);
-    return this.script(file, content.bytes, 0, content.bytes.length, noTx, split.statements.length);
+    return this.script(file, content.bytes, 0, content.bytes.length, noTx, split.statements);
   }
 
   unmatched(file: string, layout: ConcreteLayout): void {
@@ -137,7 +166,32 @@ class Discovery {
   }
 }
 
-export function discoverMigrations(dir: string, layout: Layout = 'auto'): MigrationSet {
+/**
+ * Reads and splits the .sql files directly in `dir` ahead of discoverMigrations, yielding to the event
+ * loop every few files: the CLI connects to the database meanwhile, and the connection's hand-shake
+ * (most of it waiting on the server) goes on between the files instead of after all of them.
+ */
+export async function prefetchMigrationFiles(dir: string): Promise<Prefetched> {
+  const abs = resolve(dir);
+  const out: Prefetched = { contents: new Map(), splits: new Map() };
+  let n = 0;
+  for (const e of listDir(abs) ?? []) {
+    if (!e.isFile() || !/\.sql$/i.test(e.name)) continue;
+    const file = join(abs, e.name);
+    try {
+      const bytes = readFileSync(file);
+      out.contents.set(file, bytes);
+      out.splits.set(file, splitStatements(bytes));
+    } catch {
+      continue; // discovery reads it again and says why it cannot
+    }
+    if (++n % 16 === 0) await new Promise((r) => setImmediate(r));
+  }
+  return out;
+}
+
+/** Throws the error a person can act on when `dir` is missing or is not a directory. */
+export function assertMigrationsDir(dir: string): void {
   const abs = resolve(dir);
   let isDirectory = false;
   try {
@@ -155,7 +209,17 @@ export function discoverMigrations(dir: string, layout: Layout = 'auto'): Migrat
       'set "migrationsDir" in pgshift.config.json to a folder',
       2,
     );
-  const d = new Discovery(abs);
+}
+
+/** `prefetched`: files already read and split (prefetchMigrationFiles); any others are read here. */
+export function discoverMigrations(
+  dir: string,
+  layout: Layout = 'auto',
+  prefetched?: Prefetched,
+): MigrationSet {
+  const abs = resolve(dir);
+  assertMigrationsDir(abs);
+  const d = new Discovery(abs, prefetched);
   const entries = listDir(abs) ?? [];
   const concrete: ConcreteLayout =
     layout === 'auto' ? detectLayoutOf(abs, entries, d.contents).layout : layout;
@@ -213,7 +277,7 @@ function collectDbmate(d: Discovery, entries: Dirent[]): void {
     const content = d.read(file);
     if (!content) continue;
     const { bytes } = content;
-    const split = splitStatements(bytes);
+    const split = d.split(file, bytes);
     const secs = sections(split.comments, bytes.length);
     const ups = secs.filter((s) => s.kind === 'up');
     const downs = secs.filter((s) => s.kind === 'down');
@@ -251,9 +315,15 @@ function collectDbmate(d: Discovery, entries: Dirent[]): void {
         `SQL before -- migrate:up in ${d.rel(file)} belongs to no section and would never run`,
       );
     }
-    const count = (s: { start: number; end: number }): number =>
-      split.statements.filter((st) => st.start >= s.start && st.start < s.end).length;
-    const upScript = d.script(file, bytes, up.start, up.end, up.noTransaction, count(up), ' up section');
+    const upScript = d.script(
+      file,
+      bytes,
+      up.start,
+      up.end,
+      up.noTransaction,
+      split.statements,
+      ' up section',
+    );
     d.candidates.push({ version: parsed.version, name: parsed.name, direction: 'up', script: upScript });
     const down = downs[0];
     if (down) {
@@ -263,7 +333,7 @@ function collectDbmate(d: Discovery, entries: Dirent[]): void {
         down.start,
         down.end,
         down.noTransaction,
-        count(down),
+        split.statements,
         ' down section',
       );
       d.candidates.push({
@@ -416,4 +486,10 @@ function assemble(d: Discovery, layout: ConcreteLayout): Migration[] {
     if (a.repeatable) return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
     return compareVersions(a.version, b.version);
   });
+}
+
+function newlines(bytes: Buffer, from: number, to: number): number {
+  let n = 0;
+  for (let i = bytes.indexOf(10, from); i >= 0 && i < to; i = bytes.indexOf(10, i + 1)) n++;
+  return n;
 }

@@ -273,15 +273,18 @@ function countFlywayIn(dir: string, depth = 0): number {
 }
 
 function hasDbmateMarker(file: string, e: Dirent, contents?: Map<string, Buffer>): boolean {
-  // a listed regular file needs no stat; a link or anything else does (a FIFO would block the read)
-  if (!e.isFile() && !isFile(file)) return false;
-  try {
-    const bytes = readFileSync(file);
+  let bytes = contents?.get(file);
+  if (!bytes) {
+    // a listed regular file needs no stat; a link or anything else does (a FIFO would block the read)
+    if (!e.isFile() && !isFile(file)) return false;
+    try {
+      bytes = readFileSync(file);
+    } catch {
+      return false;
+    }
     contents?.set(file, bytes);
-    return DBMATE_MARKER.test(bytes.toString('latin1'));
-  } catch {
-    return false;
   }
+  return DBMATE_MARKER.test(bytes.toString('latin1'));
 }
 
 /** Sorted entries without dot-files, or undefined when `dir` cannot be listed. */

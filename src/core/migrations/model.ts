@@ -17,6 +17,11 @@ export interface MigrationScript {
   checksum: string;
   /** `-- pgshift:no-transaction`, dbmate `transaction:false`, or Flyway `executeInTransaction=false` */
   noTransaction: boolean;
+  /**
+   * What discovery's split already found, so the runner need not read and split the file again: the
+   * statements as byte ranges of `sql` (without their `;`), and the 1-based line where `sql` starts.
+   */
+  split?: { line: number; ranges: readonly { start: number; end: number }[] };
 }
 
 export interface Migration {

@@ -26,6 +26,7 @@ export type StatementKind =
 
 export function scriptStatements(script: MigrationScript): ScriptStatement[] {
   const bytes = Buffer.from(script.sql, 'utf8');
+  if (script.split) return fromRanges(bytes, script.split.line, script.split.ranges);
   const firstLine = 1 + linesBefore(script);
   const { statements } = splitStatements(bytes);
   const out: ScriptStatement[] = [];
@@ -35,6 +36,23 @@ export function scriptStatements(script: MigrationScript): ScriptStatement[] {
     line += countNewlines(bytes, counted, s.start);
     counted = s.start;
     out.push({ sql: bytes.toString('utf8', s.start, s.end), line });
+  }
+  return out;
+}
+
+/** The statements discovery already found (MigrationScript.split): no file read, no second split. */
+function fromRanges(
+  bytes: Buffer,
+  firstLine: number,
+  ranges: readonly { start: number; end: number }[],
+): ScriptStatement[] {
+  const out: ScriptStatement[] = [];
+  let line = firstLine;
+  let counted = 0;
+  for (const r of ranges) {
+    line += countNewlines(bytes, counted, r.start);
+    counted = r.start;
+    out.push({ sql: bytes.toString('utf8', r.start, r.end), line });
   }
   return out;
 }
