@@ -197,15 +197,7 @@ async function runInTransaction(
         .catch(() => undefined);
     }
     if (retry) {
-      const delayMs = Math.min(1000 * 2 ** (attempt - 1), 10_000);
-      ctx.onEvent?.({
-        type: 'retry',
-        version: step.migration.version,
-        attempt,
-        error: err.message,
-        delayMs,
-      });
-      await sleep(delayMs);
+      await backOff(ctx, step, attempt, err);
       continue;
     }
     const failure: StepFailure = {
@@ -249,16 +241,8 @@ async function runOutside(
         const canRetry = !aborted && err.code === '55P03' && attempt <= settings.lockRetries;
         // A statement that timed out on a lock did nothing, unless it left an invalid index behind.
         if (canRetry && sameIndexes(await invalidIndexes(driver).catch(() => undefined), invalidBefore)) {
-          const delayMs = Math.min(1000 * 2 ** (attempt - 1), 10_000);
-          ctx.onEvent?.({
-            type: 'retry',
-            version: step.migration.version,
-            attempt,
-            error: err.message,
-            delayMs,
-          });
           attempts++;
-          await sleep(delayMs);
+          await backOff(ctx, step, attempt, err);
           continue;
         }
         return failOutside(ctx, step, id, err, stmt, done, started, attempts, invalidBefore, aborted);
@@ -449,6 +433,13 @@ function sameIndexes(a: InvalidIndex[] | undefined, b: InvalidIndex[]): boolean 
     a.length === b.length &&
     a.every((x, i) => x.schema === b[i].schema && x.name === b[i].name)
   );
+}
+
+/** Before another try after a lock timeout: 1 s, 2 s, 4 s ... up to 10 s, announced. */
+async function backOff(ctx: ApplyContext, step: PreparedStep, attempt: number, err: DbError): Promise<void> {
+  const delayMs = Math.min(1000 * 2 ** (attempt - 1), 10_000);
+  ctx.onEvent?.({ type: 'retry', version: step.migration.version, attempt, error: err.message, delayMs });
+  await sleep(delayMs);
 }
 
 function sleep(ms: number): Promise<void> {

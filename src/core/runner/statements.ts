@@ -26,21 +26,11 @@ export type StatementKind =
 
 export function scriptStatements(script: MigrationScript): ScriptStatement[] {
   const bytes = Buffer.from(script.sql, 'utf8');
+  // discovery's split when it kept one (no file read, no second split), else a split of the script
   if (script.split) return fromRanges(bytes, script.split.line, script.split.ranges);
-  const firstLine = 1 + linesBefore(script);
-  const { statements } = splitStatements(bytes);
-  const out: ScriptStatement[] = [];
-  let line = firstLine;
-  let counted = 0;
-  for (const s of statements) {
-    line += countNewlines(bytes, counted, s.start);
-    counted = s.start;
-    out.push({ sql: bytes.toString('utf8', s.start, s.end), line });
-  }
-  return out;
+  return fromRanges(bytes, 1 + linesBefore(script), splitStatements(bytes).statements);
 }
 
-/** The statements discovery already found (MigrationScript.split): no file read, no second split. */
 function fromRanges(
   bytes: Buffer,
   firstLine: number,
