@@ -7,7 +7,7 @@ import { loadConfig, migrationsDir, type LoadedConfig } from '../core/config';
 import type { Driver } from '../core/db/driver';
 import { openDriver } from '../core/db/open';
 import { PgshiftError } from '../core/errors';
-import { assertMigrationsDir, discoverMigrations, prefetchMigrationFiles } from '../core/migrations/discover';
+import { discoverMigrations } from '../core/migrations/discover';
 import type { MigrationSet } from '../core/migrations/model';
 import {
   assertMayWrite,
@@ -68,7 +68,7 @@ export async function runnerContext(
   const format = formatOf(values);
   const loaded = loadConfig(io.cwd, values.config as string | undefined);
   const dir = values.dir !== undefined ? resolve(io.cwd, values.dir as string) : migrationsDir(loaded);
-  assertMigrationsDir(dir);
+  const set = discoverMigrations(dir, loaded.config.layout);
   const target = resolveTarget({
     db: values.db as string | undefined,
     env: values.env as string | undefined,
@@ -78,20 +78,7 @@ export async function runnerContext(
   if (opts.write) assertMayWrite(target, opts.write, values.yes === true);
   const settings = runnerSettings(loaded.config.runner, target.environment?.config);
   const absent = targetIsAbsent(target);
-  // The connection is opened while the files are read: its hand-shake is mostly waiting on the server.
-  const connecting = absent && !opts.write && !opts.needsDatabase ? undefined : openDriver(target.target);
-  connecting?.catch(() => undefined); // its error is thrown below, once the files are read
-  let set: MigrationSet;
-  try {
-    set = discoverMigrations(dir, loaded.config.layout, await prefetchMigrationFiles(dir));
-  } catch (e) {
-    void connecting?.then(
-      (d) => d.close(),
-      () => undefined,
-    );
-    throw e;
-  }
-  const driver = await connecting;
+  const driver = absent && !opts.write && !opts.needsDatabase ? undefined : await openDriver(target.target);
   return { loaded, set, settings, target, format, driver, close: async () => driver?.close() };
 }
 

@@ -9,7 +9,7 @@ import { basename, join, relative, resolve, sep } from 'node:path';
 import type { Layout } from '../config';
 import { PgshiftError } from '../errors';
 import { hasNoTransactionDirective, sections } from '../sql/directives';
-import { splitStatements, type SplitResult } from '../sql/splitter';
+import { splitStatements } from '../sql/splitter';
 import {
   compareVersions,
   detectLayoutOf,
@@ -41,30 +41,12 @@ interface Candidate {
 // ignoreBOM keeps a byte-order mark in the text, so byte offsets into `sql` match the file
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** Files read and split ahead of discovery (prefetchMigrationFiles), by absolute path. */
-export interface Prefetched {
-  contents: Map<string, Buffer>;
-  splits: Map<string, SplitResult>;
-}
-
 class Discovery {
   readonly problems: MigrationProblem[] = [];
   readonly candidates: Candidate[] = [];
-  /** files read already: by layout detection, or ahead of time */
-  readonly contents: Map<string, Buffer>;
-  private readonly splits: Map<string, SplitResult>;
-  constructor(
-    readonly dir: string,
-    prefetched?: Prefetched,
-  ) {
-    this.contents = prefetched?.contents ?? new Map();
-    this.splits = prefetched?.splits ?? new Map();
-  }
-
-  split(file: string, bytes: Buffer): SplitResult {
-    const done = this.splits.get(file);
-    return done && this.contents.get(file) === bytes ? done : splitStatements(bytes);
-  }
+  /** files layout detection has read already */
+  readonly contents = new Map<string, Buffer>();
+  constructor(readonly dir: string) {}
 
   problem(severity: MigrationProblem['severity'], file: string, message: string): void {
     this.problems.push({ severity, file, message });
@@ -143,7 +125,7 @@ class Discovery {
   wholeFile(file: string, extraNoTransaction = false): MigrationScript | undefined {
     const content = this.read(file);
     if (!content) return undefined;
-    const split = this.split(file, content.bytes);
+    const split = splitStatements(content.bytes);
     const noTx = extraNoTransaction || hasNoTransactionDirective(split.comments);
     return this.script(file, content.bytes, 0, content.bytes.length, noTx, split.statements);
   }
@@ -166,32 +148,7 @@ class Discovery {
   }
 }
 
-/**
- * Reads and splits the .sql files directly in `dir` ahead of discoverMigrations, yielding to the event
- * loop every few files: the CLI connects to the database meanwhile, and the connection's hand-shake
- * (most of it waiting on the server) goes on between the files instead of after all of them.
- */
-export async function prefetchMigrationFiles(dir: string): Promise<Prefetched> {
-  const abs = resolve(dir);
-  const out: Prefetched = { contents: new Map(), splits: new Map() };
-  let n = 0;
-  for (const e of listDir(abs) ?? []) {
-    if (!e.isFile() || !/\.sql$/i.test(e.name)) continue;
-    const file = join(abs, e.name);
-    try {
-      const bytes = readFileSync(file);
-      out.contents.set(file, bytes);
-      out.splits.set(file, splitStatements(bytes));
-    } catch {
-      continue; // discovery reads it again and says why it cannot
-    }
-    if (++n % 16 === 0) await new Promise((r) => setImmediate(r));
-  }
-  return out;
-}
-
-/** Throws the error a person can act on when `dir` is missing or is not a directory. */
-export function assertMigrationsDir(dir: string): void {
+export function discoverMigrations(dir: string, layout: Layout = 'auto'): MigrationSet {
   const abs = resolve(dir);
   let isDirectory = false;
   try {
@@ -209,17 +166,7 @@ export function assertMigrationsDir(dir: string): void {
       'set "migrationsDir" in pgshift.config.json to a folder',
       2,
     );
-}
-
-/** `prefetched`: files already read and split (prefetchMigrationFiles); any others are read here. */
-export function discoverMigrations(
-  dir: string,
-  layout: Layout = 'auto',
-  prefetched?: Prefetched,
-): MigrationSet {
-  const abs = resolve(dir);
-  assertMigrationsDir(abs);
-  const d = new Discovery(abs, prefetched);
+  const d = new Discovery(abs);
   const entries = listDir(abs) ?? [];
   const concrete: ConcreteLayout =
     layout === 'auto' ? detectLayoutOf(abs, entries, d.contents).layout : layout;
@@ -277,7 +224,7 @@ function collectDbmate(d: Discovery, entries: Dirent[]): void {
     const content = d.read(file);
     if (!content) continue;
     const { bytes } = content;
-    const split = d.split(file, bytes);
+    const split = splitStatements(bytes);
     const secs = sections(split.comments, bytes.length);
     const ups = secs.filter((s) => s.kind === 'up');
     const downs = secs.filter((s) => s.kind === 'down');
