@@ -1,7 +1,7 @@
 /**
  * How the CLI bundle starts: through V8's code cache. Node 20 compiles the 1.2 MB bundle afresh on every
  * start, and each function the command calls on its first call; a cache made at the end of an earlier
- * run holds that bytecode, so `pgshift up` starts about 30 ms sooner (see the README's benchmarks).
+ * run holds that bytecode, so `pgshift up` starts 16–30 ms sooner (see the README's benchmarks).
  *
  * There is one cache per command (`up` compiles other functions than `lint`), in the user's own cache
  * directory (never a shared one: whoever can write it decides what runs). V8 checks a cache against the

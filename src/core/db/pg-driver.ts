@@ -238,11 +238,7 @@ class PgDriver implements Driver {
     try {
       const settled = await Promise.allSettled(pending);
       return settled.map((r): PipelineOutcome => {
-        if (r.status === 'rejected')
-          return {
-            ok: false,
-            error: isServerError(r.reason) ? serverError(r.reason) : lostError(r.reason, this.description),
-          };
+        if (r.status === 'rejected') return { ok: false, error: this.failure(r.reason) };
         const list = Array.isArray(r.value) ? (r.value as PgQueryResult[]) : [r.value as PgQueryResult];
         return { ok: true, results: list.filter((x) => x.command != null).map((x) => toResult(x)) };
       });
@@ -292,6 +288,11 @@ class PgDriver implements Driver {
     await this.client.end().catch(() => undefined);
   }
 
+  /** A failed call as a DbError: the server's error, or the lost connection. */
+  private failure(e: unknown): DbError {
+    return isServerError(e) ? serverError(e) : lostError(e, this.description);
+  }
+
   private async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.closed) throw new DbError(`the connection to ${this.description} is closed`);
     if (this.lost) throw lostError(this.lost, this.description);
@@ -299,7 +300,7 @@ class PgDriver implements Driver {
     try {
       return await fn();
     } catch (e) {
-      throw isServerError(e) ? serverError(e) : lostError(e, this.description);
+      throw this.failure(e);
     } finally {
       this.inFlight--;
     }

@@ -9,6 +9,7 @@ import { basename, join, relative, resolve, sep } from 'node:path';
 import type { Layout } from '../config';
 import { PgshiftError } from '../errors';
 import { hasNoTransactionDirective, sections } from '../sql/directives';
+import { countNewlines } from '../sql/source';
 import { splitStatements } from '../sql/splitter';
 import {
   compareVersions,
@@ -114,7 +115,7 @@ class Discovery {
       // a statement running past the section's end would be cut there by a split of the section alone
       split: mine.every((st) => st.end <= end)
         ? {
-            line: 1 + newlines(bytes, 0, start),
+            line: 1 + countNewlines(bytes, 0, start),
             ranges: mine.map((st) => ({ start: st.start - start, end: st.end - start })),
           }
         : undefined,
@@ -433,10 +434,4 @@ function assemble(d: Discovery, layout: ConcreteLayout): Migration[] {
     if (a.repeatable) return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
     return compareVersions(a.version, b.version);
   });
-}
-
-function newlines(bytes: Buffer, from: number, to: number): number {
-  let n = 0;
-  for (let i = bytes.indexOf(10, from); i >= 0 && i < to; i = bytes.indexOf(10, i + 1)) n++;
-  return n;
 }

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { MigrationScript } from '../migrations/model';
 import { as, nodeKind } from '../lint/ast';
 import { loadParser } from '../sql/parser';
+import { countNewlines } from '../sql/source';
 import { splitStatements } from '../sql/splitter';
 
 export interface ScriptStatement {
@@ -217,12 +218,6 @@ function stripLeadingComments(sql: string): string {
 
 function firstWords(sql: string): string {
   return stripLeadingComments(sql).split(/\s+/).slice(0, 2).join(' ').toUpperCase();
-}
-
-function countNewlines(bytes: Buffer, from: number, to: number): number {
-  let n = 0;
-  for (let i = from; i < to; i++) if (bytes[i] === 10) n++;
-  return n;
 }
 
 function linesBefore(script: MigrationScript): number {

@@ -1,7 +1,6 @@
 /**
- * One tracking write as a single statement with its parameters, so that several can travel in one
- * round trip: the history row and the foreign tool's row of a migration go to the server as
- * `WITH recorded AS (INSERT …) <the foreign write>`, parameters only, never values in the SQL text.
+ * One tracking write as a single statement with its parameters (never values in the SQL text), so that
+ * the runner can pipeline a migration's history row and foreign rows with its statements and COMMIT.
  */
 import type { Driver } from '../db/driver';
 

@@ -114,3 +114,10 @@ export class SourceText {
     return this.lineStarts;
   }
 }
+
+/** How many line feeds bytes [from, to) hold: the line of a byte offset, counted from `from`. */
+export function countNewlines(bytes: Buffer, from: number, to: number): number {
+  let n = 0;
+  for (let i = bytes.indexOf(10, from); i >= 0 && i < to; i = bytes.indexOf(10, i + 1)) n++;
+  return n;
+}
