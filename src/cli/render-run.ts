@@ -1,5 +1,5 @@
 /** Output of up / down / redo and of their dry runs, as text for people and JSON for tools. */
-import { LOCK_MODES, whatItBlocks, type LockMode } from '../core/lint/locks';
+import { LOCK_MODES, whatItBlocks, type LockMode } from '../core/pg/lock-modes';
 import type { DryRunReport, RunResult } from '../core/runner';
 import type { Io } from './io';
 import { ms, oneLineSql, shownPath, type RunnerContext } from './runner-cli';

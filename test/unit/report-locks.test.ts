@@ -1,27 +1,24 @@
 import { strict as assert } from 'node:assert';
-import {
-  analyzeStatement,
-  typeChange,
-  type StatementAnalysis,
-} from '../../src/core/report/locks-by-statement';
+import { describeStatement, typeChange, type StatementFacts } from '../../src/core/pg';
 import { loadParser } from '../../src/core/sql/parser';
 import type { Node } from '@pgsql/types';
 
 async function analyze(
   sql: string,
   postgresVersion = 16,
-  extra: Partial<Parameters<typeof analyzeStatement>[2]> = {},
-): Promise<StatementAnalysis> {
+  extra: Partial<Parameters<typeof describeStatement>[2]> = {},
+): Promise<StatementFacts> {
   const parser = await loadParser();
   const parsed = parser.parse(sql);
   assert.ok(parsed.ok, `does not parse: ${sql}`);
-  return analyzeStatement(parsed.statements[0].node as Node, sql, { postgresVersion, ...extra });
+  return describeStatement(parsed.statements[0].node as Node, sql, { postgresVersion, ...extra });
 }
 
 /** 'mode on relation' for every lock, in order */
-function locks(a: StatementAnalysis): string[] {
+function locks(a: StatementFacts): string[] {
   return a.locks.map(
-    (l) => `${l.mode} ${l.relation.schema ? `${l.relation.schema}.` : ''}${l.relation.name}`,
+    (l) =>
+      `${l.mode} ${l.object === 'indexes' ? 'indexes of ' : ''}${l.relation.schema ? `${l.relation.schema}.` : ''}${l.relation.name}`,
   );
 }
 
@@ -31,7 +28,8 @@ const TABLE: [string, string[], string][] = [
   ['CREATE UNIQUE INDEX CONCURRENTLY i ON s.t (a)', ['SHARE UPDATE EXCLUSIVE s.t'], 'index-build'],
   ['DROP INDEX i', ['ACCESS EXCLUSIVE i'], 'catalog'],
   ['DROP INDEX CONCURRENTLY i', ['SHARE UPDATE EXCLUSIVE i'], 'catalog'],
-  ['REINDEX TABLE t', ['SHARE t'], 'index-build'],
+  // each index ACCESS EXCLUSIVE, the table SHARE (pg_locks shows both: test/db/pg-locks.test.ts)
+  ['REINDEX TABLE t', ['ACCESS EXCLUSIVE indexes of t', 'SHARE t'], 'index-build'],
   ['REINDEX INDEX i', ['ACCESS EXCLUSIVE i'], 'index-build'],
   ['REINDEX INDEX CONCURRENTLY i', ['SHARE UPDATE EXCLUSIVE i'], 'index-build'],
   ['ALTER TABLE t ADD COLUMN c int', ['ACCESS EXCLUSIVE t'], 'catalog'],

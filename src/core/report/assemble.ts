@@ -5,7 +5,7 @@
 import { formatName, type QualifiedName } from '../lint/ast';
 import { round } from './format';
 import type { Planned } from './in-scope';
-import { blocksOf, type StatementAnalysis } from './locks-by-statement';
+import { blocksOf, type StatementFacts } from '../pg';
 import type { MigrationReport, PostApplyIssue, Report, ReportScope, StatementReport } from './model';
 import { computeTimeline, longestBlock } from './timeline';
 
@@ -24,7 +24,7 @@ export function finishMigration(
       const name = formatName(l.relation);
       const isNew = created.has(name) && !exists(l.relation);
       return {
-        relation: name,
+        relation: l.object === 'indexes' ? `the indexes of ${name}` : name,
         mode: l.mode,
         blocks: blocksOf(l.mode),
         why: l.why,
@@ -55,7 +55,7 @@ export function finishMigration(
  * none for CONCURRENTLY, which waits for older transactions by design (a timeout there leaves an
  * INVALID index behind).
  */
-export function recommendLockTimeout(s: StatementReport, a: StatementAnalysis): string | null {
+export function recommendLockTimeout(s: StatementReport, a: StatementFacts): string | null {
   if (a.concurrent) return null;
   const live = s.locks.filter((l) => !l.isNew && (s.table?.exists ?? true));
   if (live.some((l) => l.blocks === 'reads-writes')) return '2s';

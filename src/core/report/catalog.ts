@@ -5,7 +5,7 @@
  */
 import type { Driver } from '../db/driver';
 import type { QualifiedName } from '../lint/ast';
-import { normalizeLockMode, type LockMode } from '../lint/locks';
+import { normalizeLockMode, type LockMode } from '../pg/lock-modes';
 import type { LongTransaction } from './model';
 
 export interface IndexInfo {

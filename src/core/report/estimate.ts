@@ -12,10 +12,10 @@
  */
 import type { Driver } from '../db/driver';
 import { formatName, type QualifiedName } from '../lint/ast';
-import { conflicts } from '../lint/locks';
+import { conflicts } from '../pg/lock-modes';
 import { type CalibrationRates, explainPlan } from './calibrate';
 import { relationInfo, type OpenTransaction, type RelationInfo } from './catalog';
-import type { StatementAnalysis } from './locks-by-statement';
+import type { StatementFacts } from '../pg';
 import type { LongTransaction, StatementEstimate, TableStats } from './model';
 import type { SampleProbe, Scratch } from './probe';
 import { fmtBytes, fmtInt, pct, round, splitQualified } from './format';
@@ -30,7 +30,7 @@ export interface EstimateSetup {
 }
 
 export interface StatementToEstimate {
-  analysis: StatementAnalysis;
+  analysis: StatementFacts;
   sql: string;
 }
 
@@ -335,7 +335,7 @@ export class Estimator {
   }
 
   /** The foreign key the statement checks every row of, from the parse tree or (VALIDATE) the catalog. */
-  private foreignKeyCheck(a: StatementAnalysis, rel: RelationInfo): ForeignKeyCheck | undefined {
+  private foreignKeyCheck(a: StatementFacts, rel: RelationInfo): ForeignKeyCheck | undefined {
     if (a.operation.kind === 'validate-fk') {
       const ref = a.operation.referenced;
       let refColumns = a.operation.refColumns;
@@ -548,7 +548,7 @@ export class Estimator {
   }
 
   /** Sessions holding, right now, a lock that conflicts with what the statement needs. */
-  queueBehind(a: StatementAnalysis): LongTransaction[] {
+  queueBehind(a: StatementFacts): LongTransaction[] {
     const out: LongTransaction[] = [];
     for (const tx of this.setup.openTransactions) {
       const hit = a.locks.flatMap((l) => {
@@ -575,7 +575,7 @@ export class Estimator {
 }
 
 /** Only statements whose every part is safe to run on a copy: nothing that locks another real table. */
-function sampleable(a: StatementAnalysis): boolean {
+function sampleable(a: StatementFacts): boolean {
   if (a.locks.some((l, i) => i > 0 && l.mode !== 'ACCESS SHARE' && l.mode !== 'ROW SHARE')) return false;
   const ok = new Set([
     'ADD COLUMN',

@@ -13,11 +13,11 @@ import type { Migration, MigrationSet } from '../migrations/model';
 import type { MigrationStatus, RunnerSettings } from '../runner';
 import { loadParser } from '../sql/parser';
 import type { StatementToEstimate } from './estimate';
-import { analyzeStatement, type StatementAnalysis } from './locks-by-statement';
+import { describeStatement, type StatementFacts } from '../pg';
 import type { MigrationReport, ReportFinding, ReportScope } from './model';
 
 export interface PlannedStatement {
-  analysis: StatementAnalysis;
+  analysis: StatementFacts;
   toEstimate: StatementToEstimate;
   /** parsed from the statement's own text: locations are byte offsets into it */
   node: Stmt['node'];
@@ -87,10 +87,10 @@ export async function planInScope(input: ScopeInput): Promise<Planned[]> {
       if (s.origin !== 'top') continue;
       const parsed = parser.parse(s.text);
       const node = parsed.ok && parsed.statements.length === 1 ? parsed.statements[0].node : s.node;
-      const analysis = analyzeStatement(node, s.text, { postgresVersion: pgVersion });
+      const analysis = describeStatement(node, s.text, { postgresVersion: pgVersion });
       // SQL inside a DO block runs with the block: its locks are the block's
       for (let j = i + 1; j < stmts.length && stmts[j].origin === 'do-block'; j++) {
-        const inner = analyzeStatement(stmts[j].node, stmts[j].text, { postgresVersion: pgVersion });
+        const inner = describeStatement(stmts[j].node, stmts[j].text, { postgresVersion: pgVersion });
         analysis.locks.push(...inner.locks);
         if (inner.work !== 'catalog') {
           analysis.work = inner.work;

@@ -5,21 +5,12 @@
  * targets are described by describeTarget(), never by their URL.
  */
 
-export type LockModeName =
-  | 'ACCESS SHARE'
-  | 'ROW SHARE'
-  | 'ROW EXCLUSIVE'
-  | 'SHARE UPDATE EXCLUSIVE'
-  | 'SHARE'
-  | 'SHARE ROW EXCLUSIVE'
-  | 'EXCLUSIVE'
-  | 'ACCESS EXCLUSIVE';
+// Type-only: the webview bundle compiles this file and gets no code from these modules.
+import type { WorkKind } from '../pg/facts';
+import type { Blocks, LockMode } from '../pg/lock-modes';
 
-/** What other sessions can no longer do while the lock is held. */
-export type Blocks = 'reads-writes' | 'writes' | 'schema-changes' | 'nothing';
-
-/** The work a statement does on its table, which decides how long it takes. */
-export type WorkKind = 'rewrite' | 'scan' | 'index-build' | 'dml' | 'query' | 'catalog' | 'unknown';
+export type { Blocks, WorkKind };
+export type LockModeName = LockMode;
 
 export type AuditSeverity = 'critical' | 'high' | 'medium' | 'low';
 export const AUDIT_SEVERITIES: readonly AuditSeverity[] = ['critical', 'high', 'medium', 'low'];

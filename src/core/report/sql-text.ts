@@ -6,7 +6,7 @@
 import type * as T from '@pgsql/types';
 import { rangeVarName, type QualifiedName } from '../lint/ast';
 import { loadParser } from '../sql/parser';
-import { sameName } from './locks-by-statement';
+import { sameName } from '../pg';
 
 function forEachRangeVar(node: unknown, visit: (rv: T.RangeVar) => void): void {
   if (Array.isArray(node)) {

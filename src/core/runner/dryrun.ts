@@ -8,7 +8,7 @@
  */
 import { DbError, type Driver } from '../db/driver';
 import { PgshiftError } from '../errors';
-import { LOCK_MODES, normalizeLockMode } from '../lint/locks';
+import { LOCK_MODES, normalizeLockMode } from '../pg/lock-modes';
 import type { PreparedStep } from './prepare';
 import { durationMs, quoteIdent, type RunnerSettings } from './settings';
 import { classifyStatement } from './statements';

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { MigrationScript } from '../migrations/model';
-import { as, nodeKind } from '../lint/ast';
+import { transactionRule } from '../pg/transaction';
 import { loadParser } from '../sql/parser';
 import { countNewlines } from '../sql/source';
 import { splitStatements } from '../sql/splitter';
@@ -18,6 +18,7 @@ export interface ScriptStatement {
   line: number;
 }
 
+/** src/core/pg's answer, or the leading words' when the parser cannot read the statement. */
 export type StatementKind =
   | { kind: 'plain' }
   /** PostgreSQL refuses it inside a transaction block (PreventInTransactionBlock) */
@@ -72,116 +73,7 @@ export async function classifyStatement(sql: string): Promise<StatementKind> {
   } catch {
     node = undefined;
   }
-  return node === undefined ? classifyByKeywords(sql) : classifyNode(node, sql);
-}
-
-function classifyNode(node: unknown, sql: string): StatementKind {
-  const kind = nodeKind(node);
-  switch (kind) {
-    case 'TransactionStmt': {
-      const k = as(node, 'TransactionStmt')?.kind ?? '';
-      return { kind: 'transaction-control', command: k.replace(/^TRANS_STMT_/, '').replace(/_/g, ' ') };
-    }
-    case 'IndexStmt': {
-      const s = as(node, 'IndexStmt')!;
-      if (!s.concurrent) break;
-      const table = s.relation?.relname ?? '?';
-      const name = s.idxname ?? '(unnamed)';
-      return {
-        kind: 'no-transaction',
-        command: `CREATE ${s.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY`,
-        detail:
-          `would build index ${name} on ${table} without blocking reads or writes (SHARE UPDATE EXCLUSIVE on ${table}); ` +
-          `it waits for every transaction already running, and leaves an INVALID index behind if it fails`,
-      };
-    }
-    case 'DropStmt': {
-      const s = as(node, 'DropStmt')!;
-      if (!s.concurrent) break;
-      return {
-        kind: 'no-transaction',
-        command: 'DROP INDEX CONCURRENTLY',
-        detail:
-          'would drop the index without blocking reads or writes on its table; it waits for transactions using the index',
-      };
-    }
-    case 'ReindexStmt': {
-      const s = as(node, 'ReindexStmt')!;
-      const concurrent = (s.params ?? []).some((p) => as(p, 'DefElem')?.defname === 'concurrently');
-      if (concurrent) {
-        return {
-          kind: 'no-transaction',
-          command: 'REINDEX CONCURRENTLY',
-          detail: 'would rebuild the index(es) next to the old ones, without blocking writes',
-        };
-      }
-      if (/^REINDEX_OBJECT_(SCHEMA|DATABASE|SYSTEM)$/.test(s.kind ?? '')) {
-        return {
-          kind: 'no-transaction',
-          command: 'REINDEX',
-          detail: 'would rebuild every index of the schema or database, one transaction each',
-        };
-      }
-      break;
-    }
-    case 'VacuumStmt':
-      if (as(node, 'VacuumStmt')!.is_vacuumcmd) {
-        return {
-          kind: 'no-transaction',
-          command: 'VACUUM',
-          detail:
-            'would vacuum the table(s): reclaims space and updates statistics; blocks no reads or writes (VACUUM FULL rewrites under ACCESS EXCLUSIVE)',
-        };
-      }
-      break;
-    case 'ClusterStmt':
-      if (!as(node, 'ClusterStmt')!.relation)
-        return {
-          kind: 'no-transaction',
-          command: 'CLUSTER',
-          detail: 'would re-cluster every previously clustered table',
-        };
-      break;
-    case 'AlterTableStmt': {
-      const cmds = as(node, 'AlterTableStmt')!.cmds ?? [];
-      const detach = cmds.some((c) => {
-        const cmd = as(c, 'AlterTableCmd');
-        return cmd?.subtype === 'AT_DetachPartition' && as(cmd.def, 'PartitionCmd')?.concurrent;
-      });
-      if (detach)
-        return {
-          kind: 'no-transaction',
-          command: 'DETACH PARTITION CONCURRENTLY',
-          detail: 'would detach the partition in two transactions without blocking the parent table',
-        };
-      break;
-    }
-    case 'CreatedbStmt':
-    case 'DropdbStmt':
-    case 'CreateTableSpaceStmt':
-    case 'DropTableSpaceStmt':
-    case 'AlterSystemStmt':
-      return {
-        kind: 'no-transaction',
-        command: firstWords(sql),
-        detail: 'cannot run inside a transaction; not executed by a dry run',
-      };
-    case 'DiscardStmt':
-      if (as(node, 'DiscardStmt')!.target === 'DISCARD_ALL')
-        return { kind: 'no-transaction', command: 'DISCARD ALL', detail: 'would reset the session' };
-      break;
-    case 'AlterDatabaseStmt': {
-      const opts = (as(node, 'AlterDatabaseStmt')!.options ?? []).map((o) => as(o, 'DefElem')?.defname);
-      if (opts.includes('tablespace'))
-        return {
-          kind: 'no-transaction',
-          command: 'ALTER DATABASE SET TABLESPACE',
-          detail: 'would move the whole database',
-        };
-      break;
-    }
-  }
-  return { kind: 'plain' };
+  return node === undefined ? classifyByKeywords(sql) : transactionRule(node);
 }
 
 /** The fallback when the parser cannot read the statement: only the unmistakable leading words. */
@@ -214,10 +106,6 @@ function stripLeadingComments(sql: string): string {
       s = s.slice(s.indexOf('*/') < 0 ? s.length : s.indexOf('*/') + 2).trimStart();
     else return s;
   }
-}
-
-function firstWords(sql: string): string {
-  return stripLeadingComments(sql).split(/\s+/).slice(0, 2).join(' ').toUpperCase();
 }
 
 function linesBefore(script: MigrationScript): number {

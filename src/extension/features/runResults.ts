@@ -5,7 +5,7 @@
  * lines would no longer be right.
  */
 import * as vscode from 'vscode';
-import { LOCK_MODES, whatItBlocks, type LockMode } from '../../core/lint/locks';
+import { LOCK_MODES, whatItBlocks, type LockMode } from '../../core/pg/lock-modes';
 import type { MigrationSet } from '../../core/migrations/model';
 import type { DryRunReport, DryRunStatement, RunResult } from '../../core/runner';
 import { ContextKey } from '../commandIds';

@@ -9,7 +9,7 @@ import {
   walk,
   type QualifiedName,
 } from '../ast';
-import { LOCK_MODES, blocksWrites, whatItBlocks, type LockMode } from '../locks';
+import { LOCK_MODES, blocksWrites, whatItBlocks, type LockMode } from '../../pg/lock-modes';
 import type { Rule, RuleContext, RuleMeta, Stmt } from '../types';
 import { batchLoop } from './_dml';
 import { relationRange } from './_relations';

@@ -1,6 +1,7 @@
 import type * as T from '@pgsql/types';
 import { as, formatName, rangeVarName } from '../ast';
-import { blocksReads, blocksWrites, LOCK_MODES, whatItBlocks, type LockMode } from '../locks';
+import { lockStmtMode } from '../../pg/describe';
+import { blocksReads, blocksWrites, whatItBlocks } from '../../pg/lock-modes';
 import type { Rule, RuleMeta } from '../types';
 
 export const meta: RuleMeta = {
@@ -14,8 +15,7 @@ export const meta: RuleMeta = {
 
 export const check: Rule['check'] = (stmt, ctx) => {
   const lock = as(stmt.node, 'LockStmt')!;
-  // LockStmt.mode is PostgreSQL's LOCKMODE: 1 = ACCESS SHARE ... 8 = ACCESS EXCLUSIVE (the default)
-  const mode: LockMode = LOCK_MODES[(lock.mode ?? 8) - 1] ?? 'ACCESS EXCLUSIVE';
+  const mode = lockStmtMode(lock);
   const rels = (lock.relations ?? []).map((r) => as(r, 'RangeVar')).filter((r): r is T.RangeVar => !!r);
   if (!stmt.inTransaction) {
     ctx.report({

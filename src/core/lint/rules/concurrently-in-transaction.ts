@@ -1,4 +1,5 @@
-import { alterCmds, as, stringList } from '../ast';
+import { transactionRule } from '../../pg/transaction';
+import { as, stringList } from '../ast';
 import type { Range, Rule, RuleContext, RuleMeta, Stmt } from '../types';
 import { noTransactionEdits, rangeOf } from './_util';
 
@@ -78,71 +79,12 @@ interface Refused {
   range?: Range;
 }
 
-// The commands that call PreventInTransactionBlock() in PostgreSQL's source.
+// src/core/pg's answer, plus ALTER TYPE ... ADD VALUE before PostgreSQL 12, which depends on the file.
 function refusedCommand(stmt: Stmt, ctx: RuleContext): Refused | undefined {
-  const concurrently = (): Range | undefined => rangeOf(stmt, /\bCONCURRENTLY\b/i);
-  const lead = (re: RegExp): Range | undefined => rangeOf(stmt, re);
-  switch (stmt.kind) {
-    case 'IndexStmt':
-      return as(stmt.node, 'IndexStmt')!.concurrent
-        ? { command: 'CREATE INDEX CONCURRENTLY', range: concurrently() }
-        : undefined;
-    case 'DropStmt': {
-      const d = as(stmt.node, 'DropStmt')!;
-      return d.concurrent ? { command: 'DROP INDEX CONCURRENTLY', range: concurrently() } : undefined;
-    }
-    case 'ReindexStmt': {
-      const r = as(stmt.node, 'ReindexStmt')!;
-      const concurrent = (r.params ?? []).some((p) => {
-        const d = as(p, 'DefElem');
-        const v = as(d?.arg, 'String')?.sval;
-        return d?.defname === 'concurrently' && !(v && /^(false|off|no|0)$/i.test(v));
-      });
-      if (concurrent) return { command: 'REINDEX CONCURRENTLY', range: concurrently() };
-      const kind = /^REINDEX_OBJECT_(SCHEMA|DATABASE|SYSTEM)$/.exec(r.kind ?? '')?.[1];
-      return kind ? { command: `REINDEX ${kind}`, range: lead(new RegExp(`\\b${kind}\\b`, 'i')) } : undefined;
-    }
-    case 'AlterTableStmt': {
-      const detach = alterCmds(as(stmt.node, 'AlterTableStmt')!).some(
-        (c) => c.subtype === 'AT_DetachPartition' && as(c.def, 'PartitionCmd')?.concurrent,
-      );
-      return detach ? { command: 'ALTER TABLE ... DETACH CONCURRENTLY', range: concurrently() } : undefined;
-    }
-    case 'VacuumStmt':
-      // ANALYZE alone may run in a transaction; any VACUUM may not
-      return as(stmt.node, 'VacuumStmt')!.is_vacuumcmd
-        ? { command: 'VACUUM', range: lead(/^\s*VACUUM\b/i) }
-        : undefined;
-    case 'ClusterStmt':
-      // CLUSTER without a table walks every clustered table, one transaction each
-      return as(stmt.node, 'ClusterStmt')!.relation
-        ? undefined
-        : { command: 'CLUSTER', range: lead(/^\s*CLUSTER\b/i) };
-    case 'CreatedbStmt':
-      return { command: 'CREATE DATABASE', range: lead(/^\s*CREATE\s+DATABASE\b/i) };
-    case 'DropdbStmt':
-      return { command: 'DROP DATABASE', range: lead(/^\s*DROP\s+DATABASE\b/i) };
-    case 'AlterDatabaseStmt': {
-      const opts = (as(stmt.node, 'AlterDatabaseStmt')!.options ?? []).map((o) => as(o, 'DefElem')?.defname);
-      return opts.includes('tablespace')
-        ? { command: 'ALTER DATABASE SET TABLESPACE', range: lead(/\bTABLESPACE\b/i) }
-        : undefined;
-    }
-    case 'CreateTableSpaceStmt':
-      return { command: 'CREATE TABLESPACE', range: lead(/^\s*CREATE\s+TABLESPACE\b/i) };
-    case 'DropTableSpaceStmt':
-      return { command: 'DROP TABLESPACE', range: lead(/^\s*DROP\s+TABLESPACE\b/i) };
-    case 'AlterSystemStmt':
-      return { command: 'ALTER SYSTEM', range: lead(/^\s*ALTER\s+SYSTEM\b/i) };
-    case 'DiscardStmt':
-      return as(stmt.node, 'DiscardStmt')!.target === 'DISCARD_ALL'
-        ? { command: 'DISCARD ALL', range: lead(/^\s*DISCARD\s+ALL\b/i) }
-        : undefined;
-    case 'AlterEnumStmt':
-      return enumAddBefore12(stmt, ctx)
-        ? { command: 'ALTER TYPE ... ADD', range: lead(/\bADD\s+VALUE\b/i) }
-        : undefined;
-  }
+  const rule = transactionRule(stmt.node);
+  if (rule.kind === 'no-transaction') return { command: rule.command, range: rangeOf(stmt, rule.marker) };
+  if (stmt.kind === 'AlterEnumStmt' && enumAddBefore12(stmt, ctx))
+    return { command: 'ALTER TYPE ... ADD', range: rangeOf(stmt, /\bADD\s+VALUE\b/i) };
   return undefined;
 }
 

@@ -1,4 +1,4 @@
-import { blocksReads, blocksWrites } from '../locks';
+import { blocksReads, blocksWrites } from '../../pg/lock-modes';
 import { firstWithoutTimeout, statementLocks, TimeoutSetting } from '../statement-locks';
 import type { Rule, RuleMeta } from '../types';
 import { insertBefore, lineOf, statementVerb } from './_util';

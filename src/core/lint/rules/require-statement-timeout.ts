@@ -1,6 +1,6 @@
 import type * as T from '@pgsql/types';
 import { alterCmds, as, baseTypeName, formatName, rangeVarName } from '../ast';
-import { blocksReads, type LockMode } from '../locks';
+import { blocksReads, type LockMode } from '../../pg/lock-modes';
 import { CreatedInFile, firstWithoutTimeout, TimeoutSetting } from '../statement-locks';
 import type { Rule, RuleMeta, Stmt } from '../types';
 import { constraintsFillRows } from './_columns';

@@ -69,8 +69,17 @@ function extendsLock(
   if (select) return !!(select.fromClause?.length || select.larg);
   const ctas = as(stmt.node, 'CreateTableAsStmt');
   if (ctas) return !ctas.into?.skipData;
-  // a lock on another existing table: waiting for it extends the block (and risks deadlocks)
-  if (locks.some((l) => !held.has(key(l)) && l.object !== 'view' && (l.object !== 'index' || l.rel)))
+  // a lock on another existing table: waiting for it extends the block (and risks deadlocks); the
+  // ACCESS SHARE of a query (a view's definition) waits only for ACCESS EXCLUSIVE, like any read
+  if (
+    locks.some(
+      (l) =>
+        !held.has(key(l)) &&
+        l.mode !== 'ACCESS SHARE' &&
+        l.object !== 'view' &&
+        (l.object !== 'index' || l.rel),
+    )
+  )
     return true;
   // on a held table, a scan or an index build that would not block reads on its own now does
   // (CREATE INDEX CONCURRENTLY cannot run in a transaction at all: concurrently-in-transaction reports it)

@@ -1,5 +1,5 @@
 import { alterCmds, as, formatName, rangeVarName, stringList, type QualifiedName } from '../ast';
-import { whatItBlocks, type LockMode } from '../locks';
+import { whatItBlocks, type LockMode } from '../../pg/lock-modes';
 import type { Range, Rule, RuleContext, RuleMeta, Stmt } from '../types';
 import { sameRelation } from './_relations';
 import { locatedInFile, perFile, pushTo, rangeOf } from './_util';

@@ -1,38 +1,48 @@
 /**
- * The lock each statement takes, read from its parse tree: the mode PostgreSQL's lock table gives
- * each command and each ALTER TABLE subcommand (explicit-locking.html, ALTER TABLE's per-form notes),
- * what that mode blocks, and whether the statement rewrites the table, scans it or builds an index.
- * Version-aware where PostgreSQL changed: constant defaults stopped rewriting in 11, SET NOT NULL can
- * use a validated CHECK from 12, ATTACH PARTITION takes a weaker lock on the parent from 12, DETACH
- * CONCURRENTLY exists from 14. A db test compares this table with pg_locks on a real server.
+ * What PostgreSQL does with one statement, read from its parse tree: the lock each command and each
+ * ALTER TABLE subcommand takes (explicit-locking.html, ALTER TABLE's per-form notes, the lock levels
+ * in PostgreSQL's source), what that mode blocks, whether the statement rewrites the table, scans it
+ * or builds an index, whether it may run in a transaction, and what it destroys. Version-aware where
+ * PostgreSQL changed. The linter, the runner, the dry run and the report all read this one answer; a
+ * db test compares its locks with pg_locks on a real server and on PGlite.
  */
 import type * as T from '@pgsql/types';
-import { as, columnConstraints, formatName, nodeKind, rangeVarName, stringList, walk } from '../lint/ast';
-import { LOCK_MODES, type LockMode } from '../lint/locks';
-import { alterTable } from './locks-alter-table';
 import {
-  Analysis,
-  commandOf,
-  objectWord,
-  qualified,
-  type AnalyzeOptions,
-  type StatementAnalysis,
-} from './locks-analysis';
+  as,
+  columnConstraints,
+  formatName,
+  nodeKind,
+  qualifiedName,
+  rangeVarName,
+  stringList,
+  walk,
+} from '../lint/ast';
+import { alterTable } from './alter-table';
+import { Facts, commandOf, objectWord, type DescribeOptions, type StatementFacts } from './facts';
+import { LOCK_MODES, type LockMode } from './lock-modes';
+import { reindexConcurrently, transactionRule } from './transaction';
 
-export * from './locks-analysis';
-export { typeChange } from './locks-alter-table';
-
-/** Analyses one parsed statement ({ Kind: body }). Unknown statements take no table lock. */
-export function analyzeStatement(node: T.Node, text: string, opts: AnalyzeOptions): StatementAnalysis {
+/** Describes one parsed statement ({ Kind: body }). Unknown statements take no table lock. */
+export function describeStatement(node: unknown, text: string, opts: DescribeOptions): StatementFacts {
   const kind = nodeKind(node) ?? 'Unknown';
-  const a = new Analysis(kind, text);
+  const a = new Facts(kind, text);
   const fn = HANDLERS[kind];
-  if (fn) fn(a, (node as unknown as Record<string, unknown>)[kind] as never, opts);
+  if (fn) fn(a, (node as Record<string, unknown>)[kind] as never, opts);
   else a.catalog(commandOf(text), 'changes the catalog only');
-  return a.result();
+  return a.result(transactionRule(node));
 }
 
-type Handler = (a: Analysis, body: never, opts: AnalyzeOptions) => void;
+type Handler = (a: Facts, body: never, opts: DescribeOptions) => void;
+
+/** LOCK TABLE's mode: LockStmt.mode is PostgreSQL's LOCKMODE, 1 = AccessShareLock ... 8 = AccessExclusiveLock. */
+export function lockStmtMode(s: T.LockStmt): LockMode {
+  return LOCK_MODES[Math.min(Math.max((s.mode ?? 8) - 1, 0), 7)];
+}
+
+/** The statement kinds this module knows beyond "changes the catalog only" (the db test covers each). */
+export function describedKinds(): string[] {
+  return Object.keys(HANDLERS);
+}
 
 const HANDLERS: Record<string, Handler> = {
   IndexStmt: (a, s: T.IndexStmt) => {
@@ -42,36 +52,59 @@ const HANDLERS: Record<string, Handler> = {
     a.concurrent = !!s.concurrent;
     a.operation = { kind: 'create-index', concurrent: !!s.concurrent, unique: !!s.unique };
     const name = s.idxname ? `${s.idxname} ` : '';
+    const at = { location: s.relation?.location };
     if (s.concurrent) {
       a.lock(
         table,
         'SHARE UPDATE EXCLUSIVE',
         'builds the index concurrently: two table scans, waiting for older transactions in between',
+        at,
       );
       a.did(
         'index-build',
         `builds index ${name}on ${formatName(table)} in two scans without blocking writes`,
       );
     } else {
-      a.lock(table, 'SHARE', 'builds the index while holding off writes');
+      a.lock(table, 'SHARE', 'builds the index while holding off writes', at);
       a.did('index-build', `builds index ${name}on ${formatName(table)}: scans the table and sorts its keys`);
     }
   },
 
   ReindexStmt: (a, s: T.ReindexStmt, o) => {
-    const concurrent = (s.params ?? []).some((p) => as(p, 'DefElem')?.defname === 'concurrently');
     const target = rangeVarName(s.relation);
-    a.concurrent = concurrent && o.postgresVersion >= 12;
+    const at = { location: s.relation?.location };
+    a.concurrent = reindexConcurrently(s) && o.postgresVersion >= 12;
     a.command = `REINDEX${a.concurrent ? ' CONCURRENTLY' : ''}`;
     a.operation = { kind: 'reindex', concurrent: a.concurrent };
-    if (s.kind === 'REINDEX_OBJECT_TABLE') a.table = target;
-    if (a.concurrent) {
-      a.lock(target, 'SHARE UPDATE EXCLUSIVE', 'rebuilds the index(es) next to the old ones');
-    } else if (s.kind === 'REINDEX_OBJECT_INDEX') {
-      a.lock(target, 'ACCESS EXCLUSIVE', 'the index is rebuilt: queries that would use it wait');
-      a.summary = `REINDEX INDEX ${formatName(target)} (its table is locked SHARE: writes wait)`;
+    const mode: LockMode = a.concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE';
+    if (s.kind === 'REINDEX_OBJECT_INDEX') {
+      if (a.concurrent)
+        a.lock(target, mode, 'rebuilds the index next to the old one', { object: 'index', ...at });
+      else {
+        a.lock(target, mode, 'the index is rebuilt: queries that would use it wait', {
+          object: 'index',
+          ...at,
+        });
+        a.summary = `REINDEX INDEX ${formatName(target)} (its table is locked SHARE: writes wait)`;
+      }
+    } else if (target) {
+      a.table = target;
+      if (a.concurrent) a.lock(target, mode, 'rebuilds its indexes next to the old ones', at);
+      else {
+        // the planner locks every index of a table it plans a query on, so reads wait for these too
+        a.lock(target, mode, 'each index is rebuilt under ACCESS EXCLUSIVE: queries on the table wait', {
+          object: 'indexes',
+          ...at,
+        });
+        a.lock(target, 'SHARE', 'its indexes are rebuilt while writes wait', at);
+      }
     } else {
-      a.lock(target, 'SHARE', 'its indexes are rebuilt while writes wait');
+      a.wide(
+        s.kind === 'REINDEX_OBJECT_SCHEMA'
+          ? `every index of schema ${s.name}`
+          : 'every index of the database',
+        mode,
+      );
     }
     a.did(
       'index-build',
@@ -85,25 +118,29 @@ const HANDLERS: Record<string, Handler> = {
     const rel = rangeVarName(s.relation);
     a.table = rel;
     a.command = `ALTER ${objectWord(s.renameType)} RENAME`;
+    const at = { location: s.relation?.location };
     if (s.renameType === 'OBJECT_INDEX') {
       a.lock(
         rel,
         o.postgresVersion >= 12 ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE',
         'renames the index',
+        { object: 'index', ...at },
       );
     } else if (rel) {
       a.lock(
         rel,
         'ACCESS EXCLUSIVE',
         `renames ${s.renameType === 'OBJECT_COLUMN' ? `column ${s.subname ?? ''}` : s.renameType === 'OBJECT_TABCONSTRAINT' ? `constraint ${s.subname ?? ''}` : 'the relation'}`,
+        { object: s.renameType === 'OBJECT_VIEW' ? 'view' : 'table', ...at },
       );
     }
     a.did('catalog', 'renames in the catalog only; queries using the old name start failing');
   },
 
   DropStmt: (a, s: T.DropStmt) => {
-    const names = (s.objects ?? []).map((o) => qualified(stringList(as(o, 'List')?.items ?? [])));
+    const names = (s.objects ?? []).map((o) => qualifiedName(stringList(as(o, 'List')?.items ?? [])));
     const type = s.removeType;
+    const cascade = s.behavior === 'DROP_CASCADE';
     a.command = `DROP ${objectWord(type)}${s.concurrent ? ' CONCURRENTLY' : ''}`;
     if (type === 'OBJECT_INDEX') {
       a.concurrent = !!s.concurrent;
@@ -114,6 +151,7 @@ const HANDLERS: Record<string, Handler> = {
           s.concurrent
             ? 'drops the index after waiting for queries using it'
             : 'drops the index; its table is locked ACCESS EXCLUSIVE too',
+          { object: 'index' },
         );
       }
       a.did(
@@ -122,26 +160,29 @@ const HANDLERS: Record<string, Handler> = {
           ? 'drops the index without blocking its table'
           : 'drops the index under an ACCESS EXCLUSIVE lock on its table',
       );
-    } else if (
-      type === 'OBJECT_TABLE' ||
-      type === 'OBJECT_VIEW' ||
-      type === 'OBJECT_MATVIEW' ||
-      type === 'OBJECT_SEQUENCE' ||
-      type === 'OBJECT_FOREIGN_TABLE'
-    ) {
-      for (const n of names)
+    } else if (type && type in DROPPED_RELATIONS) {
+      const object = DROPPED_RELATIONS[type];
+      for (const n of names) {
         a.lock(
           n,
           'ACCESS EXCLUSIVE',
           `drops the ${objectWord(type).toLowerCase()}${type === 'OBJECT_TABLE' ? ' (tables its foreign keys reference are locked ACCESS EXCLUSIVE too)' : ''}`,
+          {
+            object: object === 'sequence' ? 'sequence' : object === 'view' ? 'view' : 'table',
+            dropped: true,
+          },
         );
+        if (!n || object === 'foreign table') continue;
+        if (object === 'table') a.destroys.push({ kind: 'table', relation: n, how: 'drop', cascade });
+        else a.destroys.push({ kind: 'relation', relation: n, object });
+      }
       a.table = names[0];
       a.did('catalog', `drops ${names.map(formatName).join(', ')}: data is gone for good`);
     } else if (type === 'OBJECT_TRIGGER' || type === 'OBJECT_RULE' || type === 'OBJECT_POLICY') {
       // the object name list ends with the object's own name; the rest names the table
       for (const o of s.objects ?? []) {
         const parts = stringList(as(o, 'List')?.items ?? []);
-        const table = qualified(parts.slice(0, -1));
+        const table = qualifiedName(parts.slice(0, -1));
         a.lock(
           table,
           'ACCESS EXCLUSIVE',
@@ -150,6 +191,11 @@ const HANDLERS: Record<string, Handler> = {
       }
       a.did('catalog', 'changes the catalog only');
     } else {
+      if (type === 'OBJECT_SCHEMA')
+        for (const o of s.objects ?? []) {
+          const schema = as(o, 'String')?.sval;
+          if (schema) a.destroys.push({ kind: 'schema', schema, cascade });
+        }
       a.did('catalog', 'changes the catalog only');
     }
   },
@@ -157,9 +203,17 @@ const HANDLERS: Record<string, Handler> = {
   CreateStmt: (a, s: T.CreateStmt) => {
     a.command = 'CREATE TABLE';
     const rel = rangeVarName(s.relation);
-    if (s.partbound) {
-      for (const p of s.inhRelations ?? [])
-        a.lock(rangeVarName(as(p, 'RangeVar')), 'ACCESS EXCLUSIVE', 'creates a partition of it');
+    // PARTITION OF locks the parent; INHERITS only guards it against schema changes
+    for (const p of s.inhRelations ?? []) {
+      const parent = as(p, 'RangeVar');
+      if (s.partbound)
+        a.lock(rangeVarName(parent), 'ACCESS EXCLUSIVE', 'creates a partition of it', {
+          location: parent?.location,
+        });
+      else
+        a.lock(rangeVarName(parent), 'SHARE UPDATE EXCLUSIVE', 'a new table inherits from it', {
+          location: parent?.location,
+        });
     }
     for (const e of s.tableElts ?? []) {
       const col = as(e, 'ColumnDef');
@@ -171,6 +225,7 @@ const HANDLERS: Record<string, Handler> = {
             rangeVarName(c.pktable),
             'SHARE ROW EXCLUSIVE',
             `the new table ${formatName(rel)} references it`,
+            { location: c.pktable?.location },
           );
       }
       const like = as(e, 'TableLikeClause');
@@ -196,6 +251,7 @@ const HANDLERS: Record<string, Handler> = {
       s.concurrent
         ? 'refreshes it: reads continue, writes wait'
         : 'replaces its contents: reads wait until the query finishes',
+      { location: s.relation?.location },
     );
     a.operation = { kind: 'query' };
     a.did('query', 'runs the view query again and replaces the contents');
@@ -203,37 +259,58 @@ const HANDLERS: Record<string, Handler> = {
 
   ViewStmt: (a, s: T.ViewStmt) => {
     a.command = s.replace ? 'CREATE OR REPLACE VIEW' : 'CREATE VIEW';
-    if (s.replace) a.lock(rangeVarName(s.view), 'ACCESS EXCLUSIVE', 'replaces the view definition');
+    if (s.replace)
+      a.lock(rangeVarName(s.view), 'ACCESS EXCLUSIVE', 'replaces the view definition', {
+        object: 'view',
+        location: s.view?.location,
+      });
     readsRelations(a, s.query, 'ACCESS SHARE', 'the view reads it');
     a.did('catalog', 'changes the catalog only');
   },
 
   TruncateStmt: (a, s: T.TruncateStmt) => {
     a.command = 'TRUNCATE';
-    for (const r of s.relations ?? [])
-      a.lock(rangeVarName(as(r, 'RangeVar')), 'ACCESS EXCLUSIVE', 'empties the table');
+    for (const r of s.relations ?? []) {
+      const rv = as(r, 'RangeVar');
+      const rel = rangeVarName(rv);
+      a.lock(rel, 'ACCESS EXCLUSIVE', 'empties the table', { location: rv?.location });
+      if (rel)
+        a.destroys.push({
+          kind: 'table',
+          relation: rel,
+          how: 'truncate',
+          cascade: s.behavior === 'DROP_CASCADE',
+        });
+    }
     a.table = rangeVarName(as((s.relations ?? [])[0], 'RangeVar'));
     a.did('catalog', 'swaps in empty files: fast, but every row is gone');
   },
 
   VacuumStmt: (a, s: T.VacuumStmt) => {
-    const opts = (s.options ?? []).map((o) => as(o, 'DefElem')?.defname);
-    const full = opts.includes('full');
-    const rels = (s.rels ?? []).map((r) => rangeVarName(as(r, 'VacuumRelation')?.relation));
-    a.table = rels[0];
+    const full = (s.options ?? []).some((o) => {
+      const d = as(o, 'DefElem');
+      return d?.defname === 'full' && !/^(false|off|no|0)$/i.test(as(d.arg, 'String')?.sval ?? '');
+    });
+    const rels = (s.rels ?? []).map((r) => as(r, 'VacuumRelation')?.relation);
+    a.table = rangeVarName(rels[0]);
+    const mode: LockMode = s.is_vacuumcmd && full ? 'ACCESS EXCLUSIVE' : 'SHARE UPDATE EXCLUSIVE';
+    const each = (why: string): void => {
+      for (const r of rels) a.lock(rangeVarName(r), mode, why, { location: r?.location });
+      if (!rels.length) a.wide('every table of the database', mode);
+    };
     if (!s.is_vacuumcmd) {
       a.command = 'ANALYZE';
-      for (const r of rels) a.lock(r, 'SHARE UPDATE EXCLUSIVE', 'reads a sample of rows');
+      each('reads a sample of rows');
       a.operation = { kind: 'analyze' };
       a.did('query', 'reads a random sample of rows (300 × default_statistics_target)');
     } else if (full) {
       a.command = 'VACUUM FULL';
-      for (const r of rels) a.lock(r, 'ACCESS EXCLUSIVE', 'copies the table and rebuilds its indexes');
+      each('copies the table and rebuilds its indexes');
       a.operation = { kind: 'vacuum-full' };
       a.did('rewrite', 'rewrites the table and rebuilds every index');
     } else {
       a.command = 'VACUUM';
-      for (const r of rels) a.lock(r, 'SHARE UPDATE EXCLUSIVE', 'vacuums it');
+      each('vacuums it');
       a.did('scan', 'scans the table for dead rows');
     }
   },
@@ -242,32 +319,40 @@ const HANDLERS: Record<string, Handler> = {
     const rel = rangeVarName(s.relation);
     a.table = rel;
     a.command = 'CLUSTER';
-    a.lock(rel, 'ACCESS EXCLUSIVE', 'copies the table in index order');
+    if (rel)
+      a.lock(rel, 'ACCESS EXCLUSIVE', 'copies the table in index order', { location: s.relation?.location });
+    else a.wide('every clustered table', 'ACCESS EXCLUSIVE');
     a.operation = { kind: 'vacuum-full' };
     a.did('rewrite', 'rewrites the table in index order and rebuilds every index');
   },
 
   CreateTrigStmt: (a, s: T.CreateTrigStmt) => {
     a.command = 'CREATE TRIGGER';
-    a.lock(rangeVarName(s.relation), 'SHARE ROW EXCLUSIVE', 'adds a trigger');
+    a.lock(rangeVarName(s.relation), 'SHARE ROW EXCLUSIVE', 'adds a trigger', {
+      location: s.relation?.location,
+    });
     a.did('catalog', 'changes the catalog only');
   },
 
   RuleStmt: (a, s: T.RuleStmt) => {
     a.command = 'CREATE RULE';
-    a.lock(rangeVarName(s.relation), 'ACCESS EXCLUSIVE', 'adds a rule');
+    a.lock(rangeVarName(s.relation), 'ACCESS EXCLUSIVE', 'adds a rule', { location: s.relation?.location });
     a.did('catalog', 'changes the catalog only');
   },
 
   CreatePolicyStmt: (a, s: T.CreatePolicyStmt) => {
     a.command = 'CREATE POLICY';
-    a.lock(rangeVarName(s.table), 'ACCESS EXCLUSIVE', 'adds a row-security policy');
+    a.lock(rangeVarName(s.table), 'ACCESS EXCLUSIVE', 'adds a row-security policy', {
+      location: s.table?.location,
+    });
     a.did('catalog', 'changes the catalog only');
   },
 
   AlterPolicyStmt: (a, s: T.AlterPolicyStmt) => {
     a.command = 'ALTER POLICY';
-    a.lock(rangeVarName(s.table), 'ACCESS EXCLUSIVE', 'changes a row-security policy');
+    a.lock(rangeVarName(s.table), 'ACCESS EXCLUSIVE', 'changes a row-security policy', {
+      location: s.table?.location,
+    });
     a.did('catalog', 'changes the catalog only');
   },
 
@@ -275,9 +360,9 @@ const HANDLERS: Record<string, Handler> = {
     a.command = 'COMMENT';
     const parts = stringList(as(s.object, 'List')?.items ?? []);
     if (s.objtype === 'OBJECT_TABLE' || s.objtype === 'OBJECT_VIEW' || s.objtype === 'OBJECT_MATVIEW')
-      a.lock(qualified(parts), 'SHARE UPDATE EXCLUSIVE', 'sets a comment');
+      a.lock(qualifiedName(parts), 'SHARE UPDATE EXCLUSIVE', 'sets a comment');
     else if (s.objtype === 'OBJECT_COLUMN')
-      a.lock(qualified(parts.slice(0, -1)), 'SHARE UPDATE EXCLUSIVE', 'sets a column comment');
+      a.lock(qualifiedName(parts.slice(0, -1)), 'SHARE UPDATE EXCLUSIVE', 'sets a column comment');
     a.did('catalog', 'changes the catalog only');
   },
 
@@ -290,9 +375,11 @@ const HANDLERS: Record<string, Handler> = {
 
   LockStmt: (a, s: T.LockStmt) => {
     a.command = 'LOCK TABLE';
-    // LockStmt.mode is PostgreSQL's LOCKMODE number: 1 = AccessShareLock ... 8 = AccessExclusiveLock
-    const mode = LOCK_MODES[Math.min(Math.max((s.mode ?? 8) - 1, 0), 7)];
-    for (const r of s.relations ?? []) a.lock(rangeVarName(as(r, 'RangeVar')), mode, 'locked explicitly');
+    const mode = lockStmtMode(s);
+    for (const r of s.relations ?? []) {
+      const rv = as(r, 'RangeVar');
+      a.lock(rangeVarName(rv), mode, 'locked explicitly', { location: rv?.location, nowait: !!s.nowait });
+    }
     a.did('catalog', `takes ${mode} until the end of the transaction`);
   },
 
@@ -314,6 +401,7 @@ const HANDLERS: Record<string, Handler> = {
       'updates rows (each row stays locked against other writers until commit)',
     );
     for (const f of s.fromClause ?? []) readsRelations(a, f);
+    if (a.table) a.destroys.push({ kind: 'rows', relation: a.table, how: 'update', where: !!s.whereClause });
     a.operation = { kind: 'dml' };
     a.did('dml', `updates ${s.whereClause ? 'the matching rows' : 'every row'} of ${formatName(a.table)}`);
   },
@@ -327,6 +415,7 @@ const HANDLERS: Record<string, Handler> = {
       'deletes rows (each row stays locked against other writers until commit)',
     );
     for (const u of s.usingClause ?? []) readsRelations(a, u);
+    if (a.table) a.destroys.push({ kind: 'rows', relation: a.table, how: 'delete', where: !!s.whereClause });
     a.operation = { kind: 'dml' };
     a.did('dml', `deletes ${s.whereClause ? 'the matching rows' : 'every row'} of ${formatName(a.table)}`);
   },
@@ -361,6 +450,19 @@ const HANDLERS: Record<string, Handler> = {
     a.did('query', 'runs a query');
   },
 
+  AlterObjectSchemaStmt: (a, s: T.AlterObjectSchemaStmt) => {
+    const rel = rangeVarName(s.relation);
+    a.command = `ALTER ${objectWord(s.objectType)} SET SCHEMA`;
+    if (rel) {
+      a.table = rel;
+      a.lock(rel, 'ACCESS EXCLUSIVE', `moves it to schema ${s.newschema ?? '?'}`, {
+        object: s.objectType === 'OBJECT_VIEW' ? 'view' : 'table',
+        location: s.relation?.location,
+      });
+    }
+    a.did('catalog', 'changes the catalog only; queries using the old qualified name start failing');
+  },
+
   AlterDomainStmt: (a, s: T.AlterDomainStmt) => {
     a.command = 'ALTER DOMAIN';
     if (s.subtype === 'C' || s.subtype === 'V') {
@@ -382,9 +484,24 @@ const HANDLERS: Record<string, Handler> = {
   },
 };
 
-function readsRelations(a: Analysis, tree: unknown, mode: LockMode = 'ACCESS SHARE', why = 'reads it'): void {
+const DROPPED_RELATIONS: Record<
+  string,
+  'table' | 'foreign table' | 'view' | 'materialized view' | 'sequence'
+> = {
+  OBJECT_TABLE: 'table',
+  OBJECT_FOREIGN_TABLE: 'foreign table',
+  OBJECT_VIEW: 'view',
+  OBJECT_MATVIEW: 'materialized view',
+  OBJECT_SEQUENCE: 'sequence',
+};
+
+/** Relations a query reads, each with `mode` (ACCESS SHARE by default). */
+function readsRelations(a: Facts, tree: unknown, mode: LockMode = 'ACCESS SHARE', why = 'reads it'): void {
   walk(tree, (kind, body) => {
-    if (kind === 'RangeVar') a.lock(rangeVarName(body as T.RangeVar), mode, why);
+    if (kind === 'RangeVar') {
+      const rv = body as T.RangeVar;
+      a.lock(rangeVarName(rv), mode, why, { location: rv.location });
+    }
     if (kind === 'CommonTableExpr' || kind === 'SubLink' || kind === 'RangeSubselect') return undefined;
     return undefined;
   });

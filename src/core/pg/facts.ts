@@ -1,19 +1,42 @@
 /**
- * The vocabulary of the lock analysis (locks-by-statement.ts, locks-alter-table.ts): what a statement
- * takes and does, and the small helpers both files share.
+ * The vocabulary of what PostgreSQL does with one statement (describe.ts, alter-table.ts,
+ * transaction.ts): the locks it takes, the work it does on its table, whether it may run inside a
+ * transaction, and what it destroys. Lint, the runner, the dry run and the report all read these.
  */
 import type * as T from '@pgsql/types';
 import type { QualifiedName } from '../lint/ast';
-import { blocksReads, blocksWrites, LOCK_MODES, type LockMode } from '../lint/locks';
-import type { Blocks, WorkKind } from './model';
+import { strongerLock, type LockMode } from './lock-modes';
+
+/** The work a statement does on its table, which decides how long it takes. */
+export type WorkKind = 'rewrite' | 'scan' | 'index-build' | 'dml' | 'query' | 'catalog' | 'unknown';
+
+/**
+ * What a lock is held on. 'index': `relation` names an index (its table is locked too: callers that
+ * know the index's table, like the linter for an index created in the same file, map it);
+ * 'indexes': every index of the table `relation` names (REINDEX TABLE).
+ */
+export type LockedObject = 'table' | 'view' | 'sequence' | 'index' | 'indexes';
 
 export interface LockTaken {
   relation: QualifiedName;
   mode: LockMode;
   why: string;
+  object: LockedObject;
+  /** the statement drops the relation itself */
+  dropped?: boolean;
+  /** offset of the relation's name in the statement (for a finding's range) */
+  location?: number;
+  /** LOCK ... NOWAIT: fails at once instead of waiting */
+  nowait?: boolean;
 }
 
-export interface SubcommandAnalysis {
+/** A lock on objects the statement cannot name (VACUUM without a table, REINDEX DATABASE, ...). */
+export interface WideLock {
+  label: string;
+  mode: LockMode;
+}
+
+export interface SubcommandFacts {
   /** 'ADD COLUMN', 'ALTER COLUMN TYPE', ... */
   action: string;
   mode: LockMode;
@@ -37,22 +60,52 @@ export type Operation =
   | { kind: 'query' }
   | { kind: 'catalog' };
 
-export interface StatementAnalysis {
+/** Whether the statement may run inside a transaction block. */
+export type TransactionRule =
+  | { kind: 'plain' }
+  /**
+   * PostgreSQL refuses it inside a transaction block (PreventInTransactionBlock): `command` as its
+   * error message spells it, `marker` finds the words to point at in the statement's text.
+   */
+  | { kind: 'no-transaction'; command: string; detail: string; marker: RegExp }
+  /** BEGIN, COMMIT, ROLLBACK, ...: the statement manages the transaction itself */
+  | { kind: 'transaction-control'; command: string };
+
+/** Data a statement removes for good, or may. */
+export type Destroyed =
+  | { kind: 'table'; relation: QualifiedName; how: 'drop' | 'truncate'; cascade: boolean }
+  | { kind: 'relation'; relation: QualifiedName; object: 'view' | 'materialized view' | 'sequence' }
+  | { kind: 'column'; relation: QualifiedName; column: string; how: 'drop'; cascade: boolean }
+  /**
+   * ALTER COLUMN TYPE that can lose data: 'yes' narrows (int8 → int4, varchar(50) → varchar(10), a cast
+   * that drops precision or time zone), 'maybe' when the old type is unknown or a USING expression decides
+   */
+  | { kind: 'column'; relation: QualifiedName; column: string; how: 'type-change'; to: string; lossy: 'yes' | 'maybe' }
+  /** the rows an UPDATE or DELETE touches (`where`: it has a WHERE clause) */
+  | { kind: 'rows'; relation: QualifiedName; how: 'update' | 'delete'; where: boolean }
+  /** DROP SCHEMA: with CASCADE everything in it */
+  | { kind: 'schema'; schema: string; cascade: boolean }; // prettier-ignore
+
+export interface StatementFacts {
   /** 'CREATE INDEX', 'ALTER TABLE', ... */
   command: string;
   summary: string;
   /** the relation whose size decides the cost */
   table?: QualifiedName;
+  /** table-level locks, strongest per relation, the statement's own table first */
   locks: LockTaken[];
+  wideLocks: WideLock[];
   work: WorkKind;
   workDetail: string;
-  subcommands: SubcommandAnalysis[];
+  subcommands: SubcommandFacts[];
   /** runs outside a transaction in several phases (CONCURRENTLY) */
   concurrent: boolean;
   operation: Operation;
+  transaction: TransactionRule;
+  destroys: Destroyed[];
 }
 
-export interface AnalyzeOptions {
+export interface DescribeOptions {
   postgresVersion: number;
   /** the current type of a column (format_type or the linter's schema), for ALTER COLUMN TYPE */
   columnType?: (table: QualifiedName, column: string) => string | undefined;
@@ -66,41 +119,19 @@ export function strongerWork(a: WorkKind, b: WorkKind): WorkKind {
   return WORK_ORDER.indexOf(a) >= WORK_ORDER.indexOf(b) ? a : b;
 }
 
-export function strongerLock(a: LockMode, b: LockMode): LockMode {
-  return LOCK_MODES.indexOf(a) >= LOCK_MODES.indexOf(b) ? a : b;
-}
-
-export function blocksOf(mode: LockMode): Blocks {
-  if (blocksReads(mode)) return 'reads-writes';
-  if (blocksWrites(mode)) return 'writes';
-  if (mode === 'SHARE UPDATE EXCLUSIVE') return 'schema-changes';
-  return 'nothing';
-}
-
-export function describeBlocks(b: Blocks): string {
-  switch (b) {
-    case 'reads-writes':
-      return 'blocks reads and writes';
-    case 'writes':
-      return 'blocks writes; reads continue';
-    case 'schema-changes':
-      return 'blocks schema changes, VACUUM and ANALYZE; reads and writes continue';
-    case 'nothing':
-      return 'blocks no reads or writes';
-  }
-}
-
-/** Analyses one parsed statement ({ Kind: body }). Unknown statements take no table lock. */
-export class Analysis {
+/** Collects the facts of one statement while its handler reads the parse tree. */
+export class Facts {
   command: string;
   summary: string;
   table?: QualifiedName;
   locks: LockTaken[] = [];
+  wideLocks: WideLock[] = [];
   work: WorkKind = 'catalog';
   workDetail = '';
-  subcommands: SubcommandAnalysis[] = [];
+  subcommands: SubcommandFacts[] = [];
   concurrent = false;
   operation: Operation = { kind: 'catalog' };
+  destroys: Destroyed[] = [];
 
   constructor(
     readonly kind: string,
@@ -110,9 +141,16 @@ export class Analysis {
     this.summary = oneLine(text);
   }
 
-  lock(relation: QualifiedName | undefined, mode: LockMode, why: string): void {
+  /** The strongest mode per relation and object wins; `extra` says more about the object. */
+  lock(
+    relation: QualifiedName | undefined,
+    mode: LockMode,
+    why: string,
+    extra: Partial<Pick<LockTaken, 'object' | 'dropped' | 'location' | 'nowait'>> = {},
+  ): void {
     if (!relation) return;
-    const same = this.locks.find((l) => sameName(l.relation, relation));
+    const object = extra.object ?? 'table';
+    const same = this.locks.find((l) => l.object === object && sameName(l.relation, relation));
     if (same) {
       if (strongerLock(same.mode, mode) === mode && same.mode !== mode) {
         same.mode = mode;
@@ -120,7 +158,11 @@ export class Analysis {
       }
       return;
     }
-    this.locks.push({ relation, mode, why });
+    this.locks.push({ relation, mode, why, object, ...withoutUndefined(extra) });
+  }
+
+  wide(label: string, mode: LockMode): void {
+    this.wideLocks.push({ label, mode });
   }
 
   did(work: WorkKind, detail: string): void {
@@ -137,19 +179,26 @@ export class Analysis {
     this.did('catalog', detail);
   }
 
-  result(): StatementAnalysis {
+  result(transaction: TransactionRule): StatementFacts {
     return {
       command: this.command,
       summary: this.summary,
       table: this.table,
       locks: this.locks,
+      wideLocks: this.wideLocks,
       work: this.work,
       workDetail: this.workDetail || 'changes the catalog only',
       subcommands: this.subcommands,
       concurrent: this.concurrent,
       operation: this.operation,
+      transaction,
+      destroys: this.destroys,
     };
   }
+}
+
+function withoutUndefined<O extends object>(o: O): Partial<O> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<O>;
 }
 
 export function actionOf(cmd: T.AlterTableCmd): string {
@@ -165,13 +214,6 @@ export function objectWord(t: string | undefined): string {
     .replace(/_/g, ' ')
     .replace('MATVIEW', 'MATERIALIZED VIEW')
     .replace('TABCONSTRAINT', 'CONSTRAINT');
-}
-
-export function qualified(parts: string[]): QualifiedName | undefined {
-  if (!parts.length) return undefined;
-  const name = parts[parts.length - 1];
-  const schema = parts.length > 1 ? parts[parts.length - 2] : undefined;
-  return { schema, name };
 }
 
 export function sameName(a: QualifiedName, b: QualifiedName): boolean {

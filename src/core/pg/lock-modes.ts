@@ -1,6 +1,7 @@
 /**
  * PostgreSQL's table-level lock modes and what each one makes other sessions wait for. Rules name the
- * lock in their messages; the report uses the conflict table to say what queues behind a statement.
+ * lock in their messages; the report and the dry run use the conflict table to say what queues behind
+ * a statement.
  */
 export const LOCK_MODES = [
   'ACCESS SHARE',
@@ -59,13 +60,46 @@ export function blocksWrites(mode: LockMode): boolean {
   return conflicts(mode, 'ROW EXCLUSIVE');
 }
 
-/** "blocks reads and writes" / "blocks writes; reads continue" / "blocks other schema changes only". */
+/** What other sessions can no longer do while the lock is held. */
+export type Blocks = 'reads-writes' | 'writes' | 'schema-changes' | 'nothing';
+
+export function blocksOf(mode: LockMode): Blocks {
+  if (blocksReads(mode)) return 'reads-writes';
+  if (blocksWrites(mode)) return 'writes';
+  if (mode === 'SHARE UPDATE EXCLUSIVE') return 'schema-changes';
+  return 'nothing';
+}
+
+/** The report's short phrase for what a lock blocks. */
+export function describeBlocks(b: Blocks): string {
+  switch (b) {
+    case 'reads-writes':
+      return 'blocks reads and writes';
+    case 'writes':
+      return 'blocks writes; reads continue';
+    case 'schema-changes':
+      return 'blocks schema changes, VACUUM and ANALYZE; reads and writes continue';
+    case 'nothing':
+      return 'blocks no reads or writes';
+  }
+}
+
+/** The linter's and the run output's longer phrase for what a lock blocks. */
 export function whatItBlocks(mode: LockMode): string {
-  if (blocksReads(mode)) return 'blocks reads and writes';
-  if (blocksWrites(mode)) return 'blocks writes (INSERT, UPDATE, DELETE); reads continue';
-  if (mode === 'SHARE UPDATE EXCLUSIVE')
-    return 'blocks other schema changes, VACUUM and ANALYZE; reads and writes continue';
-  return 'blocks only stronger locks; reads and writes continue';
+  switch (blocksOf(mode)) {
+    case 'reads-writes':
+      return 'blocks reads and writes';
+    case 'writes':
+      return 'blocks writes (INSERT, UPDATE, DELETE); reads continue';
+    case 'schema-changes':
+      return 'blocks other schema changes, VACUUM and ANALYZE; reads and writes continue';
+    case 'nothing':
+      return 'blocks only stronger locks; reads and writes continue';
+  }
+}
+
+export function strongerLock(a: LockMode, b: LockMode): LockMode {
+  return LOCK_MODES.indexOf(a) >= LOCK_MODES.indexOf(b) ? a : b;
 }
 
 /** Accepts pg_locks spellings too ('AccessExclusiveLock'). */
