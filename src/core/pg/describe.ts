@@ -392,33 +392,9 @@ const HANDLERS: Record<string, Handler> = {
     a.did('dml', `inserts into ${formatName(a.table)}`);
   },
 
-  UpdateStmt: (a, s: T.UpdateStmt) => {
-    a.command = 'UPDATE';
-    a.table = rangeVarName(s.relation);
-    a.lock(
-      a.table,
-      'ROW EXCLUSIVE',
-      'updates rows (each row stays locked against other writers until commit)',
-    );
-    for (const f of s.fromClause ?? []) readsRelations(a, f);
-    if (a.table) a.destroys.push({ kind: 'rows', relation: a.table, how: 'update', where: !!s.whereClause });
-    a.operation = { kind: 'dml' };
-    a.did('dml', `updates ${s.whereClause ? 'the matching rows' : 'every row'} of ${formatName(a.table)}`);
-  },
+  UpdateStmt: (a, s: T.UpdateStmt) => changesRows(a, 'update', s.relation, s.fromClause, !!s.whereClause),
 
-  DeleteStmt: (a, s: T.DeleteStmt) => {
-    a.command = 'DELETE';
-    a.table = rangeVarName(s.relation);
-    a.lock(
-      a.table,
-      'ROW EXCLUSIVE',
-      'deletes rows (each row stays locked against other writers until commit)',
-    );
-    for (const u of s.usingClause ?? []) readsRelations(a, u);
-    if (a.table) a.destroys.push({ kind: 'rows', relation: a.table, how: 'delete', where: !!s.whereClause });
-    a.operation = { kind: 'dml' };
-    a.did('dml', `deletes ${s.whereClause ? 'the matching rows' : 'every row'} of ${formatName(a.table)}`);
-  },
+  DeleteStmt: (a, s: T.DeleteStmt) => changesRows(a, 'delete', s.relation, s.usingClause, !!s.whereClause),
 
   MergeStmt: (a, s: T.MergeStmt) => {
     a.command = 'MERGE';
@@ -494,6 +470,30 @@ const DROPPED_RELATIONS: Record<
   OBJECT_MATVIEW: 'materialized view',
   OBJECT_SEQUENCE: 'sequence',
 };
+
+/** UPDATE and DELETE: the old values of the rows they touch are gone after COMMIT. */
+function changesRows(
+  a: Facts,
+  how: 'update' | 'delete',
+  relation: T.RangeVar | undefined,
+  reads: T.Node[] | undefined,
+  where: boolean,
+): void {
+  a.command = how.toUpperCase();
+  a.table = rangeVarName(relation);
+  a.lock(
+    a.table,
+    'ROW EXCLUSIVE',
+    `${how}s rows (each row stays locked against other writers until commit)`,
+    {
+      location: relation?.location,
+    },
+  );
+  for (const r of reads ?? []) readsRelations(a, r);
+  if (a.table) a.destroys.push({ kind: 'rows', relation: a.table, how, where });
+  a.operation = { kind: 'dml' };
+  a.did('dml', `${how}s ${where ? 'the matching rows' : 'every row'} of ${formatName(a.table)}`);
+}
 
 /** Relations a query reads, each with `mode` (ACCESS SHARE by default). */
 function readsRelations(a: Facts, tree: unknown, mode: LockMode = 'ACCESS SHARE', why = 'reads it'): void {
