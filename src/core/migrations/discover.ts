@@ -8,9 +8,9 @@ import { readFileSync, statSync, type Dirent } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import type { Layout } from '../config';
 import { PgshiftError } from '../errors';
-import { hasNoTransactionDirective, sections } from '../sql/directives';
+import { dataDirectives, hasNoTransactionDirective, sections, statementAfter } from '../sql/directives';
 import { countNewlines } from '../sql/source';
-import { splitStatements } from '../sql/splitter';
+import { splitStatements, type Comment, type SplitResult } from '../sql/splitter';
 import {
   compareVersions,
   detectLayoutOf,
@@ -26,7 +26,14 @@ import {
   versionKey,
   type Direction,
 } from './layouts';
-import type { ConcreteLayout, Migration, MigrationProblem, MigrationScript, MigrationSet } from './model';
+import type {
+  ConcreteLayout,
+  Migration,
+  MigrationProblem,
+  MigrationScript,
+  MigrationSet,
+  ScriptData,
+} from './model';
 
 /** One up or down script found on disk, before ups and downs are paired. */
 interface Candidate {
@@ -95,11 +102,15 @@ class Discovery {
     start: number,
     end: number,
     noTransaction: boolean,
-    split: readonly { start: number; end: number }[],
+    split: SplitResult,
     label = '',
   ): MigrationScript {
     const part = bytes.subarray(start, end);
-    const mine = split.filter((st) => st.start >= start && st.start < end);
+    const mine = split.statements.filter((st) => st.start >= start && st.start < end);
+    const data = scriptData(
+      split.comments.filter((c) => c.start >= start && c.start < end),
+      mine.map((st) => st.start),
+    );
     if (mine.length === 0)
       this.problem(
         'info',
@@ -111,7 +122,9 @@ class Discovery {
       sql: part.toString('utf8'),
       offset: start,
       checksum: createHash('sha256').update(part).digest('hex'),
-      noTransaction,
+      // a file holding a batch runs statement by statement: each batch commits on its own
+      noTransaction: noTransaction || !!data?.batches.length,
+      ...(data ? { data } : {}),
       // a statement running past the section's end would be cut there by a split of the section alone
       split: mine.every((st) => st.end <= end)
         ? {
@@ -128,7 +141,7 @@ class Discovery {
     if (!content) return undefined;
     const split = splitStatements(content.bytes);
     const noTx = extraNoTransaction || hasNoTransactionDirective(split.comments);
-    return this.script(file, content.bytes, 0, content.bytes.length, noTx, split.statements);
+    return this.script(file, content.bytes, 0, content.bytes.length, noTx, split);
   }
 
   unmatched(file: string, layout: ConcreteLayout): void {
@@ -269,7 +282,7 @@ function collectDbmate(d: Discovery, entries: Dirent[]): void {
       up.start,
       up.end,
       up.noTransaction,
-      split.statements,
+      split,
       ' up section',
     );
     d.candidates.push({ version: parsed.version, name: parsed.name, direction: 'up', script: upScript });
@@ -281,7 +294,7 @@ function collectDbmate(d: Discovery, entries: Dirent[]): void {
         down.start,
         down.end,
         down.noTransaction,
-        split.statements,
+        split,
         ' down section',
       );
       d.candidates.push({
@@ -434,4 +447,18 @@ function assemble(d: Discovery, layout: ConcreteLayout): Migration[] {
     if (a.repeatable) return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
     return compareVersions(a.version, b.version);
   });
+}
+
+/** The batch and check directives of a script, each batch with the statement it stands before. */
+function scriptData(comments: readonly Comment[], statementStarts: readonly number[]): ScriptData | undefined {
+  const { batches, checks } = dataDirectives(comments);
+  if (!batches.length && !checks.length) return undefined;
+  return {
+    batches: batches.map((b) => ({
+      statement: statementAfter(b.end, statementStarts) ?? -1,
+      ...(b.options ? { options: b.options } : {}),
+      ...(b.error ? { error: b.error } : {}),
+    })),
+    checks: checks.map((c) => ({ when: c.when, sql: c.sql })),
+  };
 }

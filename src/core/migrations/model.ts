@@ -3,6 +3,7 @@
  * The runner, the linter's directory context, the tree view and the report all work on this model.
  */
 import type { Layout } from '../config';
+import type { BatchOptions } from '../sql/directives';
 
 export type ConcreteLayout = Exclude<Layout, 'auto'>;
 
@@ -22,6 +23,14 @@ export interface MigrationScript {
    * statements as byte ranges of `sql` (without their `;`), and the 1-based line where `sql` starts.
    */
   split?: { line: number; ranges: readonly { start: number; end: number }[] };
+  /** `-- pgshift:batch` and `-- pgshift:check-before/after` directives, when the script has any */
+  data?: ScriptData;
+}
+
+export interface ScriptData {
+  /** `statement`: index of the statement the directive stands before (-1: none follows it) */
+  batches: { statement: number; options?: BatchOptions; error?: string }[];
+  checks: { when: 'before' | 'after'; sql: string }[];
 }
 
 export interface Migration {

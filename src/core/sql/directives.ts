@@ -36,3 +36,102 @@ export function sections(comments: readonly Comment[], length: number): Section[
     noTransaction: fileNoTx || /\btransaction\s*:\s*false\b/i.test(m[2]),
   }));
 }
+
+/**
+ * `-- pgshift:batch [size=N|auto] [key=col] [delay=10ms] [target=200ms]` before one UPDATE, DELETE or
+ * INSERT … SELECT: the runner runs it in keyset batches of the key, each in its own transaction.
+ */
+export interface BatchOptions {
+  /** rows per batch, or 'auto': sized to `targetMs` from the measured times */
+  size: number | 'auto';
+  /** the key column; default: the single-column primary key, else a unique NOT NULL column */
+  key?: string;
+  /** pause between batches */
+  delayMs: number;
+  /** with size=auto: the duration one batch should take */
+  targetMs: number;
+}
+
+export interface BatchDirective {
+  /** byte range of the comment */
+  start: number;
+  end: number;
+  options?: BatchOptions;
+  /** what is wrong with the directive's words (the linter reports it; the runner refuses) */
+  error?: string;
+}
+
+/** `-- pgshift:check-before <SQL returning one boolean>` / `-- pgshift:check-after <SQL>`. */
+export interface CheckDirective {
+  when: 'before' | 'after';
+  sql: string;
+  start: number;
+  end: number;
+}
+
+export const BATCH_DEFAULTS: Readonly<BatchOptions> = { size: 'auto', delayMs: 0, targetMs: 200 };
+
+const BATCH = /^\s*pgshift:batch\b(.*)$/i;
+const CHECK = /^\s*pgshift:check-(before|after)\b\s*(.*?)\s*$/i;
+const DATA_DIRECTIVE = /pgshift:(batch|check-)/i;
+
+/** The batch and check directives of a script; cheap when it has none. */
+export function dataDirectives(comments: readonly Comment[]): {
+  batches: BatchDirective[];
+  checks: CheckDirective[];
+} {
+  const batches: BatchDirective[] = [];
+  const checks: CheckDirective[] = [];
+  for (const c of comments) {
+    if (c.kind !== 'line' || !DATA_DIRECTIVE.test(c.body)) continue;
+    const b = BATCH.exec(c.body);
+    if (b) {
+      batches.push({ start: c.start, end: c.end, ...parseBatchOptions(b[1]) });
+      continue;
+    }
+    const k = CHECK.exec(c.body);
+    if (k) checks.push({ when: k[1].toLowerCase() as 'before' | 'after', sql: k[2], start: c.start, end: c.end });
+  }
+  return { batches, checks };
+}
+
+/** Options from `size=5000 key=id delay=10ms target=200ms`; unknown words and bad values are errors. */
+export function parseBatchOptions(words: string): { options?: BatchOptions; error?: string } {
+  const o: BatchOptions = { ...BATCH_DEFAULTS };
+  for (const word of words.trim().split(/\s+/).filter(Boolean)) {
+    const m = /^([a-z]+)=(\S+)$/i.exec(word);
+    const name = m?.[1].toLowerCase();
+    const value = m?.[2] ?? '';
+    if (name === 'size') {
+      if (/^auto$/i.test(value)) o.size = 'auto';
+      else if (/^\d+$/.test(value) && Number(value) >= 1) o.size = Number(value);
+      else return { error: `size=${value}: write a row count (size=5000) or size=auto` };
+    } else if (name === 'key') {
+      if (!/^[A-Za-z_][A-Za-z0-9_$]*$|^"[^"]+"$/.test(value))
+        return { error: `key=${value}: write one column name (key=id)` };
+      o.key = value.startsWith('"') ? value.slice(1, -1) : value.toLowerCase();
+    } else if (name === 'delay' || name === 'target') {
+      const ms = durationMs(value);
+      if (ms === undefined) return { error: `${name}=${value}: write a duration (10ms, 1s)` };
+      if (name === 'delay') o.delayMs = ms;
+      else if (ms < 1) return { error: `target=${value}: must be at least 1ms` };
+      else o.targetMs = ms;
+    } else {
+      return { error: `unknown option "${word}": pgshift:batch takes size=, key=, delay= and target=` };
+    }
+  }
+  return { options: o };
+}
+
+function durationMs(v: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|min)?$/i.exec(v);
+  if (!m) return undefined;
+  const unit = (m[2] ?? 'ms').toLowerCase();
+  return Number(m[1]) * (unit === 'min' ? 60_000 : unit === 's' ? 1000 : 1);
+}
+
+/** The index of the statement a directive ending at `end` stands before (the first starting after it). */
+export function statementAfter(end: number, statementStarts: readonly number[]): number | undefined {
+  const i = statementStarts.findIndex((s) => s >= end);
+  return i < 0 ? undefined : i;
+}

@@ -28,8 +28,19 @@ export interface SqlParser {
   parse(sql: string): ParseOutcome;
   /** PL/pgSQL of a DO block or function; returns the raw JSON tree or an error. */
   parsePlpgsql(sql: string): { ok: true; tree: unknown } | { ok: false; message: string };
+  /** PostgreSQL's own lexer: the tokens of `sql` with their byte ranges (keywords upper-cased in `word`). */
+  scan(sql: string): SqlToken[];
   /** The PostgreSQL major version whose grammar this parser implements. */
   readonly grammarVersion: number;
+}
+
+export interface SqlToken {
+  /** byte offsets in the UTF-8 text */
+  start: number;
+  end: number;
+  /** the token's text; for a keyword, upper-cased */
+  word: string;
+  keyword: boolean;
 }
 
 let loaded: SqlParser | undefined;
@@ -54,6 +65,8 @@ export function loadParser(): Promise<SqlParser> {
   return loading;
 }
 
+const COMMENT_TOKENS = new Set(['SQL_COMMENT', 'C_COMMENT']);
+
 // The editor re-lints the whole file on each keystroke; all statements but the edited one are unchanged,
 // so their parse trees come from this cache. Trees are shared: nothing may mutate them.
 const CACHE_LIMIT = 20_000;
@@ -69,6 +82,15 @@ function makeParser(lib: LibPgQuery): SqlParser {
       if (cache.size >= CACHE_LIMIT) cache.clear();
       cache.set(sql, out);
       return out;
+    },
+    scan(sql: string): SqlToken[] {
+      const tokens = lib.scanSync(sql).tokens.filter((t) => !COMMENT_TOKENS.has(t.tokenName));
+      return tokens.map((t) => ({
+        start: t.start,
+        end: t.end,
+        keyword: t.keywordKind > 0,
+        word: t.keywordKind > 0 ? t.text.toUpperCase() : t.text,
+      }));
     },
     parsePlpgsql(sql: string) {
       try {

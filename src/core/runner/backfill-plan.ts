@@ -1,0 +1,198 @@
+/**
+ * What a `-- pgshift:batch` statement becomes: the statement's own text cut at its WHERE, so each
+ * batch is the same statement restricted to the next keyset range of the table's key
+ * (`WHERE <own condition> AND key IN (the next n keys after the last one)`, never OFFSET). Pure: the
+ * key itself is read from the catalog by the runner (backfill.ts). The linter calls backfillShape()
+ * too, so a directive on a statement that cannot be batched is reported before it runs.
+ */
+import type * as T from '@pgsql/types';
+import { as, nodeKind, rangeVarName, type QualifiedName } from '../lint/ast';
+import type { SqlToken } from '../sql/parser';
+import { quoteIdent } from './settings';
+
+export interface BackfillShape {
+  kind: 'update' | 'delete' | 'insert-select';
+  /** the table whose key the batches walk (for INSERT … SELECT, the table it reads) */
+  table: QualifiedName;
+  /** how the statement refers to that table: its alias, or its name */
+  alias: string;
+  /** the statement's text before its WHERE (all of it when it has none) */
+  head: string;
+  /** the text of its WHERE condition */
+  condition?: string;
+  /** what follows the condition (INSERT … SELECT … ON CONFLICT …) */
+  tail: string;
+}
+
+export type ShapeOutcome = { ok: true; shape: BackfillShape } | { ok: false; reason: string };
+
+const NOT_BATCHABLE = 'pgshift:batch goes before one UPDATE, DELETE or INSERT … SELECT';
+
+/** How the statement can be cut into batches, or why it cannot. */
+export function backfillShape(node: unknown, sql: string, scan: (sql: string) => SqlToken[]): ShapeOutcome {
+  switch (nodeKind(node)) {
+    case 'UpdateStmt': {
+      const s = as(node, 'UpdateStmt')!;
+      const refused =
+        (s.withClause && 'it has a WITH clause (a CTE): batch the statement it feeds instead') ||
+        (s.fromClause?.length && 'it joins other tables (UPDATE … FROM): each batch would repeat the join') ||
+        (s.returningClause && 'RETURNING would return only the last batch’s rows') ||
+        (isCurrentOf(s.whereClause) && 'WHERE CURRENT OF names a cursor');
+      if (refused) return no(`UPDATE cannot be batched: ${refused}`);
+      return cut('update', s.relation, !!s.whereClause, sql, scan);
+    }
+    case 'DeleteStmt': {
+      const s = as(node, 'DeleteStmt')!;
+      const refused =
+        (s.withClause && 'it has a WITH clause (a CTE): batch the statement it feeds instead') ||
+        (s.usingClause?.length && 'it joins other tables (DELETE … USING): each batch would repeat the join') ||
+        (s.returningClause && 'RETURNING would return only the last batch’s rows') ||
+        (isCurrentOf(s.whereClause) && 'WHERE CURRENT OF names a cursor');
+      if (refused) return no(`DELETE cannot be batched: ${refused}`);
+      return cut('delete', s.relation, !!s.whereClause, sql, scan);
+    }
+    case 'InsertStmt': {
+      const s = as(node, 'InsertStmt')!;
+      const sel = as(s.selectStmt, 'SelectStmt');
+      if (!sel || sel.valuesLists?.length) return no('INSERT … VALUES cannot be batched: it reads no table');
+      const from = sel.fromClause ?? [];
+      const source = from.length === 1 ? as(from[0], 'RangeVar') : undefined;
+      const refused =
+        (s.withClause && 'it has a WITH clause (a CTE)') ||
+        (sel.withClause && 'its SELECT has a WITH clause (a CTE)') ||
+        (sel.op && sel.op !== 'SETOP_NONE' && 'its SELECT is a UNION / INTERSECT / EXCEPT') ||
+        (!source && 'its SELECT must read exactly one table (no joins, no subquery in FROM)') ||
+        ((sel.groupClause?.length || sel.havingClause || sel.distinctClause) &&
+          'its SELECT groups or de-duplicates rows, which one batch cannot see whole') ||
+        ((sel.sortClause?.length || sel.limitCount || sel.limitOffset) &&
+          'its SELECT has ORDER BY / LIMIT / OFFSET: the batches impose their own') ||
+        (s.returningClause && 'RETURNING would return only the last batch’s rows');
+      if (refused) return no(`INSERT … SELECT cannot be batched: ${refused}`);
+      return cut('insert-select', source, !!sel.whereClause, sql, scan, !!s.onConflictClause);
+    }
+    default:
+      return no(`${NOT_BATCHABLE}; this is ${nodeKind(node) ?? 'not a statement'}`);
+  }
+}
+
+function no(reason: string): ShapeOutcome {
+  return { ok: false, reason };
+}
+
+function isCurrentOf(where: T.Node | undefined): boolean {
+  return !!as(where, 'CurrentOfExpr');
+}
+
+/** Cuts the text at its top-level WHERE (and, for INSERT … SELECT, before ON CONFLICT). */
+function cut(
+  kind: BackfillShape['kind'],
+  rv: T.RangeVar | undefined,
+  hasWhere: boolean,
+  sql: string,
+  scan: (sql: string) => SqlToken[],
+  onConflict = false,
+): ShapeOutcome {
+  const table = rangeVarName(rv);
+  if (!rv || !table) return no('the statement names no table');
+  const bytes = Buffer.from(sql, 'utf8');
+  const text = (a: number, b: number): string => bytes.toString('utf8', a, b).trim();
+  const top = topLevel(scan(sql));
+  if (!top.length) return no('the statement is empty');
+  const end = top[top.length - 1].end;
+  let tailAt = end;
+  if (onConflict) {
+    const on = top.findIndex((t, i) => t.keyword && t.word === 'ON' && top[i + 1]?.word === 'CONFLICT');
+    if (on < 0) return no('its ON CONFLICT clause could not be found in the text');
+    tailAt = top[on].start;
+  }
+  const alias = rv.alias?.aliasname ?? table.name;
+  const tail = text(tailAt, end);
+  if (!hasWhere) return { ok: true, shape: { kind, table, alias, head: text(0, tailAt), tail } };
+  const where = top.find((t) => t.keyword && t.word === 'WHERE');
+  if (!where) return no('its WHERE is inside parentheses: write the statement without them');
+  const last = [...top].reverse().find((t) => t.end <= tailAt);
+  return {
+    ok: true,
+    shape: {
+      kind,
+      table,
+      alias,
+      head: text(0, where.start),
+      condition: text(where.end, last && last.end > where.end ? last.end : tailAt),
+      tail,
+    },
+  };
+}
+
+/** The tokens outside parentheses and brackets (a subquery's WHERE is not the statement's). */
+function topLevel(tokens: readonly SqlToken[]): SqlToken[] {
+  let depth = 0;
+  const out: SqlToken[] = [];
+  for (const t of tokens) {
+    if (t.word === '(' || t.word === '[') depth++;
+    else if (t.word === ')' || t.word === ']') depth = Math.max(0, depth - 1);
+    else if (depth === 0) out.push(t);
+    if (depth === 0 && (t.word === ')' || t.word === ']')) out.push(t);
+  }
+  return out;
+}
+
+export interface BackfillKey {
+  column: string;
+  /** format_type() of the column, e.g. 'bigint', 'uuid' */
+  type: string;
+}
+
+export function qualifiedTable(q: QualifiedName): string {
+  return q.schema ? `${quoteIdent(q.schema)}.${quoteIdent(q.name)}` : quoteIdent(q.name);
+}
+
+/**
+ * One batch: the next `limit` keys after `after` (the first batch has no lower bound) that satisfy the
+ * statement's condition, and the statement run on exactly those rows. Returns one row: rows changed,
+ * keys taken, and the last key (text) to continue from. Parameters: [limit] or [after, limit].
+ */
+export function batchSql(shape: BackfillShape, key: BackfillKey, first: boolean): string {
+  const a = quoteIdent(shape.alias);
+  const k = `${a}.${quoteIdent(key.column)}`;
+  const cond = shape.condition ? `(${shape.condition})` : undefined;
+  const range = first ? [] : [`${k} > $1::${key.type}`];
+  const limit = first ? '$1' : '$2';
+  const keysWhere = [cond, ...range].filter(Boolean).join(' AND ');
+  const rowsWhere = [cond, `${k} IN (SELECT pgshift_k FROM pgshift_keys)`].filter(Boolean).join(' AND ');
+  return [
+    'WITH pgshift_keys AS MATERIALIZED (',
+    `  SELECT ${k} AS pgshift_k FROM ${qualifiedTable(shape.table)} AS ${a}`,
+    keysWhere ? `  WHERE ${keysWhere}` : '',
+    `  ORDER BY 1 LIMIT ${limit}`,
+    '), pgshift_rows AS (',
+    shape.head,
+    `WHERE ${rowsWhere}`,
+    shape.tail,
+    'RETURNING 1',
+    ')',
+    'SELECT (SELECT count(*) FROM pgshift_rows)::int8 AS rows, (SELECT count(*) FROM pgshift_keys)::int8 AS keys,',
+    '  (SELECT max(pgshift_k)::text FROM pgshift_keys) AS last',
+  ]
+    .filter((l) => l !== '')
+    .join('\n');
+}
+
+/** The rows the whole statement would touch (after `after`, when resuming). Parameters: [] or [after]. */
+export function remainingSql(shape: BackfillShape, key: BackfillKey, after: boolean): string {
+  const a = quoteIdent(shape.alias);
+  const k = `${a}.${quoteIdent(key.column)}`;
+  const where = [shape.condition ? `(${shape.condition})` : '', after ? `${k} > $1::${key.type}` : '']
+    .filter(Boolean)
+    .join(' AND ');
+  return `SELECT count(*)::int8 AS n FROM ${qualifiedTable(shape.table)} AS ${a}${where ? ` WHERE ${where}` : ''}`;
+}
+
+/** The unique, NOT NULL, single-column keys of a table, the primary key first. Parameter: [regclass text]. */
+export const KEYS_SQL = `
+  SELECT a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type, i.indisprimary AS primary
+    FROM pg_index i
+    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+   WHERE i.indrelid = $1::regclass AND i.indnkeyatts = 1 AND i.indisunique AND i.indisvalid
+     AND i.indpred IS NULL AND i.indexprs IS NULL AND a.attnotnull
+   ORDER BY i.indisprimary DESC, a.attnum`;
