@@ -166,7 +166,9 @@ export function oneLineSql(sql: string, max = 100): string {
 
 /** Progress of a run for a person reading a terminal or a CI log. */
 export function textProgress(io: Io): (e: RunnerEvent) => void {
+  const bar = batchProgress(io);
   return (e) => {
+    if (e.type !== 'batch') bar.end();
     switch (e.type) {
       case 'lock-wait':
         io.err(`${e.message}\n`);
@@ -176,6 +178,18 @@ export function textProgress(io: Io): (e: RunnerEvent) => void {
         break;
       case 'retry':
         io.err(`  ${e.version}: ${e.error}; retrying in ${ms(e.delayMs)} (attempt ${e.attempt + 1})\n`);
+        break;
+      case 'batch':
+        bar.update(e);
+        break;
+      case 'paused':
+        io.err(`  ${e.version}: paused: ${e.reason}\n`);
+        break;
+      case 'resumed':
+        io.err(`  ${e.version}: resumed\n`);
+        break;
+      case 'check':
+        io.err(`  ${e.version}: check-${e.when} ${e.ok ? 'true' : 'NOT true'}: ${oneLineSql(e.sql, 80)}\n`);
         break;
       case 'step-done': {
         const r = e.result;
@@ -191,9 +205,54 @@ export function textProgress(io: Io): (e: RunnerEvent) => void {
   };
 }
 
-/** With --format json, stdout holds only the result; the lock wait still deserves a line on stderr. */
+type BatchEvent = Extract<RunnerEvent, { type: 'batch' }>;
+
+/**
+ * A batched statement's progress: on a terminal one line redrawn in place (bar, rows, rows/s, ETA);
+ * in a log a plain line at most every 5 seconds, and the last one.
+ */
+function batchProgress(io: Io): { update(e: BatchEvent): void; end(): void } {
+  let open = false;
+  let lastLine = 0;
+  let last: BatchEvent | undefined;
+  const line = (e: BatchEvent): string => {
+    const pct = e.total > 0 ? Math.min(100, Math.floor((e.done / e.total) * 100)) : 100;
+    const eta = e.etaMs !== null ? ` · ETA ${ms(e.etaMs)}` : '';
+    const n = (x: number): string => x.toLocaleString('en-US');
+    return `  ${e.version}: ${pct}% ${n(e.done)}/${n(e.total)} rows · ${n(e.rowsPerSecond)} rows/s · batch ${n(e.batches)} of ${n(e.size)} in ${ms(e.ms)}${eta}`;
+  };
+  return {
+    update(e) {
+      last = e;
+      if (io.progress) {
+        const filled = e.total > 0 ? Math.round((Math.min(e.done, e.total) / e.total) * 20) : 20;
+        io.err(`\r\x1b[2K${'█'.repeat(filled)}${'░'.repeat(20 - filled)}${line(e)}`);
+        open = true;
+      } else if (Date.now() - lastLine >= 5000) {
+        io.err(`${line(e)}\n`);
+        lastLine = Date.now();
+        last = undefined;
+      }
+    },
+    end() {
+      if (open) io.err('\n');
+      else if (last) io.err(`${line(last)}\n`);
+      open = false;
+      last = undefined;
+    },
+  };
+}
+
+/**
+ * With --format json, stdout holds only the result; progress goes to stderr, one JSON object a line
+ * ({"event":"batch","version",...}), and the lock wait as a sentence.
+ */
 export function jsonProgress(io: Io): (e: RunnerEvent) => void {
   return (e) => {
     if (e.type === 'lock-wait') io.err(`${e.message}\n`);
+    else if (e.type === 'batch' || e.type === 'paused' || e.type === 'resumed' || e.type === 'check') {
+      const { type, ...rest } = e;
+      io.err(`${JSON.stringify({ event: type, ...rest })}\n`);
+    }
   };
 }

@@ -43,6 +43,8 @@ export interface RunnerConfig {
   historySchema: string;
   /** Whether a file runs in a transaction when it says nothing. Default 'wrapped'. */
   transactionMode: 'wrapped' | 'none';
+  /** Batched backfills pause while a replica's replay lag is over this; null = don't check. Default '10s'. */
+  maxLag: string | null;
 }
 
 export interface PgshiftConfig {
@@ -79,6 +81,7 @@ export const DEFAULT_CONFIG: PgshiftConfig = {
     lockWaitSeconds: 60,
     historySchema: 'pgshift',
     transactionMode: 'wrapped',
+    maxLag: '10s',
   },
   environments: {},
 };
@@ -212,6 +215,7 @@ export function validateConfig(raw: unknown, where: string): PgshiftConfig {
         fail('runner.transactionMode', 'must be "wrapped" or "none"');
       c.runner.transactionMode = r.transactionMode as 'wrapped' | 'none';
     }
+    if (r.maxLag !== undefined) c.runner.maxLag = duration(r.maxLag, 'runner.maxLag', fail);
   }
   if (raw.environments !== undefined) {
     if (!isObject(raw.environments)) fail('environments', 'must be an object of name → connection');

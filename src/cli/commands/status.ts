@@ -1,4 +1,4 @@
-import { status } from '../../core/runner';
+import { describeProgress, progressText, status } from '../../core/runner';
 import type { Command } from '../command';
 import { ms, RUNNER_OPTIONS, shownPath, table, TARGET_USAGE, when, withRunnerContext } from '../runner-cli';
 
@@ -35,7 +35,7 @@ export const statusCommand: Command = {
         const rows = report.migrations.map((m) => [
           m.version || 'R',
           m.name,
-          m.state,
+          m.progress ? `${m.state} ${progressText(m)}` : m.state,
           when(m.appliedAt),
           ms(m.executionMs),
         ]);
@@ -52,6 +52,13 @@ export const statusCommand: Command = {
             `\n${m.version} ${m.name} ${f?.interrupted ? 'was interrupted' : 'failed'}${f?.line ? ` at line ${f.line}` : ''}${f?.error ? `: ${f.error}` : ''}\n` +
               `  next: pgshift resolve ${m.version} --applied   (its changes are all in the database)\n` +
               `    or: pgshift resolve ${m.version} --rolled-back   (after undoing what it did)\n`,
+          );
+        } else if ((m.state === 'partial' || m.state === 'running') && m.progress) {
+          io.out(
+            `\n${m.version} ${m.name} ${m.state === 'running' ? 'is running' : 'stopped partway'}: ${describeProgress(m)}\n` +
+              (m.state === 'partial'
+                ? `  next: pgshift ${m.progress.direction}   (continues from the checkpoint; nothing is done twice)\n`
+                : ''),
           );
         } else if (m.state === 'modified') {
           io.out(

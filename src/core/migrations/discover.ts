@@ -276,15 +276,7 @@ function collectDbmate(d: Discovery, entries: Dirent[]): void {
         `SQL before -- migrate:up in ${d.rel(file)} belongs to no section and would never run`,
       );
     }
-    const upScript = d.script(
-      file,
-      bytes,
-      up.start,
-      up.end,
-      up.noTransaction,
-      split,
-      ' up section',
-    );
+    const upScript = d.script(file, bytes, up.start, up.end, up.noTransaction, split, ' up section');
     d.candidates.push({ version: parsed.version, name: parsed.name, direction: 'up', script: upScript });
     const down = downs[0];
     if (down) {
@@ -450,7 +442,10 @@ function assemble(d: Discovery, layout: ConcreteLayout): Migration[] {
 }
 
 /** The batch and check directives of a script, each batch with the statement it stands before. */
-function scriptData(comments: readonly Comment[], statementStarts: readonly number[]): ScriptData | undefined {
+function scriptData(
+  comments: readonly Comment[],
+  statementStarts: readonly number[],
+): ScriptData | undefined {
   const { batches, checks } = dataDirectives(comments);
   if (!batches.length && !checks.length) return undefined;
   return {

@@ -14,6 +14,9 @@ import type { ForeignWriter } from './foreign';
 import type { AttemptOutcome, HistoryTable, NewAttempt } from './history';
 import { invalidIndexes, type InvalidIndex } from './invalid-indexes';
 import type { LockHolder } from './lock';
+import { runBatchedScript } from './apply-batched';
+import { checkAfterSteps, runChecks } from './checks';
+import type { BackfillEvent } from './backfill';
 import { buildBatch, locateByPosition, locateByReplay, worthReplaying } from './batch';
 import type { PreparedStep } from './prepare';
 import type { RunnerSettings } from './settings';
@@ -33,7 +36,10 @@ export type RunnerEvent =
     }
   | { type: 'statement'; version: string; line: number; sql: string }
   | { type: 'retry'; version: string; attempt: number; error: string; delayMs: number }
-  | { type: 'step-done'; result: StepResult };
+  | { type: 'step-done'; result: StepResult }
+  | BackfillEvent
+  /** a -- pgshift:check-before / check-after query and its answer */
+  | { type: 'check'; version: string; when: 'before' | 'after'; sql: string; ok: boolean };
 
 export interface StepFailure {
   error: string;
@@ -70,6 +76,8 @@ export interface ApplyContext {
   settings: RunnerSettings;
   signal?: AbortSignal;
   onEvent?: (e: RunnerEvent) => void;
+  /** true while the person has paused a batched backfill: no new batch starts */
+  paused?: () => boolean;
 }
 
 /**
@@ -93,17 +101,31 @@ export async function applyStep(
   const onAbort = (): void => void ctx.driver.cancel().catch(() => undefined);
   ctx.signal?.addEventListener('abort', onAbort);
   try {
-    const result = step.noTransaction
-      ? await runOutside(ctx, step, latestApplied)
-      : await runInTransaction(ctx, step, latestApplied);
-    ctx.onEvent?.({ type: 'step-done', result });
-    return result;
+    // a batched script runs its checks itself, after a resume only the after-checks
+    const refused = step.script.data?.batches.length ? undefined : await runChecks(ctx, step, 'before');
+    if (refused) {
+      const done = result(step, 'failed', 0, 1, {
+        ...failureFields(refused, undefined, step),
+        rolledBack: true,
+        invalidIndexes: [],
+        nextStep: `nothing was run; make the check true (or fix it in ${basename(step.script.file)}) and run the command again`,
+      });
+      ctx.onEvent?.({ type: 'step-done', result: done });
+      return done;
+    }
+    const outcome = step.script.data?.batches.length
+      ? await runBatchedScript(ctx, step, latestApplied)
+      : step.noTransaction
+        ? await runOutside(ctx, step, latestApplied)
+        : await runInTransaction(ctx, step, latestApplied);
+    ctx.onEvent?.({ type: 'step-done', result: outcome });
+    return outcome;
   } finally {
     ctx.signal?.removeEventListener('abort', onAbort);
   }
 }
 
-function attemptOf(step: PreparedStep, transactional: boolean): NewAttempt {
+export function attemptOf(step: PreparedStep, transactional: boolean): NewAttempt {
   return {
     version: step.migration.version,
     name: step.migration.name,
@@ -135,6 +157,7 @@ async function runInTransaction(
     if (timeouts.sql) steps.push(timeouts);
   }
   const batchStep = batch.sql ? steps.push({ sql: batch.sql }) - 1 : -1;
+  steps.push(...checkAfterSteps(step));
   const scriptSteps = steps.length;
   steps.push(
     ctx.history.finishedWrite(attemptOf(step, true), {
@@ -315,7 +338,7 @@ async function failOutside(
   return result(step, aborted ? 'cancelled' : 'failed', ms, attempts, failure);
 }
 
-async function keepForeignInStep(
+export async function keepForeignInStep(
   ctx: ApplyContext,
   step: PreparedStep,
   ms: number,
@@ -328,7 +351,7 @@ async function keepForeignInStep(
 }
 
 /** lock_timeout / statement_timeout for this migration; values go in as parameters, never as SQL text. */
-async function setTimeouts(driver: Driver, s: RunnerSettings, local: boolean): Promise<void> {
+export async function setTimeouts(driver: Driver, s: RunnerSettings, local: boolean): Promise<void> {
   const t = timeoutsStep(s, local);
   if (t.sql) await driver.query(t.sql, t.params);
 }
@@ -347,7 +370,7 @@ function timeoutsStep(s: RunnerSettings, local: boolean): { sql: string; params:
   return sets.length ? { sql: `SELECT ${sets.join(', ')}`, params } : { sql: '', params: [] };
 }
 
-function result(
+export function result(
   step: PreparedStep,
   outcome: 'ok' | 'failed' | 'cancelled',
   durationMs: number,
@@ -368,12 +391,12 @@ function result(
 }
 
 /** Where a failure happened: the statement, and the server's position within it when known. */
-interface At {
+export interface At {
   stmt: ScriptStatement;
   position?: number;
 }
 
-function failureFields(
+export function failureFields(
   err: DbError,
   at: At | undefined,
   step: PreparedStep,
@@ -387,7 +410,7 @@ function failureFields(
   };
 }
 
-function failureOutcome(
+export function failureOutcome(
   err: DbError,
   at: At | undefined,
   ms: number,
@@ -404,7 +427,7 @@ function failureOutcome(
   };
 }
 
-function toDbError(e: unknown, aborted: boolean): DbError {
+export function toDbError(e: unknown, aborted: boolean): DbError {
   if (aborted && (!(e instanceof DbError) || e.code === '57014' || e.code === undefined)) {
     return new DbError('cancelled by the user', e instanceof DbError ? e.code : '57014');
   }
@@ -414,7 +437,7 @@ function toDbError(e: unknown, aborted: boolean): DbError {
 }
 
 /** Rolls back whatever is open; false when the connection is gone. */
-async function rollback(driver: Driver): Promise<boolean> {
+export async function rollback(driver: Driver): Promise<boolean> {
   try {
     await driver.exec('ROLLBACK');
     return true;
@@ -423,11 +446,11 @@ async function rollback(driver: Driver): Promise<boolean> {
   }
 }
 
-function throwIfAborted(signal: AbortSignal | undefined): void {
+export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new DbError('cancelled by the user', '57014');
 }
 
-function sameIndexes(a: InvalidIndex[] | undefined, b: InvalidIndex[]): boolean {
+export function sameIndexes(a: InvalidIndex[] | undefined, b: InvalidIndex[]): boolean {
   return (
     a !== undefined &&
     a.length === b.length &&
@@ -436,12 +459,17 @@ function sameIndexes(a: InvalidIndex[] | undefined, b: InvalidIndex[]): boolean 
 }
 
 /** Before another try after a lock timeout: 1 s, 2 s, 4 s ... up to 10 s, announced. */
-async function backOff(ctx: ApplyContext, step: PreparedStep, attempt: number, err: DbError): Promise<void> {
+export async function backOff(
+  ctx: ApplyContext,
+  step: PreparedStep,
+  attempt: number,
+  err: DbError,
+): Promise<void> {
   const delayMs = Math.min(1000 * 2 ** (attempt - 1), 10_000);
   ctx.onEvent?.({ type: 'retry', version: step.migration.version, attempt, error: err.message, delayMs });
   await sleep(delayMs);
 }
 
-function sleep(ms: number): Promise<void> {
+export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }

@@ -45,7 +45,8 @@ export function backfillShape(node: unknown, sql: string, scan: (sql: string) =>
       const s = as(node, 'DeleteStmt')!;
       const refused =
         (s.withClause && 'it has a WITH clause (a CTE): batch the statement it feeds instead') ||
-        (s.usingClause?.length && 'it joins other tables (DELETE … USING): each batch would repeat the join') ||
+        (s.usingClause?.length &&
+          'it joins other tables (DELETE … USING): each batch would repeat the join') ||
         (s.returningClause && 'RETURNING would return only the last batch’s rows') ||
         (isCurrentOf(s.whereClause) && 'WHERE CURRENT OF names a cursor');
       if (refused) return no(`DELETE cannot be batched: ${refused}`);
@@ -148,31 +149,51 @@ export function qualifiedTable(q: QualifiedName): string {
 }
 
 /**
- * One batch: the next `limit` keys after `after` (the first batch has no lower bound) that satisfy the
- * statement's condition, and the statement run on exactly those rows. Returns one row: rows changed,
- * keys taken, and the last key (text) to continue from. Parameters: [limit] or [after, limit].
+ * One batch, as one statement (so one transaction and one round trip): the next `limit` keys after
+ * the last one (the first batch has no lower bound) that satisfy the statement's condition, the
+ * statement run on exactly those rows, and — when `checkpoints` names the table — the checkpoint
+ * advanced in the same statement, so the batch and its checkpoint commit together or not at all.
+ * Returns one row: rows changed, keys taken, the last key (text) to continue from.
+ * Parameters: [limit] or [after, limit], then with a checkpoint [version, direction, total].
  */
-export function batchSql(shape: BackfillShape, key: BackfillKey, first: boolean): string {
+export function batchSql(
+  shape: BackfillShape,
+  key: BackfillKey,
+  first: boolean,
+  checkpoints?: string,
+): string {
   const a = quoteIdent(shape.alias);
   const k = `${a}.${quoteIdent(key.column)}`;
   const cond = shape.condition ? `(${shape.condition})` : undefined;
   const range = first ? [] : [`${k} > $1::${key.type}`];
-  const limit = first ? '$1' : '$2';
+  const n = first ? 1 : 2;
   const keysWhere = [cond, ...range].filter(Boolean).join(' AND ');
   const rowsWhere = [cond, `${k} IN (SELECT pgshift_k FROM pgshift_keys)`].filter(Boolean).join(' AND ');
+  const last = '(SELECT max(pgshift_k)::text FROM pgshift_keys)';
   return [
     'WITH pgshift_keys AS MATERIALIZED (',
     `  SELECT ${k} AS pgshift_k FROM ${qualifiedTable(shape.table)} AS ${a}`,
     keysWhere ? `  WHERE ${keysWhere}` : '',
-    `  ORDER BY 1 LIMIT ${limit}`,
+    `  ORDER BY 1 LIMIT $${n}`,
     '), pgshift_rows AS (',
     shape.head,
     `WHERE ${rowsWhere}`,
     shape.tail,
     'RETURNING 1',
     ')',
+    checkpoints
+      ? [
+          `, pgshift_checkpoint AS (`,
+          `  UPDATE ${checkpoints} SET last_key = COALESCE(${last}, last_key),`,
+          `    rows_done = rows_done + (SELECT count(*) FROM pgshift_rows), rows_total = $${n + 3}::int8,`,
+          `    batches = batches + 1, updated_at = clock_timestamp()`,
+          `  WHERE version = $${n + 1}::text AND direction = $${n + 2}::text AND EXISTS (SELECT 1 FROM pgshift_keys)`,
+          `  RETURNING 1`,
+          ')',
+        ].join('\n')
+      : '',
     'SELECT (SELECT count(*) FROM pgshift_rows)::int8 AS rows, (SELECT count(*) FROM pgshift_keys)::int8 AS keys,',
-    '  (SELECT max(pgshift_k)::text FROM pgshift_keys) AS last',
+    `  ${last} AS last`,
   ]
     .filter((l) => l !== '')
     .join('\n');

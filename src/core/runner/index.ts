@@ -43,7 +43,9 @@ export {
 export { runnerSettings, type RunnerSettings } from './settings';
 export type { RunnerInput } from './session';
 export type { RunnerEvent, StepResult, StepFailure } from './apply';
-export type { MigrationStatus, MigrationState, FailureRecord } from './state';
+export type { MigrationStatus, MigrationState, FailureRecord, MigrationProgress } from './state';
+export { progressText } from './state';
+export { describeProgress } from './plan';
 export type { HistoryEntry } from './history';
 export type { InvalidIndex } from './invalid-indexes';
 export type { DryRunReport, DryRunMigration, DryRunStatement, DryRunLock, DryRunRewrite } from './dryrun';

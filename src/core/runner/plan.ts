@@ -65,7 +65,14 @@ export function planUp(
     );
   }
   const byKey = new Map(set.migrations.map((m) => [trackingKey(m), m]));
-  let candidates = state.migrations.filter((m) => m.state === 'pending' || m.state === 'out-of-order');
+  refusePartial(state, 'down');
+  // a migration whose batches stopped partway continues from its checkpoint, before anything newer
+  let candidates = state.migrations.filter(
+    (m) =>
+      m.state === 'pending' ||
+      m.state === 'out-of-order' ||
+      (m.state === 'partial' && m.progress?.direction === 'up'),
+  );
   if (opts.to !== undefined)
     candidates = candidates.filter((m) => !m.repeatable && compareVersions(m.version, opts.to!) <= 0);
   if (opts.steps !== undefined) candidates = candidates.slice(0, opts.steps);
@@ -100,6 +107,10 @@ export function planDown(
 ): Plan {
   refuseBadFiles(set);
   refuseFailed(state);
+  refusePartial(state, 'up');
+  const partialDown = state.migrations.filter(
+    (m) => m.state === 'partial' && m.progress?.direction === 'down',
+  );
   const applied = state.migrations
     .filter(
       (m) => !m.repeatable && (m.state === 'applied' || m.state === 'modified' || m.state === 'missing'),
@@ -118,6 +129,9 @@ export function planDown(
       );
     targets = applied.filter((m) => compareVersions(m.version, opts.to!) > 0);
   } else targets = applied.slice(0, opts.steps ?? 1);
+  // a down whose batches stopped partway is finished first
+  if (partialDown.length)
+    targets = [...partialDown, ...targets.slice(0, opts.all || opts.to ? undefined : 0)];
 
   const byKey = new Map(set.migrations.map((m) => [trackingKey(m), m]));
   const noDown = targets.filter((t) => !byKey.get(trackingKey(t))?.down);
@@ -166,6 +180,35 @@ export function refuseBadFiles(set: MigrationSet): void {
     1,
     'bad-files',
   );
+}
+
+/** A migration stopped partway in one direction must be finished (or resolved) before a run the other way. */
+function refusePartial(state: TrackingState, direction: 'up' | 'down'): void {
+  const p = state.migrations.find((m) => m.state === 'partial' && m.progress?.direction === direction);
+  if (!p) return;
+  throw new PgshiftError(
+    `${label(p)} stopped partway through its ${direction} (${describeProgress(p)}); finish it before running the other way`,
+    `run \`pgshift ${direction}\` to continue it from its checkpoint, or \`pgshift resolve ${p.version} --${direction === 'up' ? 'applied' : 'rolled-back'}\` once it is complete by hand`,
+    1,
+    'partial',
+  );
+}
+
+/** '2 of 3 statements done; 40,000 of 1,000,000 rows of the batched statement' */
+export function describeProgress(m: MigrationStatus): string {
+  const p = m.progress;
+  if (!p) return '';
+  const statements =
+    p.statements !== null
+      ? `${p.statement} of ${p.statements} statements done`
+      : `${p.statement} statements done`;
+  const rows =
+    p.rowsTotal !== null
+      ? `${p.rowsDone.toLocaleString('en-US')} of ${p.rowsTotal.toLocaleString('en-US')} rows`
+      : `${p.rowsDone.toLocaleString('en-US')} rows`;
+  return p.batches || p.rowsDone
+    ? `${statements}; ${rows} of the batched statement in ${p.batches} batches`
+    : statements;
 }
 
 /** A failed non-transactional migration blocks every run until a person says what state it is in. */

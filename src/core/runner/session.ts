@@ -3,6 +3,7 @@
  * tracking state, and holding the migration lock around a piece of work.
  */
 import type { Driver } from '../db/driver';
+import { CheckpointTable } from './backfill-progress';
 import type { MigrationSet } from '../migrations/model';
 import type { RunnerEvent } from './apply';
 import { findForeignTable, readForeign, ForeignWriter, type ForeignTable } from './foreign';
@@ -57,7 +58,13 @@ export async function readTracking(
   const entries = await history.read(driver);
   const foreignTable = await findForeignTable(driver, set.layout);
   const foreign = foreignTable ? await readForeign(driver, foreignTable) : undefined;
-  return { state: deriveState(set, entries, foreign, lockHeldElsewhere), history, foreignTable, entries };
+  const checkpoints = await new CheckpointTable(settings.historySchema).read(driver);
+  return {
+    state: deriveState(set, entries, foreign, lockHeldElsewhere, checkpoints),
+    history,
+    foreignTable,
+    entries,
+  };
 }
 
 export function foreignWriter(t: Tracking): ForeignWriter | undefined {

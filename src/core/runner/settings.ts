@@ -4,6 +4,7 @@
  */
 import type { EnvironmentConfig, RunnerConfig } from '../config';
 import { DEFAULT_CONFIG } from '../config';
+import { parseDurationMs } from '../duration';
 
 export type RunnerSettings = RunnerConfig;
 
@@ -16,13 +17,8 @@ export function runnerSettings(runner?: Partial<RunnerConfig>, env?: Environment
 
 /** '5s' → 5000; '500ms', '2min', '1h'; null/'off'/'0' → undefined (not set). */
 export function durationMs(value: string | null | undefined): number | undefined {
-  if (value == null || value === 'off') return undefined;
-  const m = /^(\d+)\s*(ms|s|min|h)?$/.exec(value.trim());
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  const unit = m[2] ?? 'ms';
-  const factor = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'min' ? 60_000 : 3_600_000;
-  return n * factor || undefined;
+  if (value == null || value === 'off' || !/^\d+\s*(ms|s|min|h)?$/.test(value.trim())) return undefined;
+  return parseDurationMs(value) || undefined;
 }
 
 export function quoteIdent(name: string): string {

@@ -6,10 +6,26 @@ import type { Migration, MigrationSet } from '../migrations/model';
 import { compareVersions, versionKey } from '../migrations/layouts';
 import type { ForeignKind, ForeignSnapshot } from './foreign';
 import { foreignVerdict, unmatchedForeign } from './foreign';
+import type { Checkpoint } from './backfill-progress';
 import type { HistoryEntry } from './history';
 
 export type MigrationState =
-  'applied' | 'pending' | 'failed' | 'modified' | 'missing' | 'out-of-order' | 'running';
+  'applied' | 'pending' | 'failed' | 'modified' | 'missing' | 'out-of-order' | 'running' | 'partial';
+
+/**
+ * Where an unfinished migration with batched statements stands (its checkpoint): `up` (or `down`)
+ * continues from here. `rowsDone` / `rowsTotal` are those of the batched statement it is in.
+ */
+export interface MigrationProgress {
+  direction: 'up' | 'down';
+  /** statements done, of `statements` */
+  statement: number;
+  statements: number | null;
+  rowsDone: number;
+  rowsTotal: number | null;
+  batches: number;
+  updatedAt: string;
+}
 
 export interface FailureRecord {
   direction: 'up' | 'down';
@@ -40,6 +56,8 @@ export interface MigrationStatus {
   /** the up script's file, when there is one */
   file: string | null;
   failure?: FailureRecord;
+  /** state 'partial' (or 'running' with batches): the checkpoint */
+  progress?: MigrationProgress;
 }
 
 export interface TrackingState {
@@ -101,11 +119,14 @@ export function deriveState(
   history: readonly HistoryEntry[],
   foreign?: ForeignSnapshot,
   lockHeldElsewhere = false,
+  checkpoints: readonly Checkpoint[] = [],
 ): TrackingState {
   const own = ownVerdicts(history);
   const rows: MigrationStatus[] = [];
-  for (const m of set.migrations)
-    rows.push(statusOf(m, own.get(trackingKey(m)) ?? { state: 'none' }, foreign, lockHeldElsewhere));
+  for (const m of set.migrations) {
+    const row = statusOf(m, own.get(trackingKey(m)) ?? { state: 'none' }, foreign, lockHeldElsewhere);
+    rows.push(withCheckpoint(row, m, checkpoints));
+  }
 
   const known = new Set(set.migrations.map(trackingKey));
   if (foreign) {
@@ -218,6 +239,37 @@ function statusOf(
   return row;
 }
 
+/**
+ * A failed or interrupted attempt of a script with batches whose checkpoint belongs to the same file is
+ * not stuck: it is 'partial', and the next run of its direction continues from the checkpoint.
+ */
+function withCheckpoint(
+  row: MigrationStatus,
+  m: Migration,
+  checkpoints: readonly Checkpoint[],
+): MigrationStatus {
+  if (row.state !== 'failed' && row.state !== 'running') return row;
+  const c = checkpoints.find(
+    (x) =>
+      versionKey(x.version) === versionKey(m.version) && x.direction === (row.failure?.direction ?? 'up'),
+  );
+  const script = c?.direction === 'down' ? m.down : m.up;
+  if (!c || !script || c.checksum !== script.checksum) return row;
+  return {
+    ...row,
+    state: row.state === 'running' ? 'running' : 'partial',
+    progress: {
+      direction: c.direction,
+      statement: c.statement,
+      statements: row.failure?.statementsTotal ?? null,
+      rowsDone: c.rowsDone,
+      rowsTotal: c.rowsTotal,
+      batches: c.batches,
+      updatedAt: c.updatedAt,
+    },
+  };
+}
+
 function goneRow(
   version: string,
   name: string,
@@ -251,7 +303,8 @@ function markOutOfOrder(rows: MigrationStatus[]): void {
       r.state === 'modified' ||
       r.state === 'missing' ||
       r.state === 'failed' ||
-      r.state === 'running'
+      r.state === 'running' ||
+      r.state === 'partial'
     ) {
       if (newestApplied === undefined || compareVersions(r.version, newestApplied) > 0)
         newestApplied = r.version;
@@ -262,6 +315,16 @@ function markOutOfOrder(rows: MigrationStatus[]): void {
     if (r.state === 'pending' && compareVersions(r.version, newestApplied) < 0) r.state = 'out-of-order';
 }
 
+/** '40,000 / 1,000,000 rows (4%)' of the batched statement, or 'statement 2 of 3'. */
+export function progressText(m: MigrationStatus): string {
+  const p = m.progress;
+  if (!p) return '';
+  if (p.rowsTotal !== null && (p.batches > 0 || p.rowsDone > 0)) {
+    const pct = p.rowsTotal > 0 ? Math.floor((p.rowsDone / p.rowsTotal) * 100) : 100;
+    return `${p.rowsDone.toLocaleString('en-US')} / ${p.rowsTotal.toLocaleString('en-US')} rows (${pct}%)`;
+  }
+  return `statement ${p.statement + 1}${p.statements !== null ? ` of ${p.statements}` : ''}`;
+}
 /** Versions counted as applied (applied or modified), in apply order. */
 export function appliedVersions(state: TrackingState): string[] {
   return state.migrations

@@ -2,6 +2,7 @@
  * `-- pgshift:` directives and the transaction markers of other tools, read from comments. The runner
  * and the linter both call this, so they never disagree about whether a file runs in a transaction.
  */
+import { parseDurationMs } from '../duration';
 import type { Comment } from './splitter';
 
 export interface Section {
@@ -90,7 +91,8 @@ export function dataDirectives(comments: readonly Comment[]): {
       continue;
     }
     const k = CHECK.exec(c.body);
-    if (k) checks.push({ when: k[1].toLowerCase() as 'before' | 'after', sql: k[2], start: c.start, end: c.end });
+    if (k)
+      checks.push({ when: k[1].toLowerCase() as 'before' | 'after', sql: k[2], start: c.start, end: c.end });
   }
   return { batches, checks };
 }
@@ -111,7 +113,7 @@ export function parseBatchOptions(words: string): { options?: BatchOptions; erro
         return { error: `key=${value}: write one column name (key=id)` };
       o.key = value.startsWith('"') ? value.slice(1, -1) : value.toLowerCase();
     } else if (name === 'delay' || name === 'target') {
-      const ms = durationMs(value);
+      const ms = /^\d/.test(value) ? parseDurationMs(value) : undefined;
       if (ms === undefined) return { error: `${name}=${value}: write a duration (10ms, 1s)` };
       if (name === 'delay') o.delayMs = ms;
       else if (ms < 1) return { error: `target=${value}: must be at least 1ms` };
@@ -121,13 +123,6 @@ export function parseBatchOptions(words: string): { options?: BatchOptions; erro
     }
   }
   return { options: o };
-}
-
-function durationMs(v: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|min)?$/i.exec(v);
-  if (!m) return undefined;
-  const unit = (m[2] ?? 'ms').toLowerCase();
-  return Number(m[1]) * (unit === 'min' ? 60_000 : unit === 's' ? 1000 : 1);
 }
 
 /** The index of the statement a directive ending at `end` stands before (the first starting after it). */

@@ -1,6 +1,6 @@
 /** How times, durations, errors and states read in the views, lenses and messages. */
 import { PgshiftError } from '../../core/errors';
-import type { MigrationStatus } from '../../core/runner';
+import { progressText, type MigrationStatus } from '../../core/runner';
 
 /** 0.4 ms, 320 ms, 12.5 s */
 export function ms(n: number | null | undefined): string {
@@ -58,7 +58,9 @@ export function describeState(m: MigrationStatus): string {
     case 'out-of-order':
       return 'pending, out of order';
     case 'running':
-      return 'running now';
+      return m.progress ? `running now · ${progressText(m)}` : 'running now';
+    case 'partial':
+      return `stopped partway${m.progress?.direction === 'down' ? ' (down)' : ''} · ${progressText(m)} · ${m.progress?.direction ?? 'up'} continues`;
     case 'pending':
       return 'pending';
   }

@@ -25,6 +25,7 @@ const STATE_ICON: Record<MigrationStatus['state'] | 'unknown', [string, string |
   missing: ['question', 'list.warningForeground'],
   'out-of-order': ['arrow-swap', 'list.warningForeground'],
   running: ['sync~spin', 'charts.blue'],
+  partial: ['debug-pause', 'list.warningForeground'],
   unknown: ['circle-large-outline', 'disabledForeground'],
 };
 
