@@ -2,17 +2,15 @@
  * What the runner commands (status, up, down, redo, validate, history, resolve) share: their options,
  * turning options into a target, a migration set and settings, opening the database, and rendering.
  */
-import { isAbsolute, relative, resolve } from 'node:path';
-import { loadConfig, migrationsDir, type LoadedConfig } from '../core/config';
+import { isAbsolute, relative } from 'node:path';
+import type { LoadedConfig } from '../core/config';
 import type { Driver } from '../core/db/driver';
 import { openDriver } from '../core/db/open';
 import { PgshiftError } from '../core/errors';
-import { discoverMigrations } from '../core/migrations/discover';
 import type { MigrationSet } from '../core/migrations/model';
+import { openProject, type ProjectRequest, type TargetChoice } from '../core/project';
 import {
   assertMayWrite,
-  resolveTarget,
-  runnerSettings,
   targetIsAbsent,
   type ResolvedTarget,
   type RunnerEvent,
@@ -66,20 +64,26 @@ export async function runnerContext(
   opts: ContextOptions = {},
 ): Promise<RunnerContext> {
   const format = formatOf(values);
-  const loaded = loadConfig(io.cwd, values.config as string | undefined);
-  const dir = values.dir !== undefined ? resolve(io.cwd, values.dir as string) : migrationsDir(loaded);
-  const set = discoverMigrations(dir, loaded.config.layout);
-  const target = resolveTarget({
-    db: values.db as string | undefined,
-    env: values.env as string | undefined,
-    environ: io.env,
-    loaded,
-  });
+  const { loaded, set, target, settings } = openProject(projectRequest(values, io));
   if (opts.write) assertMayWrite(target, opts.write, values.yes === true);
-  const settings = runnerSettings(loaded.config.runner, target.environment?.config);
   const absent = targetIsAbsent(target);
   const driver = absent && !opts.write && !opts.needsDatabase ? undefined : await openDriver(target.target);
   return { loaded, set, settings, target, format, driver, close: async () => driver?.close() };
+}
+
+/** What --config, --dir, --db and --env ask for, as openProject takes it. */
+export function projectRequest(values: Values, io: Io): ProjectRequest<TargetChoice & { kind: 'resolve' }> {
+  return {
+    cwd: io.cwd,
+    configFile: values.config as string | undefined,
+    dir: values.dir as string | undefined,
+    target: {
+      kind: 'resolve',
+      db: values.db as string | undefined,
+      env: values.env as string | undefined,
+      environ: io.env,
+    },
+  };
 }
 
 /** Runs `fn` with a context, always closing the connection. */

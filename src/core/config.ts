@@ -131,7 +131,8 @@ function readJson(file: string): unknown {
   }
 }
 
-const TOP_KEYS = [
+/** The keys validateConfig accepts (a unit test holds schemas/pgshift.config.schema.json to them). */
+export const TOP_KEYS: readonly string[] = [
   '$schema',
   'migrationsDir',
   'layout',
@@ -143,8 +144,8 @@ const TOP_KEYS = [
   'environments',
   'defaultEnvironment',
 ];
-const RUNNER_KEYS = Object.keys(DEFAULT_CONFIG.runner);
-const ENV_KEYS = [
+export const RUNNER_KEYS: readonly string[] = Object.keys(DEFAULT_CONFIG.runner);
+export const ENV_KEYS: readonly string[] = [
   'url',
   'urlEnv',
   'host',
@@ -158,7 +159,8 @@ const ENV_KEYS = [
   'lockTimeout',
   'statementTimeout',
 ];
-const SSLMODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'];
+export const TRANSACTION_MODES: readonly RunnerConfig['transactionMode'][] = ['wrapped', 'none'];
+export const SSLMODES: readonly string[] = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'];
 
 /** Validates raw JSON into a full config (defaults filled in). `where` names the source in errors. */
 export function validateConfig(raw: unknown, where: string): PgshiftConfig {
@@ -170,6 +172,7 @@ export function validateConfig(raw: unknown, where: string): PgshiftConfig {
     if (!TOP_KEYS.includes(k)) fail(k, `is not a pgshift setting (known: ${TOP_KEYS.slice(1).join(', ')})`);
   }
   const c: PgshiftConfig = structuredClone(DEFAULT_CONFIG);
+  if (raw.$schema !== undefined) str(raw.$schema, '$schema', fail);
   if (raw.migrationsDir !== undefined) c.migrationsDir = str(raw.migrationsDir, 'migrationsDir', fail);
   if (raw.layout !== undefined) {
     if (!LAYOUTS.includes(raw.layout as Layout)) fail('layout', `must be one of ${LAYOUTS.join(', ')}`);
@@ -211,7 +214,7 @@ export function validateConfig(raw: unknown, where: string): PgshiftConfig {
         fail('runner.historySchema', 'must be a lower-case SQL identifier');
     }
     if (r.transactionMode !== undefined) {
-      if (r.transactionMode !== 'wrapped' && r.transactionMode !== 'none')
+      if (!TRANSACTION_MODES.includes(r.transactionMode as never))
         fail('runner.transactionMode', 'must be "wrapped" or "none"');
       c.runner.transactionMode = r.transactionMode as 'wrapped' | 'none';
     }

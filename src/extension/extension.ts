@@ -19,13 +19,7 @@ import { LintService } from './features/lintService';
 import { MigrationsTree, RiskDecorations, type MigrationsNode } from './features/migrationsTree';
 import { newMigration } from './features/newMigration';
 import { ProjectState } from './features/projectState';
-import {
-  REPORT_COMMANDS,
-  REPORT_VIEW_TYPE,
-  ReportPanels,
-  reportCommandHandlers,
-  type ReportTargetProvider,
-} from './features/reportPanel';
+import { REPORT_VIEW_TYPE, ReportPanels, type ReportPanelState } from './features/reportPanel';
 import { RunResults } from './features/runResults';
 import { Runs, versionOf } from './features/runs';
 import { EnvironmentStatusBar } from './features/statusBar';
@@ -43,6 +37,10 @@ export interface PgshiftApi {
     statusLoaded(): Promise<void>;
     dryRunMarks(file: string): { line: number; text: string }[];
     environment(): string;
+    /** what each open report panel shows: its scope, and the database its last report was built on */
+    reports(): ReportPanelState[];
+    /** what VS Code does with a report panel it restores after a window reload (the registered serializer) */
+    restoreReport(panel: vscode.WebviewPanel, state: unknown): Thenable<void>;
   };
 }
 
@@ -56,6 +54,46 @@ export function activate(context: vscode.ExtensionContext): PgshiftApi {
   const ctx = new Ctx(context);
   context.subscriptions.push(ctx);
 
+  const f = createFeatures(ctx);
+  registerLanguageProviders(ctx, f);
+  const refresh = (): void => {
+    ctx.invalidateConfig();
+    f.lint.migrationFilesChanged();
+    f.state.reset();
+    f.historyTree.refresh();
+    f.diagnostics.refreshOpen();
+  };
+  registerCommands(ctx, commandHandlers(ctx, f, refresh));
+  watchFiles(ctx, f, refresh);
+
+  ctx.environments.updateContext();
+  f.diagnostics.refreshOpen();
+  void vscode.commands.executeCommand('setContext', ContextKey.ready, true);
+  const activationMs = performance.now() - started;
+  ctx.output.info(`pgshift activated in ${activationMs.toFixed(1)} ms`);
+  return testApi(ctx, f, activationMs);
+}
+
+export function deactivate(): void {
+  // everything is disposed through context.subscriptions
+}
+
+/** The features of one activation; each is disposed with the Ctx. */
+interface Features {
+  lint: LintService;
+  diagnostics: Diagnostics;
+  state: ProjectState;
+  results: RunResults;
+  migrations: MigrationsTree;
+  historyTree: HistoryTree;
+  lenses: MigrationLenses;
+  runs: Runs;
+  panels: ReportPanels;
+  envs: EnvironmentCommands;
+}
+
+/** The shared state, the views and the services the commands and providers use. */
+function createFeatures(ctx: Ctx): Features {
   const lint = new LintService(ctx);
   const diagnostics = new Diagnostics(ctx, lint);
   const state = new ProjectState(ctx);
@@ -82,33 +120,32 @@ export function activate(context: vscode.ExtensionContext): PgshiftApi {
     migrationsView,
     historyView,
   );
-  ctx.push(
-    vscode.languages.registerHoverProvider(SQL_SELECTOR, new RiskHoverProvider(ctx, lint)),
-    vscode.languages.registerCodeActionsProvider(SQL_SELECTOR, new PgshiftCodeActions(lint), {
-      providedCodeActionKinds: PgshiftCodeActions.kinds,
-    }),
-    vscode.languages.registerCodeLensProvider(SQL_SELECTOR, lenses),
-    vscode.window.registerFileDecorationProvider(new RiskDecorations()),
-  );
 
   const afterRun = (): void => {
     state.databaseMayHaveChanged();
     diagnostics.refreshOpen();
   };
   const runs = new Runs(ctx, state, results, afterRun);
-  const panels = new ReportPanels(ctx);
-  ctx.push(panels, vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, panels.serializer()));
-  const reports = reportCommandHandlers(ctx, panels, selectedEnvironmentTarget(ctx));
+  const panels = new ReportPanels(ctx, state);
+  ctx.push(panels, vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, panels.serializer));
   const envs = new EnvironmentCommands(ctx, () => state.refreshStatus());
-  const refresh = (): void => {
-    ctx.invalidateConfig();
-    lint.migrationFilesChanged();
-    state.reset();
-    historyTree.refresh();
-    diagnostics.refreshOpen();
-  };
+  return { lint, diagnostics, state, results, migrations, historyTree, lenses, runs, panels, envs };
+}
 
-  const handlers: Record<CommandId, CommandHandler> = {
+function registerLanguageProviders(ctx: Ctx, f: Features): void {
+  ctx.push(
+    vscode.languages.registerHoverProvider(SQL_SELECTOR, new RiskHoverProvider(ctx, f.lint)),
+    vscode.languages.registerCodeActionsProvider(SQL_SELECTOR, new PgshiftCodeActions(f.lint), {
+      providedCodeActionKinds: PgshiftCodeActions.kinds,
+    }),
+    vscode.languages.registerCodeLensProvider(SQL_SELECTOR, f.lenses),
+    vscode.window.registerFileDecorationProvider(new RiskDecorations()),
+  );
+}
+
+function commandHandlers(ctx: Ctx, f: Features, refresh: () => void): Record<CommandId, CommandHandler> {
+  const { diagnostics, state, results, runs, panels, envs, historyTree } = f;
+  return {
     [CommandId.refresh]: refresh,
     [CommandId.lintWorkspace]: () =>
       vscode.window.withProgress(
@@ -134,9 +171,9 @@ export function activate(context: vscode.ExtensionContext): PgshiftApi {
     [CommandId.dryRun]: (arg) => runs.dryRun(arg, 'up'),
     [CommandId.dryRunDown]: (arg) => runs.dryRun(arg, 'down'),
     [CommandId.clearDryRun]: () => results.clearDryRun(),
-    [CommandId.report]: (arg) => reports[REPORT_COMMANDS.showMigration](arg),
-    [CommandId.showReport]: () => reports[REPORT_COMMANDS.showPending](),
-    [CommandId.showReportAll]: () => reports[REPORT_COMMANDS.showAll](),
+    [CommandId.report]: (arg) => panels.showMigration(arg),
+    [CommandId.showReport]: () => panels.showPending(),
+    [CommandId.showReportAll]: () => panels.showAll(),
     [CommandId.revealInHistory]: async (arg) => {
       const version = versionOf(arg);
       historyTree.setFilter({ ...historyTree.currentFilter(), version });
@@ -159,14 +196,15 @@ export function activate(context: vscode.ExtensionContext): PgshiftApi {
     [CommandId.filterHistory]: (args) => historyTree.pickFilter(args),
     [CommandId.clearHistoryFilter]: () => historyTree.setFilter({}),
   };
-  registerCommands(ctx, handlers);
+}
 
-  // The migrations folder: tree, lenses and diagnostics follow edits, renames (delete + create) and new files.
+/** The migrations folder: tree, lenses and diagnostics follow edits, renames (delete + create) and new files. */
+function watchFiles(ctx: Ctx, f: Features, refresh: () => void): void {
   const sqlWatcher = vscode.workspace.createFileSystemWatcher('**/*.sql');
   const configWatcher = vscode.workspace.createFileSystemWatcher('{pgshift.config.json,package.json}');
   const onFilesChanged = (): void => {
-    lint.migrationFilesChanged();
-    state.filesChanged();
+    f.lint.migrationFilesChanged();
+    f.state.filesChanged();
   };
   ctx.push(
     sqlWatcher,
@@ -181,59 +219,26 @@ export function activate(context: vscode.ExtensionContext): PgshiftApi {
       if (affectsSettings(e)) refresh();
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
-      state.reset();
-      historyTree.refresh();
+      f.state.reset();
+      f.historyTree.refresh();
     }),
   );
+}
 
-  ctx.environments.updateContext();
-  diagnostics.refreshOpen();
-  void vscode.commands.executeCommand('setContext', ContextKey.ready, true);
-  const activationMs = performance.now() - started;
-  ctx.output.info(`pgshift activated in ${activationMs.toFixed(1)} ms`);
+function testApi(ctx: Ctx, f: Features, activationMs: number): PgshiftApi {
   return {
     parserLoaded,
     activationMs,
     inspect: {
-      migrations: () => migrations.getChildren(),
-      history: () => historyTree.getChildren(),
+      migrations: () => f.migrations.getChildren(),
+      history: () => f.historyTree.getChildren(),
       statusLoaded: async () => {
-        await state.whenLoaded();
+        await f.state.whenLoaded();
       },
-      dryRunMarks: (file) => results.dryRunMarks(file),
+      dryRunMarks: (file) => f.results.dryRunMarks(file),
       environment: () => ctx.environments.selected().id,
+      reports: () => f.panels.states(),
+      restoreReport: (panel, state) => f.panels.serializer.deserializeWebviewPanel(panel, state),
     },
   };
-}
-
-export function deactivate(): void {
-  // everything is disposed through context.subscriptions
-}
-
-/**
- * The report runs against the environment selected in the status bar, on its session (password from
- * SecretStorage and the rest, as for runs); the session is held for the report's duration. An embedded
- * database that does not exist yet is not created: the report is then built from the files alone.
- */
-function selectedEnvironmentTarget(ctx: Ctx): ReportTargetProvider {
-  return () =>
-    new Promise((resolveTarget, reject) => {
-      let release!: () => void;
-      const done = new Promise<void>((r) => (release = r));
-      ctx.sessions
-        .use(
-          ctx.environments.selected(),
-          async (s) => {
-            resolveTarget({
-              driver: s.driver,
-              description: s.target.description,
-              settings: s.settings,
-              dispose: async () => release(),
-            });
-            await done;
-          },
-          { purpose: 'read', timeoutMs: 60 * 60 * 1000 },
-        )
-        .catch(reject);
-    });
 }

@@ -1,15 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
-import { loadConfig, migrationsDir } from '../../core/config';
 import type { Driver } from '../../core/db/driver';
 import { openDriver } from '../../core/db/open';
 import { PgshiftError } from '../../core/errors';
-import { discoverMigrations, findMigration } from '../../core/migrations/discover';
+import { findMigration } from '../../core/migrations/discover';
+import { openProject } from '../../core/project';
 import { buildReport, renderHtml, renderJson, renderMarkdown, type VerifyScratch } from '../../core/report';
 import type { ReportScope } from '../../core/report/model';
-import { resolveTarget, runnerSettings, targetIsAbsent } from '../../core/runner';
+import { targetIsAbsent } from '../../core/runner';
 import type { Command, Values } from '../command';
-import { interruptSignal } from '../runner-cli';
+import { interruptSignal, projectRequest } from '../runner-cli';
 
 const FORMATS = ['html', 'md', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -59,9 +59,7 @@ export const reportCommand: Command = {
     if (failUnder !== undefined && !(failUnder >= 0 && failUnder <= 100))
       throw new PgshiftError('--fail-under must be a number from 0 to 100', undefined, 2, 'usage');
 
-    const loaded = loadConfig(io.cwd, values.config as string | undefined);
-    const dir = values.dir !== undefined ? resolve(io.cwd, values.dir as string) : migrationsDir(loaded);
-    const set = discoverMigrations(dir, loaded.config.layout);
+    const { loaded, set, target, settings } = openProject(projectRequest(values, io));
     if (scope.kind === 'migration' && !findMigration(set, scope.version)) {
       throw new PgshiftError(
         `--migration ${scope.version}: no migration has this version`,
@@ -70,13 +68,6 @@ export const reportCommand: Command = {
         'usage',
       );
     }
-    const target = resolveTarget({
-      db: values.db as string | undefined,
-      env: values.env as string | undefined,
-      environ: io.env,
-      loaded,
-    });
-    const settings = runnerSettings(loaded.config.runner, target.environment?.config);
     if (verifyMode === 'server' && target.target.kind === 'embedded') {
       throw new PgshiftError(
         '--verify server needs a server target',

@@ -1,36 +1,45 @@
-import { resolve } from 'node:path';
-import { loadConfig, migrationsDir } from '../../core/config';
 import { targetFromUrl } from '../../core/db/open';
 import { PgshiftError } from '../../core/errors';
-import { discoverMigrations, findMigration } from '../../core/migrations/discover';
+import { findMigration } from '../../core/migrations/discover';
+import { openProject } from '../../core/project';
 import { verifyMigrations, type VerifyScratch } from '../../core/report';
 import type { VerifyMigrationResult } from '../../core/report/model';
-import { runnerSettings } from '../../core/runner';
 import type { Command } from '../command';
 import { interruptSignal, ms } from '../runner-cli';
 
 export const verifyCommand: Command = {
   name: 'verify',
   summary: 'Apply each migration up, down and up again on a scratch database and compare the schemas',
-  usage: `pgshift verify [--dir D] [--db URL] [--migration V] [--format text|json]
+  usage: `pgshift verify [--dir D] [--db URL] [--env NAME] [--migration V] [--format text|json]
 
   --dir D                 migrations directory (default: the config's migrationsDir)
   --db URL                a server to create a throwaway database on (needs CREATEDB; dropped
                           afterwards); without it, an embedded PGlite database in a temporary directory
+  --env NAME              run with this environment's lockTimeout / statementTimeout (default: the
+                          config's defaultEnvironment, unless DATABASE_URL is set), as up would there
   --migration V           check only this migration (the ones before it are just applied)
   --format text|json
 
-  Never touches your databases: DATABASE_URL and environments are not used. Exit 0 when every down
+  Never touches your databases: the environment only lends its settings. Exit 0 when every down
   restores the schema (a missing down is named, not an error), 1 when a down does not restore it, a
   down or up fails, or an up applied again gives another schema; 2 on usage or config errors.`,
-  options: { db: { type: 'string' }, dir: { type: 'string' }, migration: { type: 'string' } },
+  options: {
+    db: { type: 'string' },
+    env: { type: 'string' },
+    dir: { type: 'string' },
+    migration: { type: 'string' },
+  },
   async run({ values }, io) {
     const format = (values.format as string | undefined) ?? 'text';
     if (format !== 'text' && format !== 'json')
       throw new PgshiftError(`unknown --format "${format}"`, 'use text or json', 2, 'usage');
-    const loaded = loadConfig(io.cwd, values.config as string | undefined);
-    const dir = values.dir !== undefined ? resolve(io.cwd, values.dir as string) : migrationsDir(loaded);
-    const set = discoverMigrations(dir, loaded.config.layout);
+    // --db names the scratch server here, not a target: only the environment's settings are taken
+    const { set, settings } = openProject({
+      cwd: io.cwd,
+      configFile: values.config as string | undefined,
+      dir: values.dir as string | undefined,
+      target: { kind: 'settings-only', env: values.env as string | undefined, environ: io.env },
+    });
     const only = values.migration as string | undefined;
     const picked = only !== undefined ? findMigration(set, only) : undefined;
     if (only !== undefined && !picked)
@@ -48,7 +57,7 @@ export const verifyCommand: Command = {
     try {
       const outcome = await verifyMigrations({
         set,
-        settings: runnerSettings(loaded.config.runner),
+        settings,
         scratch,
         check: picked ? (v) => v === picked.version : undefined,
         through: picked?.version,

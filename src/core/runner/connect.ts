@@ -33,17 +33,40 @@ export interface ResolvedTarget {
 }
 
 export function resolveTarget(req: TargetRequest): ResolvedTarget {
-  const { config, root } = req.loaded;
+  const choice = chooseTarget(req);
+  if (choice.kind === 'url') return fromUrl(choice.url, choice.source);
+  if (choice.kind === 'environment') return fromEnvironment(choice.name, req);
+  const target: ConnectionTarget = { kind: 'embedded', dataDir: embeddedDataDir(req.loaded.root) };
+  return { target, description: describeTarget(target), source: 'embedded database' };
+}
+
+/**
+ * The environment resolveTarget would pick, without resolving how to reach it (no URL variable is
+ * read): for commands that take an environment's settings but never connect to it (verify).
+ */
+export function chosenEnvironment(
+  req: Omit<TargetRequest, 'password'>,
+): { name: string; config: EnvironmentConfig } | undefined {
+  const choice = chooseTarget(req);
+  return choice.kind === 'environment'
+    ? { name: choice.name, config: environmentNamed(choice.name, req.loaded) }
+    : undefined;
+}
+
+type TargetChoice =
+  { kind: 'url'; url: string; source: string } | { kind: 'environment'; name: string } | { kind: 'embedded' };
+
+function chooseTarget(req: Omit<TargetRequest, 'password'>): TargetChoice {
   if (req.db !== undefined && req.env !== undefined) {
     throw new ConfigError('--db and --env name two different targets', 'give only one of them');
   }
-  if (req.db !== undefined) return fromUrl(req.db, '--db');
-  if (req.env !== undefined) return fromEnvironment(req.env, req);
+  if (req.db !== undefined) return { kind: 'url', url: req.db, source: '--db' };
+  if (req.env !== undefined) return { kind: 'environment', name: req.env };
   const fromEnvVar = req.environ.DATABASE_URL;
-  if (fromEnvVar && fromEnvVar.trim()) return fromUrl(fromEnvVar, 'DATABASE_URL');
-  if (config.defaultEnvironment) return fromEnvironment(config.defaultEnvironment, req);
-  const target: ConnectionTarget = { kind: 'embedded', dataDir: embeddedDataDir(root) };
-  return { target, description: describeTarget(target), source: 'embedded database' };
+  if (fromEnvVar && fromEnvVar.trim()) return { kind: 'url', url: fromEnvVar, source: 'DATABASE_URL' };
+  const fallback = req.loaded.config.defaultEnvironment;
+  if (fallback) return { kind: 'environment', name: fallback };
+  return { kind: 'embedded' };
 }
 
 /** The embedded database has not been created yet: reading commands treat it as empty rather than create it. */
@@ -80,18 +103,23 @@ function fromUrl(url: string, source: string): ResolvedTarget {
   return { target, description: describeTarget(target), source };
 }
 
-function fromEnvironment(name: string, req: TargetRequest): ResolvedTarget {
-  const envs = req.loaded.config.environments;
+function environmentNamed(name: string, loaded: LoadedConfig): EnvironmentConfig {
+  const envs = loaded.config.environments;
   const env = envs[name];
   if (!env) {
     const known = Object.keys(envs);
     throw new ConfigError(
-      `no environment named "${name}"${req.loaded.file ? ` in ${req.loaded.file}` : ' (no pgshift.config.json found)'}`,
+      `no environment named "${name}"${loaded.file ? ` in ${loaded.file}` : ' (no pgshift.config.json found)'}`,
       known.length
         ? `known environments: ${known.join(', ')}`
         : 'add it under "environments" in pgshift.config.json',
     );
   }
+  return env;
+}
+
+function fromEnvironment(name: string, req: TargetRequest): ResolvedTarget {
+  const env = environmentNamed(name, req.loaded);
   const source = `environment "${name}"`;
   const password = (env.passwordEnv ? req.environ[env.passwordEnv] || undefined : undefined) ?? req.password;
   let target: ConnectionTarget;

@@ -34,6 +34,7 @@ export {
 export { schemaSnapshot, type SnapshotOptions } from './snapshot';
 export {
   resolveTarget,
+  chosenEnvironment,
   assertMayWrite,
   targetIsAbsent,
   type ResolvedTarget,

@@ -9,7 +9,8 @@
 import * as vscode from 'vscode';
 import { validateConfig, type EnvironmentConfig, type LoadedConfig } from '../../core/config';
 import { PgshiftError } from '../../core/errors';
-import { resolveTarget, runnerSettings, type ResolvedTarget, type RunnerSettings } from '../../core/runner';
+import { openProject } from '../../core/project';
+import type { ResolvedTarget, RunnerSettings } from '../../core/runner';
 import { ContextKey } from '../commandIds';
 import type { Ctx } from '../ctx';
 import { settings } from '../settings';
@@ -163,19 +164,20 @@ export class Environments implements vscode.Disposable {
         'no pgshift project in this workspace',
         'open a folder with a pgshift.config.json or a migrations directory',
       );
-    if (isSandbox(env)) {
-      // no DATABASE_URL and no defaultEnvironment: resolveTarget's own embedded default
-      const plain = { ...loaded, config: { ...loaded.config, defaultEnvironment: undefined } };
-      const target = resolveTarget({ environ: {}, loaded: plain });
-      return { target, settings: runnerSettings(loaded.config.runner), loaded };
-    }
-    const target = resolveTarget({
-      env: env.id,
-      environ: process.env,
-      password: password ?? (await this.passwords.get(env.id)),
+    const project = openProject({
+      cwd: loaded.root,
       loaded,
+      discover: false,
+      target: isSandbox(env)
+        ? { kind: 'embedded' }
+        : {
+            kind: 'resolve',
+            env: env.id,
+            environ: process.env,
+            password: password ?? (await this.passwords.get(env.id)),
+          },
     });
-    return { target, settings: runnerSettings(loaded.config.runner, target.environment?.config), loaded };
+    return { target: project.target, settings: project.settings, loaded };
   }
 
   dispose(): void {

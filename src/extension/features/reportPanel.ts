@@ -10,15 +10,12 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { migrationsDir } from '../../core/config';
 import type { Driver } from '../../core/db/driver';
-import { openDriver } from '../../core/db/open';
 import { PgshiftError } from '../../core/errors';
-import { discoverMigrations } from '../../core/migrations/discover';
 import { buildReport, renderHtml, renderMarkdown } from '../../core/report';
 import type { Report, ReportScope } from '../../core/report/model';
 import { REPORT_CSS } from '../../core/report/render-html';
-import { resolveTarget, runnerSettings, targetIsAbsent, type RunnerSettings } from '../../core/runner';
+import { runnerSettings, type RunnerSettings } from '../../core/runner';
 import {
   isWebviewToHost,
   type ExportFormat,
@@ -27,67 +24,117 @@ import {
 } from '../../../webview-ui/src/protocol';
 import { PANEL_CSS } from '../../../webview-ui/src/styles';
 import type { Ctx } from '../ctx';
+import type { ProjectState } from './projectState';
 
 export const REPORT_VIEW_TYPE = 'pgshift.report';
 
 /** An open session on the database the report is about, and how to describe it (never with a password). */
-export interface ReportTarget {
+interface ReportTarget {
   driver?: Driver;
   description?: string;
-  settings?: Partial<RunnerSettings>;
+  settings: RunnerSettings;
   dispose(): Promise<void>;
 }
 
-/**
- * Opens the target for a report. The default resolves it the way the CLI does (DATABASE_URL, the
- * config's defaultEnvironment, else the embedded database when it exists); the environments feature
- * can pass its own (selected environment, password from SecretStorage).
- */
-export type ReportTargetProvider = () => Promise<ReportTarget>;
-
-export interface ReportPanelOptions {
+/** What a panel shows now, for the extension's test API. */
+export interface ReportPanelState {
   scope: ReportScope;
-  target?: ReportTargetProvider;
+  /** the database the last report was built against (describeTarget); absent when built from the files */
+  target?: string;
+  error?: string;
+  computing: boolean;
 }
 
-/** Panels by scope: asking twice for the same report reveals the open panel. */
+/**
+ * Panels by scope: asking twice for the same report reveals the open panel. Every panel, the ones
+ * restored after a window reload included, reads the migrations from ProjectState and the database
+ * of the environment selected in the status bar, through its session.
+ */
 export class ReportPanels implements vscode.Disposable {
   private readonly open = new Map<string, ReportPanel>();
+  /** for vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, ...): a panel restored after a reload */
+  readonly serializer: vscode.WebviewPanelSerializer = {
+    deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => {
+      const scope = (state as { report?: Report } | undefined)?.report?.scope ?? { kind: 'pending' };
+      panel.webview.options = panelOptions(this.ctx);
+      this.adopt(panel, scope);
+    },
+  };
 
-  constructor(private readonly ctx: Ctx) {}
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly state: ProjectState,
+  ) {}
 
-  show(options: ReportPanelOptions): ReportPanel {
-    const key = scopeKey(options.scope);
-    const existing = this.open.get(key);
+  showPending(): ReportPanel {
+    return this.show({ kind: 'pending' });
+  }
+
+  showAll(): ReportPanel {
+    return this.show({ kind: 'all' });
+  }
+
+  /**
+   * The report of one migration, named by what the lens, the tree or the palette gives: a version
+   * string, a file Uri, a tree item with a `file` or `resourceUri`, or nothing (the active editor's).
+   */
+  showMigration(arg?: unknown): ReportPanel | undefined {
+    const version = this.migrationVersionOf(arg);
+    if (!version) {
+      void vscode.window.showWarningMessage(
+        'pgshift: open a migration file (or pick one in the Migrations view) to see its report.',
+      );
+      return undefined;
+    }
+    return this.show({ kind: 'migration', version });
+  }
+
+  /** What every open panel shows (for tests). */
+  states(): ReportPanelState[] {
+    return [...this.open.values()].map((p) => p.state());
+  }
+
+  private show(scope: ReportScope): ReportPanel {
+    const existing = this.open.get(scopeKey(scope));
     if (existing) {
       existing.reveal();
       return existing;
     }
     const panel = vscode.window.createWebviewPanel(
       REPORT_VIEW_TYPE,
-      titleOf(options.scope),
+      titleOf(scope),
       vscode.ViewColumn.Beside,
       panelOptions(this.ctx),
     );
-    return this.adopt(panel, options);
+    return this.adopt(panel, scope);
   }
 
-  /** For vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, ...): a panel restored after a reload. */
-  serializer(): vscode.WebviewPanelSerializer {
-    return {
-      deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => {
-        const scope = (state as { report?: Report } | undefined)?.report?.scope ?? { kind: 'pending' };
-        panel.webview.options = panelOptions(this.ctx);
-        this.adopt(panel, { scope });
-      },
-    };
-  }
-
-  private adopt(panel: vscode.WebviewPanel, options: ReportPanelOptions): ReportPanel {
-    const key = scopeKey(options.scope);
-    const p = new ReportPanel(this.ctx, panel, options, () => this.open.delete(key));
+  private adopt(panel: vscode.WebviewPanel, scope: ReportScope): ReportPanel {
+    const key = scopeKey(scope);
+    const p = new ReportPanel(this.ctx, panel, scope, (signal, progress) =>
+      computeReport(this.ctx, this.state, scope, signal, progress),
+    );
+    p.onDidDispose(() => {
+      if (this.open.get(key) === p) this.open.delete(key);
+    });
     this.open.set(key, p);
     return p;
+  }
+
+  private migrationVersionOf(arg: unknown): string | undefined {
+    if (typeof arg === 'string' && arg.trim()) return arg.trim();
+    let file: string | undefined;
+    if (arg instanceof vscode.Uri) file = arg.fsPath;
+    else if (arg && typeof arg === 'object') {
+      const a = arg as { file?: unknown; resourceUri?: unknown; version?: unknown };
+      if (typeof a.version === 'string') return a.version;
+      if (typeof a.file === 'string') file = a.file;
+      else if (a.resourceUri instanceof vscode.Uri) file = a.resourceUri.fsPath;
+    }
+    file ??= vscode.window.activeTextEditor?.document.uri.fsPath;
+    if (!file) return undefined;
+    const found = this.state.findByFile(resolve(file))?.migration;
+    return found && !found.repeatable ? found.version : undefined;
   }
 
   dispose(): void {
@@ -104,16 +151,21 @@ function panelOptions(ctx: Ctx): vscode.WebviewPanelOptions & vscode.WebviewOpti
   };
 }
 
+type Compute = (signal: AbortSignal, progress: (m: string) => void) => Promise<Report>;
+
 export class ReportPanel implements vscode.Disposable {
   private report?: Report;
+  private error?: string;
   private running?: AbortController;
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly disposed = new vscode.EventEmitter<void>();
+  readonly onDidDispose = this.disposed.event;
 
   constructor(
     private readonly ctx: Ctx,
     private readonly panel: vscode.WebviewPanel,
-    private readonly options: ReportPanelOptions,
-    onDispose: () => void,
+    private readonly scope: ReportScope,
+    private readonly compute: Compute,
   ) {
     panel.webview.html = this.html();
     this.disposables.push(
@@ -122,11 +174,17 @@ export class ReportPanel implements vscode.Disposable {
         if (isWebviewToHost(m)) void this.receive(m);
         else ctx.output.warn(`report panel: ignored an unknown message`);
       }),
-      panel.onDidDispose(() => {
-        onDispose();
-        this.dispose();
-      }),
+      panel.onDidDispose(() => this.dispose()),
     );
+  }
+
+  state(): ReportPanelState {
+    return {
+      scope: this.scope,
+      target: this.report?.target?.description,
+      error: this.error,
+      computing: !!this.running,
+    };
   }
 
   reveal(): void {
@@ -163,19 +221,21 @@ export class ReportPanel implements vscode.Disposable {
       const report = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: 'pgshift report' },
         (progress) =>
-          computeReport(this.ctx, this.options, ac.signal, (message) => {
+          this.compute(ac.signal, (message) => {
             progress.report({ message });
             this.post({ type: 'progress', message });
           }),
       );
       if (ac.signal.aborted) return;
       this.report = report;
-      this.panel.title = titleOf(this.options.scope, report);
+      this.error = undefined;
+      this.panel.title = titleOf(this.scope, report);
       this.post({ type: 'report', report });
     } catch (e) {
       if (ac.signal.aborted) return;
       const err = e as Error;
       const hint = e instanceof PgshiftError ? e.hint : undefined;
+      this.error = err.message;
       this.ctx.output.error(`report: ${err.message}${hint ? ` (${hint})` : ''}`);
       this.post({ type: 'error', message: err.message, ...(hint ? { hint } : {}) });
     } finally {
@@ -255,40 +315,51 @@ export class ReportPanel implements vscode.Disposable {
     this.running?.abort();
     for (const d of this.disposables.splice(0)) d.dispose();
     this.panel.dispose();
+    this.disposed.fire();
+    this.disposed.dispose();
   }
 }
 
 /**
- * The report for the workspace, exactly as `pgshift report` builds it. In an untrusted workspace
- * nothing runs: no database is opened and no migration is applied to a scratch database, so the
- * report holds the lint findings and the static lock analysis only.
+ * The report for the workspace, exactly as `pgshift report` builds it, on the migrations ProjectState
+ * lists and the environment selected in the status bar. In an untrusted workspace nothing runs: no
+ * database is opened and no migration is applied to a scratch database, so the report holds the lint
+ * findings and the static lock analysis only.
  */
-export async function computeReport(
+async function computeReport(
   ctx: Ctx,
-  options: ReportPanelOptions,
+  state: ProjectState,
+  scope: ReportScope,
   signal: AbortSignal,
   progress: (m: string) => void,
 ): Promise<Report> {
   const loaded = ctx.projectConfig();
+  const discovery = state.migrations();
   if (!loaded)
     throw new PgshiftError(
       'no pgshift project in this workspace',
       'open a folder with a pgshift.config.json or a migrations directory',
     );
-  const set = discoverMigrations(migrationsDir(loaded), loaded.config.layout);
-  const trusted = vscode.workspace.isTrusted;
-  const target = trusted
-    ? await (options.target ?? defaultTarget(ctx))()
-    : { dispose: async () => undefined };
+  if (discovery.error) throw new PgshiftError(discovery.error);
+  const set = discovery.set;
+  if (!set)
+    throw new PgshiftError(
+      `migrations directory not found: ${discovery.dir ?? loaded.config.migrationsDir}`,
+      'create it, or set "migrationsDir" in pgshift.config.json to where your migrations are',
+    );
+  const trusted = ctx.trusted;
+  const target: ReportTarget = trusted
+    ? await selectedEnvironmentTarget(ctx)
+    : { settings: runnerSettings(loaded.config.runner), dispose: async () => undefined };
   try {
     if (!trusted) progress('untrusted workspace: files only, no database and no scratch run');
     return await buildReport({
       set,
       config: loaded.config,
-      scope: options.scope,
+      scope,
       driver: target.driver,
       targetDescription: target.description,
-      settings: target.settings ?? runnerSettings(loaded.config.runner),
+      settings: target.settings,
       verify: trusted ? { kind: 'pglite' } : false,
       estimate: trusted,
       preflight: trusted,
@@ -300,73 +371,31 @@ export async function computeReport(
   }
 }
 
-/** The command ids the report adds (the lead registers them and adds them to package.json). */
-export const REPORT_COMMANDS = {
-  showPending: 'pgshift.showReport',
-  showAll: 'pgshift.showReportAll',
-  showMigration: 'pgshift.showMigrationReport',
-} as const;
-
 /**
- * Handlers for the report commands. showMigration takes what the lens, the tree or the palette
- * gives it: a version string, a file Uri, a tree item with a `file` or `resourceUri`, or nothing (the
- * active editor's migration).
+ * The environment selected in the status bar, on its session (password from SecretStorage and the
+ * rest, as for runs); the session is held for the report's duration. An embedded database that does
+ * not exist yet is not created: the report is then built from the files alone.
  */
-export function reportCommandHandlers(
-  ctx: Ctx,
-  panels: ReportPanels,
-  target?: ReportTargetProvider,
-): Record<string, (arg?: unknown) => unknown> {
-  return {
-    [REPORT_COMMANDS.showPending]: () => panels.show({ scope: { kind: 'pending' }, target }),
-    [REPORT_COMMANDS.showAll]: () => panels.show({ scope: { kind: 'all' }, target }),
-    [REPORT_COMMANDS.showMigration]: async (arg?: unknown) => {
-      const version = migrationVersionOf(ctx, arg);
-      if (!version) {
-        void vscode.window.showWarningMessage(
-          'pgshift: open a migration file (or pick one in the Migrations view) to see its report.',
-        );
-        return undefined;
-      }
-      return panels.show({ scope: { kind: 'migration', version }, target });
-    },
-  };
-}
-
-/** The version of the migration an argument names (see reportCommandHandlers). */
-export function migrationVersionOf(ctx: Ctx, arg: unknown): string | undefined {
-  if (typeof arg === 'string' && arg.trim()) return arg.trim();
-  let file: string | undefined;
-  if (arg instanceof vscode.Uri) file = arg.fsPath;
-  else if (arg && typeof arg === 'object') {
-    const a = arg as { file?: unknown; resourceUri?: unknown; version?: unknown };
-    if (typeof a.version === 'string') return a.version;
-    if (typeof a.file === 'string') file = a.file;
-    else if (a.resourceUri instanceof vscode.Uri) file = a.resourceUri.fsPath;
-  }
-  file ??= vscode.window.activeTextEditor?.document.uri.fsPath;
-  const loaded = ctx.projectConfig();
-  if (!file || !loaded) return undefined;
-  try {
-    const set = discoverMigrations(migrationsDir(loaded), loaded.config.layout);
-    const full = resolve(file);
-    return set.migrations.find((m) => !m.repeatable && (m.up.file === full || m.down?.file === full))
-      ?.version;
-  } catch {
-    return undefined;
-  }
-}
-
-function defaultTarget(ctx: Ctx): ReportTargetProvider {
-  return async () => {
-    const loaded = ctx.projectConfig();
-    if (!loaded) return { dispose: async () => undefined };
-    const t = resolveTarget({ environ: process.env, loaded });
-    const settings = runnerSettings(loaded.config.runner, t.environment?.config);
-    if (targetIsAbsent(t)) return { settings, dispose: async () => undefined };
-    const driver = await openDriver(t.target);
-    return { driver, description: t.description, settings, dispose: () => driver.close() };
-  };
+function selectedEnvironmentTarget(ctx: Ctx): Promise<ReportTarget> {
+  return new Promise((resolveTarget, reject) => {
+    let release!: () => void;
+    const done = new Promise<void>((r) => (release = r));
+    ctx.sessions
+      .use(
+        ctx.environments.selected(),
+        async (s) => {
+          resolveTarget({
+            driver: s.driver,
+            description: s.target.description,
+            settings: s.settings,
+            dispose: async () => release(),
+          });
+          await done;
+        },
+        { purpose: 'read', timeoutMs: 60 * 60 * 1000 },
+      )
+      .catch(reject);
+  });
 }
 
 function scopeKey(s: ReportScope): string {
