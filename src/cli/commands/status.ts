@@ -19,6 +19,7 @@ export const statusCommand: Command = {
           state: m.state,
           appliedAt: m.appliedAt,
           executionMs: m.executionMs,
+          ...(m.progress ? { progress: m.progress } : {}),
         }));
         io.out(JSON.stringify({ migrations }, null, 2) + '\n');
         return 0;

@@ -1,7 +1,7 @@
 /**
  * What a `-- pgshift:batch` statement becomes: the statement's own text cut at its WHERE, so each
  * batch is the same statement restricted to the next keyset range of the table's key
- * (`WHERE <own condition> AND key IN (the next n keys after the last one)`, never OFFSET). Pure: the
+ * (`WHERE <own condition> AND key > last AND key <= the n-th next matching key`, never OFFSET). Pure: the
  * key itself is read from the catalog by the runner (backfill.ts). The linter calls backfillShape()
  * too, so a directive on a statement that cannot be batched is reported before it runs.
  */
@@ -168,7 +168,12 @@ export function batchSql(
   const range = first ? [] : [`${k} > $1::${key.type}`];
   const n = first ? 1 : 2;
   const keysWhere = [cond, ...range].filter(Boolean).join(' AND ');
-  const rowsWhere = [cond, `${k} IN (SELECT pgshift_k FROM pgshift_keys)`].filter(Boolean).join(' AND ');
+  // The batch's keys are the first `limit` matching keys after the last one, so the matching rows
+  // with a key in (last, max of the batch] are exactly they: a range the index scans in order, much
+  // cheaper than looking each key up. The same statement sees the same snapshot for both.
+  const rowsWhere = [cond, ...range, `${k} <= (SELECT max(pgshift_k) FROM pgshift_keys)`]
+    .filter(Boolean)
+    .join(' AND ');
   const last = '(SELECT max(pgshift_k)::text FROM pgshift_keys)';
   return [
     'WITH pgshift_keys AS MATERIALIZED (',

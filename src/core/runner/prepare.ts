@@ -5,6 +5,8 @@ import { basename } from 'node:path';
 import { PgshiftError } from '../errors';
 import type { PlanStep } from './plan';
 import { label } from './plan';
+import { loadParser } from '../sql/parser';
+import { backfillShape } from './backfill-plan';
 import { classifyStatement, scriptStatements, type ScriptStatement } from './statements';
 
 /** A step ready to run: its statements, with an outer BEGIN/COMMIT pair of the file's own removed. */
@@ -57,7 +59,35 @@ export async function prepareSteps(steps: readonly PlanStep[]): Promise<Prepared
         );
       }
     }
+    await refuseBadBatches(step, statements);
     out.push({ ...step, statements });
   }
   return out;
+}
+
+/** A batch directive that cannot work stops the run before anything of it runs. */
+async function refuseBadBatches(step: PlanStep, statements: readonly ScriptStatement[]): Promise<void> {
+  const batches = step.script.data?.batches ?? [];
+  if (!batches.length) return;
+  const parser = await loadParser();
+  for (const b of batches) {
+    const stmt = statements[b.statement];
+    const where = `${basename(step.script.file)}${stmt ? ` line ${stmt.line}` : ''}`;
+    let reason = b.error ?? (stmt ? undefined : 'no statement follows it');
+    if (!reason && stmt) {
+      const parsed = parser.parse(stmt.sql);
+      const shape =
+        parsed.ok && parsed.statements.length === 1
+          ? backfillShape(parsed.statements[0].node, stmt.sql, (t) => parser.scan(t))
+          : { ok: false as const, reason: 'the statement does not parse' };
+      if (!shape.ok) reason = shape.reason;
+    }
+    if (reason)
+      throw new PgshiftError(
+        `nothing was run: ${where}: pgshift:batch: ${reason}`,
+        'fix the directive or the statement (`pgshift lint` shows it too), or remove the directive to run the statement whole',
+        1,
+        'bad-batch',
+      );
+  }
 }
