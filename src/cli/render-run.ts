@@ -121,7 +121,13 @@ export function renderDryRun(report: DryRunReport, ctx: RunnerContext, io: Io): 
         io.out(`             lock ${l.mode} on ${l.relation}${effect ? ` — ${effect}` : ''}\n`);
       }
       for (const r of s.rewrites) io.out(`             rewrites ${r.kind} ${r.relation}\n`);
-      if (s.rows != null) io.out(`             rows ${s.rows}\n`);
+      if (s.batch) {
+        const n = (x: number): string => x.toLocaleString('en-US');
+        io.out(
+          `             batched by ${s.batch.key}: would touch ${n(s.batch.total)} rows in about ${n(s.batch.batches)} batches (size=${s.batch.size}), each its own transaction; estimated ${ms(s.batch.estimatedMs)} from this sample batch\n`,
+        );
+      }
+      if (s.rows != null) io.out(`             rows ${s.rows}${s.batch ? ' (the sample batch)' : ''}\n`);
     }
   }
   if (report.restoredSequences.length)

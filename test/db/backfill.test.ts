@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import type { Driver } from '../../src/core/db/driver';
 import { openDriver } from '../../src/core/db/open';
 import { PgshiftError } from '../../src/core/errors';
-import { history, status, up, type RunnerEvent, type RunnerSettings } from '../../src/core/runner';
+import { dryRun, history, status, up, type RunnerEvent, type RunnerSettings } from '../../src/core/runner';
 import { createScratchDatabase, pgliteScratchDir, type ScratchDatabase } from './server';
 import { makeProject, resetDatabase, runCli, startCli, waitFor } from './runner-fixtures';
 
@@ -118,6 +118,24 @@ function backfillContract(driver: () => Driver): void {
       '1',
       'the statements before the batch are not run again; the ones after run once',
     );
+  });
+
+  it('a dry run runs one sample batch, rolled back, and estimates the whole job from it', async () => {
+    const p = makeProject({
+      '1_items.up.sql': TABLE(10_000),
+      '2_backfill.up.sql': '-- pgshift:batch size=2500\nUPDATE items SET n = n + 1 WHERE id > 2000;\n',
+    });
+    assert.equal((await up({ driver: driver(), set: p.set(), settings, to: '1' })).ok, true);
+    const report = await dryRun({ driver: driver(), set: p.set(), settings, direction: 'up' });
+    assert.equal(report.ok, true);
+    const s = report.migrations[0].statements[0];
+    assert.equal(s.rows, 2500, 'the sample batch');
+    assert.deepEqual(
+      { total: s.batch?.total, batches: s.batch?.batches, key: s.batch?.key, size: s.batch?.size },
+      { total: 8000, batches: 4, key: 'id', size: 2500 },
+    );
+    assert.ok(s.batch!.estimatedMs >= 0);
+    assert.deepEqual(await counts(driver()), { '0': 10_000 }, 'rolled back');
   });
 
   it('DELETE and INSERT … SELECT are batched too', async () => {

@@ -11,7 +11,10 @@ import { PgshiftError } from '../errors';
 import { LOCK_MODES, normalizeLockMode } from '../pg/lock-modes';
 import type { PreparedStep } from './prepare';
 import { durationMs, quoteIdent, type RunnerSettings } from './settings';
-import { classifyStatement } from './statements';
+import type { BatchOptions } from '../sql/directives';
+import { countRows, planBatches } from './backfill';
+import { batchSql } from './backfill-plan';
+import { classifyStatement, type ScriptStatement } from './statements';
 
 export interface DryRunLock {
   /** 'ACCESS EXCLUSIVE', 'SHARE', ... */
@@ -39,6 +42,11 @@ export interface DryRunStatement {
   skipped?: string;
   /** set when the statement failed: the dry run stops there */
   error?: string;
+  /**
+   * A `-- pgshift:batch` statement: one sample batch ran (its rows and time are `rows` and
+   * `durationMs`), and the whole job is estimated from it.
+   */
+  batch?: { total: number; size: number | 'auto'; batches: number; estimatedMs: number; key: string };
 }
 
 export interface DryRunMigration {
@@ -108,7 +116,8 @@ export async function dryRunSteps(
         statements: [],
       };
       report.migrations.push(mig);
-      for (const stmt of step.statements) {
+      for (const [index, stmt] of step.statements.entries()) {
+        const batch = step.script.data?.batches.find((b) => b.statement === index);
         const entry: DryRunStatement = {
           line: stmt.line,
           sql: stmt.sql,
@@ -126,10 +135,13 @@ export async function dryRunSteps(
         } else {
           const t0 = process.hrtime.bigint();
           try {
-            const res = await driver.exec(stmt.sql);
-            entry.durationMs = elapsed(t0);
-            const last = res[res.length - 1];
-            entry.rows = last && last.command && ROW_COMMANDS.has(last.command) ? last.rowCount : null;
+            if (batch?.options) await sampleBatch(driver, stmt, batch.options, entry);
+            else {
+              const res = await driver.exec(stmt.sql);
+              entry.durationMs = elapsed(t0);
+              const last = res[res.length - 1];
+              entry.rows = last && last.command && ROW_COMMANDS.has(last.command) ? last.rowCount : null;
+            }
           } catch (e) {
             entry.durationMs = elapsed(t0);
             entry.error = describeError(e);
@@ -164,6 +176,43 @@ export async function dryRunSteps(
     );
   }
   return report;
+}
+
+const SAMPLE_SIZE = 1000;
+
+/**
+ * A batched statement in a dry run: the rows it would touch in all, then one batch of the size it
+ * would start with (rolled back with the rest), and the whole job estimated from that sample.
+ */
+async function sampleBatch(
+  driver: Driver,
+  stmt: ScriptStatement,
+  options: BatchOptions,
+  entry: DryRunStatement,
+): Promise<void> {
+  const plan = await planBatches(driver, stmt, options);
+  const total = await countRows(driver, plan);
+  const size = options.size === 'auto' ? SAMPLE_SIZE : options.size;
+  const t0 = process.hrtime.bigint();
+  const r = await driver.query<{ rows: string }>(batchSql(plan.shape, plan.key, true), [size]);
+  entry.durationMs = elapsed(t0);
+  entry.rows = Number(r.rows[0]?.rows ?? 0);
+  const perRow = entry.rows > 0 ? entry.durationMs / entry.rows : 0;
+  // size=auto settles on batches of about the target duration
+  const rowsPerBatch =
+    options.size === 'auto'
+      ? perRow > 0
+        ? Math.max(1, Math.round(options.targetMs / perRow))
+        : total
+      : size;
+  const batches = total > 0 ? Math.ceil(total / Math.max(1, rowsPerBatch)) : 0;
+  entry.batch = {
+    total,
+    size: options.size,
+    batches,
+    estimatedMs: Math.round(total * perRow + batches * options.delayMs),
+    key: plan.key.column,
+  };
 }
 
 function elapsed(t0: bigint): number {
