@@ -115,7 +115,7 @@ export async function runBatches(
   options: BatchOptions,
   resume: Resume,
 ): Promise<{ rows: number; batches: number }> {
-  const { driver, settings, version } = run;
+  const { driver, version } = run;
   let lastKey = resume.lastKey;
   let done = resume.rowsDone;
   let batches = resume.batches;
