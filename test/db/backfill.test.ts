@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import type { Driver } from '../../src/core/db/driver';
 import { openDriver } from '../../src/core/db/open';
 import { PgshiftError } from '../../src/core/errors';
+import { lint } from '../../src/core/lint/engine';
 import { dryRun, history, status, up, type RunnerEvent, type RunnerSettings } from '../../src/core/runner';
 import { createScratchDatabase, pgliteScratchDir, type ScratchDatabase } from './server';
 import { makeProject, resetDatabase, runCli, startCli, waitFor } from './runner-fixtures';
@@ -166,7 +167,30 @@ function backfillContract(driver: () => Driver): void {
           e.message,
         ),
     );
+    const begin = 'BEGIN;\n-- pgshift:batch\nUPDATE items SET n = 1;\nCOMMIT;\n';
+    p.write('2_join.up.sql', begin);
+    await assert.rejects(
+      up({ driver: driver(), set: p.set(), settings }),
+      (e: unknown) =>
+        e instanceof PgshiftError &&
+        /nothing was run: 2_join.up.sql line 1: BEGIN — a file holding pgshift:batch/.test(e.message),
+    );
     p.write('2_join.up.sql', '-- pgshift:batch\nUPDATE nokey SET v = 1;\n');
+    // the linter says the same before anything runs
+    const prior = (await lint(TABLE(10) + '\nCREATE TABLE nokey (v int);')).schemaAfter;
+    for (const [sql, reason] of [
+      [
+        '-- pgshift:batch\nUPDATE items SET n = 1 FROM nokey WHERE nokey.v = items.id;\n',
+        /it joins other tables/,
+      ],
+      [begin, /inside the file's own BEGIN … COMMIT/],
+      ['-- pgshift:batch\nUPDATE nokey SET v = 1;\n', /nokey has no single-column primary key/],
+    ] as const) {
+      const found = (await lint(sql, { priorSchema: prior })).findings.filter(
+        (f) => f.rule === 'batch-directive',
+      );
+      assert.match(found[0]?.message ?? '(no finding)', reason, sql);
+    }
     const r = await up({ driver: driver(), set: p.set(), settings });
     assert.equal(r.ok, false);
     assert.match(

@@ -6,13 +6,13 @@
 import type { Node } from '@pgsql/types';
 import { SourceText } from '../sql/source';
 import { splitStatements, type SplitResult } from '../sql/splitter';
-import { sections, type Section } from '../sql/directives';
+import { dataDirectives, sections, type Section } from '../sql/directives';
 import { loadParser, type SqlParser } from '../sql/parser';
 import { nodeKind, as, walk } from './ast';
 import { SchemaModel } from './schema';
 import { parseSuppressions, type Suppression } from './suppressions';
 import { allRules } from './rules';
-import type { Finding, LintOptions, Range, ReportInput, Rule, RuleContext, Severity, Stmt } from './types';
+import type { BatchAt, Finding, LintOptions, Range, ReportInput, Rule, RuleContext, Severity, Stmt } from './types';
 
 export const DEFAULT_POSTGRES_VERSION = 15;
 
@@ -57,7 +57,8 @@ export function lintWith(parser: SqlParser, text: string, options: LintOptions =
     const { statements, syntaxErrors } = buildStatements(parser, source, split, section, options);
     findings.push(...syntaxErrors);
     allStatements.push(...statements);
-    schema = runRules(statements, source, schema, options, findings, section.noTransaction, skip);
+    const batches = batchDirectives(split, section, statements, source);
+    schema = runRules(statements, source, schema, options, findings, section.noTransaction, batches, skip);
   }
 
   const kept = applySuppressions(findings, suppressions, allStatements);
@@ -89,6 +90,29 @@ function rulesNotToRun(options: LintOptions, suppressions: Suppression[]): Reado
       .filter((r) => settingOf(options, r.meta.id, r.meta.defaultSeverity) === 'off' && !named.has(r.meta.id))
       .map((r) => r.meta.id),
   );
+}
+
+/** The section's `-- pgshift:batch` directives, each with the statement it stands before (as discovery pairs them). */
+function batchDirectives(split: SplitResult, section: Section, statements: readonly Stmt[], source: SourceText): BatchAt[] {
+  const comments = split.comments.filter((c) => c.start >= section.start && c.start < section.end);
+  const { batches } = dataDirectives(comments);
+  if (!batches.length) return [];
+  const raws = split.statements.filter((st) => st.start >= section.start && st.start < section.end);
+  return batches.map((b) => {
+    const raw = raws.find((st) => st.start >= b.end);
+    // the first parsed statement of that raw statement (none when it did not parse)
+    const statement = raw
+      ? statements.find((st) => st.origin === 'top' && st.range.start >= raw.start && st.range.start < raw.end)
+      : undefined;
+    return {
+      range: { start: b.start, end: b.end },
+      text: source.slice(b.start, b.end),
+      ...(raw ? { follows: true } : {}),
+      ...(statement ? { statement } : {}),
+      ...(b.options ? { options: b.options } : {}),
+      ...(b.error ? { error: b.error } : {}),
+    };
+  });
 }
 
 function buildStatements(
@@ -245,6 +269,7 @@ function runRules(
   options: LintOptions,
   findings: Finding[],
   noTransactionDirective: boolean,
+  batches: readonly BatchAt[],
   skip: ReadonlySet<string>,
 ): SchemaModel {
   const schema = schemaIn;
@@ -260,6 +285,7 @@ function runRules(
     schema,
     source,
     noTransactionDirective,
+    batches,
     explicitTransactions: statements.some((s) => s.kind === 'TransactionStmt'),
     createdInFile: (kind, name, beforeIndex) => {
       const at = created.get(`${kind}:${name.toLowerCase()}`);

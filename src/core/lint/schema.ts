@@ -31,6 +31,11 @@ export interface TableInfo {
   name: string;
   /** Created in the migration being linted. */
   isNew: boolean;
+  /**
+   * The model saw the table's whole definition (a plain CREATE TABLE: no LIKE, INHERITS, PARTITION OF
+   * or OF type), so what it does not know about the table's columns and keys is not there.
+   */
+  complete: boolean;
 }
 
 export interface IndexInfo {
@@ -43,12 +48,16 @@ interface ColumnRec {
   type: string;
   notNull: boolean;
   gen: number;
+  /** the column alone is the primary key, or unique (constraint or index without predicate) */
+  unique?: boolean;
+  primary?: boolean;
 }
 interface TableRec {
   schema?: string;
   name: string;
   columns: Map<string, ColumnRec>;
   gen: number;
+  complete: boolean;
   /** the model allowed to mutate this record; others copy it first */
   owner: SchemaModel;
 }
@@ -56,6 +65,8 @@ interface IndexRec {
   name: string;
   table?: QualifiedName;
   gen: number;
+  /** a unique index on this one column, without predicate (for ADD PRIMARY KEY USING INDEX) */
+  uniqueColumn?: string;
 }
 
 let generations = 0;
@@ -81,7 +92,15 @@ export class SchemaModel {
    */
   table(q: QualifiedName): TableInfo | undefined {
     const t = this.find(q);
-    return t && { schema: t.schema, name: t.name, isNew: t.gen === this.gen };
+    return t && { schema: t.schema, name: t.name, isNew: t.gen === this.gen, complete: t.complete };
+  }
+
+  /** Columns that identify a row alone: the single-column primary key first, then unique NOT NULL columns. */
+  keyColumns(q: QualifiedName): string[] {
+    return [...(this.find(q)?.columns ?? [])]
+      .filter(([, c]) => c.primary || (c.unique && c.notNull))
+      .sort(([, a], [, b]) => Number(!!b.primary) - Number(!!a.primary))
+      .map(([name]) => name);
   }
 
   column(q: QualifiedName, column: string): ColumnInfo | undefined {
@@ -122,18 +141,32 @@ export class SchemaModel {
         const col = as(el, 'ColumnDef');
         if (col?.colname) columns.set(col.colname, colRec(col, gen));
       }
-      this.add({ ...q, columns, gen, owner: this });
+      for (const el of c.tableElts ?? []) markKey(columns, as(el, 'Constraint'));
+      const complete =
+        !c.inhRelations?.length &&
+        !c.partbound &&
+        !c.ofTypename &&
+        !(c.tableElts ?? []).some((el) => !!as(el, 'TableLikeClause'));
+      this.add({ ...q, columns, gen, complete, owner: this });
     } else if (kind === 'IndexStmt') {
       const ix = as(node, 'IndexStmt')!;
+      const table = rangeVarName(ix.relation);
+      const params = ix.indexParams ?? [];
+      const only = params.length === 1 ? as(params[0], 'IndexElem')?.name : undefined;
+      const uniqueColumn = ix.unique && !ix.whereClause && only ? only : undefined;
       if (ix.idxname)
         this.indexes.set(ix.idxname.toLowerCase(), {
           name: ix.idxname,
-          table: rangeVarName(ix.relation),
+          table,
           gen,
+          ...(uniqueColumn ? { uniqueColumn } : {}),
         });
+      const found = uniqueColumn && table && this.find(table);
+      const c = found ? found.columns.get(uniqueColumn) : undefined;
+      if (found && c) this.own(found).columns.set(uniqueColumn!, { ...c, unique: true });
     } else if (kind === 'CreateTableAsStmt') {
       const q = rangeVarName(as(node, 'CreateTableAsStmt')!.into?.rel);
-      if (q) this.add({ ...q, columns: new Map(), gen, owner: this });
+      if (q) this.add({ ...q, columns: new Map(), gen, complete: false, owner: this });
     } else if (kind === 'AlterTableStmt') {
       const a = as(node, 'AlterTableStmt')!;
       const q = rangeVarName(a.relation);
@@ -147,6 +180,7 @@ export class SchemaModel {
         else if (cmd.subtype === 'AT_DropColumn' && cmd.name) t.columns.delete(cmd.name);
         else if (cmd.subtype === 'AT_AlterColumnType' && cmd.name && col) {
           t.columns.set(cmd.name, {
+            ...prev,
             type: typeNameToString(col.typeName),
             notNull: prev?.notNull ?? false,
             gen: prev?.gen ?? 0,
@@ -155,6 +189,11 @@ export class SchemaModel {
           t.columns.set(cmd.name, { ...prev, notNull: true });
         else if (cmd.subtype === 'AT_DropNotNull' && cmd.name && prev)
           t.columns.set(cmd.name, { ...prev, notNull: false });
+        else if (cmd.subtype === 'AT_AddConstraint') {
+          const con = as(cmd.def, 'Constraint');
+          const viaIndex = con?.indexname ? this.indexes.get(con.indexname.toLowerCase())?.uniqueColumn : undefined;
+          markKey(t.columns, con, viaIndex);
+        }
       }
     } else if (kind === 'RenameStmt') {
       const r = as(node, 'RenameStmt')!;
@@ -231,8 +270,26 @@ export class SchemaModel {
 }
 
 function colRec(col: T.ColumnDef, gen: number): ColumnRec {
-  const notNull = columnConstraints(col).some(
-    (c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY',
-  );
-  return { type: typeNameToString(col.typeName), notNull, gen };
+  const cons = columnConstraints(col);
+  const primary = cons.some((c) => c.contype === 'CONSTR_PRIMARY');
+  const notNull = primary || cons.some((c) => c.contype === 'CONSTR_NOTNULL');
+  const unique = primary || cons.some((c) => c.contype === 'CONSTR_UNIQUE');
+  return {
+    type: typeNameToString(col.typeName),
+    notNull,
+    gen,
+    ...(unique ? { unique } : {}),
+    ...(primary ? { primary } : {}),
+  };
+}
+
+/** A table-level PRIMARY KEY / UNIQUE on one column (or USING INDEX of a unique one-column index) marks it a key. */
+function markKey(columns: Map<string, ColumnRec>, con: T.Constraint | undefined, viaIndex?: string): void {
+  if (!con || (con.contype !== 'CONSTR_PRIMARY' && con.contype !== 'CONSTR_UNIQUE')) return;
+  const keys = stringList(con.keys);
+  const column = keys.length === 1 ? keys[0] : keys.length === 0 ? viaIndex : undefined;
+  const c = column ? columns.get(column) : undefined;
+  if (!column || !c) return;
+  const primary = con.contype === 'CONSTR_PRIMARY';
+  columns.set(column, { ...c, unique: true, ...(primary ? { primary, notNull: true } : {}) });
 }

@@ -100,6 +100,18 @@ export interface ReportInput {
   suggestions?: Fix[];
 }
 
+/** A `-- pgshift:batch` directive of the file (or section). */
+export interface BatchAt {
+  range: Range;
+  text: string;
+  /** a statement follows the directive (`statement` is unset when that one did not parse) */
+  follows?: boolean;
+  statement?: Stmt;
+  options?: import('../sql/directives').BatchOptions;
+  /** what is wrong with the directive's words */
+  error?: string;
+}
+
 export interface RuleContext {
   readonly postgresVersion: number;
   readonly runnerSetsLockTimeout: boolean;
@@ -110,6 +122,8 @@ export interface RuleContext {
   readonly schema: import('./schema').SchemaModel;
   /** The file (or dbmate section) carries `-- pgshift:no-transaction` / `transaction:false`. */
   readonly noTransactionDirective: boolean;
+  /** The `-- pgshift:batch` directives, each with the statement it stands before (the file then runs outside a transaction). */
+  readonly batches: readonly BatchAt[];
   /** The file (or section) has its own BEGIN/COMMIT/ROLLBACK, so the runner does not wrap it. */
   readonly explicitTransactions: boolean;
   /**

@@ -8,7 +8,7 @@ import { readFileSync, statSync, type Dirent } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import type { Layout } from '../config';
 import { PgshiftError } from '../errors';
-import { dataDirectives, hasNoTransactionDirective, sections, statementAfter } from '../sql/directives';
+import { dataDirectives, runsOutsideTransaction, sections, statementAfter } from '../sql/directives';
 import { countNewlines } from '../sql/source';
 import { splitStatements, type Comment, type SplitResult } from '../sql/splitter';
 import {
@@ -122,8 +122,7 @@ class Discovery {
       sql: part.toString('utf8'),
       offset: start,
       checksum: createHash('sha256').update(part).digest('hex'),
-      // a file holding a batch runs statement by statement: each batch commits on its own
-      noTransaction: noTransaction || !!data?.batches.length,
+      noTransaction,
       ...(data ? { data } : {}),
       // a statement running past the section's end would be cut there by a split of the section alone
       split: mine.every((st) => st.end <= end)
@@ -140,7 +139,7 @@ class Discovery {
     const content = this.read(file);
     if (!content) return undefined;
     const split = splitStatements(content.bytes);
-    const noTx = extraNoTransaction || hasNoTransactionDirective(split.comments);
+    const noTx = extraNoTransaction || runsOutsideTransaction(split.comments);
     return this.script(file, content.bytes, 0, content.bytes.length, noTx, split);
   }
 

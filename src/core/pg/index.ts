@@ -4,3 +4,4 @@ export * from './facts';
 export * from './lock-modes';
 export * from './transaction';
 export * from './type-change';
+export * from './batch';

@@ -5,8 +5,8 @@
  * key itself is read from the catalog by the runner (backfill.ts). The linter calls backfillShape()
  * too, so a directive on a statement that cannot be batched is reported before it runs.
  */
-import type * as T from '@pgsql/types';
-import { as, nodeKind, rangeVarName, type QualifiedName } from '../lint/ast';
+import type { QualifiedName } from '../lint/ast';
+import { batchTarget, type BatchTarget } from '../pg/batch';
 import type { SqlToken } from '../sql/parser';
 import { quoteIdent } from './settings';
 
@@ -26,75 +26,23 @@ export interface BackfillShape {
 
 export type ShapeOutcome = { ok: true; shape: BackfillShape } | { ok: false; reason: string };
 
-const NOT_BATCHABLE = 'pgshift:batch goes before one UPDATE, DELETE or INSERT … SELECT';
-
 /** How the statement can be cut into batches, or why it cannot. */
 export function backfillShape(node: unknown, sql: string, scan: (sql: string) => SqlToken[]): ShapeOutcome {
-  switch (nodeKind(node)) {
-    case 'UpdateStmt': {
-      const s = as(node, 'UpdateStmt')!;
-      const refused =
-        (s.withClause && 'it has a WITH clause (a CTE): batch the statement it feeds instead') ||
-        (s.fromClause?.length && 'it joins other tables (UPDATE … FROM): each batch would repeat the join') ||
-        (s.returningClause && 'RETURNING would return only the last batch’s rows') ||
-        (isCurrentOf(s.whereClause) && 'WHERE CURRENT OF names a cursor');
-      if (refused) return no(`UPDATE cannot be batched: ${refused}`);
-      return cut('update', s.relation, !!s.whereClause, sql, scan);
-    }
-    case 'DeleteStmt': {
-      const s = as(node, 'DeleteStmt')!;
-      const refused =
-        (s.withClause && 'it has a WITH clause (a CTE): batch the statement it feeds instead') ||
-        (s.usingClause?.length &&
-          'it joins other tables (DELETE … USING): each batch would repeat the join') ||
-        (s.returningClause && 'RETURNING would return only the last batch’s rows') ||
-        (isCurrentOf(s.whereClause) && 'WHERE CURRENT OF names a cursor');
-      if (refused) return no(`DELETE cannot be batched: ${refused}`);
-      return cut('delete', s.relation, !!s.whereClause, sql, scan);
-    }
-    case 'InsertStmt': {
-      const s = as(node, 'InsertStmt')!;
-      const sel = as(s.selectStmt, 'SelectStmt');
-      if (!sel || sel.valuesLists?.length) return no('INSERT … VALUES cannot be batched: it reads no table');
-      const from = sel.fromClause ?? [];
-      const source = from.length === 1 ? as(from[0], 'RangeVar') : undefined;
-      const refused =
-        (s.withClause && 'it has a WITH clause (a CTE)') ||
-        (sel.withClause && 'its SELECT has a WITH clause (a CTE)') ||
-        (sel.op && sel.op !== 'SETOP_NONE' && 'its SELECT is a UNION / INTERSECT / EXCEPT') ||
-        (!source && 'its SELECT must read exactly one table (no joins, no subquery in FROM)') ||
-        ((sel.groupClause?.length || sel.havingClause || sel.distinctClause) &&
-          'its SELECT groups or de-duplicates rows, which one batch cannot see whole') ||
-        ((sel.sortClause?.length || sel.limitCount || sel.limitOffset) &&
-          'its SELECT has ORDER BY / LIMIT / OFFSET: the batches impose their own') ||
-        (s.returningClause && 'RETURNING would return only the last batch’s rows');
-      if (refused) return no(`INSERT … SELECT cannot be batched: ${refused}`);
-      return cut('insert-select', source, !!sel.whereClause, sql, scan, !!s.onConflictClause);
-    }
-    default:
-      return no(`${NOT_BATCHABLE}; this is ${nodeKind(node) ?? 'not a statement'}`);
-  }
+  const t = batchTarget(node);
+  if (!t.ok) return t;
+  return cut(t.target, sql, scan);
 }
 
 function no(reason: string): ShapeOutcome {
   return { ok: false, reason };
 }
 
-function isCurrentOf(where: T.Node | undefined): boolean {
-  return !!as(where, 'CurrentOfExpr');
-}
-
 /** Cuts the text at its top-level WHERE (and, for INSERT … SELECT, before ON CONFLICT). */
 function cut(
-  kind: BackfillShape['kind'],
-  rv: T.RangeVar | undefined,
-  hasWhere: boolean,
+  { kind, relation: rv, table, hasWhere, onConflict }: BatchTarget,
   sql: string,
   scan: (sql: string) => SqlToken[],
-  onConflict = false,
 ): ShapeOutcome {
-  const table = rangeVarName(rv);
-  if (!rv || !table) return no('the statement names no table');
   const bytes = Buffer.from(sql, 'utf8');
   const text = (a: number, b: number): string => bytes.toString('utf8', a, b).trim();
   const top = topLevel(scan(sql));

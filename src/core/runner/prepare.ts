@@ -70,6 +70,15 @@ async function refuseBadBatches(step: PlanStep, statements: readonly ScriptState
   const batches = step.script.data?.batches ?? [];
   if (!batches.length) return;
   const parser = await loadParser();
+  const kinds = await Promise.all(statements.map((s) => classifyStatement(s.sql)));
+  const tx = kinds.findIndex((k) => k.kind === 'transaction-control');
+  if (tx >= 0)
+    throw new PgshiftError(
+      `nothing was run: ${basename(step.script.file)} line ${statements[tx].line}: ${(kinds[tx] as { command: string }).command} — a file holding pgshift:batch runs statement by statement so that each batch commits on its own, and its own transaction would hold them all`,
+      'remove the BEGIN / COMMIT statements (`pgshift lint` shows it too)',
+      1,
+      'bad-batch',
+    );
   for (const b of batches) {
     const stmt = statements[b.statement];
     const where = `${basename(step.script.file)}${stmt ? ` line ${stmt.line}` : ''}`;

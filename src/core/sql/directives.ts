@@ -22,6 +22,16 @@ export function hasNoTransactionDirective(comments: readonly Comment[]): boolean
   return comments.some((c) => c.kind === 'line' && NO_TX.test(c.body));
 }
 
+/**
+ * A file (or section) runs statement by statement outside a transaction when it says so, or when it
+ * holds a `-- pgshift:batch`: each batch must commit on its own.
+ */
+export function runsOutsideTransaction(comments: readonly Comment[], start = 0, end = Infinity): boolean {
+  return comments.some(
+    (c) => c.kind === 'line' && c.start >= start && c.start < end && (NO_TX.test(c.body) || BATCH.test(c.body)),
+  );
+}
+
 /** Splits a file into dbmate `-- migrate:up` / `-- migrate:down` sections, or one 'whole' section. */
 export function sections(comments: readonly Comment[], length: number): Section[] {
   const fileNoTx = hasNoTransactionDirective(comments);
@@ -29,13 +39,20 @@ export function sections(comments: readonly Comment[], length: number): Section[
     .filter((c) => c.kind === 'line')
     .map((c) => ({ c, m: DBMATE.exec(c.body) }))
     .filter((x): x is { c: Comment; m: RegExpExecArray } => x.m !== null);
-  if (markers.length === 0) return [{ kind: 'whole', start: 0, end: length, noTransaction: fileNoTx }];
-  return markers.map(({ c, m }, i) => ({
-    kind: m[1].toLowerCase() as 'up' | 'down',
-    start: c.start,
-    end: i + 1 < markers.length ? markers[i + 1].c.start : length,
-    noTransaction: fileNoTx || /\btransaction\s*:\s*false\b/i.test(m[2]),
-  }));
+  if (markers.length === 0)
+    return [{ kind: 'whole', start: 0, end: length, noTransaction: runsOutsideTransaction(comments) }];
+  return markers.map(({ c, m }, i) => {
+    const end = i + 1 < markers.length ? markers[i + 1].c.start : length;
+    return {
+      kind: m[1].toLowerCase() as 'up' | 'down',
+      start: c.start,
+      end,
+      noTransaction:
+        fileNoTx ||
+        /\btransaction\s*:\s*false\b/i.test(m[2]) ||
+        runsOutsideTransaction(comments, c.start, end),
+    };
+  });
 }
 
 /**

@@ -17,6 +17,10 @@ ruleCases('backfill-in-transaction', {
       why: 'no-transaction file',
     },
     {
+      sql: 'ALTER TABLE orders ADD COLUMN c int;\n-- pgshift:batch\nUPDATE orders SET c = 1;',
+      why: 'a batched backfill: the file runs statement by statement, the ALTER commits first',
+    },
+    {
       sql: 'BEGIN;\nALTER TABLE orders ADD COLUMN c int;\nCOMMIT;\nUPDATE orders SET c = 1;',
       why: 'explicit transaction committed before the backfill',
     },
@@ -58,6 +62,11 @@ ruleCases('backfill-in-transaction', {
     },
   ],
   invalid: [
+    {
+      sql: 'ALTER TABLE orders ADD COLUMN c int;\nUPDATE orders SET c = 1;',
+      output: 'ALTER TABLE orders ADD COLUMN c int;\n-- pgshift:batch\nUPDATE orders SET c = 1;',
+      why: 'the quick fix puts the batch directive before the backfill',
+    },
     {
       sql: 'ALTER TABLE orders ADD COLUMN total_cents bigint;\nUPDATE orders SET total_cents = total * 100;',
       count: 1,

@@ -2,6 +2,10 @@ import { ruleCases } from '../helpers/rule-cases';
 
 ruleCases('delete-without-where', {
   valid: [
+    {
+      sql: '-- pgshift:batch\nDELETE FROM accounts;',
+      why: 'batched on purpose: no row stays locked past its batch',
+    },
     "DELETE FROM sessions WHERE expires_at < now() - interval '30 days';",
     'DELETE FROM s USING u WHERE s.uid = u.id;',
     { sql: 'DELETE FROM t WHERE CURRENT OF c;', why: 'WHERE CURRENT OF names one row' },
@@ -16,6 +20,11 @@ ruleCases('delete-without-where', {
     'UPDATE t SET a = 1 WHERE id = 2;',
   ],
   invalid: [
+    {
+      sql: 'SELECT 1;\nDELETE FROM accounts;',
+      output: 'SELECT 1;\n-- pgshift:batch\nDELETE FROM accounts;',
+      why: 'the quick fix batches it',
+    },
     {
       sql: 'DELETE FROM sessions;',
       count: 1,

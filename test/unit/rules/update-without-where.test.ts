@@ -3,6 +3,10 @@ import { findingsOf, ruleCases } from '../helpers/rule-cases';
 
 ruleCases('update-without-where', {
   valid: [
+    {
+      sql: '-- pgshift:batch\nUPDATE accounts SET plan = 1;',
+      why: 'batched on purpose: no row stays locked past its batch',
+    },
     "UPDATE accounts SET plan = 'free' WHERE plan IS NULL;",
     'UPDATE t SET a = u.a FROM u WHERE u.id = t.id;',
     { sql: 'UPDATE t SET a = 1 WHERE 1 = 2;', why: 'a constant comparison that is false' },
@@ -17,6 +21,11 @@ ruleCases('update-without-where', {
     'DELETE FROM t;',
   ],
   invalid: [
+    {
+      sql: 'SELECT 1;\nUPDATE accounts SET plan = 1;',
+      output: 'SELECT 1;\n-- pgshift:batch\nUPDATE accounts SET plan = 1;',
+      why: 'the quick fix batches it',
+    },
     {
       sql: "UPDATE accounts SET plan = 'free';",
       count: 1,

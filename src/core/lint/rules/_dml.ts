@@ -1,7 +1,8 @@
 /** UPDATE and DELETE statements that hit every row, and the batched form to offer instead. */
 import type * as T from '@pgsql/types';
+import { batchTarget } from '../../pg/batch';
 import { as, rangeVarName } from '../ast';
-import type { RuleContext, Stmt } from '../types';
+import type { Fix, RuleContext, Stmt } from '../types';
 
 type Target = T.UpdateStmt | T.DeleteStmt;
 
@@ -60,5 +61,39 @@ export function batchLoop(ctx: RuleContext, batch: string): string[] {
     '    COMMIT;  -- PostgreSQL 11+: each batch releases its row locks',
     '  END LOOP;',
     'END $$;',
+  ];
+}
+
+/** The statement has a `-- pgshift:batch` before it: the runner runs it in batches that each commit. */
+export function isBatched(ctx: RuleContext, stmt: Stmt): boolean {
+  return ctx.batches.some((b) => b.statement === stmt);
+}
+
+/**
+ * The quick fix that puts `-- pgshift:batch` on the line before the statement, when the runner can batch
+ * it (one table, no CTE or join): the file then runs statement by statement and each batch commits.
+ */
+export function batchSuggestion(ctx: RuleContext, stmt: Stmt): Fix[] | undefined {
+  if (stmt.origin !== 'top' || isBatched(ctx, stmt) || !batchTarget(stmt.node).ok) return undefined;
+  const at = stmt.range.start;
+  return [
+    {
+      title: 'Run it in batches that each commit (-- pgshift:batch)',
+      edits: [{ range: { start: at, end: at }, newText: `${BATCH_DIRECTIVE}\n` }],
+    },
+  ];
+}
+
+export const BATCH_DIRECTIVE = '-- pgshift:batch';
+
+/** The help's lines for the batched form with pgshift's runner. */
+export function batchHelp(statement: string): string[] {
+  return [
+    '```sql',
+    BATCH_DIRECTIVE,
+    statement,
+    '```',
+    'pgshift runs it in keyset ranges of the primary key (size=auto: about 200 ms each), each in its own short transaction with a checkpoint: ' +
+      'a crash or a cancel loses nothing and `pgshift up` continues where it stopped. The file then runs statement by statement, outside one transaction.',
   ];
 }

@@ -11,7 +11,7 @@ import {
 } from '../ast';
 import { LOCK_MODES, blocksWrites, whatItBlocks, type LockMode } from '../../pg/lock-modes';
 import type { Rule, RuleContext, RuleMeta, Stmt } from '../types';
-import { batchLoop } from './_dml';
+import { batchHelp, batchLoop, batchSuggestion } from './_dml';
 import { relationRange } from './_relations';
 import { lineOf, perFile, pushTo } from './_util';
 
@@ -21,7 +21,7 @@ export const meta: RuleMeta = {
     'A backfill (UPDATE, DELETE, INSERT ... SELECT) in the same transaction as a schema change holds its lock for the whole backfill',
   defaultSeverity: 'warning',
   category: 'locking',
-  fixable: 'none',
+  fixable: 'suggestion',
   kinds: ['UpdateStmt', 'DeleteStmt', 'InsertStmt'],
 };
 
@@ -52,7 +52,10 @@ export const check: Rule['check'] = (stmt, ctx) => {
         `Locks are released only when the transaction ends, so it stays held while this statement works through \`${name}\`, ` +
         'and every row the statement changes stays locked too. On a large table that is minutes of blocked traffic; if anything fails, the whole backfill is rolled back.',
       '',
-      '**Safe way:** keep the schema change short and move the backfill to its own migration that runs outside a transaction, in batches that each commit:',
+      '**Safe way:** let pgshift run the backfill in batches: with the directive the file runs statement by statement, so the schema change commits (and releases its lock) at once, then each batch commits on its own:',
+      ...batchHelp(`${stmt.text.trim().split('\n')[0]}${stmt.text.includes('\n') ? ' ...' : ''};`),
+      '',
+      'Or by hand: keep the schema change short and move the backfill to its own migration that runs outside a transaction, in batches that each commit:',
       '```sql',
       '-- migration 1: the schema change alone (commits at once)',
       `${held.stmt.text.trim().split('\n')[0]}${held.stmt.text.includes('\n') ? ' ...' : ''};`,
@@ -63,6 +66,7 @@ export const check: Rule['check'] = (stmt, ctx) => {
       '```',
       'Schema changes that need the backfilled data (SET NOT NULL, a new constraint) go in a third migration.',
     ].join('\n'),
+    suggestions: batchSuggestion(ctx, stmt),
   });
 };
 

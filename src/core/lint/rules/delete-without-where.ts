@@ -1,6 +1,6 @@
-import { formatName, rangeVarName } from '../ast';
+import { as, formatName, rangeVarName } from '../ast';
 import type { Rule, RuleMeta } from '../types';
-import { batchLoop, unfilteredTargets } from './_dml';
+import { batchHelp, batchLoop, batchSuggestion, isBatched, unfilteredTargets } from './_dml';
 import { relationRange } from './_relations';
 
 export const meta: RuleMeta = {
@@ -9,12 +9,14 @@ export const meta: RuleMeta = {
     'DELETE without WHERE on an existing table deletes every row and keeps each one locked until commit',
   defaultSeverity: 'warning',
   category: 'data-loss',
-  fixable: 'none',
+  fixable: 'suggestion',
   // data-modifying CTEs (WITH x AS (DELETE ...)) hide inside SELECT, INSERT and UPDATE statements
   kinds: ['DeleteStmt', 'SelectStmt', 'InsertStmt', 'UpdateStmt'],
 };
 
 export const check: Rule['check'] = (stmt, ctx) => {
+  // emptying a table in batches is a stated intent, and no row stays locked past its batch
+  if (isBatched(ctx, stmt)) return;
   for (const target of unfilteredTargets(stmt, ctx, 'DeleteStmt')) {
     const name = formatName(rangeVarName(target.relation));
     ctx.report({
@@ -26,12 +28,16 @@ export const check: Rule['check'] = (stmt, ctx) => {
         `**Locks:** every deleted row stays locked until the transaction ends: concurrent UPDATE, DELETE and SELECT ... FOR UPDATE of any row of \`${name}\` wait ` +
           'for the whole statement and the rest of the migration transaction. Foreign keys with ON DELETE CASCADE delete the referencing rows too.',
         '',
-        '**Safe way:** add the WHERE the change needs. To empty a large table while the app runs, delete in batches that each commit, outside the migration transaction:',
+        '**Safe way:** add the WHERE the change needs. To empty a large table while the app runs, let pgshift delete in batches:',
+        ...batchHelp(`DELETE FROM ${name};`),
+        '',
+        'Or by hand, in batches that each commit, outside the migration transaction:',
         '```sql',
         '-- pgshift:no-transaction',
         ...batchLoop(ctx, `DELETE FROM ${name} WHERE ctid IN (SELECT ctid FROM ${name} LIMIT 1000)`),
         '```',
       ].join('\n'),
+      suggestions: target === as(stmt.node, 'DeleteStmt') ? batchSuggestion(ctx, stmt) : undefined,
     });
   }
 };

@@ -18,6 +18,7 @@ import * as banLockTable from './ban-lock-table';
 import * as banTruncateCascade from './ban-truncate-cascade';
 import * as banTruncate from './ban-truncate';
 import * as banVacuumFull from './ban-vacuum-full';
+import * as batchDirective from './batch-directive';
 import * as changingColumnType from './changing-column-type';
 import * as commitWithoutBegin from './commit-without-begin';
 import * as concurrentlyInTransaction from './concurrently-in-transaction';
@@ -79,6 +80,7 @@ export const allRules: Rule[] = [
   banTruncateCascade,
   banTruncate,
   banVacuumFull,
+  batchDirective,
   changingColumnType,
   commitWithoutBegin,
   concurrentlyInTransaction,

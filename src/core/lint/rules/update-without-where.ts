@@ -1,6 +1,6 @@
-import { formatName, rangeVarName } from '../ast';
+import { as, formatName, rangeVarName } from '../ast';
 import type { Rule, RuleMeta } from '../types';
-import { batchLoop, unfilteredTargets } from './_dml';
+import { batchHelp, batchLoop, batchSuggestion, isBatched, unfilteredTargets } from './_dml';
 import { relationRange } from './_relations';
 
 export const meta: RuleMeta = {
@@ -9,12 +9,14 @@ export const meta: RuleMeta = {
     'UPDATE without WHERE on an existing table rewrites every row and keeps each one locked until commit',
   defaultSeverity: 'warning',
   category: 'data-loss',
-  fixable: 'none',
+  fixable: 'suggestion',
   // data-modifying CTEs (WITH x AS (UPDATE ...)) hide inside SELECT, INSERT and DELETE statements
   kinds: ['UpdateStmt', 'SelectStmt', 'InsertStmt', 'DeleteStmt'],
 };
 
 export const check: Rule['check'] = (stmt, ctx) => {
+  // a batched UPDATE of every row is a backfill on purpose, and no row stays locked past its batch
+  if (isBatched(ctx, stmt)) return;
   for (const target of unfilteredTargets(stmt, ctx, 'UpdateStmt')) {
     const name = formatName(rangeVarName(target.relation));
     ctx.report({
@@ -27,7 +29,10 @@ export const check: Rule['check'] = (stmt, ctx) => {
         `**Locks:** every updated row stays locked until the transaction ends: concurrent UPDATE, DELETE and SELECT ... FOR UPDATE of any row of \`${name}\` wait, ` +
           'for as long as the whole statement (and the rest of the migration transaction) takes.',
         '',
-        '**Safe way:** add the WHERE the change needs. For a real backfill of the whole table, update in batches that each commit, outside the migration transaction:',
+        '**Safe way:** add the WHERE the change needs. For a real backfill of the whole table, let pgshift run it in batches:',
+        ...batchHelp(`UPDATE ${name} SET <column> = <value>;`),
+        '',
+        'Or by hand, in batches that each commit, outside the migration transaction:',
         '```sql',
         '-- pgshift:no-transaction',
         ...batchLoop(
@@ -36,6 +41,7 @@ export const check: Rule['check'] = (stmt, ctx) => {
         ),
         '```',
       ].join('\n'),
+      suggestions: target === as(stmt.node, 'UpdateStmt') ? batchSuggestion(ctx, stmt) : undefined,
     });
   }
 };
