@@ -12,7 +12,17 @@ import { nodeKind, as, walk } from './ast';
 import { SchemaModel } from './schema';
 import { parseSuppressions, type Suppression } from './suppressions';
 import { allRules } from './rules';
-import type { BatchAt, Finding, LintOptions, Range, ReportInput, Rule, RuleContext, Severity, Stmt } from './types';
+import type {
+  BatchAt,
+  Finding,
+  LintOptions,
+  Range,
+  ReportInput,
+  Rule,
+  RuleContext,
+  Severity,
+  Stmt,
+} from './types';
 
 export const DEFAULT_POSTGRES_VERSION = 15;
 
@@ -93,7 +103,12 @@ function rulesNotToRun(options: LintOptions, suppressions: Suppression[]): Reado
 }
 
 /** The section's `-- pgshift:batch` directives, each with the statement it stands before (as discovery pairs them). */
-function batchDirectives(split: SplitResult, section: Section, statements: readonly Stmt[], source: SourceText): BatchAt[] {
+function batchDirectives(
+  split: SplitResult,
+  section: Section,
+  statements: readonly Stmt[],
+  source: SourceText,
+): BatchAt[] {
   const comments = split.comments.filter((c) => c.start >= section.start && c.start < section.end);
   const { batches } = dataDirectives(comments);
   if (!batches.length) return [];
@@ -102,7 +117,9 @@ function batchDirectives(split: SplitResult, section: Section, statements: reado
     const raw = raws.find((st) => st.start >= b.end);
     // the first parsed statement of that raw statement (none when it did not parse)
     const statement = raw
-      ? statements.find((st) => st.origin === 'top' && st.range.start >= raw.start && st.range.start < raw.end)
+      ? statements.find(
+          (st) => st.origin === 'top' && st.range.start >= raw.start && st.range.start < raw.end,
+        )
       : undefined;
     return {
       range: { start: b.start, end: b.end },

@@ -191,7 +191,9 @@ export class SchemaModel {
           t.columns.set(cmd.name, { ...prev, notNull: false });
         else if (cmd.subtype === 'AT_AddConstraint') {
           const con = as(cmd.def, 'Constraint');
-          const viaIndex = con?.indexname ? this.indexes.get(con.indexname.toLowerCase())?.uniqueColumn : undefined;
+          const viaIndex = con?.indexname
+            ? this.indexes.get(con.indexname.toLowerCase())?.uniqueColumn
+            : undefined;
           markKey(t.columns, con, viaIndex);
         }
       }

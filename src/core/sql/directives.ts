@@ -28,7 +28,8 @@ export function hasNoTransactionDirective(comments: readonly Comment[]): boolean
  */
 export function runsOutsideTransaction(comments: readonly Comment[], start = 0, end = Infinity): boolean {
   return comments.some(
-    (c) => c.kind === 'line' && c.start >= start && c.start < end && (NO_TX.test(c.body) || BATCH.test(c.body)),
+    (c) =>
+      c.kind === 'line' && c.start >= start && c.start < end && (NO_TX.test(c.body) || BATCH.test(c.body)),
   );
 }
 
