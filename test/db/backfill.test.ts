@@ -121,6 +121,38 @@ function backfillContract(driver: () => Driver): void {
     );
   });
 
+  it('paused after two batches (the editor’s Pause): no batch starts until it resumes, then it runs to the end', async () => {
+    const p = makeProject({
+      '1_items.up.sql': TABLE(5000),
+      '2_backfill.up.sql': '-- pgshift:batch size=1000\nUPDATE items SET n = n + 1;\n',
+    });
+    let paused = false;
+    let pausedAt = 0;
+    const seen: RunnerEvent[] = [];
+    const r = await up({
+      driver: driver(),
+      set: p.set(),
+      settings,
+      paused: () => {
+        if (paused && Date.now() - pausedAt > 600) paused = false;
+        return paused;
+      },
+      onEvent: (e) => {
+        seen.push(e);
+        if (e.type === 'batch' && batchesOf(seen).length === 2) {
+          paused = true;
+          pausedAt = Date.now();
+        }
+      },
+    });
+    assert.equal(r.ok, true, JSON.stringify(r.failure));
+    const kinds = seen.filter((e) => ['batch', 'paused', 'resumed'].includes(e.type)).map((e) => e.type);
+    assert.deepEqual(kinds, ['batch', 'batch', 'paused', 'resumed', 'batch', 'batch', 'batch']);
+    const why = seen.find((e) => e.type === 'paused');
+    assert.equal(why?.type === 'paused' && why.reason, 'paused by the user');
+    assert.deepEqual(await counts(driver()), { '1': 5000 });
+  });
+
   it('a dry run runs one sample batch, rolled back, and estimates the whole job from it', async () => {
     const p = makeProject({
       '1_items.up.sql': TABLE(10_000),

@@ -135,6 +135,7 @@ async function runPlan(
         settings,
         signal: input.signal,
         onEvent: input.onEvent,
+        paused: input.paused,
       },
       step,
       after[after.length - 1],

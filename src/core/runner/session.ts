@@ -23,6 +23,8 @@ export interface RunnerInput {
   onEvent?: (e: RunnerEvent) => void;
   /** aborting cancels the running statement (pg_cancel_backend) and stops after it, leaving a truthful state */
   signal?: AbortSignal;
+  /** true while the person has paused the run (the editor's Pause): a batched backfill starts no new batch */
+  paused?: () => boolean;
 }
 
 export interface Tracking {
