@@ -4,7 +4,7 @@
  * becomes one notification line and a log entry, never an unhandled rejection.
  */
 import * as vscode from 'vscode';
-import { NEEDS_TRUST, type CommandId } from './commandIds';
+import { NEEDS_TRUST, type CommandId } from './command-ids';
 import type { Ctx } from './ctx';
 import { errorText } from './features/format';
 

@@ -5,24 +5,24 @@
  */
 import * as vscode from 'vscode';
 import { parserLoaded } from '../core/sql/parser';
-import { CommandId, ContextKey } from './commandIds';
+import { CommandId, ContextKey } from './command-ids';
 import { registerCommands, type CommandHandler } from './commands';
 import { Ctx } from './ctx';
 import { affectsSettings } from './settings';
-import { PgshiftCodeActions } from './features/codeActions';
-import { MigrationLenses } from './features/codeLens';
+import { PgshiftCodeActions } from './features/code-actions';
+import { MigrationLenses } from './features/code-lens';
 import { Diagnostics, ruleDocUri } from './features/diagnostics';
-import { EnvironmentCommands } from './features/environmentCommands';
-import { HistoryTree } from './features/historyTree';
+import { EnvironmentCommands } from './features/environment-commands';
+import { HistoryTree } from './features/history-tree';
 import { RiskHoverProvider } from './features/hover';
-import { LintService } from './features/lintService';
-import { MigrationsTree, RiskDecorations, type MigrationsNode } from './features/migrationsTree';
-import { newMigration } from './features/newMigration';
-import { ProjectState } from './features/projectState';
-import { REPORT_VIEW_TYPE, ReportPanels, type ReportPanelState } from './features/reportPanel';
-import { RunResults } from './features/runResults';
+import { LintService } from './features/lint-service';
+import { MigrationsTree, RiskDecorations, type MigrationsNode } from './features/migrations-tree';
+import { newMigration } from './features/new-migration';
+import { ProjectState } from './features/project-state';
+import { REPORT_VIEW_TYPE, ReportPanels, type ReportPanelState } from './features/report-panel';
+import { RunResults } from './features/run-results';
 import { Runs, versionOf } from './features/runs';
-import { EnvironmentStatusBar } from './features/statusBar';
+import { EnvironmentStatusBar } from './features/status-bar';
 
 export interface PgshiftApi {
   /** For tests: whether the SQL parser has been loaded (it must not be at activation). */

@@ -119,7 +119,7 @@ const DARK_THEME = {
   '--vscode-editor-font-family': 'ui-monospace, "Droid Sans Mono", monospace',
 };
 
-/** The page the panel's host writes (reportPanel.ts html()), with a fake VS Code API in front of the bundle. */
+/** The page the panel's host writes (report-panel.ts html()), with a fake VS Code API in front of the bundle. */
 function webviewPage(css, bundleName) {
   const nonce = randomBytes(16).toString('base64');
   const vars = Object.entries(DARK_THEME).map(([k, v]) => `${k}: ${v};`).join(' ');

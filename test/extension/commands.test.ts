@@ -5,7 +5,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { CommandId, NEEDS_TRUST } from '../../src/extension/commandIds';
+import { CommandId, NEEDS_TRUST } from '../../src/extension/command-ids';
 import { refusal, UNTRUSTED_MESSAGE } from '../../src/extension/commands';
 import { EXTENSION_ID, pgshift } from './helpers';
 

@@ -7,7 +7,7 @@ import * as net from 'net';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { DryRunReport } from '../../src/core/runner';
-import type { ConnectionCheck } from '../../src/extension/features/environmentCommands';
+import type { ConnectionCheck } from '../../src/extension/features/environment-commands';
 import type { PgshiftApi } from '../../src/extension/extension';
 import { startTestServer, stopTestServer, testServerUrl } from '../db/server';
 import { dismissInput, labelOf, migrationRows, pgshift, sleep, waitFor, workspaceRoot } from './helpers';

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { walkFiles } from '../../src/core/files';
-import { CommandId } from '../../src/extension/commandIds';
+import { CommandId } from '../../src/extension/command-ids';
 
 const root = join(__dirname, '..', '..', '..');
 
@@ -59,6 +59,13 @@ describe('architecture', () => {
     const offenders = walkFiles(join(root, 'src')).filter((f) =>
       /^import[^;]*from ['"]libpg-query['"]/m.test(readFileSync(f, 'utf8')),
     );
+    assert.deepEqual(offenders, []);
+  });
+  it('one file-name style: every source and test file is kebab-case (a leading _ marks a rule helper)', () => {
+    const offenders = [...walkFiles(join(root, 'src')), ...walkFiles(join(root, 'test'))]
+      .map((f) => relative(root, f))
+      .filter((f) => /\.(ts|mjs|js)$/.test(f) && !f.includes('fixtures'))
+      .filter((f) => !/^_?[a-z0-9.-]+$/.test(f.split(/[\\/]/).pop()!));
     assert.deepEqual(offenders, []);
   });
 });

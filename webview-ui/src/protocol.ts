@@ -1,5 +1,5 @@
 /**
- * The messages between the report panel's host (src/extension/features/reportPanel.ts) and its UI
+ * The messages between the report panel's host (src/extension/features/report-panel.ts) and its UI
  * (this folder), both ways, as discriminated unions. Both sides check what they receive with the
  * guards below: a webview is a web page, and its messages are untrusted input to the host.
  *

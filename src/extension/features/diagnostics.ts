@@ -5,7 +5,7 @@ import type { SourceText } from '../../core/sql/source';
 import type { Ctx } from '../ctx';
 import { toVsRange } from '../positions';
 import { settings } from '../settings';
-import type { LintService } from './lintService';
+import type { LintService } from './lint-service';
 
 const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
   error: vscode.DiagnosticSeverity.Error,

@@ -11,7 +11,7 @@ import { validateConfig, type EnvironmentConfig, type LoadedConfig } from '../..
 import { PgshiftError } from '../../core/errors';
 import { openProject } from '../../core/project';
 import type { ResolvedTarget, RunnerSettings } from '../../core/runner';
-import { ContextKey } from '../commandIds';
+import { ContextKey } from '../command-ids';
 import type { Ctx } from '../ctx';
 import { settings } from '../settings';
 

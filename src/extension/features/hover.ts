@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { toByteOffset } from '../positions';
 import { ruleDocUri } from './diagnostics';
-import type { LintService } from './lintService';
+import type { LintService } from './lint-service';
 
 export class RiskHoverProvider implements vscode.HoverProvider {
   constructor(

@@ -24,8 +24,8 @@ import {
 import type { Ctx } from '../ctx';
 import type { Environment } from './environments';
 import { ms, oneLineSql } from './format';
-import type { ProjectState } from './projectState';
-import { worstOf, type RunResults } from './runResults';
+import type { ProjectState } from './project-state';
+import { worstOf, type RunResults } from './run-results';
 
 /** What lenses, tree items and tests pass: a version, or anything carrying one. */
 export function versionOf(arg: unknown): string | undefined {

@@ -4,7 +4,7 @@ import { migrationsDir } from '../../core/config';
 import { PgshiftError } from '../../core/errors';
 import { createMigration, sanitizeMigrationName } from '../../core/migrations/new';
 import type { Ctx } from '../ctx';
-import type { ProjectState } from './projectState';
+import type { ProjectState } from './project-state';
 
 export async function newMigration(
   ctx: Ctx,

@@ -6,9 +6,9 @@
 import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import { migrationsDir } from '../../core/config';
-import { CommandId } from '../commandIds';
+import { CommandId } from '../command-ids';
 import type { Ctx } from '../ctx';
-import type { ProjectState } from './projectState';
+import type { ProjectState } from './project-state';
 
 export class EnvironmentStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem(

@@ -7,12 +7,12 @@
 import * as vscode from 'vscode';
 import { compareVersions } from '../../core/migrations/layouts';
 import { history, type HistoryEntry } from '../../core/runner';
-import { CommandId, ContextKey } from '../commandIds';
+import { CommandId, ContextKey } from '../command-ids';
 import type { Ctx } from '../ctx';
 import { settings } from '../settings';
 import type { Environment } from './environments';
 import { errorText, ms, oneLineSql, when } from './format';
-import type { ProjectState } from './projectState';
+import type { ProjectState } from './project-state';
 
 export interface HistoryFilter {
   /** environment id; undefined = the selected environment */

@@ -10,10 +10,10 @@ import type { Severity } from '../../core/lint/types';
 import { compareVersions } from '../../core/migrations/layouts';
 import type { Migration, MigrationProblem } from '../../core/migrations/model';
 import type { MigrationStatus } from '../../core/runner';
-import { CommandId } from '../commandIds';
+import { CommandId } from '../command-ids';
 import type { Ctx } from '../ctx';
 import { describeState, ms, when } from './format';
-import type { ProjectState, Risk, StatusSnapshot } from './projectState';
+import type { ProjectState, Risk, StatusSnapshot } from './project-state';
 
 export const RISK_SCHEME = 'pgshift-risk';
 

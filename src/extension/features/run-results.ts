@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { LOCK_MODES, whatItBlocks, type LockMode } from '../../core/pg/lock-modes';
 import type { MigrationSet } from '../../core/migrations/model';
 import type { DryRunReport, DryRunStatement, RunResult } from '../../core/runner';
-import { ContextKey } from '../commandIds';
+import { ContextKey } from '../command-ids';
 import type { Ctx } from '../ctx';
 import { settings } from '../settings';
 import { ms, oneLineSql } from './format';

@@ -24,7 +24,7 @@ import {
 } from '../../../webview-ui/src/protocol';
 import { PANEL_CSS } from '../../../webview-ui/src/styles';
 import type { Ctx } from '../ctx';
-import type { ProjectState } from './projectState';
+import type { ProjectState } from './project-state';
 
 export const REPORT_VIEW_TYPE = 'pgshift.report';
 

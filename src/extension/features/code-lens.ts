@@ -5,11 +5,11 @@
  */
 import * as vscode from 'vscode';
 import type { Migration } from '../../core/migrations/model';
-import { CommandId } from '../commandIds';
+import { CommandId } from '../command-ids';
 import type { Ctx } from '../ctx';
 import { settings } from '../settings';
 import { describeState } from './format';
-import type { ProjectState } from './projectState';
+import type { ProjectState } from './project-state';
 
 export class MigrationLenses implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();

@@ -14,7 +14,7 @@ import { discoverMigrations } from '../../core/migrations/discover';
 import { compareVersions } from '../../core/migrations/layouts';
 import type { Migration, MigrationSet } from '../../core/migrations/model';
 import { status, type MigrationStatus, type StatusReport } from '../../core/runner';
-import { ContextKey } from '../commandIds';
+import { ContextKey } from '../command-ids';
 import type { Ctx } from '../ctx';
 import { errorText } from './format';
 import type { Environment } from './environments';

@@ -6,10 +6,10 @@
 import * as vscode from 'vscode';
 import type { Finding, Fix } from '../../core/lint/types';
 import type { SourceText } from '../../core/sql/source';
-import { CommandId } from '../commandIds';
+import { CommandId } from '../command-ids';
 import { toVsRange } from '../positions';
 import { DIAGNOSTIC_SOURCE } from './diagnostics';
-import type { LintService } from './lintService';
+import type { LintService } from './lint-service';
 
 const FIX_ALL = vscode.CodeActionKind.SourceFixAll.append('pgshift');
 export const REASON_PLACEHOLDER = '<why this is safe here>';
