@@ -9,6 +9,9 @@ export const CommandId = {
   down: 'pgshift.down',
   dryRun: 'pgshift.dryRun',
   dryRunDown: 'pgshift.dryRunDown',
+  pauseRun: 'pgshift.pauseRun',
+  resumeRun: 'pgshift.resumeRun',
+  cancelRun: 'pgshift.cancelRun',
   clearDryRun: 'pgshift.clearDryRun',
   report: 'pgshift.report',
   showReport: 'pgshift.showReport',
@@ -53,4 +56,7 @@ export const ContextKey = {
   hasServerEnvironments: 'pgshift.hasServerEnvironments',
   historyFiltered: 'pgshift.historyFiltered',
   hasDryRun: 'pgshift.hasDryRun',
+  /** a migration runs from this window and is not paused / is paused by the person */
+  runPausable: 'pgshift.runPausable',
+  runPaused: 'pgshift.runPaused',
 } as const;

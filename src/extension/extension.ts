@@ -16,6 +16,7 @@ import { EnvironmentCommands } from './features/environment-commands';
 import { HistoryTree } from './features/history-tree';
 import { RiskHoverProvider } from './features/hover';
 import { LintService } from './features/lint-service';
+import { LiveRun } from './features/live-run';
 import { MigrationsTree, RiskDecorations, type MigrationsNode } from './features/migrations-tree';
 import { newMigration } from './features/new-migration';
 import { ProjectState } from './features/project-state';
@@ -98,7 +99,8 @@ function createFeatures(ctx: Ctx): Features {
   const diagnostics = new Diagnostics(ctx, lint);
   const state = new ProjectState(ctx);
   const results = new RunResults(ctx);
-  const migrations = new MigrationsTree(ctx, state);
+  const live = new LiveRun();
+  const migrations = new MigrationsTree(ctx, state, live);
   const historyTree = new HistoryTree(ctx, state);
   const lenses = new MigrationLenses(ctx, state);
   const statusBar = new EnvironmentStatusBar(ctx, state);
@@ -112,6 +114,7 @@ function createFeatures(ctx: Ctx): Features {
     lint,
     diagnostics,
     state,
+    live,
     results,
     migrations,
     historyTree,
@@ -125,7 +128,7 @@ function createFeatures(ctx: Ctx): Features {
     state.databaseMayHaveChanged();
     diagnostics.refreshOpen();
   };
-  const runs = new Runs(ctx, state, results, afterRun);
+  const runs = new Runs(ctx, state, results, live, afterRun);
   const panels = new ReportPanels(ctx, state);
   ctx.push(panels, vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, panels.serializer));
   const envs = new EnvironmentCommands(ctx, () => state.refreshStatus());
@@ -170,6 +173,9 @@ function commandHandlers(ctx: Ctx, f: Features, refresh: () => void): Record<Com
     [CommandId.down]: (arg) => runs.down(arg),
     [CommandId.dryRun]: (arg) => runs.dryRun(arg, 'up'),
     [CommandId.dryRunDown]: (arg) => runs.dryRun(arg, 'down'),
+    [CommandId.pauseRun]: () => runs.pause(),
+    [CommandId.resumeRun]: () => runs.resume(),
+    [CommandId.cancelRun]: () => runs.cancel(),
     [CommandId.clearDryRun]: () => results.clearDryRun(),
     [CommandId.report]: (arg) => panels.showMigration(arg),
     [CommandId.showReport]: () => panels.showPending(),

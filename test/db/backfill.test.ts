@@ -3,7 +3,15 @@ import type { Driver } from '../../src/core/db/driver';
 import { openDriver } from '../../src/core/db/open';
 import { PgshiftError } from '../../src/core/errors';
 import { lint } from '../../src/core/lint/engine';
-import { dryRun, history, status, up, type RunnerEvent, type RunnerSettings } from '../../src/core/runner';
+import {
+  dryRun,
+  history,
+  resolve,
+  status,
+  up,
+  type RunnerEvent,
+  type RunnerSettings,
+} from '../../src/core/runner';
 import { createScratchDatabase, pgliteScratchDir, type ScratchDatabase } from './server';
 import { makeProject, resetDatabase, runCli, startCli, waitFor } from './runner-fixtures';
 
@@ -119,6 +127,42 @@ function backfillContract(driver: () => Driver): void {
       '1',
       'the statements before the batch are not run again; the ones after run once',
     );
+  });
+
+  it('resolve of a partial backfill settles it and drops its checkpoint: a later run never continues from a stale key', async () => {
+    const p = makeProject({
+      '1_items.up.sql': TABLE(5000),
+      '2_backfill.up.sql': '-- pgshift:batch size=1000\nUPDATE items SET n = n + 1;\n',
+    });
+    const ac = new AbortController();
+    let batches = 0;
+    const first = await up({
+      driver: driver(),
+      set: p.set(),
+      settings,
+      signal: ac.signal,
+      onEvent: (e) => {
+        if (e.type === 'batch' && ++batches === 2) ac.abort();
+      },
+    });
+    assert.equal(first.ok, false);
+    assert.equal((await status({ driver: driver(), set: p.set(), settings })).migrations[1].state, 'partial');
+    const cp = () => driver().query<{ n: string }>('SELECT count(*)::text AS n FROM pgshift.progress');
+    assert.equal((await cp()).rows[0].n, '1');
+    // the person finished the rest by hand, then settles it
+    await driver().exec('UPDATE items SET n = 1 WHERE n = 0');
+    const r = await resolve({ driver: driver(), set: p.set(), settings, version: '2', as: 'applied' });
+    assert.deepEqual([r.from, r.to], ['partial', 'applied']);
+    assert.equal((await cp()).rows[0].n, '0', 'the checkpoint went with the resolve');
+    // rolled back by hand and resolved so: the next up starts the backfill over, from the first key
+    await driver().exec('UPDATE items SET n = 0');
+    const back = await resolve({ driver: driver(), set: p.set(), settings, version: '2', as: 'rolled-back' });
+    assert.deepEqual([back.from, back.to], ['applied', 'pending']);
+    const events: RunnerEvent[] = [];
+    const again = await up({ driver: driver(), set: p.set(), settings, onEvent: (e) => events.push(e) });
+    assert.equal(again.ok, true, JSON.stringify(again.failure));
+    assert.equal(batchesOf(events)[0].done, 1000, 'from the first key');
+    assert.deepEqual(await counts(driver()), { '1': 5000 });
   });
 
   it('paused after two batches (the editor’s Pause): no batch starts until it resumes, then it runs to the end', async () => {

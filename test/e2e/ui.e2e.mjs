@@ -470,6 +470,115 @@ export async function runUiTest({
       { timeout: 60_000 },
     );
 
+    // --- a batched backfill: progress with ETA, Pause / Resume, live done/total in the tree ------------
+    await step(
+      'batched-backfill',
+      async () => {
+        // the slow stand-in is fixed by its author; a real backfill follows it, batched
+        fs.writeFileSync(path.join(workspace, 'migrations', `${slow}.up.sql`), 'SELECT 1;\n');
+        const seed = '20260302090000_create_events';
+        const batched = '20260303090000_backfill_events';
+        fs.writeFileSync(
+          path.join(workspace, 'migrations', `${seed}.up.sql`),
+          'CREATE TABLE events (id bigint PRIMARY KEY, n int NOT NULL DEFAULT 0);\n' +
+            'INSERT INTO events (id) SELECT g FROM generate_series(1, 300000) g;\n',
+        );
+        fs.writeFileSync(path.join(workspace, 'migrations', `${seed}.down.sql`), 'DROP TABLE events;\n');
+        fs.writeFileSync(
+          path.join(workspace, 'migrations', `${batched}.up.sql`),
+          '-- pgshift:batch size=1000 delay=40ms\nUPDATE events SET n = n + 1;\n',
+        );
+        fs.writeFileSync(
+          path.join(workspace, 'migrations', `${batched}.down.sql`),
+          '-- pgshift:batch size=5000\nUPDATE events SET n = n - 1;\n',
+        );
+        await rowOf(migrationsPane, 'backfill_events').waitFor();
+        await rowOf(migrationsPane, 'backfill_events').click();
+        await page.locator('.tabs-container .tab.active', { hasText: `${batched}.up.sql` }).waitFor();
+        await page.waitForFunction(() =>
+          [...document.querySelectorAll('.editor-group-container.active .codelens-decoration')].some((e) =>
+            /e2e-postgres: pending/.test(e.textContent ?? ''),
+          ),
+        );
+        await lens('▶ Up').click();
+        // the progress notification: rows done of the total, rows/s and the ETA
+        await page
+          .locator('.notification-toast', {
+            hasText: /20260303090000: \d+% · [\d,]+ \/ 300,000 rows · [\d,]+ rows\/s · ETA/,
+          })
+          .first()
+          .waitFor({ timeout: 60_000 });
+        // the running migration in the tree, live
+        await page.waitForFunction(() =>
+          [...document.querySelectorAll('.part.sidebar .pane .monaco-list-row')].some((r) =>
+            /backfill_events\s*\d+% · [\d,]+ \/ 300,000 rows/.test(r.textContent ?? ''),
+          ),
+        );
+        await page.mouse.move(900, 450);
+        await shot('e2e-batched-backfill-progress.png');
+        // Pause from its notification: the batch in flight commits, no new one starts
+        const offer = page.locator('.notification-toast', { hasText: /runs in batches/ }).first();
+        await offer.getByRole('button', { name: 'Pause' }).click();
+        await page
+          .locator('.notification-toast', { hasText: /20260303090000 is paused/ })
+          .first()
+          .waitFor();
+        const pausedRow = async () =>
+          text(
+            await migrationsPane
+              .locator('.monaco-list-row', { hasText: 'backfill_events' })
+              .first()
+              .textContent(),
+          );
+        await page.waitForFunction(() =>
+          [...document.querySelectorAll('.part.sidebar .pane .monaco-list-row')].some((r) =>
+            /backfill_events\s*paused · \d+% · [\d,]+ \/ 300,000 rows/.test(r.textContent ?? ''),
+          ),
+        );
+        const pg = require('pg');
+        const db = new pg.Client({ connectionString: postgres.testServerUrl() });
+        await db.connect();
+        try {
+          const doneNow = async () =>
+            Number((await db.query('SELECT count(*) FROM events WHERE n = 1')).rows[0].count);
+          const atPause = await doneNow();
+          assert.ok(atPause > 0 && atPause < 300_000, `rows done when paused: ${atPause}`);
+          await page.waitForTimeout(2000);
+          const later = await doneNow();
+          assert.equal(later, atPause, 'a batch ran while paused');
+          const row = await pausedRow();
+          const shown = Number(/([\d,]+) \/ 300,000/.exec(row)?.[1].replace(/,/g, ''));
+          assert.equal(shown, atPause, `the tree says ${row}, the table has ${atPause} rows done`);
+          timings.pausedAtRows = atPause;
+          await page.mouse.move(900, 450);
+          await shot('e2e-batched-backfill-paused.png');
+          // Resume: it goes on from the checkpoint to the end
+          await page
+            .locator('.notification-toast', { hasText: /20260303090000 is paused/ })
+            .first()
+            .getByRole('button', { name: 'Resume' })
+            .click();
+          const t = Date.now();
+          await page
+            .locator('.notification-toast', { hasText: /Applied 3 migrations on e2e-postgres/ })
+            .first()
+            .waitFor({ timeout: 90_000 });
+          timings.resumedToDoneMs = Date.now() - t;
+          await page.waitForFunction(() =>
+            [...document.querySelectorAll('.part.sidebar .pane .monaco-list-row')].some((r) =>
+              /backfill_events\s*applied/.test(r.textContent ?? ''),
+            ),
+          );
+          const counts = (await db.query('SELECT n, count(*)::int AS c FROM events GROUP BY n')).rows;
+          assert.deepEqual(counts, [{ n: 1, c: 300000 }], 'every row once');
+        } finally {
+          await db.end();
+        }
+        await page.mouse.move(900, 450);
+      },
+      { timeout: 150_000 },
+    );
+
     // --- an untrusted workspace: linting works, nothing runs ----------------------------------------
     await step(
       'restricted-mode',

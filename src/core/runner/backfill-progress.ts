@@ -88,6 +88,19 @@ export class CheckpointTable {
     );
   }
 
+  /**
+   * Drops the checkpoints of a migration (both directions) that `resolve` settled by hand: a later
+   * run must start over, not continue from a key the person has decided no longer counts.
+   */
+  async discard(driver: Driver, versions: readonly string[]): Promise<number> {
+    const t = await driver.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [this.qualified]);
+    if (t.rows[0]?.t == null) return 0;
+    const r = await driver.query(`DELETE FROM ${this.qualified} WHERE version = ANY($1::text[])`, [
+      [...new Set(versions)],
+    ]);
+    return r.rowCount ?? 0;
+  }
+
   /** Sent in the transaction that records the migration as done. */
   finishedWrite(version: string, direction: string): PipelineStep {
     return {

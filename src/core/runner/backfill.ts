@@ -197,15 +197,18 @@ async function batchWithRetries(run: BackfillRun, sql: string, params: unknown[]
  * Before each batch: no new batch while the person has paused the run, while autovacuum (or a
  * VACUUM) works on the table, or while a replica's replay lag is over maxLag.
  */
+/** The `paused` event's reason when the person's Pause took effect (the editor tells it apart from the gate's). */
+export const PAUSED_BY_USER = 'paused by the user';
+
 async function waitUntilHealthy(run: BackfillRun, plan: BatchPlanOutcome): Promise<void> {
   let said: string | undefined;
   for (;;) {
     if (run.signal?.aborted) throw new DbError('cancelled by the user', '57014');
-    const reason = run.paused?.() ? 'paused by the user' : await unhealthy(run, plan);
+    const reason = run.paused?.() ? PAUSED_BY_USER : await unhealthy(run, plan);
     if (!reason) break;
     if (reason !== said) run.onEvent?.({ type: 'paused', version: run.version, reason });
     said = reason;
-    await sleep(reason === 'paused by the user' ? 200 : 1000, run.signal);
+    await sleep(reason === PAUSED_BY_USER ? 200 : 1000, run.signal);
   }
   if (said) run.onEvent?.({ type: 'resumed', version: run.version });
 }

@@ -46,6 +46,7 @@ export type { RunnerInput } from './session';
 export type { RunnerEvent, StepResult, StepFailure } from './apply';
 export type { MigrationStatus, MigrationState, FailureRecord, MigrationProgress } from './state';
 export { progressText } from './state';
+export { PAUSED_BY_USER } from './backfill';
 export { describeProgress } from './plan';
 export type { HistoryEntry } from './history';
 export type { InvalidIndex } from './invalid-indexes';

@@ -3,6 +3,7 @@
  * first failure, release the lock. State is read only once the lock is held, so six runners started
  * together apply each migration exactly once: the others find nothing left to do.
  */
+import { CheckpointTable } from './backfill-progress';
 import { PgshiftError } from '../errors';
 import { findMigration } from '../migrations/discover';
 import { compareVersions } from '../migrations/layouts';
@@ -191,8 +192,8 @@ export async function resolve(
         'usage',
       );
     const allowed: Record<'applied' | 'rolled-back', MigrationState[]> = {
-      applied: ['failed', 'pending', 'out-of-order', 'modified'],
-      'rolled-back': ['failed', 'applied', 'modified', 'missing'],
+      applied: ['failed', 'partial', 'pending', 'out-of-order', 'modified'],
+      'rolled-back': ['failed', 'partial', 'applied', 'modified', 'missing'],
     };
     if (!allowed[input.as].includes(row.state)) {
       throw new PgshiftError(
@@ -225,6 +226,7 @@ export async function resolve(
         { success: true, executionMs: 0 },
       );
       await foreignWriter(tracking)?.resolved(driver, m, input.as, after[after.length - 1]);
+      await new CheckpointTable(settings.historySchema).discard(driver, [m.version, row.version]);
       await driver.exec('COMMIT');
     } catch (e) {
       await driver.exec('ROLLBACK').catch(() => undefined);

@@ -13,6 +13,7 @@ import type { MigrationStatus } from '../../core/runner';
 import { CommandId } from '../command-ids';
 import type { Ctx } from '../ctx';
 import { describeState, ms, when } from './format';
+import { liveText, PAUSED_BY_USER, type LiveProgress, type LiveRun } from './live-run';
 import type { ProjectState, Risk, StatusSnapshot } from './project-state';
 
 export const RISK_SCHEME = 'pgshift-risk';
@@ -38,21 +39,30 @@ export class MigrationItem extends vscode.TreeItem {
     risk: Risk | undefined,
     snap: StatusSnapshot,
     dir: string,
+    /** this migration is being run from this window now: drawn from the run's events, not the last status */
+    live?: LiveProgress,
   ) {
     super(migration?.name ?? status?.name ?? version, vscode.TreeItemCollapsibleState.None);
     this.id = `migration:${version || migration?.name}`;
-    const state = status?.state ?? 'unknown';
-    const [icon, color] = STATE_ICON[state];
+    const state = live ? 'running' : (status?.state ?? 'unknown');
+    const [icon, color] =
+      live?.pausedReason === PAUSED_BY_USER
+        ? STATE_ICON.partial
+        : live?.pausedReason
+          ? ['watch', 'list.warningForeground']
+          : STATE_ICON[state];
     this.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
-    this.description = status
-      ? describeState(status)
-      : snap.untrusted
-        ? version
-        : snap.loading
-          ? '…'
-          : snap.error
-            ? 'unknown'
-            : version;
+    this.description = live
+      ? liveText(live, ms)
+      : status
+        ? describeState(status)
+        : snap.untrusted
+          ? version
+          : snap.loading
+            ? '…'
+            : snap.error
+              ? 'unknown'
+              : version;
     // the badge: a FileDecorationProvider keyed on this uri (see RiskDecorations)
     if (risk?.worst)
       this.resourceUri = vscode.Uri.from({
@@ -65,6 +75,7 @@ export class MigrationItem extends vscode.TreeItem {
       `state:${state}`,
       `down:${migration?.down ? 'yes' : 'no'}`,
       `file:${migration ? 'yes' : 'no'}`,
+      `live:${live ? 'yes' : 'no'}`,
     ].join(' ');
     this.tooltip = tooltip(version, migration, status, risk, snap, dir);
     this.accessibilityInformation = { label: `${this.label}, ${version}, ${this.description}` };
@@ -175,8 +186,12 @@ export class MigrationsTree implements vscode.TreeDataProvider<MigrationsNode>, 
   constructor(
     private readonly ctx: Ctx,
     private readonly state: ProjectState,
+    private readonly live: LiveRun,
   ) {
-    this.subscriptions.push(state.onDidChange(() => this.changed.fire()));
+    this.subscriptions.push(
+      state.onDidChange(() => this.changed.fire()),
+      live.onDidChange(() => this.changed.fire()),
+    );
   }
 
   attach(view: vscode.TreeView<MigrationsNode>): void {
@@ -231,12 +246,32 @@ export class MigrationsTree implements vscode.TreeDataProvider<MigrationsNode>, 
       const key = s.version || `R:${s.name}`;
       seen.add(key);
       const m = byVersion.get(key);
-      items.push(new MigrationItem(s.version, m, s, m ? this.state.risk(m) : undefined, snap, set.dir));
+      items.push(
+        new MigrationItem(
+          s.version,
+          m,
+          s,
+          m ? this.state.risk(m) : undefined,
+          snap,
+          set.dir,
+          this.live.of(s.version),
+        ),
+      );
     }
     for (const m of set.migrations) {
       const key = m.version || `R:${m.name}`;
       if (!seen.has(key))
-        items.push(new MigrationItem(m.version, m, undefined, this.state.risk(m), snap, set.dir));
+        items.push(
+          new MigrationItem(
+            m.version,
+            m,
+            undefined,
+            this.state.risk(m),
+            snap,
+            set.dir,
+            this.live.of(m.version),
+          ),
+        );
     }
     const problems = set.problems.filter((p) => p.severity !== 'info');
     if (problems.length) items.push(problemsItem(problems, set.dir));

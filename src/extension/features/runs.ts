@@ -24,6 +24,7 @@ import {
 import type { Ctx } from '../ctx';
 import type { Environment } from './environments';
 import { ms, oneLineSql } from './format';
+import { liveText, PAUSED_BY_USER, type LiveRun } from './live-run';
 import type { ProjectState } from './project-state';
 import { worstOf, type RunResults } from './run-results';
 
@@ -49,8 +50,36 @@ export class Runs {
     private readonly ctx: Ctx,
     private readonly state: ProjectState,
     private readonly results: RunResults,
+    private readonly live: LiveRun,
     private readonly afterRun: () => void,
   ) {}
+
+  /** Cancel of the run in progress (the notification's Cancel, the Migrations view, the palette) */
+  private cancelCurrent?: () => void;
+
+  /** Pause: no new batch of a batched backfill starts; the batch in flight finishes and commits. */
+  pause(): boolean {
+    const ok = this.live.pause();
+    if (ok) this.ctx.output.info('pause requested: the backfill stops after the batch in flight');
+    else this.nothing(this.live.isRunning() ? 'the run is already paused' : 'no migration is running');
+    return ok;
+  }
+
+  resume(): boolean {
+    const ok = this.live.resume();
+    if (ok) this.ctx.output.info('resumed: the next batch starts');
+    else this.nothing(this.live.isRunning() ? 'the run is not paused' : 'no migration is running');
+    return ok;
+  }
+
+  cancel(): boolean {
+    if (!this.cancelCurrent) {
+      this.nothing('no migration is running');
+      return false;
+    }
+    this.cancelCurrent();
+    return true;
+  }
 
   private migrationSet(): MigrationSet {
     const d = this.state.migrations();
@@ -279,8 +308,21 @@ export class Runs {
       }
     }
     assertMayWrite(target, command, true);
+    if (this.live.isRunning())
+      throw new PgshiftError(
+        'a migration is already running from this window',
+        'wait for it, or cancel it from the Migrations view',
+      );
     const ac = new AbortController();
     const started = Date.now();
+    const cancel = (): void => {
+      if (ac.signal.aborted) return;
+      this.ctx.output.warn(`${command}: cancel requested; cancelling the running statement on the server`);
+      ac.abort();
+    };
+    this.cancelCurrent = cancel;
+    this.live.start();
+    const bar = { version: '', percent: 0, offered: false };
     try {
       const result = await vscode.window.withProgress(
         {
@@ -289,12 +331,7 @@ export class Runs {
           cancellable: true,
         },
         async (progress, token) => {
-          token.onCancellationRequested(() => {
-            this.ctx.output.warn(
-              `${command}: cancel requested; cancelling the running statement on the server`,
-            );
-            ac.abort();
-          });
+          token.onCancellationRequested(cancel);
           this.ctx.output.info(`${command}: ${summary} on ${target.description} (${env.label})`);
           return this.ctx.sessions.use(
             env,
@@ -304,7 +341,11 @@ export class Runs {
                 set,
                 settings: s.settings,
                 signal: ac.signal,
-                onEvent: (e: RunnerEvent) => this.onEvent(e, progress),
+                paused: this.live.paused,
+                onEvent: (e: RunnerEvent) => {
+                  this.onEvent(e, progress);
+                  this.onLiveEvent(e, progress, bar);
+                },
                 ...opts,
               };
               return command === 'up' ? up(input) : down(input);
@@ -316,8 +357,78 @@ export class Runs {
       this.report(result, env, Date.now() - started);
       return result;
     } finally {
+      this.cancelCurrent = undefined;
+      this.live.finish();
       this.afterRun();
     }
+  }
+
+  /**
+   * A batched backfill in the progress notification: the bar (percent of rows), rows/s and ETA, and
+   * why it waits. VS Code's progress notification has only Cancel, so Pause/Resume come as the buttons of
+   * a notification beside it (and on the running migration in the Migrations view, and in the palette).
+   */
+  private onLiveEvent(
+    e: RunnerEvent,
+    progress: Progress,
+    bar: { version: string; percent: number; offered: boolean },
+  ): void {
+    if (!this.live.onEvent(e)) return;
+    const p = this.live.progress();
+    if (!p || p.total === null) return;
+    if (e.type === 'batch') {
+      if (bar.version !== e.version) Object.assign(bar, { version: e.version, percent: 0 });
+      const percent = e.total > 0 ? (e.done / e.total) * 100 : 100;
+      if (percent > bar.percent) {
+        progress.report({ increment: percent - bar.percent, message: `${e.version}: ${liveText(p, ms)}` });
+        bar.percent = percent;
+      } else progress.report({ message: `${e.version}: ${liveText(p, ms)}` });
+      if (!bar.offered) {
+        bar.offered = true;
+        this.offerPause(e.version);
+      }
+    } else if (e.type === 'paused') {
+      const by = e.reason === PAUSED_BY_USER;
+      this.ctx.output[by ? 'info' : 'warn'](`  ${e.version}: ${by ? 'paused' : `waiting: ${e.reason}`}`);
+      progress.report({
+        message: `${e.version}: ${liveText(p, ms)}${by ? ' — Resume from the notification or the Migrations view' : ''}`,
+      });
+      if (by) this.offerResume(e.version);
+    } else if (e.type === 'resumed') {
+      this.ctx.output.info(`  ${e.version}: resumed`);
+      progress.report({ message: `${e.version}: ${liveText(p, ms)}` });
+    }
+  }
+
+  private offerPause(version: string): void {
+    void vscode.window
+      .showInformationMessage(
+        `pgshift: ${version} runs in batches, each committed with its checkpoint. Pause stops after the batch in flight; Resume or the next Up continues from there.`,
+        'Pause',
+        'Cancel',
+      )
+      .then((pick) => {
+        if (!this.live.isRunning()) return;
+        if (pick === 'Pause' && this.live.pause())
+          this.ctx.output.info('pause requested: the backfill stops after the batch in flight');
+        else if (pick === 'Cancel') this.cancelCurrent?.();
+      });
+  }
+
+  private offerResume(version: string): void {
+    void vscode.window
+      .showInformationMessage(
+        `pgshift: ${version} is paused; every finished batch is committed.`,
+        'Resume',
+        'Cancel',
+      )
+      .then((pick) => {
+        if (!this.live.isRunning()) return;
+        if (pick === 'Resume' && this.live.resume()) {
+          this.ctx.output.info('resumed: the next batch starts');
+          this.offerPause(version);
+        } else if (pick === 'Cancel') this.cancelCurrent?.();
+      });
   }
 
   private onEvent(e: RunnerEvent, progress: Progress): void {
