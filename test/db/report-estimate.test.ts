@@ -25,6 +25,10 @@ describe('report: performance estimate on a real server', function () {
       '-- pgshift:no-transaction\nCREATE INDEX CONCURRENTLY items_s_idx ON items (s);\nUPDATE items SET s = upper(s) WHERE id <= 20000;\n',
       'DROP INDEX CONCURRENTLY items_s_idx;\n',
     ],
+    '3_batched': [
+      '-- pgshift:batch size=5000 delay=10ms\nUPDATE items SET v = v + 1 WHERE id <= 40000;\n',
+      '-- pgshift:batch\nUPDATE items SET v = v - 1 WHERE id <= 40000;\n',
+    ],
   });
 
   const state = async (): Promise<typeof initial> => ({
@@ -70,7 +74,7 @@ describe('report: performance estimate on a real server', function () {
 
   it('estimates every statement in seconds, from a sample of the table, with a range around it', () => {
     const statements = report.migrations.flatMap((m) => m.statements);
-    assert.equal(statements.length, 4);
+    assert.equal(statements.length, 5); // 2 + 2 + the batched UPDATE
     for (const s of statements) {
       assert.equal(typeof s.estimatedSeconds, 'number', s.sql);
       assert.ok(s.estimatedSeconds! > 0, s.sql);
@@ -114,6 +118,27 @@ describe('report: performance estimate on a real server', function () {
     assert.equal(alter.lockHoldSeconds, alter.estimatedSeconds);
     for (const s of m2.statements) assert.equal(s.lockHoldSeconds, s.estimatedSeconds);
     assert.equal(m1.recommendedLockTimeout, '2s');
+  });
+
+  it('estimates a batched statement from its rows: batches of its size, the delays, and row locks held one batch at a time', () => {
+    const m3 = report.migrations[2];
+    assert.equal(m3.noTransaction, true);
+    const [s] = m3.statements;
+    assert.ok(s.batch, JSON.stringify(s));
+    assert.equal(s.batch.size, 5000);
+    assert.equal(s.batch.options, 'size=5000 delay=10ms');
+    // the planner expects about 40,000 rows: about 8 batches
+    assert.ok(s.batch.rows! > 30_000 && s.batch.rows! < 50_000, String(s.batch.rows));
+    assert.equal(s.batch.batches, Math.ceil(s.batch.rows! / 5000));
+    assert.ok(s.estimatedSeconds! >= ((s.batch.batches! - 1) * 10) / 1000, 'the delays are in the total');
+    assert.ok(s.estimate!.low <= s.estimatedSeconds! && s.estimatedSeconds! <= s.estimate!.high);
+    assert.match(
+      s.estimate!.basis,
+      /batched: about \d+ batches of 5,000 rows, each its own transaction, 10 ms apart/,
+    );
+    assert.equal(s.lockHoldSeconds, s.batch.batchSeconds);
+    assert.ok(s.lockHoldSeconds! < s.estimatedSeconds!, 'one batch holds its locks, not the whole statement');
+    assert.match(renderMarkdown(report), /batched: \d+ batches of 5,000 rows/);
   });
 
   it('names the open transaction a statement would queue behind', () => {

@@ -38,6 +38,10 @@ export function finishMigration(
     m.statements,
     p.items.map((x) => x.txId),
   );
+  // a batched statement holds its row locks one batch at a time
+  for (const s of m.statements)
+    if (s.batch?.batchSeconds !== undefined && s.lockHoldSeconds !== null)
+      s.lockHoldSeconds = s.batch.batchSeconds;
   m.longestBlock = longestBlock(m.statements);
   const est = m.statements.filter((s) => s.estimatedSeconds !== null);
   if (est.length) {

@@ -59,6 +59,11 @@ export class Estimator {
 
   readonly scaling: Scaling;
 
+  /** Rows a DML statement will touch: the planner's estimate on the target, else its table's rows. */
+  plannedRows(s: StatementToEstimate, table?: TableStats): number | null {
+    return this.dmlRows.get(s) ?? table?.rows ?? null;
+  }
+
   constructor(private readonly setup: EstimateSetup) {
     this.scaling = new Scaling(setup.settings, setup.rates);
   }

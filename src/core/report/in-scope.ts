@@ -12,9 +12,11 @@ import { findMigration } from '../migrations/discover';
 import type { Migration, MigrationSet } from '../migrations/model';
 import type { MigrationStatus, RunnerSettings } from '../runner';
 import { loadParser } from '../sql/parser';
+import { dataDirectives } from '../sql/directives';
+import { splitStatements } from '../sql/splitter';
 import type { StatementToEstimate } from './estimate';
 import { describeStatement, type StatementFacts } from '../pg';
-import type { MigrationReport, ReportFinding, ReportScope } from './model';
+import type { BatchEstimate, MigrationReport, ReportFinding, ReportScope } from './model';
 
 export interface PlannedStatement {
   analysis: StatementFacts;
@@ -82,6 +84,7 @@ export async function planInScope(input: ScopeInput): Promise<Planned[]> {
     };
     const items: PlannedStatement[] = [];
     const stmts = upLint ? statementsOf(upLint, m.up) : [];
+    const batchAt = batchesOf(m.up);
     for (let i = 0; i < stmts.length; i++) {
       const s = stmts[i];
       if (s.origin !== 'top') continue;
@@ -113,6 +116,7 @@ export async function planInScope(input: ScopeInput): Promise<Planned[]> {
         startsAt: null,
         queueBehind: [],
         recommendedLockTimeout: null,
+        ...batchFor(batchAt, s),
       });
       items.push({
         analysis,
@@ -170,6 +174,45 @@ function selectScope(
 }
 
 /** Statements of one script (a dbmate file holds both sections: keep the script's byte range). */
+interface BatchSpan {
+  /** the statement the directive stands before, in file byte offsets */
+  start: number;
+  end: number;
+  batch: BatchEstimate;
+}
+
+/** The script's valid `-- pgshift:batch` directives with the statement each stands before, as the runner pairs them. */
+function batchesOf(script: Migration['up']): BatchSpan[] {
+  if (!/pgshift:batch/i.test(script.sql)) return [];
+  const split = splitStatements(Buffer.from(script.sql, 'utf8'));
+  const out: BatchSpan[] = [];
+  for (const b of dataDirectives(split.comments).batches) {
+    const raw = split.statements.find((st) => st.start >= b.end);
+    if (!raw || !b.options) continue; // the linter's batch-directive finding says why
+    const written = Buffer.from(script.sql, 'utf8')
+      .subarray(b.start, b.end)
+      .toString('utf8')
+      .replace(/^--\s*pgshift:batch\b/i, '')
+      .trim();
+    out.push({
+      start: script.offset + raw.start,
+      end: script.offset + raw.end,
+      batch: {
+        options: written,
+        size: b.options.size,
+        delayMs: b.options.delayMs,
+        targetMs: b.options.targetMs,
+      },
+    });
+  }
+  return out;
+}
+
+function batchFor(spans: readonly BatchSpan[], s: Stmt): { batch?: BatchEstimate } {
+  const span = spans.find((x) => s.range.start >= x.start && s.range.start < x.end);
+  return span ? { batch: { ...span.batch } } : {};
+}
+
 function statementsOf(lint: FileLintResult, script: Migration['up']): Stmt[] {
   const start = script.offset;
   const end = start + Buffer.byteLength(script.sql, 'utf8');

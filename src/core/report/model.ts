@@ -103,7 +103,21 @@ export interface StatementReport {
   startsAt: number | null;
   /** sessions holding a conflicting lock right now, that the statement would wait for */
   queueBehind: LongTransaction[];
+  /** `-- pgshift:batch` stands before it: run in keyset batches, each its own short transaction */
+  batch?: BatchEstimate;
   recommendedLockTimeout: string | null;
+}
+
+export interface BatchEstimate {
+  /** the directive's options as written: 'size=5000 key=id delay=10ms' ('' for the defaults) */
+  options: string;
+  size: number | 'auto';
+  delayMs: number;
+  targetMs: number;
+  /** from the estimate, when a target was read: rows it will touch, batches, one batch's seconds */
+  rows?: number;
+  batches?: number;
+  batchSeconds?: number;
 }
 
 export interface StatementLock {

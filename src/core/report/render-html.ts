@@ -5,6 +5,7 @@
  * from the --vscode-* theme variables, with light and dark fallbacks for a plain browser. The markup
  * has no inline style attributes, so a strict style-src CSP holds.
  */
+import { batchNote } from './render-md';
 import type {
   AuditSeverity,
   MigrationReport,
@@ -215,7 +216,7 @@ function statementRow(s: StatementReport, i: number, file: string): string {
       ? `${fmtCount(s.table.rows)}<div class="muted">${esc(fmtBytes(s.table.bytes))}</div>`
       : '<span class="muted">new</span>'
     : '';
-  return `<tr><td class="num">${i + 1}<div class="muted file" data-file="${esc(file)}" data-line="${s.line}">L${s.line}</div></td><td><details><summary>${esc(s.summary)}</summary><pre>${esc(s.sql)}</pre>${est ? `<div class="muted">${esc(est.basis)}</div>` : ''}</details></td><td>${locks}${queue}</td><td>${esc(s.work)}<div class="muted">${esc(s.workDetail)}</div></td><td class="num">${rows}</td><td class="num">${estCell}</td><td class="num">${s.lockHoldSeconds !== null ? esc(fmtSeconds(s.lockHoldSeconds)) : '—'}${s.recommendedLockTimeout ? `<div class="muted">lock_timeout ${esc(s.recommendedLockTimeout)}</div>` : ''}</td></tr>`;
+  return `<tr><td class="num">${i + 1}<div class="muted file" data-file="${esc(file)}" data-line="${s.line}">L${s.line}</div></td><td><details><summary>${esc(s.summary)}</summary><pre>${esc(s.sql)}</pre>${est ? `<div class="muted">${esc(est.basis)}</div>` : ''}</details></td><td>${locks}${queue}</td><td>${esc(s.work)}<div class="muted">${esc(s.workDetail)}${esc(batchNote(s))}</div></td><td class="num">${rows}</td><td class="num">${estCell}</td><td class="num">${s.lockHoldSeconds !== null ? esc(fmtSeconds(s.lockHoldSeconds)) : '—'}${s.recommendedLockTimeout ? `<div class="muted">lock_timeout ${esc(s.recommendedLockTimeout)}</div>` : ''}</td></tr>`;
 }
 
 function lint(r: Report): string {

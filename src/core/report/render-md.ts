@@ -2,7 +2,7 @@
  * The report as Markdown (for a pull request comment or a file next to the migrations): the same
  * sections as the HTML, the lock timeline as a table of lock spans.
  */
-import type { MigrationReport, Report, VerifyVerdict } from './model';
+import type { MigrationReport, Report, StatementReport, VerifyVerdict } from './model';
 import { redactSecrets } from './redact';
 import { fmtSeconds } from './score';
 import { BLOCK_COLORS } from './timeline-svg';
@@ -186,7 +186,7 @@ function migration(m: MigrationReport): string[] {
       ? `<br>waits for ${s.queueBehind.map((q) => `pid ${q.pid} (open ${fmtSeconds(q.ageSeconds)})`).join(', ')}`
       : '';
     out.push(
-      `| ${i + 1} | ${s.line} | \`${cell(s.summary)}\` | ${cell(locks)}${waits} | ${s.work}: ${cell(s.workDetail)} | ${rows} | ${est} | ${s.lockHoldSeconds === null ? '—' : fmtSeconds(s.lockHoldSeconds)} |`,
+      `| ${i + 1} | ${s.line} | \`${cell(s.summary)}\` | ${cell(locks)}${waits} | ${s.work}: ${cell(s.workDetail)}${batchNote(s)} | ${rows} | ${est} | ${s.lockHoldSeconds === null ? '—' : fmtSeconds(s.lockHoldSeconds)} |`,
     );
   });
   out.push('');
@@ -237,4 +237,13 @@ function duration(m: MigrationReport): string {
 
 function cell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+/** ' · batched: 8 batches of 5,000 rows' for a statement under `-- pgshift:batch` */
+export function batchNote(s: StatementReport): string {
+  const b = s.batch;
+  if (!b) return '';
+  if (b.batches === undefined) return ` · batched (${b.options || 'size=auto'})`;
+  const size = b.size === 'auto' ? Math.ceil((b.rows ?? 0) / b.batches) : b.size;
+  return ` · batched: ${b.batches.toLocaleString('en-US')} batches of ${size.toLocaleString('en-US')} rows`;
 }
