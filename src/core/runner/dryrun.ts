@@ -154,9 +154,10 @@ export async function dryRunSteps(
             // Something ended our transaction: its work may be committed. Say so and stop at once.
             throw new PgshiftError(
               `the dry run's transaction was ended by ${step.migration.version} line ${stmt.line}; its changes may have been committed`,
-              'inspect the database; report this statement to the pgshift maintainers',
-              1,
-              'dry-run-escaped',
+              {
+                hint: 'inspect the database; report this statement to the pgshift maintainers',
+                code: 'dry-run-escaped',
+              },
             );
           }
           entry.locks = newLocks(before, after, initial);

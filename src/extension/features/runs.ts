@@ -56,7 +56,9 @@ export class Runs {
     const d = this.state.migrations();
     if (d.error) throw new PgshiftError(d.error);
     if (!d.set || !d.set.migrations.length)
-      throw new PgshiftError('no migrations in this workspace', 'create one with "pgshift: New Migration"');
+      throw new PgshiftError('no migrations in this workspace', {
+        hint: 'create one with "pgshift: New Migration"',
+      });
     return d.set;
   }
 

@@ -107,7 +107,7 @@ export class Sessions implements vscode.Disposable {
             void this.close(env.id);
             return new TimeoutError(
               `no answer from ${resolved.target.description} within ${Math.round((opts.timeoutMs ?? settings.queryTimeoutMs()) / 1000)} s`,
-              'check that the server is reachable, or raise pgshift.queryTimeoutSeconds',
+              { hint: 'check that the server is reachable, or raise pgshift.queryTimeoutSeconds' },
             );
           })
         : await work;
@@ -133,7 +133,7 @@ export class Sessions implements vscode.Disposable {
         () => {
           return new TimeoutError(
             `could not connect to ${t.description} within ${Math.round(connectTimeoutMs / 1000)} s`,
-            'check the host and port, or raise pgshift.connectTimeoutSeconds',
+            { hint: 'check the host and port, or raise pgshift.connectTimeoutSeconds' },
           );
         },
         (late) => void late.then((d) => d.close()).catch(() => undefined),
