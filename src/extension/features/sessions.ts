@@ -15,6 +15,7 @@ import { targetIsAbsent, type ResolvedTarget, type RunnerSettings } from '../../
 import type { Ctx } from '../ctx';
 import { settings } from '../settings';
 import { isSandbox, type Environment, type Environments } from './environments';
+import { INVALID_PASSWORD } from '../../core/sqlstate';
 
 export interface Session {
   env: Environment;
@@ -233,7 +234,7 @@ function withDeadline<T>(
 }
 
 function wantsPassword(e: unknown): boolean {
-  return e instanceof DbError && e.code === '28P01' && /none was given/.test(e.message);
+  return e instanceof DbError && e.code === INVALID_PASSWORD && /none was given/.test(e.message);
 }
 
 /** Errors after which the session cannot be trusted: lost connections, timeouts, anything unexpected. */
