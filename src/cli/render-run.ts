@@ -3,6 +3,7 @@ import { LOCK_MODES, whatItBlocks, type LockMode } from '../core/pg/lock-modes';
 import type { DryRunReport, RunResult } from '../core/runner';
 import type { Io } from './io';
 import { ms, oneLineSql, shownPath, type RunnerContext } from './runner-cli';
+import { QUERY_CANCELED } from '../core/sqlstate';
 
 /** Prints the outcome and returns the exit code: 0 when every step ran, 1 otherwise. */
 export function renderRun(result: RunResult, ctx: RunnerContext, io: Io): number {
@@ -47,7 +48,7 @@ export function renderRun(result: RunResult, ctx: RunnerContext, io: Io): number
     const where = `${shownPath(f.file, io.cwd)}${f.line ? `:${f.line}` : ''}`;
     const what = f.error === 'cancelled by the user' ? 'was cancelled' : 'failed';
     io.err(
-      `pgshift ${result.command}: error: ${f.version} (${f.name}) ${f.direction === 'down' ? 'down ' : ''}${what} at ${where}: ${f.error}${f.code && f.code !== '57014' ? ` (SQLSTATE ${f.code})` : ''}\n`,
+      `pgshift ${result.command}: error: ${f.version} (${f.name}) ${f.direction === 'down' ? 'down ' : ''}${what} at ${where}: ${f.error}${f.code && f.code !== QUERY_CANCELED ? ` (SQLSTATE ${f.code})` : ''}\n`,
     );
     if (f.statement) io.err(`  statement: ${oneLineSql(f.statement, 200)}\n`);
     for (const i of f.invalidIndexes)

@@ -54,7 +54,11 @@ export interface ContextOptions {
 export function formatOf(values: Values): 'text' | 'json' {
   const f = (values.format as string | undefined) ?? 'text';
   if (f !== 'text' && f !== 'json')
-    throw new PgshiftError(`unknown --format "${f}"`, 'use text or json', 2, 'usage');
+    throw new PgshiftError(`unknown --format "${f}"`, {
+      hint: 'use text or json',
+      exitCode: 2,
+      code: 'usage',
+    });
   return f;
 }
 
@@ -121,12 +125,10 @@ export function positiveInt(values: Values, name: string): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (typeof v !== 'string' || !/^\d+$/.test(v) || n < 1) {
-    throw new PgshiftError(
-      `--${name} must be a whole number of at least 1, got "${String(v)}"`,
-      undefined,
-      2,
-      'usage',
-    );
+    throw new PgshiftError(`--${name} must be a whole number of at least 1, got "${String(v)}"`, {
+      exitCode: 2,
+      code: 'usage',
+    });
   }
   return n;
 }

@@ -1,23 +1,60 @@
 /**
+ * What kind of refusal or failure an error is, for code that acts on it (tests, the extension) rather than
+ * on the wording. A closed list so that a misspelt code is a compile error, not a silent mismatch.
+ */
+export type PgshiftErrorCode =
+  | 'bad-batch'
+  | 'bad-files'
+  | 'cancelled'
+  | 'config'
+  | 'dry-run-escaped'
+  | 'failed'
+  | 'lock-timeout'
+  | 'modified'
+  | 'needs-no-transaction'
+  | 'no-down'
+  | 'nothing-applied'
+  | 'out-of-order'
+  | 'partial'
+  | 'production'
+  | 'read-only'
+  | 'resolve-state'
+  | 'running'
+  | 'transaction-control'
+  | 'usage'
+  | 'verify-scratch';
+
+export interface PgshiftErrorOptions {
+  /** the next step, when we know it */
+  hint?: string;
+  /** the CLI contract: 1 = a migration failed or was refused (the default), 2 = usage/config, 3 = lock timeout */
+  exitCode?: 1 | 2 | 3;
+  code?: PgshiftErrorCode;
+}
+
+/**
  * An error meant for a person: one line that says what went wrong, and (when we know it) the next step.
- * The CLI prints `message` and `hint` without a stack trace; the extension shows them in a notification.
- * `exitCode` follows the CLI contract: 1 = a migration failed or was refused, 2 = usage/config, 3 = lock timeout.
+ * The CLI prints `message` and `hint` without a stack trace and exits with `exitCode`; the extension shows
+ * them in a notification.
  */
 export class PgshiftError extends Error {
-  constructor(
-    message: string,
-    readonly hint?: string,
-    readonly exitCode: 1 | 2 | 3 = 1,
-    readonly code?: string,
-  ) {
+  readonly hint?: string;
+  readonly exitCode: 1 | 2 | 3;
+  readonly code?: PgshiftErrorCode;
+
+  constructor(message: string, opts: PgshiftErrorOptions = {}) {
     super(message);
     this.name = 'PgshiftError';
+    this.hint = opts.hint;
+    this.exitCode = opts.exitCode ?? 1;
+    this.code = opts.code;
   }
 }
 
+/** A bad config file, URL or option value: always exit code 2, code 'config'. */
 export class ConfigError extends PgshiftError {
   constructor(message: string, hint?: string) {
-    super(message, hint, 2, 'config');
+    super(message, { hint, exitCode: 2, code: 'config' });
     this.name = 'ConfigError';
   }
 }

@@ -35,9 +35,7 @@ export const downCommand: Command = {
     if (given.length > 1)
       throw new PgshiftError(
         `give only one of --steps, --to, --all (got ${given.map((g) => `--${g}`).join(', ')})`,
-        undefined,
-        2,
-        'usage',
+        { exitCode: 2, code: 'usage' },
       );
     const steps = positiveInt(values, 'steps');
     const dry = values['dry-run'] === true;

@@ -22,16 +22,21 @@ export const newCommand: Command = {
   async run({ values, positionals }, io) {
     const format = (values.format as string | undefined) ?? 'text';
     if (!FORMATS.includes(format))
-      throw new PgshiftError(`unknown --format "${format}"`, `use one of ${FORMATS.join(', ')}`, 2);
+      throw new PgshiftError(`unknown --format "${format}"`, {
+        hint: `use one of ${FORMATS.join(', ')}`,
+        exitCode: 2,
+      });
     if (positionals.length === 0)
-      throw new PgshiftError(
-        'missing the migration name',
-        'usage: pgshift new <name>, e.g. pgshift new add_customers_email',
-        2,
-      );
+      throw new PgshiftError('missing the migration name', {
+        hint: 'usage: pgshift new <name>, e.g. pgshift new add_customers_email',
+        exitCode: 2,
+      });
     const layoutArg = values.layout as string | undefined;
     if (layoutArg !== undefined && !LAYOUTS.includes(layoutArg as Layout)) {
-      throw new PgshiftError(`unknown --layout "${layoutArg}"`, `use one of ${LAYOUTS.join(', ')}`, 2);
+      throw new PgshiftError(`unknown --layout "${layoutArg}"`, {
+        hint: `use one of ${LAYOUTS.join(', ')}`,
+        exitCode: 2,
+      });
     }
     const loaded = loadConfig(io.cwd, values.config as string | undefined);
     const dir = values.dir !== undefined ? resolve(io.cwd, values.dir as string) : migrationsDir(loaded);

@@ -54,27 +54,29 @@ export const reportCommand: Command = {
     const scope = scopeOf(values);
     const verifyMode = (values.verify as string | undefined) ?? 'pglite';
     if (!['pglite', 'server', 'off'].includes(verifyMode))
-      throw new PgshiftError(`unknown --verify "${verifyMode}"`, 'use pglite, server or off', 2, 'usage');
+      throw new PgshiftError(`unknown --verify "${verifyMode}"`, {
+        hint: 'use pglite, server or off',
+        exitCode: 2,
+        code: 'usage',
+      });
     const failUnder = values['fail-under'] === undefined ? undefined : Number(values['fail-under']);
     if (failUnder !== undefined && !(failUnder >= 0 && failUnder <= 100))
-      throw new PgshiftError('--fail-under must be a number from 0 to 100', undefined, 2, 'usage');
+      throw new PgshiftError('--fail-under must be a number from 0 to 100', { exitCode: 2, code: 'usage' });
 
     const { loaded, set, target, settings } = openProject(projectRequest(values, io));
     if (scope.kind === 'migration' && !findMigration(set, scope.version)) {
-      throw new PgshiftError(
-        `--migration ${scope.version}: no migration has this version`,
-        'run `pgshift status` for the list of versions',
-        2,
-        'usage',
-      );
+      throw new PgshiftError(`--migration ${scope.version}: no migration has this version`, {
+        hint: 'run `pgshift status` for the list of versions',
+        exitCode: 2,
+        code: 'usage',
+      });
     }
     if (verifyMode === 'server' && target.target.kind === 'embedded') {
-      throw new PgshiftError(
-        '--verify server needs a server target',
-        'give --db URL or --env NAME, or use --verify pglite',
-        2,
-        'usage',
-      );
+      throw new PgshiftError('--verify server needs a server target', {
+        hint: 'give --db URL or --env NAME, or use --verify pglite',
+        exitCode: 2,
+        code: 'usage',
+      });
     }
     const verify: VerifyScratch | false =
       verifyMode === 'off'
@@ -124,7 +126,11 @@ function formatOf(values: Values, out: string | undefined): Format {
   const given = values.format as string | undefined;
   if (given !== undefined) {
     if (!(FORMATS as readonly string[]).includes(given))
-      throw new PgshiftError(`unknown --format "${given}"`, `use one of ${FORMATS.join(', ')}`, 2, 'usage');
+      throw new PgshiftError(`unknown --format "${given}"`, {
+        hint: `use one of ${FORMATS.join(', ')}`,
+        exitCode: 2,
+        code: 'usage',
+      });
     return given as Format;
   }
   const ext = out ? extname(out).toLowerCase() : '';
@@ -136,12 +142,11 @@ function scopeOf(values: Values): ReportScope {
     Boolean,
   ).length;
   if (chosen > 1)
-    throw new PgshiftError(
-      '--migration, --pending and --all name different scopes',
-      'give only one of them',
-      2,
-      'usage',
-    );
+    throw new PgshiftError('--migration, --pending and --all name different scopes', {
+      hint: 'give only one of them',
+      exitCode: 2,
+      code: 'usage',
+    });
   if (values.migration !== undefined) return { kind: 'migration', version: String(values.migration) };
   if (values.all === true) return { kind: 'all' };
   return { kind: 'pending' };

@@ -17,16 +17,18 @@ export const resolveCommand: Command = {
   options: { ...RUNNER_OPTIONS, applied: { type: 'boolean' }, 'rolled-back': { type: 'boolean' } },
   async run({ values, positionals }, io) {
     if (positionals.length !== 1)
-      throw new PgshiftError(
-        'give exactly one migration version',
-        'pgshift resolve <version> --applied | --rolled-back',
-        2,
-        'usage',
-      );
+      throw new PgshiftError('give exactly one migration version', {
+        hint: 'pgshift resolve <version> --applied | --rolled-back',
+        exitCode: 2,
+        code: 'usage',
+      });
     const applied = values.applied === true;
     const rolledBack = values['rolled-back'] === true;
     if (applied === rolledBack)
-      throw new PgshiftError('give exactly one of --applied or --rolled-back', undefined, 2, 'usage');
+      throw new PgshiftError('give exactly one of --applied or --rolled-back', {
+        exitCode: 2,
+        code: 'usage',
+      });
     return withRunnerContext(values, io, { write: 'resolve' }, async (ctx) => {
       const r = await resolve({
         driver: ctx.driver!,

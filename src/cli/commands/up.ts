@@ -35,7 +35,7 @@ export const upCommand: Command = {
   },
   async run({ values }, io) {
     if (values.to !== undefined && values.steps !== undefined)
-      throw new PgshiftError('give --to or --steps, not both', undefined, 2, 'usage');
+      throw new PgshiftError('give --to or --steps, not both', { exitCode: 2, code: 'usage' });
     const steps = positiveInt(values, 'steps');
     const to = values.to as string | undefined;
     const allowOutOfOrder = values['allow-out-of-order'] === true;

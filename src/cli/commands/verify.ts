@@ -32,7 +32,11 @@ export const verifyCommand: Command = {
   async run({ values }, io) {
     const format = (values.format as string | undefined) ?? 'text';
     if (format !== 'text' && format !== 'json')
-      throw new PgshiftError(`unknown --format "${format}"`, 'use text or json', 2, 'usage');
+      throw new PgshiftError(`unknown --format "${format}"`, {
+        hint: 'use text or json',
+        exitCode: 2,
+        code: 'usage',
+      });
     // --db names the scratch server here, not a target: only the environment's settings are taken
     const { set, settings } = openProject({
       cwd: io.cwd,
@@ -43,12 +47,11 @@ export const verifyCommand: Command = {
     const only = values.migration as string | undefined;
     const picked = only !== undefined ? findMigration(set, only) : undefined;
     if (only !== undefined && !picked)
-      throw new PgshiftError(
-        `--migration ${only}: no migration has this version`,
-        'run `pgshift status` for the list of versions',
-        2,
-        'usage',
-      );
+      throw new PgshiftError(`--migration ${only}: no migration has this version`, {
+        hint: 'run `pgshift status` for the list of versions',
+        exitCode: 2,
+        code: 'usage',
+      });
     const scratch: VerifyScratch =
       values.db !== undefined
         ? { kind: 'server', target: targetFromUrl(values.db as string) }

@@ -15,6 +15,15 @@ import {
   ServerVersion,
 } from './driver';
 import { lookupPgpass } from './pgpass';
+import {
+  CANNOT_CONNECT_NOW,
+  CONNECTION_FAILURE,
+  INVALID_AUTHORIZATION_SPECIFICATION,
+  INVALID_CATALOG_NAME,
+  INVALID_PASSWORD,
+  SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION,
+  TOO_MANY_CONNECTIONS,
+} from '../sqlstate';
 
 export type PgTarget = Extract<ConnectionTarget, { kind: 'url' } | { kind: 'params' }>;
 export type SslMode = 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
@@ -373,7 +382,7 @@ function readCa(file: string): string {
 
 function isSslFailure(e: unknown): boolean {
   if (!(e instanceof DbError)) return false;
-  return e.code === '28000' || /\bSSL\b|TLS|certificate/i.test(e.message);
+  return e.code === INVALID_AUTHORIZATION_SPECIFICATION || /\bSSL\b|TLS|certificate/i.test(e.message);
 }
 
 interface ErrorLike {
@@ -404,7 +413,7 @@ function lostError(e: unknown, where: string): DbError {
   if (/terminated|ECONNRESET|EPIPE|not queryable|closed/i.test(msg)) {
     return new DbError(
       `lost the connection to ${where} (${msg}) — the server closed it (restart, crash or pg_terminate_backend); reconnect and check what was applied`,
-      '08006',
+      CONNECTION_FAILURE,
     );
   }
   return new DbError(msg);
@@ -415,37 +424,38 @@ function connectError(e: unknown, s: PgSettings, timeoutMs: number): DbError {
   const where = s.host.startsWith('/') ? `socket ${s.host}/.s.PGSQL.${s.port}` : `${s.host}:${s.port}`;
   const x = (e ?? {}) as ErrorLike;
   const raw = oneLine(x.message ?? String(e));
-  const fail = (msg: string, code = '08001') => new DbError(scrub(msg, s), code);
+  const fail = (msg: string, code = SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION) =>
+    new DbError(scrub(msg, s), code);
 
   if (e instanceof NoPasswordError) {
     return fail(
       `the server at ${where} asked for a password for user "${s.user}" and none was given — set it (SecretStorage, PGPASSWORD or ~/.pgpass)`,
-      '28P01',
+      INVALID_PASSWORD,
     );
   }
   if (isServerError(e)) {
     switch (x.code) {
-      case '28P01':
+      case INVALID_PASSWORD:
         return fail(
           `password authentication failed for user "${s.user}" — check the password (SecretStorage, PGPASSWORD or ~/.pgpass)`,
           x.code,
         );
-      case '3D000':
+      case INVALID_CATALOG_NAME:
         return fail(
           `database "${s.database}" does not exist on ${where} — create it or fix the database name`,
           x.code,
         );
-      case '28000':
+      case INVALID_AUTHORIZATION_SPECIFICATION:
         return fail(
           `${raw} — ask the server's administrator to allow this connection in pg_hba.conf, or try another sslmode`,
           x.code,
         );
-      case '53300':
+      case TOO_MANY_CONNECTIONS:
         return fail(
           `${where} has too many connections — close idle sessions or raise max_connections`,
           x.code,
         );
-      case '57P03':
+      case CANNOT_CONNECT_NOW:
         return fail(
           `${where} is not accepting connections yet (${raw}) — wait until it is ready and try again`,
           x.code,

@@ -12,6 +12,7 @@ import {
   QueryResult,
   ServerVersion,
 } from './driver';
+import { OBJECT_IN_USE } from '../sqlstate';
 
 /*
  * The embedded database: PGlite (PostgreSQL compiled to WASM) on a data directory on disk. PGlite is
@@ -198,7 +199,7 @@ async function acquireLock(lockPath: string, dataDir: string, waitMs: number): P
       throw new DbError(
         `the embedded database ${dataDir} is in use by ${who} — close that pgshift window or command and try again ` +
           `(PGlite allows one process at a time; if no such process exists, delete ${lockPath})`,
-        '55006',
+        OBJECT_IN_USE,
       );
     }
     await new Promise((r) => setTimeout(r, LOCK_POLL_MS));

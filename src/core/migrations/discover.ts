@@ -167,18 +167,16 @@ export function discoverMigrations(dir: string, layout: Layout = 'auto'): Migrat
   try {
     isDirectory = statSync(abs).isDirectory();
   } catch {
-    throw new PgshiftError(
-      `migrations directory not found: ${abs}`,
-      'create it, or set "migrationsDir" in pgshift.config.json to where your migrations are',
-      2,
-    );
+    throw new PgshiftError(`migrations directory not found: ${abs}`, {
+      hint: 'create it, or set "migrationsDir" in pgshift.config.json to where your migrations are',
+      exitCode: 2,
+    });
   }
   if (!isDirectory)
-    throw new PgshiftError(
-      `migrations directory is not a directory: ${abs}`,
-      'set "migrationsDir" in pgshift.config.json to a folder',
-      2,
-    );
+    throw new PgshiftError(`migrations directory is not a directory: ${abs}`, {
+      hint: 'set "migrationsDir" in pgshift.config.json to a folder',
+      exitCode: 2,
+    });
   const d = new Discovery(abs);
   const entries = listDir(abs) ?? [];
   const concrete: ConcreteLayout =

@@ -35,11 +35,10 @@ export function createMigration(
 ): string[] {
   const slug = sanitizeMigrationName(name);
   if (!slug) {
-    throw new PgshiftError(
-      `migration name ${JSON.stringify(name)} has no letters or digits`,
-      'name it after what it does, e.g. `pgshift new add_customers_email`',
-      2,
-    );
+    throw new PgshiftError(`migration name ${JSON.stringify(name)} has no letters or digits`, {
+      hint: 'name it after what it does, e.g. `pgshift new add_customers_email`',
+      exitCode: 2,
+    });
   }
   const abs = resolve(dir);
   const concrete: ConcreteLayout = layout === 'auto' ? detectLayout(abs).layout : layout;
@@ -49,11 +48,10 @@ export function createMigration(
   const version = nextVersion(concrete, existing, opts);
   const clash = existing.find((m) => compareVersions(m.version, version) === 0);
   if (clash) {
-    throw new PgshiftError(
-      `version ${version} already exists: ${clash.up.file}`,
-      'nothing was written; wait a second for a new timestamp and run it again',
-      2,
-    );
+    throw new PgshiftError(`version ${version} already exists: ${clash.up.file}`, {
+      hint: 'nothing was written; wait a second for a new timestamp and run it again',
+      exitCode: 2,
+    });
   }
 
   const files = migrationFileNames(concrete, version, slug).map((f) => join(abs, f));
@@ -75,16 +73,13 @@ export function createMigration(
     for (const d of createdDirs) rmdirSync(d);
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EEXIST')
-      throw new PgshiftError(
-        `refusing to overwrite ${err.path ?? 'an existing file'}`,
-        'pick another name, or wait a second for a new timestamp',
-        2,
-      );
-    throw new PgshiftError(
-      `cannot create the migration in ${abs}: ${err.message}`,
-      'check that the directory is writable',
-      1,
-    );
+      throw new PgshiftError(`refusing to overwrite ${err.path ?? 'an existing file'}`, {
+        hint: 'pick another name, or wait a second for a new timestamp',
+        exitCode: 2,
+      });
+    throw new PgshiftError(`cannot create the migration in ${abs}: ${err.message}`, {
+      hint: 'check that the directory is writable',
+    });
   }
   return created;
 }

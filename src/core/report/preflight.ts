@@ -22,6 +22,7 @@ import type { RelationInfo } from './catalog';
 import { splitQualified } from './format';
 import type { PreflightCheck, PreflightKind } from './model';
 import { nameSpan, parenGroupAfter, quoteIdent, quoteQualified, splitTopLevel } from './sql-text';
+import { QUERY_CANCELED, UNDEFINED_COLUMN, UNDEFINED_FUNCTION, UNDEFINED_TABLE } from '../sqlstate';
 
 export interface PreflightStatement {
   version: string;
@@ -381,7 +382,7 @@ async function runPlan(
   } catch (e) {
     const err = e as Error & { code?: string };
     const ms = Math.round(performance.now() - t0);
-    if (err.code === '42703' || err.code === '42P01' || err.code === '42883') {
+    if (err.code === UNDEFINED_COLUMN || err.code === UNDEFINED_TABLE || err.code === UNDEFINED_FUNCTION) {
       return {
         ...base,
         status: 'skipped',
@@ -390,7 +391,7 @@ async function runPlan(
         ms,
       };
     }
-    const timedOut = err.code === '57014';
+    const timedOut = err.code === QUERY_CANCELED;
     return {
       ...base,
       status: 'error',

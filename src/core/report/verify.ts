@@ -245,9 +245,10 @@ async function openScratch(s: VerifyScratch): Promise<OpenScratch> {
     await admin.close().catch(() => undefined);
     throw new PgshiftError(
       `cannot create a throwaway database on ${describeTarget(s.target)}: ${(e as Error).message}`,
-      'give a role with CREATEDB, or leave out --db to verify on an embedded PGlite database',
-      1,
-      'verify-scratch',
+      {
+        hint: 'give a role with CREATEDB, or leave out --db to verify on an embedded PGlite database',
+        code: 'verify-scratch',
+      },
     );
   }
   const drop = async (): Promise<void> => {

@@ -29,6 +29,7 @@ import { CheckpointTable, type Checkpoint } from './backfill-progress';
 import { invalidIndexes } from './invalid-indexes';
 import type { PreparedStep } from './prepare';
 import type { ScriptStatement } from './statements';
+import { LOCK_NOT_AVAILABLE } from '../sqlstate';
 
 export async function runBatchedScript(
   ctx: ApplyContext,
@@ -137,7 +138,8 @@ async function execWithRetries(
       return;
     } catch (e) {
       const err = toDbError(e, ctx.signal?.aborted === true);
-      const canRetry = !ctx.signal?.aborted && err.code === '55P03' && attempt <= ctx.settings.lockRetries;
+      const canRetry =
+        !ctx.signal?.aborted && err.code === LOCK_NOT_AVAILABLE && attempt <= ctx.settings.lockRetries;
       if (!canRetry || !sameIndexes(await invalidIndexes(ctx.driver).catch(() => undefined), invalidBefore))
         throw err;
       await backOff(ctx, step, attempt, err);

@@ -83,17 +83,19 @@ export function assertMayWrite(t: ResolvedTarget, command: WriteCommand, yes: bo
   if (env.config.readOnly) {
     throw new PgshiftError(
       `environment "${env.name}" is read-only: \`${command}\` would change ${t.description}`,
-      'status, history, validate and --dry-run work on it; remove "readOnly" from the environment to allow writes',
-      1,
-      'read-only',
+      {
+        hint: 'status, history, validate and --dry-run work on it; remove "readOnly" from the environment to allow writes',
+        code: 'read-only',
+      },
     );
   }
   if (env.config.production && !yes) {
     throw new PgshiftError(
       `environment "${env.name}" is marked production: \`${command}\` needs --yes to change ${t.description}`,
-      `run it again with --yes once you are sure (try \`${command === 'resolve' ? 'pgshift status' : `pgshift ${command === 'redo' ? 'down' : command} --dry-run`}\` first)`,
-      1,
-      'production',
+      {
+        hint: `run it again with --yes once you are sure (try \`${command === 'resolve' ? 'pgshift status' : `pgshift ${command === 'redo' ? 'down' : command} --dry-run`}\` first)`,
+        code: 'production',
+      },
     );
   }
 }

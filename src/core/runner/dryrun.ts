@@ -15,6 +15,7 @@ import type { BatchOptions } from '../sql/directives';
 import { countRows, planBatches } from './backfill';
 import { batchSql } from './backfill-plan';
 import { classifyStatement, type ScriptStatement } from './statements';
+import { LOCK_NOT_AVAILABLE } from '../sqlstate';
 
 export interface DryRunLock {
   /** 'ACCESS EXCLUSIVE', 'SHARE', ... */
@@ -154,9 +155,10 @@ export async function dryRunSteps(
             // Something ended our transaction: its work may be committed. Say so and stop at once.
             throw new PgshiftError(
               `the dry run's transaction was ended by ${step.migration.version} line ${stmt.line}; its changes may have been committed`,
-              'inspect the database; report this statement to the pgshift maintainers',
-              1,
-              'dry-run-escaped',
+              {
+                hint: 'inspect the database; report this statement to the pgshift maintainers',
+                code: 'dry-run-escaped',
+              },
             );
           }
           entry.locks = newLocks(before, after, initial);
@@ -342,7 +344,7 @@ async function restoreSequences(driver: Driver, before: SequenceValue[]): Promis
 
 function describeError(e: unknown): string {
   if (e instanceof DbError) {
-    if (e.code === '55P03')
+    if (e.code === LOCK_NOT_AVAILABLE)
       return `${e.message} — another session holds a conflicting lock; a real run would wait up to lock_timeout for it`;
     return e.code ? `${e.message} (SQLSTATE ${e.code})` : e.message;
   }

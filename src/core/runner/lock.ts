@@ -68,15 +68,17 @@ export async function acquireMigrationLock(
       opts.onWait?.(holder);
     }
     if (opts.signal?.aborted)
-      throw new PgshiftError('cancelled while waiting for the migration lock', undefined, 1, 'cancelled');
+      throw new PgshiftError('cancelled while waiting for the migration lock', { code: 'cancelled' });
     if (Date.now() >= deadline) {
       throw new PgshiftError(
         `timed out after ${opts.waitSeconds} s waiting for the migration lock, held by ${describeHolder(holder)}`,
-        holder
-          ? `another migration run is in progress on this database: wait for it to finish, or if it is stuck, end it with SELECT pg_terminate_backend(${holder.pid})`
-          : 'another migration run is in progress on this database: wait for it to finish and try again',
-        3,
-        'lock-timeout',
+        {
+          hint: holder
+            ? `another migration run is in progress on this database: wait for it to finish, or if it is stuck, end it with SELECT pg_terminate_backend(${holder.pid})`
+            : 'another migration run is in progress on this database: wait for it to finish and try again',
+          exitCode: 3,
+          code: 'lock-timeout',
+        },
       );
     }
     await sleep(Math.min(pollMs + Math.random() * pollMs, Math.max(0, deadline - Date.now())), opts.signal);

@@ -51,18 +51,18 @@ export function planUp(
   if (modified.length) {
     throw new PgshiftError(
       `${modified.length === 1 ? 'an applied migration was' : `${modified.length} applied migrations were`} edited after it ran: ${modified.map(label).join(', ')}`,
-      `restore ${modified.length === 1 ? 'the file' : 'the files'} as applied (see git log -p), and put the change in a new migration`,
-      1,
-      'modified',
+      {
+        hint: `restore ${modified.length === 1 ? 'the file' : 'the files'} as applied (see git log -p), and put the change in a new migration`,
+        code: 'modified',
+      },
     );
   }
   if (opts.to !== undefined && !set.migrations.some((m) => compareVersions(m.version, opts.to!) === 0)) {
-    throw new PgshiftError(
-      `--to ${opts.to}: no migration has this version`,
-      'run `pgshift status` for the list of versions',
-      2,
-      'usage',
-    );
+    throw new PgshiftError(`--to ${opts.to}: no migration has this version`, {
+      hint: 'run `pgshift status` for the list of versions',
+      exitCode: 2,
+      code: 'usage',
+    });
   }
   const byKey = new Map(set.migrations.map((m) => [trackingKey(m), m]));
   refusePartial(state, 'down');
@@ -81,9 +81,10 @@ export function planUp(
     const newest = newestApplied(state);
     throw new PgshiftError(
       `${outOfOrder.map(label).join(', ')} ${outOfOrder.length === 1 ? 'has' : 'have'} not run but ${outOfOrder.length === 1 ? 'is' : 'are'} older than the newest applied migration${newest ? ` (${newest})` : ''}`,
-      'give it a version newer than the applied ones, or run with --allow-out-of-order if it does not depend on the migrations after it',
-      1,
-      'out-of-order',
+      {
+        hint: 'give it a version newer than the applied ones, or run with --allow-out-of-order if it does not depend on the migrations after it',
+        code: 'out-of-order',
+      },
     );
   }
   const warnings = missingWarnings(state);
@@ -121,12 +122,11 @@ export function planDown(
   else if (opts.to !== undefined) {
     const known = state.migrations.some((m) => compareVersions(m.version, opts.to!) === 0);
     if (!known)
-      throw new PgshiftError(
-        `--to ${opts.to}: no migration has this version`,
-        'run `pgshift status` for the list of versions',
-        2,
-        'usage',
-      );
+      throw new PgshiftError(`--to ${opts.to}: no migration has this version`, {
+        hint: 'run `pgshift status` for the list of versions',
+        exitCode: 2,
+        code: 'usage',
+      });
     targets = applied.filter((m) => compareVersions(m.version, opts.to!) > 0);
   } else targets = applied.slice(0, opts.steps ?? 1);
   // a down whose batches stopped partway is finished first
@@ -139,11 +139,13 @@ export function planDown(
     const gone = noDown.filter((t) => t.state === 'missing');
     throw new PgshiftError(
       `cannot roll back ${noDown.map(label).join(', ')}: ${gone.length === noDown.length ? 'the migration file is gone' : 'it has no down script'}`,
-      gone.length === noDown.length
-        ? 'restore the migration files (e.g. from git) and try again'
-        : 'write the down script next to the up script, or use --to / --steps to stop before this migration',
-      1,
-      'no-down',
+      {
+        hint:
+          gone.length === noDown.length
+            ? 'restore the migration files (e.g. from git) and try again'
+            : 'write the down script next to the up script, or use --to / --steps to stop before this migration',
+        code: 'no-down',
+      },
     );
   }
   const warnings = targets
@@ -176,9 +178,7 @@ export function refuseBadFiles(set: MigrationSet): void {
   const first = errors[0];
   throw new PgshiftError(
     `nothing was run: ${errors.length} problem${errors.length === 1 ? '' : 's'} in the migration files, first: ${basename(first.file)}: ${first.message}`,
-    'fix the files (run `pgshift validate` for the full list)',
-    1,
-    'bad-files',
+    { hint: 'fix the files (run `pgshift validate` for the full list)', code: 'bad-files' },
   );
 }
 
@@ -188,9 +188,10 @@ function refusePartial(state: TrackingState, direction: 'up' | 'down'): void {
   if (!p) return;
   throw new PgshiftError(
     `${label(p)} stopped partway through its ${direction} (${describeProgress(p)}); finish it before running the other way`,
-    `run \`pgshift ${direction}\` to continue it from its checkpoint, or \`pgshift resolve ${p.version} --${direction === 'up' ? 'applied' : 'rolled-back'}\` once it is complete by hand`,
-    1,
-    'partial',
+    {
+      hint: `run \`pgshift ${direction}\` to continue it from its checkpoint, or \`pgshift resolve ${p.version} --${direction === 'up' ? 'applied' : 'rolled-back'}\` once it is complete by hand`,
+      code: 'partial',
+    },
   );
 }
 
@@ -215,12 +216,10 @@ export function describeProgress(m: MigrationStatus): string {
 export function refuseFailed(state: TrackingState, invalidIndexHint?: string): void {
   const running = state.migrations.find((m) => m.state === 'running');
   if (running) {
-    throw new PgshiftError(
-      `${label(running)} is being run by another session right now`,
-      'wait for it to finish, then run `pgshift status`',
-      1,
-      'running',
-    );
+    throw new PgshiftError(`${label(running)} is being run by another session right now`, {
+      hint: 'wait for it to finish, then run `pgshift status`',
+      code: 'running',
+    });
   }
   const failed = state.migrations.find((m) => m.state === 'failed');
   if (!failed) return;
@@ -234,10 +233,12 @@ export function refuseFailed(state: TrackingState, invalidIndexHint?: string): v
       : '';
   throw new PgshiftError(
     `${label(failed)} ${how}${partly}; it ran outside a transaction, so part of it may be in the database`,
-    `check the database, then run \`pgshift resolve ${failed.version} --applied\` if its changes are all in place, or \`pgshift resolve ${failed.version} --rolled-back\` once they are undone` +
-      (invalidIndexHint ? `; ${invalidIndexHint}` : ''),
-    1,
-    'failed',
+    {
+      hint:
+        `check the database, then run \`pgshift resolve ${failed.version} --applied\` if its changes are all in place, or \`pgshift resolve ${failed.version} --rolled-back\` once they are undone` +
+        (invalidIndexHint ? `; ${invalidIndexHint}` : ''),
+      code: 'failed',
+    },
   );
 }
 

@@ -44,18 +44,20 @@ export async function prepareSteps(steps: readonly PlanStep[]): Promise<Prepared
       if (tx >= 0) {
         throw new PgshiftError(
           `nothing was run: ${where(tx)}: ${(kinds[tx] as { command: string }).command} — ${label(step.migration)} controls its own transaction, but pgshift already runs each migration in one`,
-          'remove the BEGIN / COMMIT statements, or mark the file with `-- pgshift:no-transaction` to run it as written',
-          1,
-          'transaction-control',
+          {
+            hint: 'remove the BEGIN / COMMIT statements, or mark the file with `-- pgshift:no-transaction` to run it as written',
+            code: 'transaction-control',
+          },
         );
       }
       const noTx = kinds.findIndex((k) => k.kind === 'no-transaction');
       if (noTx >= 0) {
         throw new PgshiftError(
           `nothing was run: ${where(noTx)}: ${(kinds[noTx] as { command: string }).command} cannot run inside a transaction, and ${label(step.migration)} runs in one`,
-          'add `-- pgshift:no-transaction` as the first line of that file (and keep the file to statements that may be re-run)',
-          1,
-          'needs-no-transaction',
+          {
+            hint: 'add `-- pgshift:no-transaction` as the first line of that file (and keep the file to statements that may be re-run)',
+            code: 'needs-no-transaction',
+          },
         );
       }
     }
@@ -75,9 +77,7 @@ async function refuseBadBatches(step: PlanStep, statements: readonly ScriptState
   if (tx >= 0)
     throw new PgshiftError(
       `nothing was run: ${basename(step.script.file)} line ${statements[tx].line}: ${(kinds[tx] as { command: string }).command} — a file holding pgshift:batch runs statement by statement so that each batch commits on its own, and its own transaction would hold them all`,
-      'remove the BEGIN / COMMIT statements (`pgshift lint` shows it too)',
-      1,
-      'bad-batch',
+      { hint: 'remove the BEGIN / COMMIT statements (`pgshift lint` shows it too)', code: 'bad-batch' },
     );
   for (const b of batches) {
     const stmt = statements[b.statement];
@@ -92,11 +92,9 @@ async function refuseBadBatches(step: PlanStep, statements: readonly ScriptState
       if (!shape.ok) reason = shape.reason;
     }
     if (reason)
-      throw new PgshiftError(
-        `nothing was run: ${where}: pgshift:batch: ${reason}`,
-        'fix the directive or the statement (`pgshift lint` shows it too), or remove the directive to run the statement whole',
-        1,
-        'bad-batch',
-      );
+      throw new PgshiftError(`nothing was run: ${where}: pgshift:batch: ${reason}`, {
+        hint: 'fix the directive or the statement (`pgshift lint` shows it too), or remove the directive to run the statement whole',
+        code: 'bad-batch',
+      });
   }
 }

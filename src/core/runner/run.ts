@@ -76,7 +76,7 @@ export async function redo(input: RunnerInput): Promise<RunResult> {
     await refuseFailedWithIndexes(input, tracking);
     const back = planDown(input.set, tracking.state, settings, { steps: 1 });
     if (!back.steps.length)
-      throw new PgshiftError('nothing to redo: no migration is applied', undefined, 1, 'nothing-applied');
+      throw new PgshiftError('nothing to redo: no migration is applied', { code: 'nothing-applied' });
     const m = back.steps[0].migration;
     const again = {
       migration: m,
@@ -185,23 +185,20 @@ export async function resolve(
       (m) => m.version !== '' && compareVersions(m.version, input.version) === 0,
     );
     if (!row)
-      throw new PgshiftError(
-        `no migration has version ${input.version}`,
-        'run `pgshift status` for the list of versions',
-        2,
-        'usage',
-      );
+      throw new PgshiftError(`no migration has version ${input.version}`, {
+        hint: 'run `pgshift status` for the list of versions',
+        exitCode: 2,
+        code: 'usage',
+      });
     const allowed: Record<'applied' | 'rolled-back', MigrationState[]> = {
       applied: ['failed', 'partial', 'pending', 'out-of-order', 'modified'],
       'rolled-back': ['failed', 'partial', 'applied', 'modified', 'missing'],
     };
     if (!allowed[input.as].includes(row.state)) {
-      throw new PgshiftError(
-        `${label(row)} is ${row.state}: it cannot be resolved as ${input.as}`,
-        `resolve --${input.as} applies to migrations that are ${allowed[input.as].join(', ')}`,
-        1,
-        'resolve-state',
-      );
+      throw new PgshiftError(`${label(row)} is ${row.state}: it cannot be resolved as ${input.as}`, {
+        hint: `resolve --${input.as} applies to migrations that are ${allowed[input.as].join(', ')}`,
+        code: 'resolve-state',
+      });
     }
     const m: Migration = findMigration(input.set, row.version) ?? {
       version: row.version,

@@ -89,13 +89,12 @@ export class EnvironmentCommands {
     if (typeof id !== 'string' || !id) return undefined;
     const env = this.environments.find(id);
     if (!env)
-      throw new PgshiftError(
-        `no environment named "${id}"`,
-        `known: ${this.environments
+      throw new PgshiftError(`no environment named "${id}"`, {
+        hint: `known: ${this.environments
           .list()
           .map((e) => e.label)
           .join(', ')}`,
-      );
+      });
     return env;
   }
 

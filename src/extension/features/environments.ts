@@ -125,7 +125,7 @@ export class Environments implements vscode.Disposable {
     const env = this.find(id);
     if (!env) {
       const known = this.list().map((e) => e.label);
-      throw new PgshiftError(`no environment named "${id}"`, `known: ${known.join(', ')}`);
+      throw new PgshiftError(`no environment named "${id}"`, { hint: `known: ${known.join(', ')}` });
     }
     await this.ctx.extension.workspaceState.update(SELECTED_KEY, env.id);
     this.updateContext();
@@ -160,10 +160,9 @@ export class Environments implements vscode.Disposable {
   ): Promise<{ target: ResolvedTarget; settings: RunnerSettings; loaded: LoadedConfig }> {
     const loaded = this.loaded();
     if (!loaded)
-      throw new PgshiftError(
-        'no pgshift project in this workspace',
-        'open a folder with a pgshift.config.json or a migrations directory',
-      );
+      throw new PgshiftError('no pgshift project in this workspace', {
+        hint: 'open a folder with a pgshift.config.json or a migrations directory',
+      });
     const project = openProject({
       cwd: loaded.root,
       loaded,

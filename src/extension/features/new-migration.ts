@@ -13,10 +13,9 @@ export async function newMigration(
 ): Promise<string[] | undefined> {
   const loaded = ctx.projectConfig();
   if (!loaded)
-    throw new PgshiftError(
-      'no pgshift project in this workspace',
-      'open the folder that holds your migrations',
-    );
+    throw new PgshiftError('no pgshift project in this workspace', {
+      hint: 'open the folder that holds your migrations',
+    });
   const given =
     typeof name === 'string'
       ? name

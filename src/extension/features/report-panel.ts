@@ -336,16 +336,15 @@ async function computeReport(
   const loaded = ctx.projectConfig();
   const discovery = state.migrations();
   if (!loaded)
-    throw new PgshiftError(
-      'no pgshift project in this workspace',
-      'open a folder with a pgshift.config.json or a migrations directory',
-    );
+    throw new PgshiftError('no pgshift project in this workspace', {
+      hint: 'open a folder with a pgshift.config.json or a migrations directory',
+    });
   if (discovery.error) throw new PgshiftError(discovery.error);
   const set = discovery.set;
   if (!set)
     throw new PgshiftError(
       `migrations directory not found: ${discovery.dir ?? loaded.config.migrationsDir}`,
-      'create it, or set "migrationsDir" in pgshift.config.json to where your migrations are',
+      { hint: 'create it, or set "migrationsDir" in pgshift.config.json to where your migrations are' },
     );
   const trusted = ctx.trusted;
   const target: ReportTarget = trusted

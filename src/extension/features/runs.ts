@@ -85,7 +85,9 @@ export class Runs {
     const d = this.state.migrations();
     if (d.error) throw new PgshiftError(d.error);
     if (!d.set || !d.set.migrations.length)
-      throw new PgshiftError('no migrations in this workspace', 'create one with "pgshift: New Migration"');
+      throw new PgshiftError('no migrations in this workspace', {
+        hint: 'create one with "pgshift: New Migration"',
+      });
     return d.set;
   }
 
@@ -309,10 +311,9 @@ export class Runs {
     }
     assertMayWrite(target, command, true);
     if (this.live.isRunning())
-      throw new PgshiftError(
-        'a migration is already running from this window',
-        'wait for it, or cancel it from the Migrations view',
-      );
+      throw new PgshiftError('a migration is already running from this window', {
+        hint: 'wait for it, or cancel it from the Migrations view',
+      });
     const ac = new AbortController();
     const started = Date.now();
     const cancel = (): void => {

@@ -15,6 +15,7 @@ import { targetIsAbsent, type ResolvedTarget, type RunnerSettings } from '../../
 import type { Ctx } from '../ctx';
 import { settings } from '../settings';
 import { isSandbox, type Environment, type Environments } from './environments';
+import { INVALID_PASSWORD } from '../../core/sqlstate';
 
 export interface Session {
   env: Environment;
@@ -107,7 +108,7 @@ export class Sessions implements vscode.Disposable {
             void this.close(env.id);
             return new TimeoutError(
               `no answer from ${resolved.target.description} within ${Math.round((opts.timeoutMs ?? settings.queryTimeoutMs()) / 1000)} s`,
-              'check that the server is reachable, or raise pgshift.queryTimeoutSeconds',
+              { hint: 'check that the server is reachable, or raise pgshift.queryTimeoutSeconds' },
             );
           })
         : await work;
@@ -133,7 +134,7 @@ export class Sessions implements vscode.Disposable {
         () => {
           return new TimeoutError(
             `could not connect to ${t.description} within ${Math.round(connectTimeoutMs / 1000)} s`,
-            'check the host and port, or raise pgshift.connectTimeoutSeconds',
+            { hint: 'check the host and port, or raise pgshift.connectTimeoutSeconds' },
           );
         },
         (late) => void late.then((d) => d.close()).catch(() => undefined),
@@ -233,7 +234,7 @@ function withDeadline<T>(
 }
 
 function wantsPassword(e: unknown): boolean {
-  return e instanceof DbError && e.code === '28P01' && /none was given/.test(e.message);
+  return e instanceof DbError && e.code === INVALID_PASSWORD && /none was given/.test(e.message);
 }
 
 /** Errors after which the session cannot be trusted: lost connections, timeouts, anything unexpected. */

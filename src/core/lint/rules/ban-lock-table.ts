@@ -2,6 +2,7 @@ import type * as T from '@pgsql/types';
 import { as, formatName, rangeVarName } from '../ast';
 import { lockStmtMode } from '../../pg/describe';
 import { blocksReads, blocksWrites, whatItBlocks } from '../../pg/lock-modes';
+import { NO_ACTIVE_SQL_TRANSACTION } from '../../sqlstate';
 import type { Rule, RuleMeta } from '../types';
 
 export const meta: RuleMeta = {
@@ -20,7 +21,7 @@ export const check: Rule['check'] = (stmt, ctx) => {
   if (!stmt.inTransaction) {
     ctx.report({
       range: ctx.rangeAt(stmt, rels[0]?.location),
-      message: `LOCK TABLE outside a transaction block fails with "LOCK TABLE can only be used in transaction blocks" (SQLSTATE 25P01): this file runs without a transaction`,
+      message: `LOCK TABLE outside a transaction block fails with "LOCK TABLE can only be used in transaction blocks" (SQLSTATE ${NO_ACTIVE_SQL_TRANSACTION}): this file runs without a transaction`,
       help: 'A table lock lasts until the end of the transaction, so PostgreSQL refuses `LOCK TABLE` in autocommit mode. Run the statement that needs the lock, and the `LOCK TABLE`, in a migration that runs in a transaction (remove `-- pgshift:no-transaction`), or drop the `LOCK TABLE`.',
     });
     return;

@@ -1,4 +1,5 @@
 import { transactionRule } from '../../pg/transaction';
+import { ACTIVE_SQL_TRANSACTION } from '../../sqlstate';
 import { as, stringList } from '../ast';
 import type { Range, Rule, RuleContext, RuleMeta, Stmt } from '../types';
 import { noTransactionEdits, rangeOf } from './_util';
@@ -46,7 +47,7 @@ export const check: Rule['check'] = (stmt, ctx) => {
   }[where];
   ctx.report({
     range: refused.range ?? stmt.range,
-    message: `${refused.command} fails here with "${pgError}" (SQLSTATE 25001): ${context}`,
+    message: `${refused.command} fails here with "${pgError}" (SQLSTATE ${ACTIVE_SQL_TRANSACTION}): ${context}`,
     help: [
       `**Why it fails:** \`${refused.command}\` commits work of its own (or must never be rolled back), so PostgreSQL refuses to run it inside a transaction block or a function: \`ERROR: ${pgError}\`. Here ${context}.`,
       '',
