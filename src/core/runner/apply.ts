@@ -17,7 +17,14 @@ import type { LockHolder } from './lock';
 import { runBatchedScript } from './apply-batched';
 import { checkAfterSteps, runChecks } from './checks';
 import type { BackfillEvent } from './backfill';
-import { buildBatch, locateByPosition, locateByReplay, worthReplaying } from './batch';
+import {
+  buildBatch,
+  locateByPosition,
+  locateByReplay,
+  worthReplaying,
+  type Batch,
+  type Located,
+} from './batch';
 import type { PreparedStep } from './prepare';
 import type { RunnerSettings } from './settings';
 import { lineOfPosition, type ScriptStatement } from './statements';
@@ -147,13 +154,57 @@ async function runInTransaction(
   const { driver, settings } = ctx;
   const started = Date.now();
   const batch = buildBatch(settings, step.statements);
-  // The whole attempt goes to the server at once: BEGIN and the statements, the history row, the
-  // foreign tool's row, COMMIT. PostgreSQL runs them in order; if any fails, the ones after it fail
-  // and the COMMIT rolls back. The rows' execution times are measured by the server.
+  const pipeline = transactionPipeline(ctx, step, latestApplied, batch);
+  for (let attempt = 1; ; attempt++) {
+    const t0 = Date.now();
+    const failed = await sendAttempt(ctx, pipeline);
+    if (!failed) return result(step, 'ok', Date.now() - started, attempt);
+    const aborted = ctx.signal?.aborted === true;
+    // Ends the transaction if the pipeline left one open (it did not run to its COMMIT) and tells whether the session is alive.
+    const alive = await rollback(driver);
+    const retry = !aborted && alive && failed.err.code === '55P03' && attempt <= settings.lockRetries;
+    // A replay costs as long as the attempt: worth it for a quick failure, not after a long backfill.
+    const mayReplay = alive && !aborted && !retry && Date.now() - t0 < REPLAY_LIMIT_MS;
+    const { err, located } = await locateFailure(ctx, batch, failed, mayReplay);
+    if (alive) {
+      // The attempt is worth a row even though it left nothing: history shows every try and its error.
+      await ctx.history
+        .recordFinished(driver, attemptOf(step, true), failureOutcome(err, located, Date.now() - t0))
+        .catch(() => undefined);
+    }
+    if (retry) {
+      await backOff(ctx, step, attempt, err);
+      continue;
+    }
+    const failure = transactionFailure(err, located, step, aborted, alive);
+    return result(step, aborted ? 'cancelled' : 'failed', Date.now() - started, attempt, failure);
+  }
+}
+
+/** One transactional attempt as pipeline steps, and which of them are the script's. */
+interface TransactionPipeline {
+  steps: PipelineStep[];
+  /** the step holding the script's statements, -1 when it has none */
+  batchStep: number;
+  /** steps before this index are the script's (BEGIN, timeouts, statements, check-after); the rest record it */
+  scriptSteps: number;
+}
+
+/**
+ * The whole attempt goes to the server at once: BEGIN and the statements, the history row, the
+ * foreign tool's row, COMMIT. PostgreSQL runs them in order; if any fails, the ones after it fail
+ * and the COMMIT rolls back. The rows' execution times are measured by the server.
+ */
+function transactionPipeline(
+  ctx: ApplyContext,
+  step: PreparedStep,
+  latestApplied: string | undefined,
+  batch: Batch,
+): TransactionPipeline {
   const steps: PipelineStep[] = [];
   if (!batch.selfContained) {
     steps.push({ sql: 'BEGIN' });
-    const timeouts = timeoutsStep(settings, true);
+    const timeouts = timeoutsStep(ctx.settings, true);
     if (timeouts.sql) steps.push(timeouts);
   }
   const batchStep = batch.sql ? steps.push({ sql: batch.sql }) - 1 : -1;
@@ -168,73 +219,92 @@ async function runInTransaction(
     ...(ctx.foreign?.stepWrites(step.direction, step.migration, 'server', latestApplied) ?? []),
     { sql: 'COMMIT' },
   );
-  for (let attempt = 1; ; attempt++) {
-    const t0 = Date.now();
-    let err: DbError;
-    let phase: 'script' | 'record' | 'commit';
-    let inBatch = false;
-    try {
-      throwIfAborted(ctx.signal);
-      const outcomes = await driver.pipeline(steps);
-      const failed = outcomes.findIndex((o) => !o.ok);
-      if (failed < 0) {
-        const commit = outcomes[outcomes.length - 1] as { ok: true; results: QueryResult[] };
-        // Committed, even if the person pressed Cancel meanwhile: the result says what happened.
-        if (commit.results[commit.results.length - 1]?.command === 'COMMIT')
-          return result(step, 'ok', Date.now() - started, attempt);
-        err = new DbError('the server rolled the transaction back at COMMIT');
-        phase = 'commit';
-      } else {
-        err = toDbError(
-          (outcomes[failed] as { ok: false; error: DbError }).error,
-          ctx.signal?.aborted === true,
-        );
-        phase = failed < scriptSteps ? 'script' : failed === steps.length - 1 ? 'commit' : 'record';
-        inBatch = failed === batchStep;
-      }
-    } catch (e) {
-      err = toDbError(e, ctx.signal?.aborted === true);
-      phase = 'script';
+  return { steps, batchStep, scriptSteps };
+}
+
+/** Why an attempt did not commit, and in which part of the pipeline: the script, recording it, or COMMIT. */
+interface FailedAttempt {
+  err: DbError;
+  phase: 'script' | 'record' | 'commit';
+  /** the failing step is the script's statements, so the server's position says which one */
+  inBatch: boolean;
+}
+
+/** Sends the pipeline once: undefined when it committed, else what failed. */
+async function sendAttempt(
+  ctx: ApplyContext,
+  pipeline: TransactionPipeline,
+): Promise<FailedAttempt | undefined> {
+  const { steps, batchStep, scriptSteps } = pipeline;
+  try {
+    throwIfAborted(ctx.signal);
+    const outcomes = await ctx.driver.pipeline(steps);
+    const failed = outcomes.findIndex((o) => !o.ok);
+    if (failed < 0) {
+      const commit = outcomes[outcomes.length - 1] as { ok: true; results: QueryResult[] };
+      // Committed, even if the person pressed Cancel meanwhile: the result says what happened.
+      if (commit.results[commit.results.length - 1]?.command === 'COMMIT') return undefined;
+      return {
+        err: new DbError('the server rolled the transaction back at COMMIT'),
+        phase: 'commit',
+        inBatch: false,
+      };
     }
-    const aborted = ctx.signal?.aborted === true;
-    // Ends the transaction if the pipeline left one open (it did not run to its COMMIT) and tells whether the session is alive.
-    const alive = await rollback(driver);
-    const retry = !aborted && alive && err.code === '55P03' && attempt <= settings.lockRetries;
-    let located = inBatch ? locateByPosition(batch, err) : undefined;
-    // A replay costs as long as the attempt: worth it for a quick failure, not after a long backfill.
-    const quick = Date.now() - t0 < REPLAY_LIMIT_MS;
-    if (!located && phase === 'script' && alive && !aborted && !retry && quick && worthReplaying(err)) {
-      located = await locateByReplay(driver, batch, () => setTimeouts(driver, settings, true));
-      // The replay's error is the same failure, now with a position relative to its statement.
-      if (located && located.error.code === err.code) err = located.error;
-    }
-    if (phase === 'record')
-      err = new DbError(
-        `every statement ran, but recording the outcome failed, so all of it was rolled back: ${err.message}`,
-        err.code,
-      );
-    if (alive) {
-      // The attempt is worth a row even though it left nothing: history shows every try and its error.
-      await ctx.history
-        .recordFinished(driver, attemptOf(step, true), failureOutcome(err, located, Date.now() - t0))
-        .catch(() => undefined);
-    }
-    if (retry) {
-      await backOff(ctx, step, attempt, err);
-      continue;
-    }
-    const failure: StepFailure = {
-      ...failureFields(err, located, step),
-      rolledBack: true,
-      invalidIndexes: [],
-      nextStep: aborted
-        ? 'nothing of it was committed; run the command again when ready'
-        : alive
-          ? `nothing of it was committed; fix ${basename(step.script.file)} and run the command again`
-          : 'the connection was lost, so the transaction was rolled back by the server and nothing of it was committed; run the command again',
+    return {
+      err: toDbError((outcomes[failed] as { ok: false; error: DbError }).error, ctx.signal?.aborted === true),
+      phase: failed < scriptSteps ? 'script' : failed === steps.length - 1 ? 'commit' : 'record',
+      inBatch: failed === batchStep,
     };
-    return result(step, aborted ? 'cancelled' : 'failed', Date.now() - started, attempt, failure);
+  } catch (e) {
+    return { err: toDbError(e, ctx.signal?.aborted === true), phase: 'script', inBatch: false };
   }
+}
+
+/**
+ * The failing statement and the error as the person should read it. The server's position finds the
+ * statement in the batch; failing that, a script failure is replayed statement by statement when
+ * `mayReplay` (the session is alive, nothing will retry, and the attempt was quick).
+ */
+async function locateFailure(
+  ctx: ApplyContext,
+  batch: Batch,
+  failed: FailedAttempt,
+  mayReplay: boolean,
+): Promise<{ err: DbError; located: Located | undefined }> {
+  const { driver, settings } = ctx;
+  let { err } = failed;
+  let located = failed.inBatch ? locateByPosition(batch, err) : undefined;
+  if (!located && failed.phase === 'script' && mayReplay && worthReplaying(err)) {
+    located = await locateByReplay(driver, batch, () => setTimeouts(driver, settings, true));
+    // The replay's error is the same failure, now with a position relative to its statement.
+    if (located && located.error.code === err.code) err = located.error;
+  }
+  if (failed.phase === 'record')
+    err = new DbError(
+      `every statement ran, but recording the outcome failed, so all of it was rolled back: ${err.message}`,
+      err.code,
+    );
+  return { err, located };
+}
+
+/** A transactional attempt that failed for good: nothing of it remains, and what to do next. */
+function transactionFailure(
+  err: DbError,
+  located: Located | undefined,
+  step: PreparedStep,
+  aborted: boolean,
+  alive: boolean,
+): StepFailure {
+  return {
+    ...failureFields(err, located, step),
+    rolledBack: true,
+    invalidIndexes: [],
+    nextStep: aborted
+      ? 'nothing of it was committed; run the command again when ready'
+      : alive
+        ? `nothing of it was committed; fix ${basename(step.script.file)} and run the command again`
+        : 'the connection was lost, so the transaction was rolled back by the server and nothing of it was committed; run the command again',
+  };
 }
 
 async function runOutside(
