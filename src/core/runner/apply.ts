@@ -7,6 +7,7 @@
  *    then the row completed as succeeded or failed with the failing statement. A process killed
  *    halfway leaves the 'started' row: the migration reads as failed (interrupted) until resolved.
  */
+import { LOCK_NOT_AVAILABLE, QUERY_CANCELED } from '../sqlstate';
 import { basename } from 'node:path';
 import { DbError, type Driver, type PipelineStep, type QueryResult } from '../db/driver';
 import { PgshiftError } from '../errors';
@@ -162,7 +163,8 @@ async function runInTransaction(
     const aborted = ctx.signal?.aborted === true;
     // Ends the transaction if the pipeline left one open (it did not run to its COMMIT) and tells whether the session is alive.
     const alive = await rollback(driver);
-    const retry = !aborted && alive && failed.err.code === '55P03' && attempt <= settings.lockRetries;
+    const retry =
+      !aborted && alive && failed.err.code === LOCK_NOT_AVAILABLE && attempt <= settings.lockRetries;
     // A replay costs as long as the attempt: worth it for a quick failure, not after a long backfill.
     const mayReplay = alive && !aborted && !retry && Date.now() - t0 < REPLAY_LIMIT_MS;
     const { err, located } = await locateFailure(ctx, batch, failed, mayReplay);
@@ -331,7 +333,7 @@ async function runOutside(
       } catch (e) {
         const aborted = ctx.signal?.aborted === true;
         const err = toDbError(e, aborted);
-        const canRetry = !aborted && err.code === '55P03' && attempt <= settings.lockRetries;
+        const canRetry = !aborted && err.code === LOCK_NOT_AVAILABLE && attempt <= settings.lockRetries;
         // A statement that timed out on a lock did nothing, unless it left an invalid index behind.
         if (canRetry && sameIndexes(await invalidIndexes(driver).catch(() => undefined), invalidBefore)) {
           attempts++;
@@ -498,8 +500,8 @@ export function failureOutcome(
 }
 
 export function toDbError(e: unknown, aborted: boolean): DbError {
-  if (aborted && (!(e instanceof DbError) || e.code === '57014' || e.code === undefined)) {
-    return new DbError('cancelled by the user', e instanceof DbError ? e.code : '57014');
+  if (aborted && (!(e instanceof DbError) || e.code === QUERY_CANCELED || e.code === undefined)) {
+    return new DbError('cancelled by the user', e instanceof DbError ? e.code : QUERY_CANCELED);
   }
   if (e instanceof DbError) return e;
   if (e instanceof PgshiftError) return new DbError(e.message);
@@ -517,7 +519,7 @@ export async function rollback(driver: Driver): Promise<boolean> {
 }
 
 export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new DbError('cancelled by the user', '57014');
+  if (signal?.aborted) throw new DbError('cancelled by the user', QUERY_CANCELED);
 }
 
 export function sameIndexes(a: InvalidIndex[] | undefined, b: InvalidIndex[]): boolean {
