@@ -1,9 +1,10 @@
 /** Output of up / down / redo and of their dry runs, as text for people and JSON for tools. */
 import { LOCK_MODES, whatItBlocks, type LockMode } from '../core/pg/lock-modes';
 import type { DryRunReport, RunResult } from '../core/runner';
-import type { Io } from './io';
-import { ms, oneLineSql, shownPath, type RunnerContext } from './runner-cli';
 import { QUERY_CANCELED } from '../core/sqlstate';
+import { ms, oneLineSql } from '../core/text';
+import type { Io } from './io';
+import { shownPath, type RunnerContext } from './runner-cli';
 
 /** Prints the outcome and returns the exit code: 0 when every step ran, 1 otherwise. */
 export function renderRun(result: RunResult, ctx: RunnerContext, io: Io): number {
@@ -50,7 +51,7 @@ export function renderRun(result: RunResult, ctx: RunnerContext, io: Io): number
     io.err(
       `pgshift ${result.command}: error: ${f.version} (${f.name}) ${f.direction === 'down' ? 'down ' : ''}${what} at ${where}: ${f.error}${f.code && f.code !== QUERY_CANCELED ? ` (SQLSTATE ${f.code})` : ''}\n`,
     );
-    if (f.statement) io.err(`  statement: ${oneLineSql(f.statement, 200)}\n`);
+    if (f.statement) io.err(`  statement: ${oneLineSql(f.statement, 200, { keepTrailingComment: true })}\n`);
     for (const i of f.invalidIndexes)
       io.err(`  invalid index left behind: ${i.schema}.${i.name} on ${i.table}\n`);
     io.err(`  next: ${f.nextStep}\n`);
@@ -108,7 +109,7 @@ export function renderDryRun(report: DryRunReport, ctx: RunnerContext, io: Io): 
     );
     if (!m.statements.length) io.out('  (empty: nothing to run)\n');
     for (const s of m.statements) {
-      const head = `  line ${String(s.line).padEnd(4)} ${oneLineSql(s.sql, 90)}`;
+      const head = `  line ${String(s.line).padEnd(4)} ${oneLineSql(s.sql, 90, { keepTrailingComment: true })}`;
       io.out(`${head}${s.durationMs != null ? `  ${ms(s.durationMs)}` : ''}\n`);
       if (s.skipped) io.out(`             not executed: ${s.skipped}\n`);
       if (s.error) io.out(`             FAILED: ${s.error}\n`);

@@ -17,6 +17,7 @@ import {
   type RunnerSettings,
   type WriteCommand,
 } from '../core/runner';
+import { ms, oneLineSql } from '../core/text';
 import type { Options, Values } from './command';
 import type { Io } from './io';
 
@@ -149,25 +150,10 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
-export function ms(n: number | null | undefined): string {
-  if (n == null) return '';
-  if (n < 10) return `${Math.round(n * 10) / 10} ms`;
-  if (n < 10_000) return `${Math.round(n)} ms`;
-  return `${(n / 1000).toFixed(1)} s`;
-}
-
 /** '2026-01-01T09:00:00.123Z' → '2026-01-01 09:00:00Z' */
 export function when(iso: string | null | undefined): string {
   if (!iso) return '';
   return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
-}
-
-export function oneLineSql(sql: string, max = 100): string {
-  const s = sql
-    .replace(/--[^\n]*\n/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return s.length > max ? s.slice(0, max - 1) + '…' : s;
 }
 
 /** Progress of a run for a person reading a terminal or a CI log. */
@@ -195,7 +181,9 @@ export function textProgress(io: Io): (e: RunnerEvent) => void {
         io.err(`  ${e.version}: resumed\n`);
         break;
       case 'check':
-        io.err(`  ${e.version}: check-${e.when} ${e.ok ? 'true' : 'NOT true'}: ${oneLineSql(e.sql, 80)}\n`);
+        io.err(
+          `  ${e.version}: check-${e.when} ${e.ok ? 'true' : 'NOT true'}: ${oneLineSql(e.sql, 80, { keepTrailingComment: true })}\n`,
+        );
         break;
       case 'step-done': {
         const r = e.result;

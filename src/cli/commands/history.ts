@@ -1,15 +1,7 @@
 import { history } from '../../core/runner';
+import { ms, oneLineSql } from '../../core/text';
 import type { Command } from '../command';
-import {
-  ms,
-  oneLineSql,
-  positiveInt,
-  RUNNER_OPTIONS,
-  table,
-  TARGET_USAGE,
-  when,
-  withRunnerContext,
-} from '../runner-cli';
+import { positiveInt, RUNNER_OPTIONS, table, TARGET_USAGE, when, withRunnerContext } from '../runner-cli';
 
 export const historyCommand: Command = {
   name: 'history',
@@ -53,7 +45,8 @@ export const historyCommand: Command = {
         io.out(
           `\n#${e.id} ${e.version} ${e.name}: ${e.error}${e.errorLine ? ` (line ${e.errorLine})` : ''}\n`,
         );
-        if (e.errorStatement) io.out(`  statement: ${oneLineSql(e.errorStatement, 200)}\n`);
+        if (e.errorStatement)
+          io.out(`  statement: ${oneLineSql(e.errorStatement, 200, { keepTrailingComment: true })}\n`);
         if (e.transactional) io.out('  (ran in a transaction: nothing of this attempt remained)\n');
       }
       return 0;

@@ -1,6 +1,7 @@
 import { describeProgress, progressText, status } from '../../core/runner';
 import type { Command } from '../command';
-import { ms, RUNNER_OPTIONS, shownPath, table, TARGET_USAGE, when, withRunnerContext } from '../runner-cli';
+import { ms } from '../../core/text';
+import { RUNNER_OPTIONS, shownPath, table, TARGET_USAGE, when, withRunnerContext } from '../runner-cli';
 
 export const statusCommand: Command = {
   name: 'status',

@@ -5,7 +5,8 @@ import { openProject } from '../../core/project';
 import { verifyMigrations, type VerifyScratch } from '../../core/report';
 import type { VerifyMigrationResult } from '../../core/report/model';
 import type { Command } from '../command';
-import { interruptSignal, ms } from '../runner-cli';
+import { ms } from '../../core/text';
+import { interruptSignal } from '../runner-cli';
 
 export const verifyCommand: Command = {
   name: 'verify',

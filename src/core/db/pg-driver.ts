@@ -24,6 +24,7 @@ import {
   SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION,
   TOO_MANY_CONNECTIONS,
 } from '../sqlstate';
+import { oneLineMessage } from '../text';
 
 export type PgTarget = Extract<ConnectionTarget, { kind: 'url' } | { kind: 'params' }>;
 export type SslMode = 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
@@ -399,17 +400,13 @@ function isServerError(e: unknown): e is ErrorLike & { code: string } {
   return !!x && typeof x.code === 'string' && typeof x.severity === 'string';
 }
 
-function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, ' ').trim();
-}
-
 function serverError(e: ErrorLike & { code: string }): DbError {
   const position = e.position ? Number(e.position) : undefined;
-  return new DbError(oneLine(e.message ?? 'database error'), e.code, position, e.detail, e.hint);
+  return new DbError(oneLineMessage(e.message ?? 'database error'), e.code, position, e.detail, e.hint);
 }
 
 function lostError(e: unknown, where: string): DbError {
-  const msg = oneLine((e as ErrorLike | null)?.message ?? String(e));
+  const msg = oneLineMessage((e as ErrorLike | null)?.message ?? String(e));
   if (/terminated|ECONNRESET|EPIPE|not queryable|closed/i.test(msg)) {
     return new DbError(
       `lost the connection to ${where} (${msg}) — the server closed it (restart, crash or pg_terminate_backend); reconnect and check what was applied`,
@@ -423,7 +420,7 @@ function lostError(e: unknown, where: string): DbError {
 function connectError(e: unknown, s: PgSettings, timeoutMs: number): DbError {
   const where = s.host.startsWith('/') ? `socket ${s.host}/.s.PGSQL.${s.port}` : `${s.host}:${s.port}`;
   const x = (e ?? {}) as ErrorLike;
-  const raw = oneLine(x.message ?? String(e));
+  const raw = oneLineMessage(x.message ?? String(e));
   const fail = (msg: string, code = SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION) =>
     new DbError(scrub(msg, s), code);
 

@@ -13,6 +13,7 @@ import {
   ServerVersion,
 } from './driver';
 import { OBJECT_IN_USE } from '../sqlstate';
+import { oneLineMessage } from '../text';
 
 /*
  * The embedded database: PGlite (PostgreSQL compiled to WASM) on a data directory on disk. PGlite is
@@ -58,7 +59,7 @@ export async function openPgliteDriver(dataDir: string, opts: PgliteDriverOption
     lock.release();
     const msg = e instanceof Error ? e.message : String(e);
     throw new DbError(
-      `could not open the embedded database at ${dir}: ${oneLine(msg)} — if it is damaged, delete the directory to start afresh`,
+      `could not open the embedded database at ${dir}: ${oneLineMessage(msg)} — if it is damaged, delete the directory to start afresh`,
     );
   }
 }
@@ -150,15 +151,11 @@ function toDbError(e: unknown): DbError {
     detail?: string;
     hint?: string;
   };
-  const message = oneLine(x.message ?? String(e));
+  const message = oneLineMessage(x.message ?? String(e));
   if (typeof x.code === 'string' && /^[0-9A-Z]{5}$/.test(x.code)) {
     return new DbError(message, x.code, x.position ? Number(x.position) : undefined, x.detail, x.hint);
   }
   return new DbError(message);
-}
-
-function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, ' ').trim();
 }
 
 interface HeldLock {

@@ -11,6 +11,7 @@ import { loadParser, type SqlParser } from '../sql/parser';
 import { nodeKind, as, walk } from './ast';
 import { SchemaModel } from './schema';
 import { parseSuppressions, type Suppression } from './suppressions';
+import { isMetaRule } from './meta-rules';
 import { allRules } from './rules';
 import type {
   BatchAt,
@@ -478,8 +479,6 @@ function rangeAt(source: SourceText, stmt: Stmt, location: number | undefined): 
   return { start, end: Math.min(end, stmt.range.end) };
 }
 
-const META_RULES = new Set(['syntax-error', 'unused-ignore', 'ignore-without-reason']);
-
 function applySuppressions(findings: Finding[], suppressions: Suppression[], statements: Stmt[]): Finding[] {
   if (suppressions.length === 0) return findings;
   const known = new Set(allRules.map((r) => r.meta.id));
@@ -490,7 +489,7 @@ function applySuppressions(findings: Finding[], suppressions: Suppression[], sta
     if (s.scope === 'statement') target.set(s, tops.find((t) => t.range.start >= s.comment.end)?.range);
   }
   const kept = findings.filter((f) => {
-    if (META_RULES.has(f.rule)) return true;
+    if (isMetaRule(f.rule)) return true;
     for (const s of suppressions) {
       if (s.rules.length > 0 && !s.rules.includes(f.rule)) continue;
       if (s.scope === 'statement') {

@@ -5,6 +5,7 @@
  */
 import type * as T from '@pgsql/types';
 import type { QualifiedName } from '../lint/ast';
+import { oneLineSql } from '../text';
 import { strongerLock, type LockMode } from './lock-modes';
 
 /** The work a statement does on its table, which decides how long it takes. */
@@ -138,7 +139,7 @@ export class Facts {
     readonly text: string,
   ) {
     this.command = commandOf(text);
-    this.summary = oneLine(text);
+    this.summary = oneLineSql(stripComments(text), 140);
   }
 
   /** The strongest mode per relation and object wins; `extra` says more about the object. */
@@ -234,11 +235,6 @@ export function commandOf(text: string): string {
     return `${words[0]} ${rest[0] ?? ''}`.trim();
   }
   return words[0];
-}
-
-export function oneLine(sql: string, max = 140): string {
-  const s = stripComments(sql).replace(/\s+/g, ' ').trim();
-  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
 function stripComments(sql: string): string {

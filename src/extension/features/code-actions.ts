@@ -4,6 +4,7 @@
  * applies only fixes that cannot change locking or transaction behaviour.
  */
 import * as vscode from 'vscode';
+import { isMetaRule } from '../../core/lint/meta-rules';
 import type { Finding, Fix } from '../../core/lint/types';
 import type { SourceText } from '../../core/sql/source';
 import { CommandId } from '../command-ids';
@@ -38,7 +39,7 @@ export class PgshiftCodeActions implements vscode.CodeActionProvider {
       if (f.fix) actions.push(this.editAction(doc, source, f.fix, diag, true));
       for (const s of f.suggestions ?? [])
         actions.push(this.editAction(doc, source, s, diag, !f.fix && actions.length === 0));
-      if (!['syntax-error', 'unused-ignore', 'ignore-without-reason'].includes(rule)) {
+      if (!isMetaRule(rule)) {
         const stmt = statements.find(
           (s) => s.origin === 'top' && f.range.start >= s.range.start && f.range.start <= s.range.end,
         );

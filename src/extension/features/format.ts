@@ -1,14 +1,10 @@
 /** How times, durations, errors and states read in the views, lenses and messages. */
-import { PgshiftError } from '../../core/errors';
 import { progressText, type MigrationStatus } from '../../core/runner';
+import { ms } from '../../core/text';
 
-/** 0.4 ms, 320 ms, 12.5 s */
-export function ms(n: number | null | undefined): string {
-  if (n == null) return '';
-  if (n < 10) return `${Math.round(n * 10) / 10} ms`;
-  if (n < 10_000) return `${Math.round(n)} ms`;
-  return `${(n / 1000).toFixed(1)} s`;
-}
+// Re-exported so that the views keep importing their formatting from one place; the editor's one-line SQL
+// is core's default, which strips every comment.
+export { errorText, ms, oneLineSql } from '../../core/text';
 
 /** '2026-11-20T10:22:03.123Z' → '2026-11-20 10:22' (local time, as the user reads a clock) */
 export function when(iso: string | null | undefined, withSeconds = false): string {
@@ -24,21 +20,6 @@ export function when(iso: string | null | undefined, withSeconds = false): strin
 
 export function day(iso: string | null | undefined): string {
   return when(iso).slice(0, 10);
-}
-
-/** One line for a person: the message and, for pgshift's own errors, the next step. */
-export function errorText(e: unknown): string {
-  if (e instanceof PgshiftError) return e.hint ? `${e.message} (${e.hint})` : e.message;
-  const msg = e instanceof Error ? e.message : String(e);
-  return msg.split('\n')[0];
-}
-
-export function oneLineSql(sql: string, max = 100): string {
-  const s = sql
-    .replace(/--[^\n]*(\n|$)/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return s.length > max ? s.slice(0, max - 1) + '…' : s;
 }
 
 /** 'applied 2026-11-20 · 320 ms', 'pending', 'failed at line 4', ... */
