@@ -32,6 +32,25 @@ function batchesOf(events: RunnerEvent[]): Extract<RunnerEvent, { type: 'batch' 
   return events.filter((e): e is Extract<RunnerEvent, { type: 'batch' }> => e.type === 'batch');
 }
 
+/** `up`, cancelled as the n-th batch is reported (as Cancel in the editor or Ctrl-C would). */
+async function upCancelledAfter(
+  driver: Driver,
+  set: Parameters<typeof up>[0]['set'],
+  n: number,
+): ReturnType<typeof up> {
+  const ac = new AbortController();
+  let batches = 0;
+  return up({
+    driver,
+    set,
+    settings,
+    signal: ac.signal,
+    onEvent: (e) => {
+      if (e.type === 'batch' && ++batches === n) ac.abort();
+    },
+  });
+}
+
 /** Batched backfills, identical on a real server and on PGlite. */
 function backfillContract(driver: () => Driver): void {
   it('runs an UPDATE in keyset batches of the key, each committed with its checkpoint, and records it applied', async () => {
@@ -93,18 +112,7 @@ function backfillContract(driver: () => Driver): void {
       '2_backfill.up.sql':
         'CREATE TABLE marks (id int);\n-- pgshift:batch size=1000\nUPDATE items SET n = n + 1;\nINSERT INTO marks VALUES (1);\n',
     });
-    const ac = new AbortController();
-    const seen: RunnerEvent[] = [];
-    const first = await up({
-      driver: driver(),
-      set: p.set(),
-      settings,
-      signal: ac.signal,
-      onEvent: (e) => {
-        seen.push(e);
-        if (batchesOf(seen).length === 3) ac.abort();
-      },
-    });
+    const first = await upCancelledAfter(driver(), p.set(), 3);
     assert.equal(first.ok, false);
     assert.equal(first.steps[first.steps.length - 1].outcome, 'cancelled');
     assert.match(first.failure!.nextStep, /3,000 of 10,000 rows .* `pgshift up` continues from there/);
@@ -134,17 +142,7 @@ function backfillContract(driver: () => Driver): void {
       '1_items.up.sql': TABLE(5000),
       '2_backfill.up.sql': '-- pgshift:batch size=1000\nUPDATE items SET n = n + 1;\n',
     });
-    const ac = new AbortController();
-    let batches = 0;
-    const first = await up({
-      driver: driver(),
-      set: p.set(),
-      settings,
-      signal: ac.signal,
-      onEvent: (e) => {
-        if (e.type === 'batch' && ++batches === 2) ac.abort();
-      },
-    });
+    const first = await upCancelledAfter(driver(), p.set(), 2);
     assert.equal(first.ok, false);
     assert.equal((await status({ driver: driver(), set: p.set(), settings })).migrations[1].state, 'partial');
     const cp = () => driver().query<{ n: string }>('SELECT count(*)::text AS n FROM pgshift.progress');

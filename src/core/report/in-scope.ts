@@ -12,7 +12,7 @@ import { findMigration } from '../migrations/discover';
 import type { Migration, MigrationSet } from '../migrations/model';
 import type { MigrationStatus, RunnerSettings } from '../runner';
 import { loadParser } from '../sql/parser';
-import { dataDirectives } from '../sql/directives';
+import { dataDirectives, statementAfter } from '../sql/directives';
 import { splitStatements } from '../sql/splitter';
 import type { StatementToEstimate } from './estimate';
 import { describeStatement, type StatementFacts } from '../pg';
@@ -184,12 +184,15 @@ interface BatchSpan {
 /** The script's valid `-- pgshift:batch` directives with the statement each stands before, as the runner pairs them. */
 function batchesOf(script: Migration['up']): BatchSpan[] {
   if (!/pgshift:batch/i.test(script.sql)) return [];
-  const split = splitStatements(Buffer.from(script.sql, 'utf8'));
+  const bytes = Buffer.from(script.sql, 'utf8');
+  const split = splitStatements(bytes);
+  const starts = split.statements.map((st) => st.start);
   const out: BatchSpan[] = [];
   for (const b of dataDirectives(split.comments).batches) {
-    const raw = split.statements.find((st) => st.start >= b.end);
+    const i = statementAfter(b.end, starts);
+    const raw = i === undefined ? undefined : split.statements[i];
     if (!raw || !b.options) continue; // the linter's batch-directive finding says why
-    const written = Buffer.from(script.sql, 'utf8')
+    const written = bytes
       .subarray(b.start, b.end)
       .toString('utf8')
       .replace(/^--\s*pgshift:batch\b/i, '')

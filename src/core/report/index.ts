@@ -354,17 +354,13 @@ export function estimateBatches(s: StatementReport, rows: number | null): void {
   const total = single * BATCH_OVERHEAD.mid;
   b.rows = Math.round(rows);
   b.batches = batches;
-  b.batchSeconds = round4(Math.max(total / batches, 0.001));
-  s.estimatedSeconds = round4(total + delays);
+  b.batchSeconds = round(Math.max(total / batches, 0.001));
+  s.estimatedSeconds = round(total + delays);
   if (s.estimate)
     s.estimate = {
       ...s.estimate,
-      low: round4(s.estimate.low * BATCH_OVERHEAD.low + delays),
-      high: round4(s.estimate.high * BATCH_OVERHEAD.high + delays),
+      low: round(s.estimate.low * BATCH_OVERHEAD.low + delays),
+      high: round(s.estimate.high * BATCH_OVERHEAD.high + delays),
       basis: `${s.estimate.basis}; batched: about ${batches.toLocaleString('en-US')} batches of ${size.toLocaleString('en-US')} rows${b.size === 'auto' ? ` (size=auto, target ${b.targetMs} ms)` : ''}, each its own transaction${b.delayMs ? `, ${b.delayMs} ms apart` : ''}; ×1.0–1.8 for batching (bench/backfill.mjs)`,
     };
-}
-
-function round4(x: number): number {
-  return Math.round(x * 10000) / 10000;
 }

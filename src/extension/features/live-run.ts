@@ -38,15 +38,15 @@ export class LiveRun implements vscode.Disposable {
   readonly paused = (): boolean => this.pauseRequested;
 
   start(): void {
-    this.running = true;
-    this.pauseRequested = false;
-    this.current = undefined;
-    this.setContext();
-    this.fireSoon(true);
+    this.reset(true);
   }
 
   finish(): void {
-    this.running = false;
+    this.reset(false);
+  }
+
+  private reset(running: boolean): void {
+    this.running = running;
     this.pauseRequested = false;
     this.current = undefined;
     this.setContext();
@@ -69,10 +69,6 @@ export class LiveRun implements vscode.Disposable {
   /** whether a Pause would do something: a batched statement runs (pause acts between its batches) */
   isBatching(): boolean {
     return this.running && this.current?.total != null;
-  }
-
-  isPausedByUser(): boolean {
-    return this.pauseRequested;
   }
 
   pause(): boolean {

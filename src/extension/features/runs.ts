@@ -377,13 +377,16 @@ export class Runs {
     if (!this.live.onEvent(e)) return;
     const p = this.live.progress();
     if (!p || p.total === null) return;
+    const say = (extra: { increment?: number; note?: string } = {}): void =>
+      progress.report({
+        increment: extra.increment,
+        message: `${p.version}: ${liveText(p, ms)}${extra.note ?? ''}`,
+      });
     if (e.type === 'batch') {
       if (bar.version !== e.version) Object.assign(bar, { version: e.version, percent: 0 });
       const percent = e.total > 0 ? (e.done / e.total) * 100 : 100;
-      if (percent > bar.percent) {
-        progress.report({ increment: percent - bar.percent, message: `${e.version}: ${liveText(p, ms)}` });
-        bar.percent = percent;
-      } else progress.report({ message: `${e.version}: ${liveText(p, ms)}` });
+      say({ increment: percent > bar.percent ? percent - bar.percent : undefined });
+      bar.percent = Math.max(bar.percent, percent);
       if (!bar.offered) {
         bar.offered = true;
         this.offerPause(e.version);
@@ -391,16 +394,15 @@ export class Runs {
     } else if (e.type === 'paused') {
       const by = e.reason === PAUSED_BY_USER;
       this.ctx.output[by ? 'info' : 'warn'](`  ${e.version}: ${by ? 'paused' : `waiting: ${e.reason}`}`);
-      progress.report({
-        message: `${e.version}: ${liveText(p, ms)}${by ? ' — Resume from the notification or the Migrations view' : ''}`,
-      });
+      say({ note: by ? ' — Resume from the notification or the Migrations view' : '' });
       if (by) this.offerResume(e.version);
     } else if (e.type === 'resumed') {
       this.ctx.output.info(`  ${e.version}: resumed`);
-      progress.report({ message: `${e.version}: ${liveText(p, ms)}` });
+      say();
     }
   }
 
+  /** Pause and Cancel beside the progress notification; a click after the run ended does nothing. */
   private offerPause(version: string): void {
     void vscode.window
       .showInformationMessage(
@@ -410,9 +412,8 @@ export class Runs {
       )
       .then((pick) => {
         if (!this.live.isRunning()) return;
-        if (pick === 'Pause' && this.live.pause())
-          this.ctx.output.info('pause requested: the backfill stops after the batch in flight');
-        else if (pick === 'Cancel') this.cancelCurrent?.();
+        if (pick === 'Pause') this.pause();
+        else if (pick === 'Cancel') this.cancel();
       });
   }
 
@@ -425,10 +426,9 @@ export class Runs {
       )
       .then((pick) => {
         if (!this.live.isRunning()) return;
-        if (pick === 'Resume' && this.live.resume()) {
-          this.ctx.output.info('resumed: the next batch starts');
-          this.offerPause(version);
-        } else if (pick === 'Cancel') this.cancelCurrent?.();
+        if (pick === 'Resume') {
+          if (this.resume()) this.offerPause(version);
+        } else if (pick === 'Cancel') this.cancel();
       });
   }
 
