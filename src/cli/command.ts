@@ -1,4 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
+import { PgshiftError } from '../core/errors';
 import type { Io } from './io';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
@@ -19,3 +20,16 @@ export const COMMON_OPTIONS: Options = {
   format: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
+
+/** The --format value, one of `formats`; `fallback` when none was given. An unknown one is a usage error naming them. */
+export function formatOption<F extends string>(values: Values, formats: readonly F[], fallback: F): F {
+  const given = values.format as string | undefined;
+  if (given === undefined) return fallback;
+  if (!(formats as readonly string[]).includes(given))
+    throw new PgshiftError(`unknown --format "${given}"`, {
+      hint: `use one of ${formats.join(', ')}`,
+      exitCode: 2,
+      code: 'usage',
+    });
+  return given as F;
+}

@@ -14,11 +14,12 @@ import {
   targetIsAbsent,
   type ResolvedTarget,
   type RunnerEvent,
+  type RunnerInput,
   type RunnerSettings,
   type WriteCommand,
 } from '../core/runner';
 import { ms, oneLineSql } from '../core/text';
-import type { Options, Values } from './command';
+import { formatOption, type Options, type Values } from './command';
 import type { Io } from './io';
 
 export const RUNNER_OPTIONS: Options = {
@@ -52,22 +53,11 @@ export interface ContextOptions {
   needsDatabase?: boolean;
 }
 
-export function formatOf(values: Values): 'text' | 'json' {
-  const f = (values.format as string | undefined) ?? 'text';
-  if (f !== 'text' && f !== 'json')
-    throw new PgshiftError(`unknown --format "${f}"`, {
-      hint: 'use text or json',
-      exitCode: 2,
-      code: 'usage',
-    });
-  return f;
+function formatOf(values: Values): 'text' | 'json' {
+  return formatOption(values, ['text', 'json'], 'text');
 }
 
-export async function runnerContext(
-  values: Values,
-  io: Io,
-  opts: ContextOptions = {},
-): Promise<RunnerContext> {
+async function runnerContext(values: Values, io: Io, opts: ContextOptions = {}): Promise<RunnerContext> {
   const format = formatOf(values);
   const { loaded, set, target, settings } = openProject(projectRequest(values, io));
   if (opts.write) assertMayWrite(target, opts.write, values.yes === true);
@@ -103,6 +93,29 @@ export async function withRunnerContext<T>(
     return await fn(ctx);
   } finally {
     await ctx.close();
+  }
+}
+
+/**
+ * The runner input of a command that runs migrations: the context's driver, set and settings, Ctrl-C
+ * as cancel, and progress printed in the context's format. The signal's handlers are removed after `fn`.
+ */
+export async function withRunnerInput<T>(
+  ctx: RunnerContext,
+  io: Io,
+  fn: (input: RunnerInput) => Promise<T>,
+): Promise<T> {
+  const interrupt = interruptSignal();
+  try {
+    return await fn({
+      driver: ctx.driver!,
+      set: ctx.set,
+      settings: ctx.settings,
+      signal: interrupt.signal,
+      onEvent: ctx.format === 'text' ? textProgress(io) : jsonProgress(io),
+    });
+  } finally {
+    interrupt.dispose();
   }
 }
 

@@ -113,7 +113,7 @@ export function loadConfig(startDir: string, explicitFile?: string): LoadedConfi
   return { config: structuredClone(DEFAULT_CONFIG), root: resolve(startDir) };
 }
 
-export function parseConfigFile(file: string): PgshiftConfig {
+function parseConfigFile(file: string): PgshiftConfig {
   return validateConfig(readJson(file), file);
 }
 

@@ -38,7 +38,7 @@ function escapeRe(s: string): string {
   return s.replace(/[.+^${}()|[\]\\]/g, '\\$&');
 }
 
-export function hasGlobChars(s: string): boolean {
+function hasGlobChars(s: string): boolean {
   return /[*?{]/.test(s);
 }
 

@@ -2,15 +2,7 @@ import { PgshiftError } from '../../core/errors';
 import { down, dryRun } from '../../core/runner';
 import type { Command } from '../command';
 import { renderDryRun, renderRun } from '../render-run';
-import {
-  interruptSignal,
-  jsonProgress,
-  positiveInt,
-  RUNNER_OPTIONS,
-  TARGET_USAGE,
-  textProgress,
-  withRunnerContext,
-} from '../runner-cli';
+import { positiveInt, RUNNER_OPTIONS, TARGET_USAGE, withRunnerContext, withRunnerInput } from '../runner-cli';
 
 export const downCommand: Command = {
   name: 'down',
@@ -40,23 +32,11 @@ export const downCommand: Command = {
     const steps = positiveInt(values, 'steps');
     const dry = values['dry-run'] === true;
     return withRunnerContext(values, io, dry ? { needsDatabase: true } : { write: 'down' }, async (ctx) => {
-      const interrupt = interruptSignal();
-      const common = {
-        driver: ctx.driver!,
-        set: ctx.set,
-        settings: ctx.settings,
-        signal: interrupt.signal,
-        onEvent: ctx.format === 'text' ? textProgress(io) : jsonProgress(io),
-        to: values.to as string | undefined,
-        steps,
-        all: values.all === true,
-      };
-      try {
-        if (dry) return renderDryRun(await dryRun({ ...common, direction: 'down' }), ctx, io);
-        return renderRun(await down(common), ctx, io);
-      } finally {
-        interrupt.dispose();
-      }
+      return withRunnerInput(ctx, io, async (input) => {
+        const opts = { ...input, to: values.to as string | undefined, steps, all: values.all === true };
+        if (dry) return renderDryRun(await dryRun({ ...opts, direction: 'down' }), ctx, io);
+        return renderRun(await down(opts), ctx, io);
+      });
     });
   },
 };

@@ -20,8 +20,6 @@ const loaders: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
   ['verify', async () => (await import('./verify')).verifyCommand],
 ];
 
-export const commandNames: readonly string[] = loaders.map(([name]) => name);
-
 /** The command called `name`, loaded; undefined when there is none. */
 export async function loadCommand(name: string): Promise<Command | undefined> {
   const loader = loaders.find(([n]) => n === name);

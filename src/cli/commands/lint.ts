@@ -7,7 +7,7 @@ import { lintFiles, lintOptionsFromConfig } from '../../core/lint/lint-files';
 import { lintFilesParallel } from '../../core/lint/lint-parallel';
 import { SEVERITIES, type Severity } from '../../core/lint/types';
 import { PGSHIFT_VERSION } from '../../core/version';
-import type { Command } from '../command';
+import { formatOption, type Command } from '../command';
 
 const FORMATS = ['text', 'json', 'sarif', 'github'];
 
@@ -23,12 +23,7 @@ export const lintCommand: Command = {
     'fail-on': { type: 'string' },
   },
   async run({ values, positionals }, io) {
-    const format = (values.format as string | undefined) ?? 'text';
-    if (!FORMATS.includes(format))
-      throw new PgshiftError(`unknown --format "${format}"`, {
-        hint: `use one of ${FORMATS.join(', ')}`,
-        exitCode: 2,
-      });
+    const format = formatOption(values, FORMATS, 'text');
     const failOn = (values['fail-on'] as string | undefined) ?? 'warning';
     if (!SEVERITIES.includes(failOn as Severity))
       throw new PgshiftError(`unknown --fail-on "${failOn}"`, {

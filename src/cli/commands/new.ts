@@ -3,7 +3,7 @@ import { LAYOUTS, loadConfig, migrationsDir, type Layout } from '../../core/conf
 import { PgshiftError } from '../../core/errors';
 import { detectLayout } from '../../core/migrations/layouts';
 import { createMigration } from '../../core/migrations/new';
-import type { Command } from '../command';
+import { formatOption, type Command } from '../command';
 
 const FORMATS = ['text', 'json'];
 
@@ -20,12 +20,7 @@ export const newCommand: Command = {
     layout: { type: 'string' },
   },
   async run({ values, positionals }, io) {
-    const format = (values.format as string | undefined) ?? 'text';
-    if (!FORMATS.includes(format))
-      throw new PgshiftError(`unknown --format "${format}"`, {
-        hint: `use one of ${FORMATS.join(', ')}`,
-        exitCode: 2,
-      });
+    const format = formatOption(values, FORMATS, 'text');
     if (positionals.length === 0)
       throw new PgshiftError('missing the migration name', {
         hint: 'usage: pgshift new <name>, e.g. pgshift new add_customers_email',

@@ -1,14 +1,7 @@
 import { redo } from '../../core/runner';
 import type { Command } from '../command';
 import { renderRun } from '../render-run';
-import {
-  interruptSignal,
-  jsonProgress,
-  RUNNER_OPTIONS,
-  TARGET_USAGE,
-  textProgress,
-  withRunnerContext,
-} from '../runner-cli';
+import { RUNNER_OPTIONS, TARGET_USAGE, withRunnerContext, withRunnerInput } from '../runner-cli';
 
 export const redoCommand: Command = {
   name: 'redo',
@@ -19,23 +12,7 @@ export const redoCommand: Command = {
   options: RUNNER_OPTIONS,
   async run({ values }, io) {
     return withRunnerContext(values, io, { write: 'redo' }, async (ctx) => {
-      const interrupt = interruptSignal();
-      try {
-        const onEvent = ctx.format === 'text' ? textProgress(io) : jsonProgress(io);
-        return renderRun(
-          await redo({
-            driver: ctx.driver!,
-            set: ctx.set,
-            settings: ctx.settings,
-            signal: interrupt.signal,
-            onEvent,
-          }),
-          ctx,
-          io,
-        );
-      } finally {
-        interrupt.dispose();
-      }
+      return withRunnerInput(ctx, io, async (input) => renderRun(await redo(input), ctx, io));
     });
   },
 };

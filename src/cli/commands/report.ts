@@ -8,7 +8,7 @@ import { openProject } from '../../core/project';
 import { buildReport, renderHtml, renderJson, renderMarkdown, type VerifyScratch } from '../../core/report';
 import type { ReportScope } from '../../core/report/model';
 import { targetIsAbsent } from '../../core/runner';
-import type { Command, Values } from '../command';
+import { formatOption, type Command, type Values } from '../command';
 import { interruptSignal, projectRequest } from '../runner-cli';
 
 const FORMATS = ['html', 'md', 'json'] as const;
@@ -123,18 +123,12 @@ export const reportCommand: Command = {
 };
 
 function formatOf(values: Values, out: string | undefined): Format {
-  const given = values.format as string | undefined;
-  if (given !== undefined) {
-    if (!(FORMATS as readonly string[]).includes(given))
-      throw new PgshiftError(`unknown --format "${given}"`, {
-        hint: `use one of ${FORMATS.join(', ')}`,
-        exitCode: 2,
-        code: 'usage',
-      });
-    return given as Format;
-  }
   const ext = out ? extname(out).toLowerCase() : '';
-  return ext === '.html' || ext === '.htm' ? 'html' : ext === '.json' ? 'json' : 'md';
+  return formatOption(
+    values,
+    FORMATS,
+    ext === '.html' || ext === '.htm' ? 'html' : ext === '.json' ? 'json' : 'md',
+  );
 }
 
 function scopeOf(values: Values): ReportScope {

@@ -2,15 +2,7 @@ import { dryRun, up } from '../../core/runner';
 import type { Command } from '../command';
 import { renderDryRun, renderRun } from '../render-run';
 import { PgshiftError } from '../../core/errors';
-import {
-  interruptSignal,
-  jsonProgress,
-  positiveInt,
-  RUNNER_OPTIONS,
-  TARGET_USAGE,
-  textProgress,
-  withRunnerContext,
-} from '../runner-cli';
+import { positiveInt, RUNNER_OPTIONS, TARGET_USAGE, withRunnerContext, withRunnerInput } from '../runner-cli';
 
 export const upCommand: Command = {
   name: 'up',
@@ -41,23 +33,11 @@ export const upCommand: Command = {
     const allowOutOfOrder = values['allow-out-of-order'] === true;
     const dry = values['dry-run'] === true;
     return withRunnerContext(values, io, dry ? { needsDatabase: true } : { write: 'up' }, async (ctx) => {
-      const interrupt = interruptSignal();
-      const common = {
-        driver: ctx.driver!,
-        set: ctx.set,
-        settings: ctx.settings,
-        signal: interrupt.signal,
-        onEvent: ctx.format === 'text' ? textProgress(io) : jsonProgress(io),
-        to,
-        steps,
-        allowOutOfOrder,
-      };
-      try {
-        if (dry) return renderDryRun(await dryRun({ ...common, direction: 'up' }), ctx, io);
-        return renderRun(await up(common), ctx, io);
-      } finally {
-        interrupt.dispose();
-      }
+      return withRunnerInput(ctx, io, async (input) => {
+        const opts = { ...input, to, steps, allowOutOfOrder };
+        if (dry) return renderDryRun(await dryRun({ ...opts, direction: 'up' }), ctx, io);
+        return renderRun(await up(opts), ctx, io);
+      });
     });
   },
 };

@@ -4,7 +4,7 @@ import { findMigration } from '../../core/migrations/discover';
 import { openProject } from '../../core/project';
 import { verifyMigrations, type VerifyScratch } from '../../core/report';
 import type { VerifyMigrationResult } from '../../core/report/model';
-import type { Command } from '../command';
+import { formatOption, type Command } from '../command';
 import { ms } from '../../core/text';
 import { interruptSignal } from '../runner-cli';
 
@@ -31,13 +31,7 @@ export const verifyCommand: Command = {
     migration: { type: 'string' },
   },
   async run({ values }, io) {
-    const format = (values.format as string | undefined) ?? 'text';
-    if (format !== 'text' && format !== 'json')
-      throw new PgshiftError(`unknown --format "${format}"`, {
-        hint: 'use text or json',
-        exitCode: 2,
-        code: 'usage',
-      });
+    const format = formatOption(values, ['text', 'json'], 'text');
     // --db names the scratch server here, not a target: only the environment's settings are taken
     const { set, settings } = openProject({
       cwd: io.cwd,

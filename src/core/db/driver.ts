@@ -95,6 +95,15 @@ export class DbError extends Error {
   }
 }
 
+/** The server's version, read once per driver (both drivers cache it: it cannot change on a session). */
+export async function queryServerVersion(driver: Pick<Driver, 'query'>): Promise<ServerVersion> {
+  const r = await driver.query<{ num: string; text: string }>(
+    `SELECT current_setting('server_version_num') AS num, version() AS text`,
+  );
+  const num = Number(r.rows[0].num);
+  return { num, major: Math.floor(num / 10000), text: r.rows[0].text };
+}
+
 /** A pipeline run step by step: for drivers with no round trips to save (PGlite), and as pg's fallback. */
 export async function pipelineOneByOne(
   driver: Pick<Driver, 'query' | 'exec'>,

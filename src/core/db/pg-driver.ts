@@ -9,6 +9,7 @@ import {
   Driver,
   DriverOptions,
   pipelineOneByOne,
+  queryServerVersion,
   type PipelineOutcome,
   type PipelineStep,
   QueryResult,
@@ -260,13 +261,7 @@ class PgDriver implements Driver {
   }
 
   async serverVersion(): Promise<ServerVersion> {
-    if (!this.version) {
-      const r = await this.query<{ num: string; text: string }>(
-        `SELECT current_setting('server_version_num') AS num, version() AS text`,
-      );
-      const num = Number(r.rows[0].num);
-      this.version = { num, major: Math.floor(num / 10000), text: r.rows[0].text };
-    }
+    this.version ??= await queryServerVersion(this);
     return this.version;
   }
 

@@ -25,7 +25,7 @@ export interface PgpassEntry {
 }
 
 /** The file libpq would read: PGPASSFILE, else ~/.pgpass (%APPDATA%\postgresql\pgpass.conf on Windows). */
-export function pgpassPath(env: NodeJS.ProcessEnv = process.env): string {
+function pgpassPath(env: NodeJS.ProcessEnv = process.env): string {
   if (env.PGPASSFILE) return env.PGPASSFILE;
   if (process.platform === 'win32' && env.APPDATA) return path.join(env.APPDATA, 'postgresql', 'pgpass.conf');
   return path.join(os.homedir(), '.pgpass');

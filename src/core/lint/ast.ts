@@ -4,7 +4,6 @@
  */
 import type * as T from '@pgsql/types';
 
-export type NodeBody<K extends string> = K extends keyof NodeMap ? NodeMap[K] : Record<string, unknown>;
 // Maps a node kind to its body type, from the union @pgsql/types exports.
 type NodeMap = { [N in T.Node as keyof N & string]: N[keyof N] };
 

@@ -25,7 +25,7 @@ import type {
   Stmt,
 } from './types';
 
-export const DEFAULT_POSTGRES_VERSION = 15;
+const DEFAULT_POSTGRES_VERSION = 15;
 
 export interface LintResult {
   findings: Finding[];

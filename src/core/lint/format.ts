@@ -10,7 +10,7 @@ export interface FileFindings {
   findings: Finding[];
 }
 
-export const DOCS_BASE = 'docs/rules';
+const DOCS_BASE = 'docs/rules';
 
 export function docsPath(rule: string): string {
   return `${DOCS_BASE}/${rule}.md`;

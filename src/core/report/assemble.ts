@@ -59,7 +59,7 @@ export function finishMigration(
  * none for CONCURRENTLY, which waits for older transactions by design (a timeout there leaves an
  * INVALID index behind).
  */
-export function recommendLockTimeout(s: StatementReport, a: StatementFacts): string | null {
+function recommendLockTimeout(s: StatementReport, a: StatementFacts): string | null {
   if (a.concurrent) return null;
   const live = s.locks.filter((l) => !l.isNew && (s.table?.exists ?? true));
   if (live.some((l) => l.blocks === 'reads-writes')) return '2s';

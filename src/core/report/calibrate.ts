@@ -167,7 +167,7 @@ async function measureParallelSpeedup(
 }
 
 /** The planner's total cost of a query (EXPLAIN without ANALYZE: nothing runs). */
-export async function explainCost(driver: Driver, sql: string): Promise<number> {
+async function explainCost(driver: Driver, sql: string): Promise<number> {
   const plan = await explainPlan(driver, sql);
   return Number(plan?.['Total Cost'] ?? 0);
 }

@@ -314,7 +314,7 @@ export async function openTransactions(driver: Driver, minAgeSeconds = 5): Promi
  * A query text safe to show: string literals after PASSWORD / secret-looking words become '***', a
  * connection URL loses its password, and it is cut at 120 characters.
  */
-export function scrubQuery(q: string | null): string | null {
+function scrubQuery(q: string | null): string | null {
   if (q === null) return null;
   let s = q.replace(/\s+/g, ' ').trim();
   s = s.replace(

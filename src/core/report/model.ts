@@ -13,7 +13,6 @@ export type { Blocks, WorkKind };
 export type LockModeName = LockMode;
 
 export type AuditSeverity = 'critical' | 'high' | 'medium' | 'low';
-export const AUDIT_SEVERITIES: readonly AuditSeverity[] = ['critical', 'high', 'medium', 'low'];
 
 export type ReportScope = { kind: 'migration'; version: string } | { kind: 'pending' } | { kind: 'all' };
 

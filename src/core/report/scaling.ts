@@ -8,7 +8,7 @@ import type { CalibrationRates } from './calibrate';
 import { settingBytes } from './catalog';
 
 /** Share of an index build spent sorting: the part that grows with rows × log rows. */
-export const SORT_SHARE = 0.7;
+const SORT_SHARE = 0.7;
 
 /** Memory a btree build's sort needs per row (SortTuple, index tuple with a small key, allocation overhead). */
 const SORT_TUPLE_BYTES = 48;

@@ -38,7 +38,7 @@ const LABELS: Record<ScoreCategory['id'], string> = {
 };
 
 /** Seconds a lock that blocks reads (or writes) may be held before it is a problem. */
-export const BLOCK_THRESHOLDS = { high: 1, critical: 10 };
+const BLOCK_THRESHOLDS = { high: 1, critical: 10 };
 
 export function scoreReport(r: Omit<Report, 'score'>): AuditScore {
   const inScope = r.migrations.filter((m) => m.inScope);

@@ -10,6 +10,7 @@
 import { LOCK_NOT_AVAILABLE, QUERY_CANCELED } from '../sqlstate';
 import { basename } from 'node:path';
 import { DbError, type Driver, type PipelineStep, type QueryResult } from '../db/driver';
+import { sleep } from '../duration';
 import { PgshiftError } from '../errors';
 import type { ForeignWriter } from './foreign';
 import type { AttemptOutcome, HistoryTable, NewAttempt } from './history';
@@ -540,8 +541,4 @@ export async function backOff(
   const delayMs = Math.min(1000 * 2 ** (attempt - 1), 10_000);
   ctx.onEvent?.({ type: 'retry', version: step.migration.version, attempt, error: err.message, delayMs });
   await sleep(delayMs);
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -8,6 +8,7 @@
  */
 import { DbError, type Driver } from '../db/driver';
 import type { BatchOptions } from '../sql/directives';
+import { sleep } from '../duration';
 import { loadParser } from '../sql/parser';
 import type { CheckpointTable } from './backfill-progress';
 import {
@@ -161,7 +162,7 @@ export async function runBatches(
 }
 
 /** GitLab's batch optimizer in small: scale toward the target duration, at most ×2 or ÷2 per batch. */
-export function nextSize(size: number, ms: number, targetMs: number): number {
+function nextSize(size: number, ms: number, targetMs: number): number {
   const factor = Math.min(2, Math.max(0.5, targetMs / Math.max(ms, 1)));
   return Math.round(Math.min(AUTO_MAX, Math.max(AUTO_MIN, size * factor)));
 }
@@ -236,17 +237,4 @@ async function unhealthy(run: BackfillRun, plan: BatchPlanOutcome): Promise<stri
   if (maxLag !== undefined && lag !== undefined && lag > maxLag)
     return `a replica is ${Math.round(lag / 100) / 10} s behind (runner.maxLag is ${run.settings.maxLag}); the next batch waits until it catches up`;
   return undefined;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done);
-  });
 }

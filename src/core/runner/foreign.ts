@@ -123,11 +123,6 @@ export async function readForeign(driver: Driver, t: ForeignTable): Promise<Fore
   return { table: t, records: [...latest.values()].filter((x): x is ForeignRecord => x !== null), upTo };
 }
 
-/** Whether two versions name the same migration, the way the foreign tool compares them. */
-export function sameVersion(kind: ForeignKind, a: string, b: string): boolean {
-  return foreignKey(kind, a) === foreignKey(kind, b);
-}
-
 /** A version as the foreign tool tells versions apart: golang-migrate by number, Flyway per numeric part. */
 function foreignKey(kind: ForeignKind, v: string): string {
   if (kind === 'golang-migrate') return numericKey(v)?.toString() ?? `?${v}`;

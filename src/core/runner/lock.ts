@@ -5,6 +5,7 @@
  * pg_try_advisory_lock, says who holds the lock, and gives up after lockWaitSeconds (exit code 3).
  */
 import type { Driver } from '../db/driver';
+import { sleep } from '../duration';
 import { PgshiftError } from '../errors';
 
 /** First key: 'pgsh' as an int4; the second is derived from the history schema. Both positive, so pg_locks shows them as-is. */
@@ -137,16 +138,4 @@ export function describeHolder(h: LockHolder | undefined): string {
     h.backendStart ? `connected since ${h.backendStart}` : undefined,
   ].filter(Boolean);
   return `pid ${h.pid} (${parts.join(', ')})`;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -172,7 +172,7 @@ export function runsOutsideTransaction(script: MigrationScript, settings: Runner
 }
 
 /** Discovery errors (duplicate versions, unreadable or non-UTF-8 files, ...) stop everything. */
-export function refuseBadFiles(set: MigrationSet): void {
+function refuseBadFiles(set: MigrationSet): void {
   const errors = set.problems.filter((p) => p.severity === 'error');
   if (!errors.length) return;
   const first = errors[0];

@@ -45,35 +45,19 @@ export interface RunResult {
   failure?: StepFailure & { version: string; name: string; direction: 'up' | 'down' };
 }
 
-export async function up(input: RunnerInput & UpOptions): Promise<RunResult> {
-  const settings = settingsOf(input);
-  await prepareSession(input.driver);
-  return withMigrationLock(input, settings, async () => {
-    const tracking = await ensureAndRead(input, settings);
-    await refuseFailedWithIndexes(input, tracking);
-    const plan = planUp(input.set, tracking.state, settings, input);
-    return runPlan(input, settings, tracking, plan, 'up');
-  });
+export function up(input: RunnerInput & UpOptions): Promise<RunResult> {
+  return runLocked(input, 'up', (tracking, settings) => planUp(input.set, tracking.state, settings, input));
 }
 
-export async function down(input: RunnerInput & DownOptions): Promise<RunResult> {
-  const settings = settingsOf(input);
-  await prepareSession(input.driver);
-  return withMigrationLock(input, settings, async () => {
-    const tracking = await ensureAndRead(input, settings);
-    await refuseFailedWithIndexes(input, tracking);
-    const plan = planDown(input.set, tracking.state, settings, input);
-    return runPlan(input, settings, tracking, plan, 'down');
-  });
+export function down(input: RunnerInput & DownOptions): Promise<RunResult> {
+  return runLocked(input, 'down', (tracking, settings) =>
+    planDown(input.set, tracking.state, settings, input),
+  );
 }
 
 /** Rolls back the newest applied migration and applies it again. */
-export async function redo(input: RunnerInput): Promise<RunResult> {
-  const settings = settingsOf(input);
-  await prepareSession(input.driver);
-  return withMigrationLock(input, settings, async () => {
-    const tracking = await ensureAndRead(input, settings);
-    await refuseFailedWithIndexes(input, tracking);
+export function redo(input: RunnerInput): Promise<RunResult> {
+  return runLocked(input, 'redo', (tracking, settings) => {
     const back = planDown(input.set, tracking.state, settings, { steps: 1 });
     if (!back.steps.length)
       throw new PgshiftError('nothing to redo: no migration is applied', { code: 'nothing-applied' });
@@ -84,13 +68,25 @@ export async function redo(input: RunnerInput): Promise<RunResult> {
       script: m.up,
       noTransaction: runsOutsideTransaction(m.up, settings),
     };
-    return runPlan(
-      input,
-      settings,
-      tracking,
-      { steps: [...back.steps, again], warnings: back.warnings },
-      'redo',
-    );
+    return { steps: [...back.steps, again], warnings: back.warnings };
+  });
+}
+
+/**
+ * What up, down and redo share: under the migration lock, read the state (only then is it true),
+ * refuse to go on past a failed migration, and run the plan `planOf` makes from that state.
+ */
+async function runLocked(
+  input: RunnerInput,
+  command: RunResult['command'],
+  planOf: (tracking: Tracking, settings: RunnerSettings) => Plan,
+): Promise<RunResult> {
+  const settings = settingsOf(input);
+  await prepareSession(input.driver);
+  return withMigrationLock(input, settings, async () => {
+    const tracking = await ensureAndRead(input, settings);
+    await refuseFailedWithIndexes(input, tracking);
+    return runPlan(input, settings, tracking, planOf(tracking, settings), command);
   });
 }
 

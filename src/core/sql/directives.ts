@@ -18,7 +18,7 @@ export interface Section {
 const NO_TX = /^\s*pgshift:no-transaction\s*$/i;
 const DBMATE = /^\s*migrate:(up|down)\b(.*)$/i;
 
-export function hasNoTransactionDirective(comments: readonly Comment[]): boolean {
+function hasNoTransactionDirective(comments: readonly Comment[]): boolean {
   return comments.some((c) => c.kind === 'line' && NO_TX.test(c.body));
 }
 

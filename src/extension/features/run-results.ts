@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import { LOCK_MODES, whatItBlocks, type LockMode } from '../../core/pg/lock-modes';
 import type { MigrationSet } from '../../core/migrations/model';
-import type { DryRunReport, DryRunStatement, RunResult } from '../../core/runner';
+import type { DryRunLock, DryRunReport, DryRunStatement, RunResult } from '../../core/runner';
 import { ContextKey } from '../command-ids';
 import type { Ctx } from '../ctx';
 import { settings } from '../settings';
@@ -181,11 +181,7 @@ export class RunResults implements vscode.Disposable {
     if (s.error) md.appendMarkdown(`$(error) failed: ${escapeMd(s.error)}\n\n`);
     if (s.skipped) md.appendMarkdown(`not executed: ${escapeMd(s.skipped)}\n\n`);
     for (const l of s.locks) {
-      const effect = l.created
-        ? 'new object: blocks no one'
-        : (LOCK_MODES as readonly string[]).includes(l.mode)
-          ? whatItBlocks(l.mode as LockMode)
-          : '';
+      const effect = lockEffect(l);
       md.appendMarkdown(`- \`${l.mode}\` on \`${l.relation}\`${effect ? ` — ${effect}` : ''}\n`);
     }
     for (const r of s.rewrites) md.appendMarkdown(`- rewrites ${r.kind} \`${r.relation}\`\n`);
@@ -215,11 +211,7 @@ export class RunResults implements vscode.Disposable {
         if (s.skipped) out.info(`    not executed: ${s.skipped}`);
         if (s.error) out.error(`    FAILED: ${s.error}`);
         for (const l of s.locks) {
-          const effect = l.created
-            ? 'new object: blocks no one'
-            : (LOCK_MODES as readonly string[]).includes(l.mode)
-              ? whatItBlocks(l.mode as LockMode)
-              : '';
+          const effect = lockEffect(l);
           out.info(`    lock ${l.mode} on ${l.relation}${effect ? ` — ${effect}` : ''}`);
         }
         for (const r of s.rewrites) out.info(`    rewrites ${r.kind} ${r.relation}`);
@@ -264,4 +256,10 @@ export class RunResults implements vscode.Disposable {
 
 function escapeMd(s: string): string {
   return s.replace(/[\\`*_{}[\]<>#|]/g, '\\$&');
+}
+
+/** What a dry run's lock does to others, in words ('' for a mode the table of modes does not know). */
+function lockEffect(l: DryRunLock): string {
+  if (l.created) return 'new object: blocks no one';
+  return (LOCK_MODES as readonly string[]).includes(l.mode) ? whatItBlocks(l.mode as LockMode) : '';
 }
