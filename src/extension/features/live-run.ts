@@ -6,7 +6,7 @@
  * (RunnerInput.paused), so a batch in flight always finishes and commits its checkpoint.
  */
 import * as vscode from 'vscode';
-import { PAUSED_BY_USER, type RunnerEvent } from '../../core/runner';
+import { PAUSED_BY_USER, type RunnerEvent, type StepResult } from '../../core/runner';
 import { ContextKey } from '../command-ids';
 
 export interface LiveProgress {
@@ -33,11 +33,17 @@ export class LiveRun implements vscode.Disposable {
   private pauseRequested = false;
   private timer?: NodeJS.Timeout;
   private lastFire = 0;
+  /** the migrations this run has finished with, and the environment it runs on */
+  private readonly settledSteps = new Map<string, StepResult>();
+  private settledEnv?: string;
 
   /** the runner's `paused` hook: true while the person has paused */
   readonly paused = (): boolean => this.pauseRequested;
 
-  start(): void {
+  /** A run on the environment `envId` begins: what an earlier run settled is forgotten. */
+  start(envId?: string): void {
+    this.settledSteps.clear();
+    this.settledEnv = envId;
     this.reset(true);
   }
 
@@ -64,6 +70,14 @@ export class LiveRun implements vscode.Disposable {
 
   of(version: string): LiveProgress | undefined {
     return version !== '' && this.current?.version === version ? this.current : undefined;
+  }
+
+  /**
+   * A migration this run applied or rolled back on `envId`. The Migrations view shows it so from the
+   * step's event on, not only once the run has ended and the state is read again from the database.
+   */
+  settled(version: string, envId: string): StepResult | undefined {
+    return version !== '' && envId === this.settledEnv ? this.settledSteps.get(version) : undefined;
   }
 
   /** whether a Pause would do something: a batched statement runs (pause acts between its batches) */
@@ -122,6 +136,7 @@ export class LiveRun implements vscode.Disposable {
         this.current = { ...this.current, pausedReason: undefined };
         break;
       case 'step-done':
+        if (e.result.version !== '') this.settledSteps.set(e.result.version, e.result);
         if (this.current?.version === e.result.version) this.current = undefined;
         break;
       default:

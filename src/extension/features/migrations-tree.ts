@@ -9,7 +9,7 @@ import { relative } from 'node:path';
 import type { Severity } from '../../core/lint/types';
 import { compareVersions } from '../../core/migrations/layouts';
 import type { Migration, MigrationProblem } from '../../core/migrations/model';
-import type { MigrationStatus } from '../../core/runner';
+import type { MigrationStatus, StepResult } from '../../core/runner';
 import { CommandId } from '../command-ids';
 import type { Ctx } from '../ctx';
 import { describeState, ms, when } from './format';
@@ -30,6 +30,14 @@ const STATE_ICON: Record<MigrationStatus['state'] | 'unknown', [string, string |
   unknown: ['circle-large-outline', 'disabledForeground'],
 };
 
+/** How a step this run finished is drawn until the state is read again; failures wait for that read. */
+function settledState(r: StepResult): { state: 'applied' | 'pending'; text: string } | undefined {
+  if (r.outcome === 'applied') return { state: 'applied', text: `applied just now · ${ms(r.durationMs)}` };
+  if (r.outcome === 'rolled-back')
+    return { state: 'pending', text: `rolled back just now · ${ms(r.durationMs)}` };
+  return undefined;
+}
+
 export class MigrationItem extends vscode.TreeItem {
   readonly kind = 'migration';
   constructor(
@@ -41,10 +49,13 @@ export class MigrationItem extends vscode.TreeItem {
     dir: string,
     /** this migration is being run from this window now: drawn from the run's events, not the last status */
     live?: LiveProgress,
+    /** applied or rolled back by this window's run, before the state is read again from the database */
+    settled?: StepResult,
   ) {
     super(migration?.name ?? status?.name ?? version, vscode.TreeItemCollapsibleState.None);
     this.id = `migration:${version || migration?.name}`;
-    const state = live ? 'running' : (status?.state ?? 'unknown');
+    const justDone = !live && settled ? settledState(settled) : undefined;
+    const state = live ? 'running' : (justDone?.state ?? status?.state ?? 'unknown');
     const [icon, color] =
       live?.pausedReason === PAUSED_BY_USER
         ? STATE_ICON.partial
@@ -54,15 +65,17 @@ export class MigrationItem extends vscode.TreeItem {
     this.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     this.description = live
       ? liveText(live, ms)
-      : status
-        ? describeState(status)
-        : snap.untrusted
-          ? version
-          : snap.loading
-            ? '…'
-            : snap.error
-              ? 'unknown'
-              : version;
+      : justDone
+        ? justDone.text
+        : status
+          ? describeState(status)
+          : snap.untrusted
+            ? version
+            : snap.loading
+              ? '…'
+              : snap.error
+                ? 'unknown'
+                : version;
     // the badge: a FileDecorationProvider keyed on this uri (see RiskDecorations)
     if (risk?.worst)
       this.resourceUri = vscode.Uri.from({
@@ -255,6 +268,7 @@ export class MigrationsTree implements vscode.TreeDataProvider<MigrationsNode>, 
           snap,
           set.dir,
           this.live.of(s.version),
+          this.settled(s.version, snap),
         ),
       );
     }
@@ -270,12 +284,19 @@ export class MigrationsTree implements vscode.TreeDataProvider<MigrationsNode>, 
             snap,
             set.dir,
             this.live.of(m.version),
+            this.settled(m.version, snap),
           ),
         );
     }
     const problems = set.problems.filter((p) => p.severity !== 'info');
     if (problems.length) items.push(problemsItem(problems, set.dir));
     return items.sort(byOrder);
+  }
+
+  /** what this window's run settled, while the state read from the database does not show it yet */
+  private settled(version: string, snap: StatusSnapshot): StepResult | undefined {
+    if (!this.live.isRunning() && !snap.loading) return undefined;
+    return this.live.settled(version, snap.env.id);
   }
 
   private describeView(snap?: StatusSnapshot): void {

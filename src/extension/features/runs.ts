@@ -322,7 +322,7 @@ export class Runs {
       ac.abort();
     };
     this.cancelCurrent = cancel;
-    this.live.start();
+    this.live.start(env.id);
     const bar = { version: '', percent: 0, offered: false };
     try {
       const result = await vscode.window.withProgress(
@@ -376,7 +376,8 @@ export class Runs {
   ): void {
     if (!this.live.onEvent(e)) return;
     const p = this.live.progress();
-    if (!p || p.total === null) return;
+    // Before its first batch a statement has no done/total yet, but the health gate may already wait.
+    if (!p || (p.total === null && e.type !== 'paused' && e.type !== 'resumed')) return;
     const say = (extra: { increment?: number; note?: string } = {}): void =>
       progress.report({
         increment: extra.increment,
