@@ -1,7 +1,12 @@
 // A backfill of every row of a table, run by `pgshift up` (the built CLI) as one statement in the
 // migration's transaction and as a `-- pgshift:batch` migration, alternating, while a writer updates
 // random single rows the whole time. Reports the total time of each, their ratio, and the writer's
-// latency (p50 / p99 / max): what the application sees while the backfill runs.
+// latency (p50 / p99 / max): what the application sees while the backfill runs. A third mode runs
+// pgroll's batch: its SQL (xataio/pgroll pkg/backfill/templates/sql.go at cdbe9b0: the next 1,000 keys
+// FOR NO KEY UPDATE, the UPDATE joined on them, the last key read back, one transaction a batch) in
+// the loop its Go code runs. pgroll itself cannot be installed here (not on npm or Debian), and its
+// UPDATE sets the key to itself so that a trigger does the work; ours does the work in the UPDATE,
+// which is cheaper than a trigger, so the comparison favours pgroll. It keeps no checkpoint.
 //
 // Usage: npm run compile && node bench/backfill.mjs [rows=1000000] [runs=3] [batch directive options]
 //   e.g. node bench/backfill.mjs 5000000 3 "size=auto target=200ms"
@@ -45,8 +50,24 @@ function run(args, cwd, env) {
   return new Promise((res) => {
     const child = spawn(process.execPath, [cli, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => res({ code, err }));
+    // the health gate's waits, timed as their lines arrive ("paused: <why>" … "resumed")
+    let pausedAt = 0;
+    let pausedMs = 0;
+    const reasons = new Set();
+    child.stderr.on('data', (d) => {
+      err += d;
+      for (const line of String(d).split('\n')) {
+        const p = /: paused: (.*)$/.exec(line);
+        if (p) {
+          pausedAt = performance.now();
+          reasons.add(p[1].replace(/\d+(\.\d+)? s behind/, 'N s behind'));
+        } else if (/: resumed$/.test(line) && pausedAt) {
+          pausedMs += performance.now() - pausedAt;
+          pausedAt = 0;
+        }
+      }
+    });
+    child.on('close', (code) => res({ code, err, pausedMs, reasons: [...reasons] }));
   });
 }
 
@@ -66,6 +87,33 @@ async function writer(url, done) {
   }
   await c.end();
   return lat;
+}
+
+/** pgroll's batch loop (see the header), over the bench's table, 1,000 rows a batch as pgroll's default. */
+async function pgrollBackfill(url) {
+  const c = new Client({ connectionString: url, application_name: 'bench-pgroll' });
+  await c.connect();
+  let last = null;
+  try {
+    for (;;) {
+      await c.query('BEGIN');
+      const r = await c.query(
+        `WITH batch AS (
+           SELECT "id" FROM "items" ${last === null ? '' : 'WHERE ("id") > ($1)'} ORDER BY "id" LIMIT 1000 FOR NO KEY UPDATE
+         ), update AS (
+           UPDATE "items" SET "n" = "items"."n" + 1 FROM batch WHERE "items"."id" = batch."id" RETURNING "items"."id"
+         )
+         SELECT LAST_VALUE("id") OVER() AS last FROM update`,
+        last === null ? [] : [last],
+      );
+      await c.query('COMMIT');
+      if (!r.rows.length) break;
+      last = r.rows[r.rows.length - 1].last;
+    }
+    return { code: 0, err: '', pausedMs: 0, reasons: [] };
+  } finally {
+    await c.end();
+  }
 }
 
 function pct(xs, p) {
@@ -94,7 +142,10 @@ async function once(mode, i) {
   const lat = writer(url, done);
   await new Promise((r) => setTimeout(r, 300));
   const t0 = performance.now();
-  const r = await run(['up'], work, { DATABASE_URL: url, PGSHIFT_CODE_CACHE: '0' });
+  const r =
+    mode === 'pgroll'
+      ? await pgrollBackfill(url)
+      : await run(['up'], work, { DATABASE_URL: url, PGSHIFT_CODE_CACHE: '0' });
   const ms = performance.now() - t0;
   finish();
   const latencies = await lat;
@@ -106,25 +157,41 @@ async function once(mode, i) {
   if (bad) throw new Error(`${mode}: ${bad} rows not updated exactly once`);
   rmSync(work, { recursive: true, force: true });
   await admin.query(`DROP DATABASE ${db}`);
-  return { ms, p50: pct(latencies, 50), p99: pct(latencies, 99), max: Math.max(...latencies), writes: latencies.length };
+  return {
+    ms,
+    pausedMs: r.pausedMs,
+    reasons: r.reasons,
+    p50: pct(latencies, 50),
+    p99: pct(latencies, 99),
+    max: Math.max(...latencies),
+    writes: latencies.length,
+  };
 }
 
-const results = { single: [], batched: [] };
+const MODES = ['single', 'batched', 'pgroll'];
+const results = Object.fromEntries(MODES.map((m) => [m, []]));
 for (let i = 0; i < runs; i++) {
-  for (const mode of i % 2 ? ['batched', 'single'] : ['single', 'batched']) {
+  // each run in another order, so that no mode always goes first (a cold cache) or last
+  for (const mode of [...MODES.slice(i % 3), ...MODES.slice(0, i % 3)]) {
     const r = await once(mode, i);
     results[mode].push(r);
     console.log(
-      `${mode.padEnd(8)} run ${i + 1}: ${(r.ms / 1000).toFixed(2)} s; writer p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(0)} ms over ${r.writes} writes`,
+      `${mode.padEnd(8)} run ${i + 1}: ${(r.ms / 1000).toFixed(2)} s${r.pausedMs ? ` (${(r.pausedMs / 1000).toFixed(2)} s of it waiting: ${r.reasons.join('; ')})` : ''}; writer p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(0)} ms over ${r.writes} writes`,
     );
   }
 }
 const m = (mode, k) => median(results[mode].map((r) => r[k]));
 console.log(`\n${rows.toLocaleString('en-US')} rows, ${runs} runs each, medians:`);
-for (const mode of ['single', 'batched'])
+for (const mode of MODES)
   console.log(
     `  ${mode.padEnd(8)} ${(m(mode, 'ms') / 1000).toFixed(2)} s; writer p99 ${m(mode, 'p99').toFixed(1)} ms, max ${m(mode, 'max').toFixed(0)} ms`,
   );
 console.log(`  batched / single total time: ${(m('batched', 'ms') / m('single', 'ms')).toFixed(2)}`);
+console.log(`  pgroll's batches / single total time: ${(m('pgroll', 'ms') / m('single', 'ms')).toFixed(2)}`);
+console.log(`  batched / pgroll's batches: ${(m('batched', 'ms') / m('pgroll', 'ms')).toFixed(2)}`);
+if (m('batched', 'pausedMs') > 0)
+  console.log(
+    `  batched / single without the health gate's waits: ${(median(results.batched.map((r) => r.ms - r.pausedMs)) / m('single', 'ms')).toFixed(2)}`,
+  );
 await admin.end();
 if (server) await server.stopTestServer();

@@ -514,6 +514,12 @@ export async function runUiTest({
             /backfill_events\s*\d+% · [\d,]+ \/ 300,000 rows/.test(r.textContent ?? ''),
           ),
         );
+        // the migrations this run applied before it say so already, not only once the run has ended
+        await page.waitForFunction(() =>
+          [...document.querySelectorAll('.part.sidebar .pane .monaco-list-row')].some((r) =>
+            /create_events\s*applied just now/.test(r.textContent ?? ''),
+          ),
+        );
         await page.mouse.move(900, 450);
         await shot('e2e-batched-backfill-progress.png');
         // Pause from its notification: the batch in flight commits, no new one starts
@@ -577,6 +583,74 @@ export async function runUiTest({
         await page.mouse.move(900, 450);
       },
       { timeout: 150_000 },
+    );
+
+    // --- the health gate before a first batch: a VACUUM on the table holds the backfill, and it says so ---
+    await step(
+      'backfill-waits-for-vacuum',
+      async () => {
+        const again = '20260304090000_backfill_events_again';
+        fs.writeFileSync(
+          path.join(workspace, 'migrations', `${again}.up.sql`),
+          '-- pgshift:batch size=5000\nUPDATE events SET n = n + 1;\n',
+        );
+        fs.writeFileSync(
+          path.join(workspace, 'migrations', `${again}.down.sql`),
+          '-- pgshift:batch size=5000\nUPDATE events SET n = n - 1;\n',
+        );
+        const pg = require('pg');
+        const db = new pg.Client({ connectionString: postgres.testServerUrl() });
+        const vac = new pg.Client({ connectionString: postgres.testServerUrl() });
+        await db.connect();
+        await vac.connect();
+        try {
+          // the backfill before left 300,000 dead rows; a VACUUM throttled to a crawl lasts until cancelled
+          const vacPid = (await vac.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+          await vac.query('SET vacuum_cost_delay = 100');
+          await vac.query('SET vacuum_cost_limit = 1');
+          const vacuum = vac.query('VACUUM events').catch((e) => e);
+          await rowOf(migrationsPane, 'backfill_events_again').waitFor();
+          await rowOf(migrationsPane, 'backfill_events_again').click();
+          await page.locator('.tabs-container .tab.active', { hasText: `${again}.up.sql` }).waitFor();
+          await page.waitForFunction(() =>
+            [...document.querySelectorAll('.editor-group-container.active .codelens-decoration')].some((e) =>
+              /e2e-postgres: pending/.test(e.textContent ?? ''),
+            ),
+          );
+          await lens('▶ Up').click();
+          // before its first batch: the notification and the tree say why nothing moves
+          await page
+            .locator('.notification-toast', {
+              hasText: /20260304090000: waiting: "events" is being vacuumed/,
+            })
+            .first()
+            .waitFor({ timeout: 30_000 });
+          await page.waitForFunction(() =>
+            [...document.querySelectorAll('.part.sidebar .pane .monaco-list-row')].some((r) =>
+              /backfill_events_again\s*waiting: "events" is being vacuumed/.test(r.textContent ?? ''),
+            ),
+          );
+          const twice = async () =>
+            Number((await db.query('SELECT count(*) FROM events WHERE n = 2')).rows[0].count);
+          assert.equal(await twice(), 0, 'a batch ran during the VACUUM');
+          await page.mouse.move(900, 450);
+          await shot('e2e-backfill-waits-for-vacuum.png');
+          const t = Date.now();
+          await db.query('SELECT pg_cancel_backend($1)', [vacPid]);
+          await vacuum;
+          await page
+            .locator('.notification-toast', { hasText: /Applied 20260304090000 backfill_events_again/ })
+            .first()
+            .waitFor({ timeout: 60_000 });
+          timings.vacuumToDoneMs = Date.now() - t;
+          assert.equal(await twice(), 300_000, 'every row once more');
+        } finally {
+          await vac.end();
+          await db.end();
+        }
+        await page.mouse.move(900, 450);
+      },
+      { timeout: 120_000 },
     );
 
     // --- an untrusted workspace: linting works, nothing runs ----------------------------------------
