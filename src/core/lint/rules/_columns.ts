@@ -5,12 +5,13 @@ import {
   as,
   baseTypeName,
   columnConstraints,
+  formatName,
   isVolatileExpr,
   rangeVarName,
   stringList,
 } from '../ast';
 import type { QualifiedName } from '../ast';
-import type { Range, Stmt } from '../types';
+import type { Range, RuleContext, Stmt } from '../types';
 
 export interface TypedColumn {
   table?: QualifiedName;
@@ -79,7 +80,7 @@ function isCatalogType(tn: T.TypeName, name: string): boolean {
 }
 
 /** The match of the anchored `re` at the TypeName's location, with the byte range of what it matched. */
-export function typeMatch(
+function typeMatch(
   stmt: Stmt,
   tn: T.TypeName,
   re: RegExp,
@@ -100,6 +101,30 @@ export function typeMatch(
 /** The byte range of the type's spelling, when the anchored `re` matches at the TypeName's location. */
 export function typeSpan(stmt: Stmt, tn: T.TypeName, re: RegExp): Range | undefined {
   return typeMatch(stmt, tn, re)?.range;
+}
+
+/**
+ * The type as written, by the anchored `re`: its match and byte range when `re` matches there, and where a
+ * finding about it goes (the span, else the type's first token).
+ */
+export function writtenType(
+  ctx: RuleContext,
+  stmt: Stmt,
+  tn: T.TypeName,
+  re: RegExp,
+): { match?: RegExpExecArray; span?: Range; range: Range } {
+  const m = typeMatch(stmt, tn, re);
+  return { match: m?.match, span: m?.range, range: m?.range ?? ctx.rangeAt(stmt, tn.location) };
+}
+
+/** The column as messages name it: `table.column`, or the column alone when the statement names no table. */
+export function columnLabel(c: TypedColumn): string {
+  return c.table ? `${formatName(c.table)}.${c.column}` : c.column;
+}
+
+/** The column's table as the help's SQL names it: `t` when the statement names none. */
+export function tableInHelp(c: TypedColumn): string {
+  return c.table ? formatName(c.table) : 't';
 }
 
 /** The columns an ALTER TABLE adds (ADD COLUMN with a name), in order. */

@@ -1,8 +1,8 @@
 /** Constraints as rules see them: where they are written, how to add them safely, what an earlier one proves. */
 import type * as T from '@pgsql/types';
-import { as, columnConstraints, stringList, type QualifiedName } from '../ast';
+import { as, columnConstraints, stringList, walk, type QualifiedName } from '../ast';
 import type { Fix, Range, RuleContext, Stmt } from '../types';
-import { altersAfter, altersBefore, quoteIdent, quoteQualified } from './_relations';
+import { altersAfter, altersBefore, quoteIdent, quoteQualified, type TableAlter } from './_relations';
 import { noTransactionEdits } from './_util';
 
 /**
@@ -61,6 +61,108 @@ export function constraintSpan(
     lastTokenEnd = Math.min(i, end);
   }
   return { start, end: lastTokenEnd };
+}
+
+/** A constraint that an ALTER TABLE adds, with what the constraint rules report it by. */
+export interface AddedConstraint {
+  cmd: T.AlterTableCmd;
+  con: T.Constraint;
+  /** the column of the ADD COLUMN the constraint is declared on; undefined for ADD CONSTRAINT */
+  col?: T.ColumnDef & { colname: string };
+  /** its name, or the one PostgreSQL picks when it has none */
+  conName: string;
+  /** ADD CONSTRAINT's text up to the next subcommand (undefined for a column's constraint or text not located) */
+  span?: Range;
+  /** where a finding goes: the span, else the constraint's first token */
+  range: Range;
+}
+
+/**
+ * The constraints of the kinds `contypes` that the ALTER TABLE adds, in subcommand order: each ADD CONSTRAINT
+ * and, unless `onColumns` is 'none', those declared on each ADD COLUMN — all of them ('each'), or the first
+ * one of a column ('first': one finding per column).
+ */
+export function* addedConstraints(
+  ctx: RuleContext,
+  stmt: Stmt,
+  target: TableAlter,
+  contypes: readonly T.ConstrType[],
+  onColumns: 'none' | 'first' | 'each' = 'none',
+): Generator<AddedConstraint> {
+  for (const cmd of target.cmds) {
+    const added = addedTableConstraint(ctx, stmt, target.table, cmd, contypes);
+    if (added) yield added;
+    const col = as(cmd.def, 'ColumnDef');
+    if (onColumns === 'none' || cmd.subtype !== 'AT_AddColumn' || !col?.colname) continue;
+    const named = col as T.ColumnDef & { colname: string };
+    for (const con of columnConstraints(col)) {
+      if (!con.contype || !contypes.includes(con.contype)) continue;
+      yield {
+        cmd,
+        con,
+        col: named,
+        conName: con.conname ?? defaultConstraintName(target.table, con, named),
+        range: ctx.rangeAt(stmt, con.location),
+      };
+      if (onColumns === 'first') break;
+    }
+  }
+}
+
+/** The constraint of the subcommand when it is ADD CONSTRAINT of one of the kinds `contypes`. */
+export function addedTableConstraint(
+  ctx: RuleContext,
+  stmt: Stmt,
+  table: QualifiedName,
+  cmd: T.AlterTableCmd,
+  contypes: readonly T.ConstrType[],
+): AddedConstraint | undefined {
+  const con = as(cmd.def, 'Constraint');
+  if (cmd.subtype !== 'AT_AddConstraint' || !con?.contype || !contypes.includes(con.contype))
+    return undefined;
+  const span = constraintSpan(ctx, stmt, con.location);
+  return {
+    cmd,
+    con,
+    conName: con.conname ?? defaultConstraintName(table, con, undefined),
+    span,
+    range: span ?? ctx.rangeAt(stmt, con.location),
+  };
+}
+
+/** The name PostgreSQL gives a constraint added without one (on the column `col`, when declared on it). */
+function defaultConstraintName(
+  table: QualifiedName,
+  con: T.Constraint,
+  col: { colname: string } | undefined,
+): string {
+  const t = table.name;
+  switch (con.contype) {
+    case 'CONSTR_PRIMARY':
+      return `${t}_pkey`;
+    case 'CONSTR_EXCLUSION':
+      return `${t}_excl`;
+    case 'CONSTR_UNIQUE':
+      return `${t}_${(col ? [col.colname] : stringList(con.keys)).join('_')}_key`;
+    case 'CONSTR_FOREIGN':
+      return `${t}_${(col ? [col.colname] : stringList(con.fk_attrs)).join('_')}_fkey`;
+    case 'CONSTR_NOTNULL':
+      return `${t}_${col ? col.colname : stringList(con.keys)[0]}_not_null`;
+    default:
+      return defaultCheckName(t, con, col);
+  }
+}
+
+/** PostgreSQL's default CHECK name: <table>_<first column>_check (or <table>_check). */
+function defaultCheckName(table: string, con: T.Constraint, col: { colname: string } | undefined): string {
+  let first = col?.colname;
+  if (!first) {
+    walk(con.raw_expr, (kind, body) => {
+      if (first) return false;
+      if (kind === 'ColumnRef') first = stringList((body as T.ColumnRef).fields).pop();
+    });
+  }
+  return first ? `${table}_${first}_check` : `${table}_check`;
 }
 
 /** The suggestion that appends NOT VALID to a constraint spanning `span`. */

@@ -1,13 +1,42 @@
 /** UPDATE and DELETE statements that hit every row, and the batched form to offer instead. */
 import type * as T from '@pgsql/types';
 import { batchTarget } from '../../pg/batch';
-import { as, rangeVarName } from '../ast';
-import type { Fix, RuleContext, Stmt } from '../types';
+import { as, formatName, rangeVarName } from '../ast';
+import type { Fix, Range, RuleContext, Stmt } from '../types';
+import { relationRange } from './_relations';
 
 type Target = T.UpdateStmt | T.DeleteStmt;
 
+/** An UPDATE or DELETE that hits every row of an existing table, as update- and delete-without-where report it. */
+export interface EveryRowTarget {
+  /** the table as messages name it */
+  name: string;
+  /** the table name as written */
+  range: Range;
+  /** the `-- pgshift:batch` fix, for the statement itself (not for a data-modifying CTE) */
+  suggestions: Fix[] | undefined;
+}
+
+/**
+ * The UPDATEs (or DELETEs) of the statement that hit every row of an existing table; none when it runs
+ * batched: every row is then the stated intent (a backfill, emptying the table), and no row stays locked
+ * past its batch.
+ */
+export function everyRowTargets(
+  stmt: Stmt,
+  ctx: RuleContext,
+  kind: 'UpdateStmt' | 'DeleteStmt',
+): EveryRowTarget[] {
+  if (isBatched(ctx, stmt)) return [];
+  return unfilteredTargets(stmt, ctx, kind).map((target) => ({
+    name: formatName(rangeVarName(target.relation)),
+    range: relationRange(ctx, stmt, target.relation),
+    suggestions: target === as(stmt.node, kind) ? batchSuggestion(ctx, stmt) : undefined,
+  }));
+}
+
 /** UPDATE (or DELETE) statements, data-modifying CTEs included, that hit every row of an existing table. */
-export function unfilteredTargets(stmt: Stmt, ctx: RuleContext, kind: 'UpdateStmt' | 'DeleteStmt'): Target[] {
+function unfilteredTargets(stmt: Stmt, ctx: RuleContext, kind: 'UpdateStmt' | 'DeleteStmt'): Target[] {
   const body = (stmt.node as Record<string, { withClause?: T.WithClause } | undefined>)[stmt.kind];
   // PostgreSQL only allows data-modifying statements in the top-level WITH, so no deeper walk is needed.
   const candidates = [

@@ -1,6 +1,6 @@
-import { as, columnConstraints, stringList, type QualifiedName } from '../ast';
+import { as, stringList, type QualifiedName } from '../ast';
 import type { Rule, RuleContext, RuleMeta, Stmt } from '../types';
-import { constraintSpan, notNullAlready, uniqueHelp, usingIndexRewrite } from './_constraints';
+import { addedConstraints, notNullAlready, uniqueHelp, usingIndexRewrite } from './_constraints';
 import { alterOfExistingTable, altersBefore, indexesBefore } from './_relations';
 
 export const meta: RuleMeta = {
@@ -17,62 +17,57 @@ export const check: Rule['check'] = (stmt, ctx) => {
   const target = alterOfExistingTable(stmt, ctx);
   if (!target) return;
   const { table, name, cmds } = target;
-  for (const cmd of cmds) {
-    const con = as(cmd.def, 'Constraint');
-    const col = as(cmd.def, 'ColumnDef');
-    if (cmd.subtype === 'AT_AddConstraint' && con?.contype === 'CONSTR_PRIMARY') {
-      const conName = con.conname ?? `${table.name}_pkey`;
-      const range = constraintSpan(ctx, stmt, con.location) ?? ctx.rangeAt(stmt, con.location);
-      if (con.indexname) {
-        // USING INDEX: no build, but PostgreSQL still sets the key columns NOT NULL, scanning for each nullable one.
-        const nullable = indexColumns(ctx, stmt, con.indexname).filter(
-          (c) => mustScan(ctx, stmt, table, c) === 'yes',
-        );
-        if (!nullable.length) continue;
-        ctx.report({
-          range,
-          message: `ALTER TABLE ${name} ADD CONSTRAINT ${conName} PRIMARY KEY USING INDEX sets ${nullable.join(', ')} NOT NULL, scanning every row of ${name} under an ACCESS EXCLUSIVE lock: reads and writes wait until the scan finishes`,
-          help: notNullHelp(name, nullable, ctx.postgresVersion, true),
-        });
-        continue;
-      }
-      const keys = stringList(con.keys);
-      const scans = keys.map((k) => ({ k, s: mustScan(ctx, stmt, table, k) }));
-      const nullable = scans.filter((x) => x.s === 'yes').map((x) => x.k);
-      const unknown = scans.filter((x) => x.s === 'unknown').map((x) => x.k);
+  for (const { con, col, conName, range } of addedConstraints(
+    ctx,
+    stmt,
+    target,
+    ['CONSTR_PRIMARY'],
+    'first',
+  )) {
+    if (col) {
       ctx.report({
         range,
-        message: `ALTER TABLE ${name} ADD PRIMARY KEY builds its index under an ACCESS EXCLUSIVE lock${nullable.length ? `, after scanning every row to set ${nullable.join(', ')} NOT NULL` : ''}: reads and writes on ${name} wait until it finishes`,
-        help: [
-          uniqueHelp(name, conName, keys, 'PRIMARY KEY'),
-          '',
-          nullable.length || unknown.length
-            ? notNullHelp(
-                name,
-                nullable.length ? nullable : unknown,
-                ctx.postgresVersion,
-                nullable.length > 0,
-              )
-            : '',
-        ]
-          .join('\n')
-          .trimEnd(),
-        suggestions:
-          cmds.length === 1 ? usingIndexRewrite(ctx, stmt, table, con, conName, 'PRIMARY KEY') : undefined,
-      });
-    } else if (cmd.subtype === 'AT_AddColumn' && col?.colname) {
-      const pk = columnConstraints(col).find((c) => c.contype === 'CONSTR_PRIMARY');
-      if (!pk) continue;
-      ctx.report({
-        range: ctx.rangeAt(stmt, pk.location),
         message: `ALTER TABLE ${name} ADD COLUMN ${col.colname} ... PRIMARY KEY builds a primary key index over every row of ${name} under an ACCESS EXCLUSIVE lock: reads and writes wait until the index is built`,
         help: [
-          uniqueHelp(name, pk.conname ?? `${table.name}_pkey`, [col.colname], 'PRIMARY KEY'),
+          uniqueHelp(name, conName, [col.colname], 'PRIMARY KEY'),
           '',
           `Add the column without \`PRIMARY KEY\` first, fill it, make it NOT NULL without a long scan (see the \`set-not-null\` rule), then build and attach the index as above.`,
         ].join('\n'),
       });
+      continue;
     }
+    if (con.indexname) {
+      // USING INDEX: no build, but PostgreSQL still sets the key columns NOT NULL, scanning for each nullable one.
+      const nullable = indexColumns(ctx, stmt, con.indexname).filter(
+        (c) => mustScan(ctx, stmt, table, c) === 'yes',
+      );
+      if (!nullable.length) continue;
+      ctx.report({
+        range,
+        message: `ALTER TABLE ${name} ADD CONSTRAINT ${conName} PRIMARY KEY USING INDEX sets ${nullable.join(', ')} NOT NULL, scanning every row of ${name} under an ACCESS EXCLUSIVE lock: reads and writes wait until the scan finishes`,
+        help: notNullHelp(name, nullable, ctx.postgresVersion, true),
+      });
+      continue;
+    }
+    const keys = stringList(con.keys);
+    const scans = keys.map((k) => ({ k, s: mustScan(ctx, stmt, table, k) }));
+    const nullable = scans.filter((x) => x.s === 'yes').map((x) => x.k);
+    const unknown = scans.filter((x) => x.s === 'unknown').map((x) => x.k);
+    ctx.report({
+      range,
+      message: `ALTER TABLE ${name} ADD PRIMARY KEY builds its index under an ACCESS EXCLUSIVE lock${nullable.length ? `, after scanning every row to set ${nullable.join(', ')} NOT NULL` : ''}: reads and writes on ${name} wait until it finishes`,
+      help: [
+        uniqueHelp(name, conName, keys, 'PRIMARY KEY'),
+        '',
+        nullable.length || unknown.length
+          ? notNullHelp(name, nullable.length ? nullable : unknown, ctx.postgresVersion, nullable.length > 0)
+          : '',
+      ]
+        .join('\n')
+        .trimEnd(),
+      suggestions:
+        cmds.length === 1 ? usingIndexRewrite(ctx, stmt, table, con, conName, 'PRIMARY KEY') : undefined,
+    });
   }
 };
 

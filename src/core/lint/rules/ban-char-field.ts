@@ -1,6 +1,6 @@
-import { as, formatName, typeMods } from '../ast';
+import { as, typeMods } from '../ast';
 import type { Fix, Rule, RuleMeta } from '../types';
-import { columnsOfType, typeSpan } from './_columns';
+import { columnLabel, columnsOfType, writtenType } from './_columns';
 
 export const meta: RuleMeta = {
   id: 'ban-char-field',
@@ -18,12 +18,12 @@ export const check: Rule['check'] = (stmt, ctx) => {
     const explicitLength = (c.typeName.typmods ?? []).some((m) => (as(m, 'A_Const')?.location ?? -1) >= 0);
     const n = typeMods(c.typeName)[0];
     const label = n === undefined ? 'bpchar' : `char(${n})`;
-    const span = typeSpan(
+    const { span, range } = writtenType(
+      ctx,
       stmt,
       c.typeName,
       /^(?:"?pg_catalog"?\s*\.\s*)?(?:"?bpchar"?|national\s+char(?:acter)?|nchar|char(?:acter)?)(?:\s*\(\s*\d+\s*\))?(?![\w$])/i,
     );
-    const col = c.table ? `${formatName(c.table)}.${c.column}` : c.column;
     const suggestions: Fix[] = [];
     if (span) {
       suggestions.push({
@@ -37,8 +37,8 @@ export const check: Rule['check'] = (stmt, ctx) => {
         });
     }
     ctx.report({
-      range: span ?? ctx.rangeAt(stmt, c.typeName.location),
-      message: `column ${col} is ${label}${n === 1 && !explicitLength ? ' (char without a length means char(1))' : ''}: values are padded with spaces and trailing spaces are ignored when comparing, but not by every client or operator; use text`,
+      range,
+      message: `column ${columnLabel(c)} is ${label}${n === 1 && !explicitLength ? ' (char without a length means char(1))' : ''}: values are padded with spaces and trailing spaces are ignored when comparing, but not by every client or operator; use text`,
       help: [
         `**Problem:** \`${label}\` is blank-padded: shorter values are stored padded with spaces, comparisons between char values ignore trailing spaces, and converting to \`text\` (concatenation, \`length()\`, most functions) strips them. So \`'a '\` and \`'a'\` are equal in the column but not once compared as text, pattern matching treats the padding differently, and clients receive the padded string. It is not faster either: PostgreSQL documents \`character(n)\` as usually the slowest of the three string types, because of the padding.`,
         '',

@@ -1,16 +1,14 @@
 import type * as T from '@pgsql/types';
-import {
-  as,
-  columnConstraints,
-  formatName,
-  rangeVarName,
-  stringList,
-  walk,
-  type QualifiedName,
-} from '../ast';
-import type { Fix, Rule, RuleContext, RuleMeta, Stmt } from '../types';
+import { as, columnConstraints, formatName, rangeVarName, stringList, type QualifiedName } from '../ast';
+import type { Rule, RuleContext, RuleMeta, Stmt } from '../types';
 import { isSerial } from './_columns';
-import { constraintSpan, notValidFix, onlyForeignKeys } from './_constraints';
+import {
+  addedConstraints,
+  constraintSpan,
+  notValidFix,
+  onlyForeignKeys,
+  type AddedConstraint,
+} from './_constraints';
 import { alterOfExistingTable } from './_relations';
 
 export const meta: RuleMeta = {
@@ -34,34 +32,18 @@ export const check: Rule['check'] = (stmt, ctx) => {
     (c) => c.subtype === 'AT_AddColumn' && addsValues(as(c.def, 'ColumnDef')),
   );
 
-  for (const cmd of cmds) {
-    if (cmd.subtype === 'AT_AddConstraint') {
-      const con = as(cmd.def, 'Constraint');
-      if (!con || con.skip_validation) continue;
-      if (con.contype === 'CONSTR_CHECK') reportCheck(stmt, ctx, table, con, undefined);
-      else if (con.contype === 'CONSTR_FOREIGN')
-        reportForeignKey(stmt, ctx, table, con, undefined, foreignKeysOnly);
-    } else if (cmd.subtype === 'AT_AddColumn') {
-      const col = as(cmd.def, 'ColumnDef');
-      if (!col) continue;
-      for (const con of columnConstraints(col)) {
-        if (con.contype === 'CONSTR_CHECK') reportCheck(stmt, ctx, table, con, col);
-        else if (con.contype === 'CONSTR_FOREIGN' && statementAddsDefault)
-          reportForeignKey(stmt, ctx, table, con, col, false);
-      }
-    }
+  for (const added of addedConstraints(ctx, stmt, target, ['CONSTR_CHECK', 'CONSTR_FOREIGN'], 'each')) {
+    // a column constraint cannot be NOT VALID
+    if (!added.col && added.con.skip_validation) continue;
+    if (added.con.contype === 'CONSTR_CHECK') reportCheck(stmt, ctx, table, added);
+    // an ADD COLUMN among the subcommands makes foreignKeysOnly false
+    else if (!added.col || statementAddsDefault) reportForeignKey(stmt, ctx, table, added, foreignKeysOnly);
   }
 };
 
-function reportCheck(
-  stmt: Stmt,
-  ctx: RuleContext,
-  table: QualifiedName,
-  con: T.Constraint,
-  col: T.ColumnDef | undefined,
-): void {
+function reportCheck(stmt: Stmt, ctx: RuleContext, table: QualifiedName, added: AddedConstraint): void {
+  const { con, col, conName } = added;
   const name = formatName(table);
-  const conName = con.conname ?? defaultCheckName(table, con, col);
   const text = col ? undefined : constraintText(ctx, stmt, con.location);
   const steps = col
     ? [
@@ -72,7 +54,7 @@ function reportCheck(
         `ALTER TABLE ${name} ${withoutConstraintName(text, conName) ?? `ADD CONSTRAINT ${conName} CHECK (...)`} NOT VALID;`,
       ];
   ctx.report({
-    range: (col ? undefined : constraintSpan(ctx, stmt, con.location)) ?? ctx.rangeAt(stmt, con.location),
+    range: added.range,
     message: col
       ? `ALTER TABLE ${name} ADD COLUMN ${col.colname} with a CHECK scans every row of ${name} under an ACCESS EXCLUSIVE lock: reads and writes wait until the check finishes`
       : `ALTER TABLE ${name} ADD CONSTRAINT ${conName} CHECK without NOT VALID scans every row of ${name} under an ACCESS EXCLUSIVE lock: reads and writes wait until the check finishes`,
@@ -80,20 +62,15 @@ function reportCheck(
       `**Lock:** ACCESS EXCLUSIVE on \`${name}\` while PostgreSQL checks every existing row — every query on the table, reads included, waits (and queues behind it), for as long as the scan takes on a large table.`,
       '',
       `**Safe way:** add the constraint \`NOT VALID\` (the lock is then held only for an instant; new and updated rows are checked at once), then validate the existing rows in a later migration:`,
-      '```sql',
-      ...steps,
-      '-- next migration:',
-      `ALTER TABLE ${name} VALIDATE CONSTRAINT ${conName};`,
-      '```',
+      ...validateLater(name, steps, conName),
       "`VALIDATE CONSTRAINT` takes only SHARE UPDATE EXCLUSIVE: reads and writes continue while it scans. Run it in its own migration: in the same transaction as the `ADD` it would scan under the `ADD`'s lock.",
       col &&
         '\nA column constraint cannot be `NOT VALID`: add the column first, then the constraint as a table constraint.',
-      !con.conname &&
-        `\n\`${conName}\` is the name PostgreSQL would pick; naming the constraint yourself keeps the \`VALIDATE\` step exact.`,
+      pickedName(added),
     ]
       .filter((l) => l !== false && l !== undefined)
       .join('\n'),
-    suggestions: col ? undefined : notValidSuggestion(ctx, stmt, con.location),
+    suggestions: added.span && [notValidFix(added.span)],
   });
 }
 
@@ -101,10 +78,10 @@ function reportForeignKey(
   stmt: Stmt,
   ctx: RuleContext,
   table: QualifiedName,
-  con: T.Constraint,
-  col: T.ColumnDef | undefined,
+  added: AddedConstraint,
   foreignKeysOnly: boolean,
 ): void {
+  const { con, col, conName } = added;
   const name = formatName(table);
   const ref = rangeVarName(con.pktable);
   const refName = formatName(ref);
@@ -112,8 +89,6 @@ function reportForeignKey(
   const refHarmless =
     !!ref &&
     ((ref.name === table.name && (ref.schema ?? '') === (table.schema ?? '')) || ctx.isNewTable(ref));
-  const fkCols = col ? [col.colname ?? '?'] : stringList(con.fk_attrs);
-  const conName = con.conname ?? `${table.name}_${fkCols.join('_')}_fkey`;
   const tableLock = foreignKeysOnly ? 'SHARE ROW EXCLUSIVE' : 'ACCESS EXCLUSIVE';
   const both = refHarmless ? name : `${name} and ${refName}`;
   const blocks =
@@ -133,7 +108,7 @@ function reportForeignKey(
         `ALTER TABLE ${name} ${withoutConstraintName(text, conName) ?? `ADD CONSTRAINT ${conName} FOREIGN KEY (...) REFERENCES ${refName} (...)`} NOT VALID;`,
       ];
   ctx.report({
-    range: (col ? undefined : constraintSpan(ctx, stmt, con.location)) ?? ctx.rangeAt(stmt, con.location),
+    range: added.range,
     message: col
       ? `ALTER TABLE ${name} ADD COLUMN ${col.colname} REFERENCES ${refName} validates every row of ${name}, because the statement gives new columns a default, under ${tableLock} on ${name} and SHARE ROW EXCLUSIVE on ${refName}: ${blocks}`
       : `ALTER TABLE ${name} ADD CONSTRAINT ${conName} FOREIGN KEY without NOT VALID validates every row of ${name} under ${tableLock === 'SHARE ROW EXCLUSIVE' && !refHarmless ? 'SHARE ROW EXCLUSIVE locks on both tables' : `${tableLock} on ${name}${refHarmless ? '' : ` and SHARE ROW EXCLUSIVE on ${refName}`}`}: ${blocks}`,
@@ -141,23 +116,36 @@ function reportForeignKey(
       `**Lock:** ${tableLock} on \`${name}\`${refHarmless ? '' : ` and SHARE ROW EXCLUSIVE on the referenced \`${refName}\``}, held while PostgreSQL looks up every existing row of \`${name}\` in \`${refName}\`: INSERT, UPDATE and DELETE on ${refHarmless ? 'the table' : 'both tables'}${tableLock === 'ACCESS EXCLUSIVE' ? ` (and reads of \`${name}\`)` : ''} wait until the scan ends.`,
       '',
       '**Safe way:** add the foreign key `NOT VALID` (brief lock; new and updated rows are checked at once), then validate the existing rows in a later migration:',
-      '```sql',
-      ...steps,
-      '-- next migration:',
-      `ALTER TABLE ${name} VALIDATE CONSTRAINT ${conName};`,
-      '```',
+      ...validateLater(name, steps, conName),
       `\`VALIDATE CONSTRAINT\` takes SHARE UPDATE EXCLUSIVE on \`${name}\` and ROW SHARE on \`${refName}\`: reads and writes on both continue while it scans.`,
       ctx.postgresVersion < 18 &&
         '\n**Partitioned tables:** before PostgreSQL 18 a partitioned table rejects `FOREIGN KEY ... NOT VALID`; add the key `NOT VALID` to each partition, validate each, then add it to the parent (PostgreSQL reuses the validated partition keys).',
       col &&
         '\nA foreign key declared on a column being added is trusted without a scan only when no column added by the statement gets a default (or is serial or generated); here one does. A column constraint cannot be `NOT VALID`: add the column first, then the key as a table constraint.',
-      !con.conname &&
-        `\n\`${conName}\` is the name PostgreSQL would pick; naming the constraint yourself keeps the \`VALIDATE\` step exact.`,
+      pickedName(added),
     ]
       .filter((l) => l !== false && l !== undefined)
       .join('\n'),
-    suggestions: col ? undefined : notValidSuggestion(ctx, stmt, con.location),
+    suggestions: added.span && [notValidFix(added.span)],
   });
+}
+
+/** The help's SQL: `steps` add the constraint NOT VALID, the next migration validates it. */
+function validateLater(name: string, steps: string[], conName: string): string[] {
+  return [
+    '```sql',
+    ...steps,
+    '-- next migration:',
+    `ALTER TABLE ${name} VALIDATE CONSTRAINT ${conName};`,
+    '```',
+  ];
+}
+
+function pickedName({ con, conName }: AddedConstraint): string | false {
+  return (
+    !con.conname &&
+    `\n\`${conName}\` is the name PostgreSQL would pick; naming the constraint yourself keeps the \`VALIDATE\` step exact.`
+  );
 }
 
 /** True when adding the column puts values in existing rows (so the statement's new foreign keys are validated). */
@@ -169,27 +157,10 @@ function addsValues(col: T.ColumnDef | undefined): boolean {
   );
 }
 
-/** PostgreSQL's default CHECK name: <table>_<first column>_check (or <table>_check). */
-function defaultCheckName(table: QualifiedName, con: T.Constraint, col: T.ColumnDef | undefined): string {
-  let first = col?.colname;
-  if (!first) {
-    walk(con.raw_expr, (kind, body) => {
-      if (first) return false;
-      if (kind === 'ColumnRef') first = stringList((body as T.ColumnRef).fields).pop();
-    });
-  }
-  return first ? `${table.name}_${first}_check` : `${table.name}_check`;
-}
-
 /** "ADD CONSTRAINT c CHECK (...)" built from the constraint's own text, naming it when it had no name. */
 function withoutConstraintName(text: string | undefined, conName: string): string | undefined {
   if (!text) return undefined;
   return /^CONSTRAINT\s/i.test(text) ? `ADD ${text}` : `ADD CONSTRAINT ${conName} ${text}`;
-}
-
-function notValidSuggestion(ctx: RuleContext, stmt: Stmt, location: number | undefined): Fix[] | undefined {
-  const span = constraintSpan(ctx, stmt, location);
-  return span && [notValidFix(span)];
 }
 
 /** The constraint's source text on one line; with `firstGroup`, only up to its first closing parenthesis ("CHECK (a > 0)"). */

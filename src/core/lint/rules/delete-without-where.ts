@@ -1,7 +1,5 @@
-import { as, formatName, rangeVarName } from '../ast';
 import type { Rule, RuleMeta } from '../types';
-import { batchHelp, batchLoop, batchSuggestion, isBatched, unfilteredTargets } from './_dml';
-import { relationRange } from './_relations';
+import { batchHelp, batchLoop, everyRowTargets } from './_dml';
 
 export const meta: RuleMeta = {
   id: 'delete-without-where',
@@ -15,12 +13,9 @@ export const meta: RuleMeta = {
 };
 
 export const check: Rule['check'] = (stmt, ctx) => {
-  // emptying a table in batches is a stated intent, and no row stays locked past its batch
-  if (isBatched(ctx, stmt)) return;
-  for (const target of unfilteredTargets(stmt, ctx, 'DeleteStmt')) {
-    const name = formatName(rangeVarName(target.relation));
+  for (const { name, range, suggestions } of everyRowTargets(stmt, ctx, 'DeleteStmt')) {
     ctx.report({
-      range: relationRange(ctx, stmt, target.relation),
+      range,
       message: `DELETE FROM ${name} has no WHERE: it deletes every row of ${name} and keeps each one locked until the transaction ends`,
       help: [
         `**Data:** every row of \`${name}\` is deleted, with no undo after commit (\`DELETE ... USING\` without a WHERE joining the tables does the same as soon as the other table has a row).`,
@@ -37,7 +32,7 @@ export const check: Rule['check'] = (stmt, ctx) => {
         ...batchLoop(ctx, `DELETE FROM ${name} WHERE ctid IN (SELECT ctid FROM ${name} LIMIT 1000)`),
         '```',
       ].join('\n'),
-      suggestions: target === as(stmt.node, 'DeleteStmt') ? batchSuggestion(ctx, stmt) : undefined,
+      suggestions,
     });
   }
 };

@@ -1,5 +1,6 @@
 import { as, stringList } from '../ast';
 import type { Rule, RuleMeta } from '../types';
+import { notValidFix } from './_constraints';
 
 export const meta: RuleMeta = {
   id: 'domain-constraint',
@@ -47,19 +48,11 @@ export const check: Rule['check'] = (stmt, ctx) => {
       '**No NOT VALID form:** a domain NOT NULL cannot be added `NOT VALID`. Run it alone at a quiet time, or use `CHECK (VALUE IS NOT NULL)` added `NOT VALID` and validated later.',
     );
   }
-  const end = stmt.range.end;
   ctx.report({
     range: check && con ? ctx.rangeAt(stmt, con.location) : stmt.range,
     message: `${what} checks every existing value of the domain, holding a SHARE lock on each table that uses it: writes to those tables wait until the scan finishes`,
     help: help.join('\n'),
-    suggestions:
-      check && stmt.origin === 'top'
-        ? [
-            {
-              title: 'Add NOT VALID (then VALIDATE CONSTRAINT in a later migration)',
-              edits: [{ range: { start: end, end }, newText: ' NOT VALID' }],
-            },
-          ]
-        : undefined,
+    // the constraint ends the statement
+    suggestions: check && stmt.origin === 'top' ? [notValidFix(stmt.range)] : undefined,
   });
 };

@@ -1,6 +1,5 @@
-import { as } from '../ast';
 import type { Rule, RuleMeta } from '../types';
-import { constraintSpan } from './_constraints';
+import { addedConstraints } from './_constraints';
 import { alterOfExistingTable } from './_relations';
 
 export const meta: RuleMeta = {
@@ -16,13 +15,10 @@ export const meta: RuleMeta = {
 export const check: Rule['check'] = (stmt, ctx) => {
   const target = alterOfExistingTable(stmt, ctx);
   if (!target) return;
-  const { table, name } = target;
-  for (const cmd of target.cmds) {
-    const con = as(cmd.def, 'Constraint');
-    if (cmd.subtype !== 'AT_AddConstraint' || con?.contype !== 'CONSTR_EXCLUSION') continue;
-    const conName = con.conname ?? `${table.name}_excl`;
+  const { name } = target;
+  for (const { con, conName, range } of addedConstraints(ctx, stmt, target, ['CONSTR_EXCLUSION'])) {
     ctx.report({
-      range: constraintSpan(ctx, stmt, con.location) ?? ctx.rangeAt(stmt, con.location),
+      range,
       message: `ALTER TABLE ${name} ADD CONSTRAINT ${conName} EXCLUDE builds its ${con.access_method ?? 'btree'} index and checks every row under an ACCESS EXCLUSIVE lock: reads and writes on ${name} wait until it finishes, and there is no NOT VALID or concurrent form`,
       help: [
         `**Lock:** ACCESS EXCLUSIVE on \`${name}\` while PostgreSQL builds the ${con.access_method ?? 'btree'} index and checks every pair of conflicting rows — every query on the table, reads included, waits (and queues behind it) until it ends.`,

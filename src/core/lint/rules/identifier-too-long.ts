@@ -1,6 +1,7 @@
 import type * as T from '@pgsql/types';
 import { as, stringList, walk } from '../ast';
 import type { Range, Rule, RuleContext, RuleMeta, Stmt } from '../types';
+import { locatedInFile } from './_util';
 
 export const meta: RuleMeta = {
   id: 'identifier-too-long',
@@ -33,7 +34,7 @@ export const checkFile: Rule['checkFile'] = (ctx) => {
     for (const n of defined.keys())
       if (n.length * 3 >= MAX_BYTES - 3 && Buffer.byteLength(n, 'utf8') >= MAX_BYTES - 3) candidate = true;
     if (!candidate) continue;
-    const precise = Buffer.byteLength(stmt.text, 'utf8') === stmt.range.end - stmt.range.start;
+    const precise = locatedInFile(stmt);
     // the first token that truncates to a defined name is its definition (CREATE INDEX name ON table ...)
     const reported = new Set<string>();
     for (const tok of identifierTokens(stmt.text)) {

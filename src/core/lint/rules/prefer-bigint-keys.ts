@@ -9,7 +9,7 @@ import {
   type QualifiedName,
 } from '../ast';
 import type { Range, ReportInput, Rule, RuleContext, RuleMeta, Stmt } from '../types';
-import { typeSpan } from './_columns';
+import { typeSpan, writtenType } from './_columns';
 import { sameRelation } from './_relations';
 import { perFile, pushTo } from './_util';
 
@@ -324,7 +324,5 @@ function isForeignKeyColumn(ctx: RuleContext, table: QualifiedName, column: stri
 }
 
 function typeRange(stmt: Stmt, ctx: RuleContext, tn: T.TypeName): Range {
-  return (
-    typeSpan(stmt, tn, /^(?:"?pg_catalog"?\s*\.\s*)?(?:"[^"]*"|[\w$]+)/) ?? ctx.rangeAt(stmt, tn.location)
-  );
+  return writtenType(ctx, stmt, tn, /^(?:"?pg_catalog"?\s*\.\s*)?(?:"[^"]*"|[\w$]+)/).range;
 }

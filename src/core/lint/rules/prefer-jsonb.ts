@@ -1,6 +1,5 @@
-import { formatName } from '../ast';
 import type { Rule, RuleMeta } from '../types';
-import { columnsOfType, typeSpan } from './_columns';
+import { columnLabel, columnsOfType, tableInHelp, writtenType } from './_columns';
 
 export const meta: RuleMeta = {
   id: 'prefer-jsonb',
@@ -14,17 +13,21 @@ export const meta: RuleMeta = {
 
 export const check: Rule['check'] = (stmt, ctx) => {
   for (const c of columnsOfType(stmt, 'json')) {
-    const span = typeSpan(stmt, c.typeName, /^(?:"?pg_catalog"?\s*\.\s*)?"?json"?(?![\w$])/i);
-    const col = c.table ? `${formatName(c.table)}.${c.column}` : c.column;
+    const { span, range } = writtenType(
+      ctx,
+      stmt,
+      c.typeName,
+      /^(?:"?pg_catalog"?\s*\.\s*)?"?json"?(?![\w$])/i,
+    );
     ctx.report({
-      range: span ?? ctx.rangeAt(stmt, c.typeName.location),
-      message: `column ${col} is json: json has no equality operator, so SELECT DISTINCT, UNION, GROUP BY and = on it fail, and it cannot have a GIN index; use jsonb`,
+      range,
+      message: `column ${columnLabel(c)} is json: json has no equality operator, so SELECT DISTINCT, UNION, GROUP BY and = on it fail, and it cannot have a GIN index; use jsonb`,
       help: [
         '**Problem:** `json` keeps the input text verbatim and re-parses it on every access. It has no `=` operator, so `SELECT DISTINCT`, `UNION` (without ALL), `GROUP BY` and comparisons on the column fail with "could not identify an equality operator for type json", and it supports neither GIN indexes nor the containment operators (`@>`, `?`).',
         '',
         '**Safe way:** declare the column `jsonb`:',
         '```sql',
-        `${c.alter ? `ALTER TABLE ${c.table ? formatName(c.table) : 't'} ALTER COLUMN ${c.column} TYPE jsonb USING ${c.column}::jsonb;` : `${c.column} jsonb`}`,
+        `${c.alter ? `ALTER TABLE ${tableInHelp(c)} ALTER COLUMN ${c.column} TYPE jsonb USING ${c.column}::jsonb;` : `${c.column} jsonb`}`,
         '```',
         'jsonb does not keep key order, whitespace or duplicate keys (the last one wins). Keep `json` only when the exact input text must be preserved.',
         '',

@@ -33,9 +33,7 @@ export const check: Rule['check'] = (stmt, ctx) => {
   const precise = locatedInFile(stmt);
   const insertAfter = (re: RegExp, text: string, title: string): Fix | undefined => {
     const at = precise ? offsetAfter(stmt, re) : undefined;
-    return at === undefined
-      ? undefined
-      : { title, edits: [{ range: { start: at, end: at }, newText: text }] };
+    return at === undefined ? undefined : insertAt(at, text, title);
   };
   const keywords = (re: RegExp): Range => (precise && rangeOf(stmt, re)) || stmt.range;
   const flag = (
@@ -55,26 +53,32 @@ export const check: Rule['check'] = (stmt, ctx) => {
     });
   const IF_NOT_EXISTS = 'IF NOT EXISTS';
   const ifNotExists = (re: RegExp): Fix | undefined => insertAfter(re, ' IF NOT EXISTS', 'Add IF NOT EXISTS');
+  // the plain case: IF NOT EXISTS goes right after the keywords `re`, with no caveat
+  const flagIfNotExists = (what: string, re: RegExp): void =>
+    flag(what, keywords(re), IF_NOT_EXISTS, ifNotExists(re));
+  const orReplace = (): Fix | undefined => insertAfter(/^CREATE\b/i, ' OR REPLACE', 'Add OR REPLACE');
+  // OR REPLACE would also silently replace a different object of that name: the user picks
+  const flagOrReplace = (what: string, re: RegExp): void =>
+    flag(what, keywords(re), 'OR REPLACE', orReplace(), true);
 
   switch (stmt.kind) {
     case 'CreateStmt': {
       const c = as(stmt.node, 'CreateStmt')!;
       if (c.if_not_exists || c.relation?.relpersistence === TEMP) return;
-      const re = /^CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:UNLOGGED\s+)?TABLE\b/i;
-      flag(
+      flagIfNotExists(
         `CREATE TABLE ${formatName(rangeVarName(c.relation))}`,
-        keywords(re),
-        IF_NOT_EXISTS,
-        ifNotExists(re),
+        /^CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:UNLOGGED\s+)?TABLE\b/i,
       );
       return;
     }
     case 'CreateTableAsStmt': {
       const c = as(stmt.node, 'CreateTableAsStmt')!;
       if (c.if_not_exists || c.into?.rel?.relpersistence === TEMP) return;
-      const re = /^CREATE\s+(?:UNLOGGED\s+)?(?:MATERIALIZED\s+VIEW|TABLE)\b/i;
       const what = c.objtype === 'OBJECT_MATVIEW' ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE AS';
-      flag(`${what} ${formatName(rangeVarName(c.into?.rel))}`, keywords(re), IF_NOT_EXISTS, ifNotExists(re));
+      flagIfNotExists(
+        `${what} ${formatName(rangeVarName(c.into?.rel))}`,
+        /^CREATE\s+(?:UNLOGGED\s+)?(?:MATERIALIZED\s+VIEW|TABLE)\b/i,
+      );
       return;
     }
     case 'IndexStmt': {
@@ -117,33 +121,24 @@ export const check: Rule['check'] = (stmt, ctx) => {
     case 'CreateSeqStmt': {
       const s = as(stmt.node, 'CreateSeqStmt')!;
       if (s.if_not_exists || s.sequence?.relpersistence === TEMP) return;
-      const re = /^CREATE\s+(?:UNLOGGED\s+)?SEQUENCE\b/i;
-      flag(
+      flagIfNotExists(
         `CREATE SEQUENCE ${formatName(rangeVarName(s.sequence))}`,
-        keywords(re),
-        IF_NOT_EXISTS,
-        ifNotExists(re),
+        /^CREATE\s+(?:UNLOGGED\s+)?SEQUENCE\b/i,
       );
       return;
     }
     case 'CreateExtensionStmt': {
       const e = as(stmt.node, 'CreateExtensionStmt')!;
       if (e.if_not_exists) return;
-      const re = /^CREATE\s+EXTENSION\b/i;
-      flag(`CREATE EXTENSION ${e.extname ?? ''}`.trim(), keywords(re), IF_NOT_EXISTS, ifNotExists(re));
+      flagIfNotExists(`CREATE EXTENSION ${e.extname ?? ''}`.trim(), /^CREATE\s+EXTENSION\b/i);
       return;
     }
     case 'ViewStmt': {
       const v = as(stmt.node, 'ViewStmt')!;
       if (v.replace || v.view?.relpersistence === TEMP) return;
-      // OR REPLACE would also silently replace a different view of that name: the user picks
-      const fix = insertAfter(/^CREATE\b/i, ' OR REPLACE', 'Add OR REPLACE');
-      flag(
+      flagOrReplace(
         `CREATE VIEW ${formatName(rangeVarName(v.view))}`,
-        keywords(/^CREATE\s+(?:(?:TEMP|TEMPORARY)\s+)?(?:RECURSIVE\s+)?VIEW\b/i),
-        'OR REPLACE',
-        fix,
-        true,
+        /^CREATE\s+(?:(?:TEMP|TEMPORARY)\s+)?(?:RECURSIVE\s+)?VIEW\b/i,
       );
       return;
     }
@@ -151,13 +146,9 @@ export const check: Rule['check'] = (stmt, ctx) => {
       const f = as(stmt.node, 'CreateFunctionStmt')!;
       if (f.replace) return;
       const kind = f.is_procedure ? 'PROCEDURE' : 'FUNCTION';
-      const fix = insertAfter(/^CREATE\b/i, ' OR REPLACE', 'Add OR REPLACE');
-      flag(
+      flagOrReplace(
         `CREATE ${kind} ${stringList(f.funcname).join('.')}`,
-        keywords(/^CREATE\s+(?:FUNCTION|PROCEDURE)\b/i),
-        'OR REPLACE',
-        fix,
-        true,
+        /^CREATE\s+(?:FUNCTION|PROCEDURE)\b/i,
       );
       return;
     }
@@ -165,13 +156,13 @@ export const check: Rule['check'] = (stmt, ctx) => {
       const t = as(stmt.node, 'CreateTrigStmt')!;
       if (t.replace) return;
       const re = /^CREATE\s+(?:CONSTRAINT\s+)?TRIGGER\b/i;
-      const orReplace = ctx.postgresVersion >= 14 && !t.isconstraint;
-      const dropFirst = `Run \`DROP TRIGGER IF EXISTS ${t.trigname ?? 'name'} ON ${formatName(rangeVarName(t.relation))};\` first${orReplace ? '' : ' (CREATE OR REPLACE TRIGGER needs PostgreSQL 14 and does not apply to constraint triggers)'}.`;
-      const fix = orReplace ? insertAfter(/^CREATE\b/i, ' OR REPLACE', 'Add OR REPLACE') : undefined;
+      const canReplace = ctx.postgresVersion >= 14 && !t.isconstraint;
+      const dropFirst = `Run \`DROP TRIGGER IF EXISTS ${t.trigname ?? 'name'} ON ${formatName(rangeVarName(t.relation))};\` first${canReplace ? '' : ' (CREATE OR REPLACE TRIGGER needs PostgreSQL 14 and does not apply to constraint triggers)'}.`;
+      const fix = canReplace ? orReplace() : undefined;
       flag(
         `CREATE TRIGGER ${t.trigname ?? ''}`.trim(),
         keywords(re),
-        orReplace ? 'OR REPLACE' : 'DROP TRIGGER IF EXISTS before it',
+        canReplace ? 'OR REPLACE' : 'DROP TRIGGER IF EXISTS before it',
         fix,
         true,
         dropFirst,
@@ -221,13 +212,7 @@ function checkAlterTable(
       const col = as(cmd.def, 'ColumnDef');
       const loc = col?.location;
       const at = precise && loc !== undefined && loc >= 0 ? stmt.range.start + loc : undefined;
-      const fix =
-        at === undefined
-          ? undefined
-          : {
-              title: 'Add IF NOT EXISTS',
-              edits: [{ range: { start: at, end: at }, newText: 'IF NOT EXISTS ' }],
-            };
+      const fix = at === undefined ? undefined : insertAt(at, 'IF NOT EXISTS ', 'Add IF NOT EXISTS');
       flag(
         `ALTER TABLE ${name} ADD COLUMN ${col?.colname ?? ''}`,
         ctx.rangeAt(stmt, loc),
@@ -247,10 +232,7 @@ function checkAlterTable(
             cmd.name,
           )
         : undefined;
-      const fix = pos && {
-        title: 'Add IF EXISTS',
-        edits: [{ range: { start: pos.start, end: pos.start }, newText: 'IF EXISTS ' }],
-      };
+      const fix = pos && insertAt(pos.start, 'IF EXISTS ', 'Add IF EXISTS');
       flag(
         `ALTER TABLE ${name} DROP ${constraint ? 'CONSTRAINT' : 'COLUMN'} ${cmd.name}`,
         pos ?? stmt.range,
@@ -270,6 +252,10 @@ function checkAlterTable(
       );
     }
   }
+}
+
+function insertAt(at: number, newText: string, title: string): Fix {
+  return { title, edits: [{ range: { start: at, end: at }, newText }] };
 }
 
 /**

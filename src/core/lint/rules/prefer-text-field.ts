@@ -1,6 +1,6 @@
-import { formatName, typeMods } from '../ast';
+import { typeMods } from '../ast';
 import type { Rule, RuleMeta } from '../types';
-import { columnsOfType, typeSpan } from './_columns';
+import { columnLabel, columnsOfType, tableInHelp, writtenType } from './_columns';
 
 export const meta: RuleMeta = {
   id: 'prefer-text-field',
@@ -17,16 +17,16 @@ export const check: Rule['check'] = (stmt, ctx) => {
     const n = typeMods(c.typeName)[0];
     // varchar without a length is text under another name: nothing to evolve
     if (n === undefined) continue;
-    const span = typeSpan(
+    const { span, range } = writtenType(
+      ctx,
       stmt,
       c.typeName,
       /^(?:"?pg_catalog"?\s*\.\s*)?(?:"?varchar"?|(?:national\s+char(?:acter)?|nchar|char(?:acter)?)\s+varying)\s*\(\s*\d+\s*\)/i,
     );
-    const col = c.table ? `${formatName(c.table)}.${c.column}` : c.column;
-    const table = c.table ? formatName(c.table) : 't';
+    const table = tableInHelp(c);
     ctx.report({
-      range: span ?? ctx.rangeAt(stmt, c.typeName.location),
-      message: `column ${col} is varchar(${n}): changing the limit later takes ALTER COLUMN TYPE under an ACCESS EXCLUSIVE lock (narrowing it rewrites ${table}); text with a CHECK on its length is easier to change`,
+      range,
+      message: `column ${columnLabel(c)} is varchar(${n}): changing the limit later takes ALTER COLUMN TYPE under an ACCESS EXCLUSIVE lock (narrowing it rewrites ${table}); text with a CHECK on its length is easier to change`,
       help: [
         '**Advice, not a risk:** `varchar(n)` works, and widening it later (`varchar(m)` with m > n, or `text`) only changes the catalog since PostgreSQL 9.2. But every change of `n` is an `ALTER COLUMN ... TYPE`, which takes an ACCESS EXCLUSIVE lock — brief when widening, yet it queues behind long transactions and everything queues behind it — and narrowing rewrites the table under that lock.',
         '',

@@ -1,6 +1,5 @@
-import { formatName } from '../ast';
 import type { Rule, RuleMeta } from '../types';
-import { columnsOfType, typeMatch } from './_columns';
+import { columnLabel, columnsOfType, tableInHelp, writtenType } from './_columns';
 
 export const meta: RuleMeta = {
   id: 'prefer-timestamptz',
@@ -14,16 +13,16 @@ export const meta: RuleMeta = {
 
 export const check: Rule['check'] = (stmt, ctx) => {
   for (const c of columnsOfType(stmt, 'timestamp')) {
-    const m = typeMatch(
+    const { match, span, range } = writtenType(
+      ctx,
       stmt,
       c.typeName,
       /^(?:"?pg_catalog"?\s*\.\s*)?"?timestamp"?(?:\s*\(\s*(\d+)\s*\))?(?:\s+without\s+time\s+zone)?(?![\w$])/i,
     );
-    const col = c.table ? `${formatName(c.table)}.${c.column}` : c.column;
-    const table = c.table ? formatName(c.table) : 't';
+    const table = tableInHelp(c);
     ctx.report({
-      range: m?.range ?? ctx.rangeAt(stmt, c.typeName.location),
-      message: `column ${col} is timestamp without time zone: it stores no UTC offset, so the instant a value stands for depends on the TimeZone of the session that wrote it; use timestamptz`,
+      range,
+      message: `column ${columnLabel(c)} is timestamp without time zone: it stores no UTC offset, so the instant a value stands for depends on the TimeZone of the session that wrote it; use timestamptz`,
       help: [
         "**Problem:** `timestamp` stores a wall-clock reading without a zone. `now()` and other `timestamptz` values are converted to it in the writing session's TimeZone and the offset is thrown away: an application server in another zone, a DST change or `SET TIME ZONE` silently shifts what the stored values mean, and comparisons with `now()` depend on the reader's TimeZone.",
         '',
@@ -35,14 +34,15 @@ export const check: Rule['check'] = (stmt, ctx) => {
         '```',
         `Converting an existing \`timestamp\` column with \`ALTER COLUMN ... TYPE timestamptz\` reads the old values in the session TimeZone (\`SET LOCAL TimeZone = 'UTC'\` first if they were written in UTC). It rewrites the table under an ACCESS EXCLUSIVE lock, except on PostgreSQL 12+ when the session TimeZone is UTC, where it only changes the catalog${ctx.postgresVersion >= 12 ? '' : ' (your target version is older than 12: it always rewrites)'}.`,
       ].join('\n'),
-      suggestions: m
-        ? [
-            {
-              title: 'Use timestamptz',
-              edits: [{ range: m.range, newText: m.match[1] ? `timestamptz(${m.match[1]})` : 'timestamptz' }],
-            },
-          ]
-        : undefined,
+      suggestions:
+        span && match
+          ? [
+              {
+                title: 'Use timestamptz',
+                edits: [{ range: span, newText: match[1] ? `timestamptz(${match[1]})` : 'timestamptz' }],
+              },
+            ]
+          : undefined,
     });
   }
 };

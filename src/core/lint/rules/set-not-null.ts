@@ -1,7 +1,6 @@
-import type * as T from '@pgsql/types';
 import { as, columnConstraints, formatName, rangeVarName, stringList, type QualifiedName } from '../ast';
 import type { RuleContext, Rule, RuleMeta, Stmt } from '../types';
-import { constraintSpan, notNullAlready, notValidFix } from './_constraints';
+import { addedTableConstraint, notNullAlready, notValidFix, type AddedConstraint } from './_constraints';
 import { BARE_OR_QUOTED_NAME, matchRange, namePattern, optional } from './_name-range';
 import { alterOfExistingTable, altersBefore, mentionsBetween, sameRelation } from './_relations';
 
@@ -22,13 +21,13 @@ export const check: Rule['check'] = (stmt, ctx) => {
     if (cmd.subtype === 'AT_SetNotNull' && cmd.name) {
       if (notNullAlready(ctx, stmt, table, cmd.name)) continue;
       report(stmt, ctx, table, cmd.name, undefined);
-    } else if (cmd.subtype === 'AT_AddConstraint') {
+    } else {
       // PostgreSQL 18: ADD CONSTRAINT c NOT NULL col — the same scan unless NOT VALID.
-      const con = as(cmd.def, 'Constraint');
-      const column = stringList(con?.keys)[0];
-      if (!con || con.contype !== 'CONSTR_NOTNULL' || con.skip_validation || !column) continue;
+      const added = addedTableConstraint(ctx, stmt, table, cmd, ['CONSTR_NOTNULL']);
+      const column = stringList(added?.con.keys)[0];
+      if (!added || added.con.skip_validation || !column) continue;
       if (notNullAlready(ctx, stmt, table, column)) continue;
-      report(stmt, ctx, table, column, con);
+      report(stmt, ctx, table, column, added);
     }
   }
 };
@@ -38,14 +37,14 @@ function report(
   ctx: RuleContext,
   table: QualifiedName,
   column: string,
-  con: T.Constraint | undefined,
+  added: AddedConstraint | undefined,
 ): void {
   const name = formatName(table);
   const checkName = `${table.name}_${column}_not_null`;
   const v = ctx.postgresVersion;
   const addedEmpty = addedWithoutDefault(ctx, stmt, table, column);
-  const what = con
-    ? `ADD CONSTRAINT ${con.conname ?? checkName} NOT NULL ${column}`
+  const what = added
+    ? `ADD CONSTRAINT ${added.conName} NOT NULL ${column}`
     : `ALTER COLUMN ${column} SET NOT NULL`;
   const help: string[] = [
     `**Lock:** ACCESS EXCLUSIVE on \`${name}\` while PostgreSQL reads every row to prove \`${column}\` has no NULL — every query on the table, reads included, waits (and queues behind it) for the whole scan.`,
@@ -78,14 +77,11 @@ function report(
       `\`${column}\` was added earlier in this migration without a default: unless every row was filled in between, this fails with "column contains null values".`,
     );
   }
-  const span = con ? constraintSpan(ctx, stmt, con.location) : undefined;
   ctx.report({
-    range:
-      span ??
-      (con ? ctx.rangeAt(stmt, con.location) : (matchRange(stmt, SET_NOT_NULL, [column]) ?? stmt.range)),
+    range: added?.range ?? matchRange(stmt, SET_NOT_NULL, [column]) ?? stmt.range,
     message: `ALTER TABLE ${name} ${what} scans every row of ${name} under an ACCESS EXCLUSIVE lock: reads and writes wait until the scan finishes`,
     help: help.join('\n'),
-    suggestions: span ? [notValidFix(span)] : undefined,
+    suggestions: added?.span ? [notValidFix(added.span)] : undefined,
   });
 }
 

@@ -1,7 +1,5 @@
-import { as, formatName, rangeVarName } from '../ast';
 import type { Rule, RuleMeta } from '../types';
-import { batchHelp, batchLoop, batchSuggestion, isBatched, unfilteredTargets } from './_dml';
-import { relationRange } from './_relations';
+import { batchHelp, batchLoop, everyRowTargets } from './_dml';
 
 export const meta: RuleMeta = {
   id: 'update-without-where',
@@ -15,12 +13,9 @@ export const meta: RuleMeta = {
 };
 
 export const check: Rule['check'] = (stmt, ctx) => {
-  // a batched UPDATE of every row is a backfill on purpose, and no row stays locked past its batch
-  if (isBatched(ctx, stmt)) return;
-  for (const target of unfilteredTargets(stmt, ctx, 'UpdateStmt')) {
-    const name = formatName(rangeVarName(target.relation));
+  for (const { name, range, suggestions } of everyRowTargets(stmt, ctx, 'UpdateStmt')) {
     ctx.report({
-      range: relationRange(ctx, stmt, target.relation),
+      range,
       message: `UPDATE ${name} has no WHERE: it rewrites every row of ${name} and keeps each one locked until the transaction ends`,
       help: [
         `**Data:** every row of \`${name}\` gets the new values — if the statement was meant for some rows only, the others are overwritten, with no undo after commit. ` +
@@ -41,7 +36,7 @@ export const check: Rule['check'] = (stmt, ctx) => {
         ),
         '```',
       ].join('\n'),
-      suggestions: target === as(stmt.node, 'UpdateStmt') ? batchSuggestion(ctx, stmt) : undefined,
+      suggestions,
     });
   }
 };
