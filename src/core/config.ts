@@ -45,6 +45,8 @@ export interface RunnerConfig {
   transactionMode: 'wrapped' | 'none';
   /** Batched backfills pause while a replica's replay lag is over this; null = don't check. Default '10s'. */
   maxLag: string | null;
+  /** Batched backfills wait while their table is being vacuumed (as GitLab's do). Default true. */
+  waitForVacuum: boolean;
 }
 
 export interface PgshiftConfig {
@@ -82,6 +84,7 @@ export const DEFAULT_CONFIG: PgshiftConfig = {
     historySchema: 'pgshift',
     transactionMode: 'wrapped',
     maxLag: '10s',
+    waitForVacuum: true,
   },
   environments: {},
 };
@@ -219,6 +222,10 @@ export function validateConfig(raw: unknown, where: string): PgshiftConfig {
       c.runner.transactionMode = r.transactionMode as 'wrapped' | 'none';
     }
     if (r.maxLag !== undefined) c.runner.maxLag = duration(r.maxLag, 'runner.maxLag', fail);
+    if (r.waitForVacuum !== undefined) {
+      if (typeof r.waitForVacuum !== 'boolean') fail('runner.waitForVacuum', 'must be true or false');
+      c.runner.waitForVacuum = r.waitForVacuum as boolean;
+    }
   }
   if (raw.environments !== undefined) {
     if (!isObject(raw.environments)) fail('environments', 'must be an object of name → connection');

@@ -68,6 +68,8 @@ describe('config loader', () => {
           lockWaitSeconds: 10,
           historySchema: 'ops',
           transactionMode: 'none',
+          maxLag: '2s',
+          waitForVacuum: false,
         },
         environments: {
           staging: { host: 'localhost', port: 5432, database: 'shop', user: 'app', production: false },
@@ -78,6 +80,14 @@ describe('config loader', () => {
       'cfg',
     );
     assert.equal(c.runner.lockTimeout, null);
+    assert.equal(c.runner.waitForVacuum, false);
     assert.equal(c.environments.prod.production, true);
+  });
+  it('waits for a vacuum by default, and takes only a boolean for runner.waitForVacuum', () => {
+    assert.equal(validateConfig({}, 'cfg').runner.waitForVacuum, true);
+    assert.throws(
+      () => validateConfig({ runner: { waitForVacuum: 'no' } }, 'cfg'),
+      /runner\.waitForVacuum.*must be true or false/,
+    );
   });
 });

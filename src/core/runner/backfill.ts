@@ -231,7 +231,8 @@ async function unhealthy(run: BackfillRun, plan: BatchPlanOutcome): Promise<stri
     return undefined; // no statistics views (an embedded database): nothing to wait for
   }
   const table = qualifiedTable(plan.shape.table);
-  if (row && row.vacuums > 0) return `${table} is being vacuumed; the next batch waits until it is done`;
+  if (row && row.vacuums > 0 && run.settings.waitForVacuum)
+    return `${table} is being vacuumed; the next batch waits until it is done`;
   const maxLag = durationMs(run.settings.maxLag);
   const lag = row?.lag_ms == null ? undefined : Number(row.lag_ms);
   if (maxLag !== undefined && lag !== undefined && lag > maxLag)
