@@ -134,13 +134,19 @@ class Discovery {
     };
   }
 
-  /** A whole file as one script (golang-migrate, Flyway, diesel). */
-  wholeFile(file: string, extraNoTransaction = false): MigrationScript | undefined {
+  /** A whole file as the script of one migration (golang-migrate, Flyway, diesel), when it can be read. */
+  addWholeFile(
+    file: string,
+    { version, name, direction }: Pick<Candidate, 'version' | 'name' | 'direction'>,
+    extra: Pick<Candidate, 'repeatable' | 'preferred'> = {},
+    extraNoTransaction = false,
+  ): void {
     const content = this.read(file);
-    if (!content) return undefined;
+    if (!content) return;
     const split = splitStatements(content.bytes);
     const noTx = extraNoTransaction || runsOutsideTransaction(split.comments);
-    return this.script(file, content.bytes, 0, content.bytes.length, noTx, split);
+    const script = this.script(file, content.bytes, 0, content.bytes.length, noTx, split);
+    this.candidates.push({ version, name, direction, script, ...extra });
   }
 
   unmatched(file: string, layout: ConcreteLayout): void {
@@ -198,40 +204,34 @@ export function findMigration(set: MigrationSet, version: string): Migration | u
   );
 }
 
-function collectGolangMigrate(d: Discovery, entries: Dirent[]): void {
+/** The .sql files of the directory whose names `parse` reads, in order; the others are reported as unmatched. */
+function* namedSqlFiles<P>(
+  d: Discovery,
+  entries: Dirent[],
+  layout: ConcreteLayout,
+  parse: (name: string) => P | undefined,
+): Generator<{ e: Dirent; file: string; parsed: P }> {
   for (const e of entries) {
     const file = join(d.dir, e.name);
     if (isDir(e, file) || !/\.sql$/i.test(e.name)) continue;
-    const parsed = parseGolangMigrateName(e.name);
-    if (!parsed) {
-      d.unmatched(file, 'golang-migrate');
-      continue;
-    }
+    const parsed = parse(e.name);
+    if (parsed) yield { e, file, parsed };
+    else d.unmatched(file, layout);
+  }
+}
+
+function collectGolangMigrate(d: Discovery, entries: Dirent[]): void {
+  for (const { file, parsed } of namedSqlFiles(d, entries, 'golang-migrate', parseGolangMigrateName)) {
     if (parsed.dialect && !isPostgresDialect(parsed.dialect)) {
       d.problem('info', file, `ignored: ${d.rel(file)} is for ${parsed.dialect}, not PostgreSQL`);
       continue;
     }
-    const script = d.wholeFile(file);
-    if (script)
-      d.candidates.push({
-        version: parsed.version,
-        name: parsed.name,
-        direction: parsed.direction,
-        script,
-        preferred: !!parsed.dialect,
-      });
+    d.addWholeFile(file, parsed, { preferred: !!parsed.dialect });
   }
 }
 
 function collectDbmate(d: Discovery, entries: Dirent[]): void {
-  for (const e of entries) {
-    const file = join(d.dir, e.name);
-    if (isDir(e, file) || !/\.sql$/i.test(e.name)) continue;
-    const parsed = parseDbmateName(e.name);
-    if (!parsed) {
-      d.unmatched(file, 'dbmate');
-      continue;
-    }
+  for (const { e, file, parsed } of namedSqlFiles(d, entries, 'dbmate', parseDbmateName)) {
     const content = d.read(file);
     if (!content) continue;
     const { bytes } = content;
@@ -273,25 +273,21 @@ function collectDbmate(d: Discovery, entries: Dirent[]): void {
         `SQL before -- migrate:up in ${d.rel(file)} belongs to no section and would never run`,
       );
     }
-    const upScript = d.script(file, bytes, up.start, up.end, up.noTransaction, split, ' up section');
-    d.candidates.push({ version: parsed.version, name: parsed.name, direction: 'up', script: upScript });
-    const down = downs[0];
-    if (down) {
-      const downScript = d.script(
+    for (const [direction, sec] of [
+      ['up', up],
+      ['down', downs[0]],
+    ] as const) {
+      if (!sec) continue;
+      const script = d.script(
         file,
         bytes,
-        down.start,
-        down.end,
-        down.noTransaction,
+        sec.start,
+        sec.end,
+        sec.noTransaction,
         split,
-        ' down section',
+        ` ${direction} section`,
       );
-      d.candidates.push({
-        version: parsed.version,
-        name: parsed.name,
-        direction: 'down',
-        script: downScript,
-      });
+      d.candidates.push({ version: parsed.version, name: parsed.name, direction, script });
     }
   }
 }
@@ -316,15 +312,7 @@ function collectFlyway(d: Discovery, dir: string, entries: Dirent[], depth = 0):
       const conf = d.read(join(dir, `${e.name}.conf`));
       if (conf) noTx = /^[ \t]*executeInTransaction[ \t]*[=:][ \t]*false[ \t]*$/im.test(conf.text);
     }
-    const script = d.wholeFile(file, noTx);
-    if (script)
-      d.candidates.push({
-        version: parsed.version,
-        name: parsed.name,
-        direction: parsed.direction,
-        script,
-        repeatable: parsed.repeatable,
-      });
+    d.addWholeFile(file, parsed, { repeatable: parsed.repeatable }, noTx);
   }
 }
 
@@ -364,8 +352,7 @@ function collectDiesel(d: Discovery, entries: Dirent[]): void {
     }
     for (const direction of ['up', 'down'] as const) {
       if (!inside.has(`${direction}.sql`)) continue;
-      const script = d.wholeFile(join(full, `${direction}.sql`), noTx);
-      if (script) d.candidates.push({ version: parsed.version, name: parsed.name, direction, script });
+      d.addWholeFile(join(full, `${direction}.sql`), { ...parsed, direction }, {}, noTx);
     }
   }
 }

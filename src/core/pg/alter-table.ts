@@ -25,6 +25,14 @@ import { lossyTypeChange, typeChange } from './type-change';
 /** Records one subcommand: its lock joins the statement's, its work the statement's work. */
 type Sub = (action: string, mode: LockMode, work: WorkKind, detail: string, column?: string, constraint?: string) => void; // prettier-ignore
 
+/** The ALTER TABLE statement being described: its facts, its table, the options, and sub() to record a subcommand. */
+interface Alter {
+  a: Facts;
+  rel: QualifiedName | undefined;
+  o: DescribeOptions;
+  sub: Sub;
+}
+
 export function alterTable(a: Facts, s: T.AlterTableStmt, o: DescribeOptions): void {
   const rel = rangeVarName(s.relation);
   a.table = rel;
@@ -63,7 +71,10 @@ export function alterTable(a: Facts, s: T.AlterTableStmt, o: DescribeOptions): v
     return;
   }
 
-  for (const cmd of alterCmds(s)) alterTableCmd(a, rel, cmd, o, sub);
+  const t: Alter = { a, rel, o, sub };
+  for (const cmd of alterCmds(s)) {
+    if (!columnCmd(t, cmd) && !constraintCmd(t, cmd)) tableCmd(t, cmd);
+  }
   if (mode && rel) {
     const why = a.subcommands.map((x) => x.detail).join('; ');
     const object = objtype === 'OBJECT_VIEW' ? 'view' : 'table';
@@ -92,26 +103,22 @@ function alterIndexCmd(cmd: T.AlterTableCmd, sub: Sub): void {
   else sub(actionOf(cmd), 'SHARE UPDATE EXCLUSIVE', 'catalog', 'changes index options');
 }
 
-function alterTableCmd(
-  a: Facts,
-  rel: QualifiedName | undefined,
-  cmd: T.AlterTableCmd,
-  o: DescribeOptions,
-  sub: Sub,
-): void {
+/** ADD / DROP COLUMN and ALTER COLUMN ...: records the subcommand, or returns false for any other. */
+function columnCmd(t: Alter, cmd: T.AlterTableCmd): boolean {
+  const { a, rel, o, sub } = t;
   const col = cmd.name ?? undefined;
+  // a catalog-only change to the column, named as PostgreSQL names the subcommand
+  const catalog = (detail: string, mode: LockMode = 'ACCESS EXCLUSIVE'): void =>
+    sub(actionOf(cmd), mode, 'catalog', detail, col);
   switch (cmd.subtype) {
     case 'AT_AddColumn':
-      addColumn(a, rel, as(cmd.def, 'ColumnDef'), col, o, sub);
+      addColumn(t, as(cmd.def, 'ColumnDef'), col);
+      break;
+    case 'AT_AlterColumnType':
+      alterColumnType(t, as(cmd.def, 'ColumnDef'), col);
       break;
     case 'AT_DropColumn':
-      sub(
-        'DROP COLUMN',
-        'ACCESS EXCLUSIVE',
-        'catalog',
-        `drops column ${col} (catalog only; space is reclaimed later)`,
-        col,
-      );
+      catalog(`drops column ${col} (catalog only; space is reclaimed later)`);
       if (rel && col)
         a.destroys.push({
           kind: 'column',
@@ -144,19 +151,16 @@ function alterTableCmd(
       break;
     }
     case 'AT_DropNotNull':
-      sub('DROP NOT NULL', 'ACCESS EXCLUSIVE', 'catalog', `drops NOT NULL on ${col}`, col);
+      catalog(`drops NOT NULL on ${col}`);
       break;
     case 'AT_SetStatistics':
     case 'AT_SetOptions':
     case 'AT_ResetOptions':
-      sub(actionOf(cmd), 'SHARE UPDATE EXCLUSIVE', 'catalog', `changes planner settings of ${col}`, col);
+      catalog(`changes planner settings of ${col}`, 'SHARE UPDATE EXCLUSIVE');
       break;
     case 'AT_SetStorage':
     case 'AT_SetCompression':
-      sub(actionOf(cmd), 'ACCESS EXCLUSIVE', 'catalog', `changes how new values of ${col} are stored`, col);
-      break;
-    case 'AT_AlterColumnType':
-      alterColumnType(a, rel, as(cmd.def, 'ColumnDef'), col, o, sub);
+      catalog(`changes how new values of ${col} are stored`);
       break;
     case 'AT_SetExpression':
       sub(
@@ -168,24 +172,35 @@ function alterTableCmd(
       );
       break;
     case 'AT_DropExpression':
-      sub('DROP EXPRESSION', 'ACCESS EXCLUSIVE', 'catalog', `turns ${col} into a plain column`, col);
+      catalog(`turns ${col} into a plain column`);
       break;
     case 'AT_AddIdentity':
     case 'AT_SetIdentity':
     case 'AT_DropIdentity':
-      sub(actionOf(cmd), 'ACCESS EXCLUSIVE', 'catalog', `changes the identity of ${col}`, col);
+      catalog(`changes the identity of ${col}`);
       break;
+    default:
+      return false;
+  }
+  return true;
+}
+
+/** ADD / VALIDATE / ALTER / DROP CONSTRAINT: records the subcommand, or returns false for any other. */
+function constraintCmd(t: Alter, cmd: T.AlterTableCmd): boolean {
+  const { sub } = t;
+  const name = cmd.name ?? undefined;
+  switch (cmd.subtype) {
     case 'AT_AddConstraint':
-      addConstraint(a, rel, as(cmd.def, 'Constraint'), sub);
+      addConstraint(t, as(cmd.def, 'Constraint'));
       break;
     case 'AT_ValidateConstraint':
       sub(
         'VALIDATE CONSTRAINT',
         'SHARE UPDATE EXCLUSIVE',
         'scan',
-        `checks every row against ${col} while reads and writes continue`,
+        `checks every row against ${name} while reads and writes continue`,
         undefined,
-        col,
+        name,
       );
       break;
     case 'AT_AlterConstraint':
@@ -201,9 +216,9 @@ function alterTableCmd(
         'DROP CONSTRAINT',
         'ACCESS EXCLUSIVE',
         'catalog',
-        `drops constraint ${col} (a foreign key also locks the table it references ACCESS EXCLUSIVE)`,
+        `drops constraint ${name} (a foreign key also locks the table it references ACCESS EXCLUSIVE)`,
         undefined,
-        col,
+        name,
       );
       break;
     case 'AT_AddIndexConstraint':
@@ -214,6 +229,16 @@ function alterTableCmd(
         'turns an existing index into a constraint (a primary key also checks NOT NULL)',
       );
       break;
+    default:
+      return false;
+  }
+  return true;
+}
+
+/** Subcommands on the table as a whole: storage, clustering, triggers, partitions, and the catalog-only rest. */
+function tableCmd(t: Alter, cmd: T.AlterTableCmd): void {
+  const { sub } = t;
+  switch (cmd.subtype) {
     case 'AT_SetLogged':
     case 'AT_SetUnLogged':
       sub(actionOf(cmd), 'ACCESS EXCLUSIVE', 'rewrite', 'rewrites the table');
@@ -246,7 +271,7 @@ function alterTableCmd(
     case 'AT_AttachPartition':
     case 'AT_DetachPartition':
     case 'AT_DetachPartitionFinalize':
-      partitionCmd(a, cmd, o, sub);
+      partitionCmd(t, cmd);
       break;
     default:
       // owner, schema, inheritance, replica identity, row security, OF type, rules: ACCESS EXCLUSIVE, catalog only
@@ -254,14 +279,7 @@ function alterTableCmd(
   }
 }
 
-function addColumn(
-  a: Facts,
-  rel: QualifiedName | undefined,
-  def: T.ColumnDef | undefined,
-  col: string | undefined,
-  o: DescribeOptions,
-  sub: Sub,
-): void {
+function addColumn({ a, rel, o, sub }: Alter, def: T.ColumnDef | undefined, col: string | undefined): void {
   const c = def?.colname ?? col ?? '?';
   const cons = def ? columnConstraints(def) : [];
   const dflt = cons.find((x) => x.contype === 'CONSTR_DEFAULT')?.raw_expr;
@@ -305,12 +323,9 @@ function addColumn(
 }
 
 function alterColumnType(
-  a: Facts,
-  rel: QualifiedName | undefined,
+  { a, rel, o, sub }: Alter,
   def: T.ColumnDef | undefined,
   col: string | undefined,
-  o: DescribeOptions,
-  sub: Sub,
 ): void {
   const to = typeNameToString(def?.typeName);
   const from = rel && col ? o.columnType?.(rel, col) : undefined;
@@ -329,7 +344,7 @@ function alterColumnType(
     a.destroys.push({ kind: 'column', relation: rel, column: col, how: 'type-change', to, lossy });
 }
 
-function partitionCmd(a: Facts, cmd: T.AlterTableCmd, o: DescribeOptions, sub: Sub): void {
+function partitionCmd({ a, o, sub }: Alter, cmd: T.AlterTableCmd): void {
   const p = as(cmd.def, 'PartitionCmd');
   const part = rangeVarName(p?.name);
   const at = { location: p?.name?.location };
@@ -379,12 +394,7 @@ function relOptionsLock(cmd: T.AlterTableCmd): LockMode {
   return names.some((n) => ACCESS_EXCLUSIVE_OPTIONS.has(n)) ? 'ACCESS EXCLUSIVE' : 'SHARE UPDATE EXCLUSIVE';
 }
 
-function addConstraint(
-  a: Facts,
-  rel: QualifiedName | undefined,
-  c: T.Constraint | undefined,
-  sub: Sub,
-): void {
+function addConstraint({ a, rel, sub }: Alter, c: T.Constraint | undefined): void {
   if (!c) return;
   const name = c.conname ? `${c.conname} ` : '';
   const notValid = !!c.skip_validation;

@@ -24,24 +24,11 @@ export function batchTarget(node: unknown): BatchTargetOutcome {
   switch (nodeKind(node)) {
     case 'UpdateStmt': {
       const s = as(node, 'UpdateStmt')!;
-      const refused =
-        (s.withClause && 'it has a WITH clause (a CTE): batch the statement it feeds instead') ||
-        (s.fromClause?.length && 'it joins other tables (UPDATE … FROM): each batch would repeat the join') ||
-        (s.returningClause && 'RETURNING would return only the last batch’s rows') ||
-        (isCurrentOf(s.whereClause) && 'WHERE CURRENT OF names a cursor');
-      if (refused) return no(`UPDATE cannot be batched: ${refused}`);
-      return target('update', s.relation, !!s.whereClause);
+      return changesRows('update', s, s.fromClause, 'UPDATE … FROM');
     }
     case 'DeleteStmt': {
       const s = as(node, 'DeleteStmt')!;
-      const refused =
-        (s.withClause && 'it has a WITH clause (a CTE): batch the statement it feeds instead') ||
-        (s.usingClause?.length &&
-          'it joins other tables (DELETE … USING): each batch would repeat the join') ||
-        (s.returningClause && 'RETURNING would return only the last batch’s rows') ||
-        (isCurrentOf(s.whereClause) && 'WHERE CURRENT OF names a cursor');
-      if (refused) return no(`DELETE cannot be batched: ${refused}`);
-      return target('delete', s.relation, !!s.whereClause);
+      return changesRows('delete', s, s.usingClause, 'DELETE … USING');
     }
     case 'InsertStmt': {
       const s = as(node, 'InsertStmt')!;
@@ -65,6 +52,22 @@ export function batchTarget(node: unknown): BatchTargetOutcome {
     default:
       return no(`${NOT_BATCHABLE}; this is ${nodeKind(node) ?? 'not a statement'}`);
   }
+}
+
+/** UPDATE and DELETE: batched by key unless something makes each batch differ from a slice of the whole. */
+function changesRows(
+  kind: 'update' | 'delete',
+  s: T.UpdateStmt | T.DeleteStmt,
+  joins: T.Node[] | undefined,
+  joinSyntax: string,
+): BatchTargetOutcome {
+  const refused =
+    (s.withClause && 'it has a WITH clause (a CTE): batch the statement it feeds instead') ||
+    (joins?.length && `it joins other tables (${joinSyntax}): each batch would repeat the join`) ||
+    (s.returningClause && 'RETURNING would return only the last batch’s rows') ||
+    (isCurrentOf(s.whereClause) && 'WHERE CURRENT OF names a cursor');
+  if (refused) return no(`${kind.toUpperCase()} cannot be batched: ${refused}`);
+  return target(kind, s.relation, !!s.whereClause);
 }
 
 function target(

@@ -326,35 +326,17 @@ const HANDLERS: Record<string, Handler> = {
     a.did('rewrite', 'rewrites the table in index order and rebuilds every index');
   },
 
-  CreateTrigStmt: (a, s: T.CreateTrigStmt) => {
-    a.command = 'CREATE TRIGGER';
-    a.lock(rangeVarName(s.relation), 'SHARE ROW EXCLUSIVE', 'adds a trigger', {
-      location: s.relation?.location,
-    });
-    a.did('catalog', 'changes the catalog only');
-  },
+  CreateTrigStmt: (a, s: T.CreateTrigStmt) =>
+    catalogOnTable(a, 'CREATE TRIGGER', s.relation, 'SHARE ROW EXCLUSIVE', 'adds a trigger'),
 
-  RuleStmt: (a, s: T.RuleStmt) => {
-    a.command = 'CREATE RULE';
-    a.lock(rangeVarName(s.relation), 'ACCESS EXCLUSIVE', 'adds a rule', { location: s.relation?.location });
-    a.did('catalog', 'changes the catalog only');
-  },
+  RuleStmt: (a, s: T.RuleStmt) =>
+    catalogOnTable(a, 'CREATE RULE', s.relation, 'ACCESS EXCLUSIVE', 'adds a rule'),
 
-  CreatePolicyStmt: (a, s: T.CreatePolicyStmt) => {
-    a.command = 'CREATE POLICY';
-    a.lock(rangeVarName(s.table), 'ACCESS EXCLUSIVE', 'adds a row-security policy', {
-      location: s.table?.location,
-    });
-    a.did('catalog', 'changes the catalog only');
-  },
+  CreatePolicyStmt: (a, s: T.CreatePolicyStmt) =>
+    catalogOnTable(a, 'CREATE POLICY', s.table, 'ACCESS EXCLUSIVE', 'adds a row-security policy'),
 
-  AlterPolicyStmt: (a, s: T.AlterPolicyStmt) => {
-    a.command = 'ALTER POLICY';
-    a.lock(rangeVarName(s.table), 'ACCESS EXCLUSIVE', 'changes a row-security policy', {
-      location: s.table?.location,
-    });
-    a.did('catalog', 'changes the catalog only');
-  },
+  AlterPolicyStmt: (a, s: T.AlterPolicyStmt) =>
+    catalogOnTable(a, 'ALTER POLICY', s.table, 'ACCESS EXCLUSIVE', 'changes a row-security policy'),
 
   CommentStmt: (a, s: T.CommentStmt) => {
     a.command = 'COMMENT';
@@ -383,27 +365,13 @@ const HANDLERS: Record<string, Handler> = {
     a.did('catalog', `takes ${mode} until the end of the transaction`);
   },
 
-  InsertStmt: (a, s: T.InsertStmt) => {
-    a.command = 'INSERT';
-    a.table = rangeVarName(s.relation);
-    a.lock(a.table, 'ROW EXCLUSIVE', 'inserts rows');
-    readsRelations(a, s.selectStmt);
-    a.operation = { kind: 'dml' };
-    a.did('dml', `inserts into ${formatName(a.table)}`);
-  },
+  InsertStmt: (a, s: T.InsertStmt) => addsRows(a, 'INSERT', 'inserts', s.relation, s.selectStmt),
 
   UpdateStmt: (a, s: T.UpdateStmt) => changesRows(a, 'update', s.relation, s.fromClause, !!s.whereClause),
 
   DeleteStmt: (a, s: T.DeleteStmt) => changesRows(a, 'delete', s.relation, s.usingClause, !!s.whereClause),
 
-  MergeStmt: (a, s: T.MergeStmt) => {
-    a.command = 'MERGE';
-    a.table = rangeVarName(s.relation);
-    a.lock(a.table, 'ROW EXCLUSIVE', 'merges rows');
-    readsRelations(a, s.sourceRelation);
-    a.operation = { kind: 'dml' };
-    a.did('dml', `merges into ${formatName(a.table)}`);
-  },
+  MergeStmt: (a, s: T.MergeStmt) => addsRows(a, 'MERGE', 'merges', s.relation, s.sourceRelation),
 
   CopyStmt: (a, s: T.CopyStmt) => {
     a.command = s.is_from ? 'COPY FROM' : 'COPY TO';
@@ -470,6 +438,35 @@ const DROPPED_RELATIONS: Record<
   OBJECT_MATVIEW: 'materialized view',
   OBJECT_SEQUENCE: 'sequence',
 };
+
+/** CREATE TRIGGER, CREATE RULE, CREATE / ALTER POLICY: one lock on the table, a catalog change. */
+function catalogOnTable(
+  a: Facts,
+  command: string,
+  table: T.RangeVar | undefined,
+  mode: LockMode,
+  why: string,
+): void {
+  a.command = command;
+  a.lock(rangeVarName(table), mode, why, { location: table?.location });
+  a.did('catalog', 'changes the catalog only');
+}
+
+/** INSERT and MERGE: rows written into the table, `reads` the query or source they come from. */
+function addsRows(
+  a: Facts,
+  command: string,
+  verb: 'inserts' | 'merges',
+  relation: T.RangeVar | undefined,
+  reads: unknown,
+): void {
+  a.command = command;
+  a.table = rangeVarName(relation);
+  a.lock(a.table, 'ROW EXCLUSIVE', `${verb} rows`);
+  readsRelations(a, reads);
+  a.operation = { kind: 'dml' };
+  a.did('dml', `${verb} into ${formatName(a.table)}`);
+}
 
 /** UPDATE and DELETE: the old values of the rows they touch are gone after COMMIT. */
 function changesRows(

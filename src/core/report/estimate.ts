@@ -40,6 +40,17 @@ export interface EstimateResult {
   table?: TableStats;
 }
 
+/**
+ * A modelled or catalog-only estimate of `seconds`: `est` says how, the range is seconds / spread (or
+ * `low`) to seconds × spread; the statement's table goes with it.
+ */
+type Done = (
+  seconds: number,
+  est: Omit<StatementEstimate, 'low' | 'high'>,
+  spread: number,
+  low?: number,
+) => EstimateResult;
+
 /** What a catalog-only change costs once its lock is granted. */
 const CATALOG_SECONDS = 0.005;
 
@@ -134,12 +145,7 @@ export class Estimator {
     const a = s.analysis;
     const table = this.tableStats(a.table);
     const rel = a.table ? (this.relations.get(formatName(a.table)) ?? undefined) : undefined;
-    const done = (
-      seconds: number,
-      est: Omit<StatementEstimate, 'low' | 'high'>,
-      spread: number,
-      low?: number,
-    ): EstimateResult => ({
+    const done: Done = (seconds, est, spread, low) => ({
       seconds: round(seconds),
       estimate: { low: round(low ?? seconds / spread), high: round(seconds * spread), ...est },
       table,
@@ -222,16 +228,8 @@ export class Estimator {
         seconds += validate;
         how += `; plus ${validate.toFixed(1)} s for the second scan that validates the index (CONCURRENTLY), not counting waits for older transactions`;
       }
-      return {
-        seconds: round(seconds),
-        estimate: {
-          method: 'sample',
-          basis: basisOf(run.seconds, how),
-          low: round(seconds / 1.6),
-          high: round((op.concurrent ? seconds : serial) * 1.5),
-          rewroteSample: run.rewrote,
-        },
-      };
+      const high = (op.concurrent ? seconds : serial) * 1.5;
+      return measured(seconds, basisOf(run.seconds, how), seconds / 1.6, high, run.rewrote);
     }
 
     if (op.kind === 'alter-table') {
@@ -252,47 +250,22 @@ export class Estimator {
           extraRead(copy, f) +
           (idx * this.scaling.indexScale(copy.rows, rel.rows, workers)) / this.scaling.speedup(workers);
         const how = `rewrote the copy and rebuilt its ${copy.indexSeconds.length} index${copy.indexSeconds.length === 1 ? '' : 'es'}; scaled by rows (table) and rows × log rows (indexes)`;
-        return {
-          seconds: round(seconds),
-          estimate: {
-            method: 'sample',
-            basis: basisOf(run.seconds, how),
-            low: round(seconds / 1.6),
-            high: round(seconds * 1.6),
-            rewroteSample: run.rewrote,
-          },
-        };
+        return measured(seconds, basisOf(run.seconds, how), seconds / 1.6, seconds * 1.6, run.rewrote);
       }
       if (a.work === 'index-build') {
         const workers = this.scaling.plannedWorkers(rel.pages);
         const seconds =
           (run.seconds * this.scaling.indexScale(copy.rows, rel.rows, workers) + extraRead(copy, f)) /
           this.scaling.speedup(workers);
-        return {
-          seconds: round(seconds),
-          estimate: {
-            method: 'sample',
-            basis: basisOf(run.seconds, 'scaled by rows × log rows'),
-            low: round(seconds / 1.6),
-            high: round(seconds * 1.6),
-            rewroteSample: run.rewrote,
-          },
-        };
+        const basis = basisOf(run.seconds, 'scaled by rows × log rows');
+        return measured(seconds, basis, seconds / 1.6, seconds * 1.6, run.rewrote);
       }
       const seconds = run.seconds * f + extraRead(copy, f);
-      return {
-        seconds: round(seconds),
-        estimate: {
-          method: 'sample',
-          basis: basisOf(
-            run.seconds,
-            `scaled by rows, with the real table's read speed (${readSpeed(copy)})`,
-          ),
-          low: round(seconds / 1.6),
-          high: round(seconds * 1.6),
-          rewroteSample: run.rewrote,
-        },
-      };
+      const basis = basisOf(
+        run.seconds,
+        `scaled by rows, with the real table's read speed (${readSpeed(copy)})`,
+      );
+      return measured(seconds, basis, seconds / 1.6, seconds * 1.6, run.rewrote);
     }
 
     if (op.kind === 'dml') {
@@ -304,16 +277,7 @@ export class Estimator {
       const rows = planned !== undefined && planned > 0 ? planned : run.rowCount * f;
       const seconds = (run.seconds / run.rowCount) * rows;
       const how = `${fmtInt(run.rowCount)} rows changed on the copy; scaled to the ${fmtInt(rows)} rows the planner expects on the table`;
-      return {
-        seconds: round(seconds),
-        estimate: {
-          method: 'sample',
-          basis: basisOf(run.seconds, how),
-          low: round(seconds / 1.6),
-          high: round(seconds * 1.8),
-          rewroteSample: run.rewrote,
-        },
-      };
+      return measured(seconds, basisOf(run.seconds, how), seconds / 1.6, seconds * 1.8, run.rewrote);
     }
 
     if (op.kind === 'vacuum-full' || (op.kind === 'reindex' && !op.concurrent)) {
@@ -326,15 +290,7 @@ export class Estimator {
         op.kind === 'vacuum-full'
           ? 'copying the sample and building its indexes, scaled to the table'
           : 'building its indexes on the sample, scaled to the table';
-      return {
-        seconds: round(seconds),
-        estimate: {
-          method: 'sample',
-          basis: basisOf(copy.copySeconds + idx, how),
-          low: round(seconds / 1.8),
-          high: round(seconds * 1.8),
-        },
-      };
+      return measured(seconds, basisOf(copy.copySeconds + idx, how), seconds / 1.8, seconds * 1.8);
     }
     return undefined;
   }
@@ -378,22 +334,14 @@ export class Estimator {
     if (run.error) return undefined;
     const seconds = run.seconds * (rel.rows / copy.rows);
     const basis = `looked up ${fmtInt(copy.rows)} sampled rows of ${rel.schema}.${rel.name} in ${formatName(fk.referenced)} in ${run.seconds.toFixed(3)} s; scaled by rows`;
-    return {
-      seconds: round(seconds),
-      estimate: { method: 'sample', basis, low: round(seconds / 2.5), high: round(seconds * 1.6) },
-    };
+    return measured(seconds, basis, seconds / 2.5, seconds * 1.6);
   }
 
-  private modelledForeignKey(
-    fk: ForeignKeyCheck,
-    rel: RelationInfo,
-    done: (seconds: number, est: Omit<StatementEstimate, 'low' | 'high'>, spread: number) => EstimateResult,
-  ): EstimateResult {
+  private modelledForeignKey(fk: ForeignKeyCheck, rel: RelationInfo, done: Done): EstimateResult {
     const r = this.setup.rates;
     if (!r)
       return {
-        seconds: null,
-        estimate: { method: 'unknown', basis: 'no calibration on this server', low: 0, high: 0 },
+        ...unknown('no calibration on this server'),
         table: this.tableStats({ schema: rel.schema, name: rel.name }),
       };
     const ref = this.relations.get(formatName(fk.referenced));
@@ -440,29 +388,14 @@ export class Estimator {
     return `${drop}ADD CONSTRAINT ${quoteQualified({ name: con.name })} ${def}`;
   }
 
-  private modelled(
-    s: StatementToEstimate,
-    rel: RelationInfo,
-    done: (
-      seconds: number,
-      est: Omit<StatementEstimate, 'low' | 'high'>,
-      spread: number,
-      low?: number,
-    ) => EstimateResult,
-  ): EstimateResult {
+  private modelled(s: StatementToEstimate, rel: RelationInfo, done: Done): EstimateResult {
     const r = this.setup.rates;
     const a = s.analysis;
     const op = a.operation;
     if (op.kind === 'query') return this.queryEstimate(s, done);
     if (!r)
       return {
-        seconds: null,
-        estimate: {
-          method: 'unknown',
-          basis: 'no calibration on this server, and the statement could not run on a sample',
-          low: 0,
-          high: 0,
-        },
+        ...unknown('no calibration on this server, and the statement could not run on a sample'),
         table: this.tableStats(a.table),
       };
     const workers = this.scaling.plannedWorkers(rel.pages);
@@ -519,29 +452,14 @@ export class Estimator {
         3,
       );
     }
-    return {
-      seconds: null,
-      estimate: { method: 'unknown', basis: 'no model for this statement', low: 0, high: 0 },
-      table: this.tableStats(a.table),
-    };
+    return { ...unknown('no model for this statement'), table: this.tableStats(a.table) };
   }
 
-  private queryEstimate(
-    s: StatementToEstimate,
-    done: (seconds: number, est: Omit<StatementEstimate, 'low' | 'high'>, spread: number) => EstimateResult,
-  ): EstimateResult {
+  private queryEstimate(s: StatementToEstimate, done: Done): EstimateResult {
     const cost = this.queryCost.get(s);
     const r = this.setup.rates;
     if (cost === undefined || !r)
-      return {
-        seconds: null,
-        estimate: {
-          method: 'unknown',
-          basis: 'the planner could not plan the query before the migrations it depends on run',
-          low: 0,
-          high: 0,
-        },
-      };
+      return unknown('the planner could not plan the query before the migrations it depends on run');
     return done(
       cost / r.costUnitsPerSecond,
       {
@@ -618,4 +536,28 @@ function extraRead(copy: Scratch, f: number): number {
 function readSpeed(copy: Scratch): string {
   const r = copy.realScanSeconds / Math.max(copy.scanSeconds, 1e-6);
   return `its pages read ${r >= 1 ? `${r.toFixed(1)}× slower` : `${(1 / r).toFixed(1)}× faster`} than the copy's`;
+}
+
+/** A time measured on the sample copy (a foreign key: for its sampled rows), scaled to the table, between `low` and `high`. */
+function measured(
+  seconds: number,
+  basis: string,
+  low: number,
+  high: number,
+  rewroteSample?: boolean,
+): EstimateResult {
+  return {
+    seconds: round(seconds),
+    estimate: {
+      method: 'sample',
+      basis,
+      low: round(low),
+      high: round(high),
+      ...(rewroteSample === undefined ? {} : { rewroteSample }),
+    },
+  };
+}
+
+function unknown(basis: string): EstimateResult {
+  return { seconds: null, estimate: { method: 'unknown', basis, low: 0, high: 0 } };
 }

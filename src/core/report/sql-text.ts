@@ -46,6 +46,12 @@ export interface Retargeted {
   replaced: number;
 }
 
+/** The parse tree of `sql` when it is exactly one statement. */
+async function parseOne(sql: string): Promise<T.Node | undefined> {
+  const parsed = (await loadParser()).parse(sql);
+  return parsed.ok && parsed.statements.length === 1 ? parsed.statements[0].node : undefined;
+}
+
 /**
  * The statement with every reference to `table` replaced by `replacement` (an already quoted name).
  * In DML, a replaced reference without an alias gets `AS <old name>`, so `table.column` still resolves.
@@ -56,11 +62,10 @@ export async function retarget(
   table: QualifiedName,
   replacement: string,
 ): Promise<Retargeted | undefined> {
-  const parser = await loadParser();
-  const parsed = parser.parse(sql);
-  if (!parsed.ok || parsed.statements.length !== 1) return undefined;
+  const node = await parseOne(sql);
+  if (!node) return undefined;
   const bytes = Buffer.from(sql, 'utf8');
-  const kind = Object.keys(parsed.statements[0].node)[0];
+  const kind = Object.keys(node)[0];
   const aliasable =
     kind === 'UpdateStmt' ||
     kind === 'DeleteStmt' ||
@@ -69,7 +74,7 @@ export async function retarget(
     kind === 'SelectStmt';
   const spans: { start: number; end: number; alias: boolean }[] = [];
   // A RangeVar is wrapped ({ RangeVar: {...} }) in FROM lists but bare in `relation` fields: find both.
-  forEachRangeVar(parsed.statements[0].node, (rv) => {
+  forEachRangeVar(node, (rv) => {
     const q = rangeVarName(rv);
     if (!q || rv.location === undefined || rv.location < 0 || !sameName(q, table)) return;
     spans.push({ ...nameSpan(bytes, rv.location), alias: aliasable && !rv.alias });
@@ -93,10 +98,7 @@ export async function indexOnCopy(
   replacement: string,
   unique: boolean,
 ): Promise<string | undefined> {
-  const parser = await loadParser();
-  const parsed = parser.parse(sql);
-  if (!parsed.ok || parsed.statements.length !== 1) return undefined;
-  const idx = (parsed.statements[0].node as { IndexStmt?: T.IndexStmt }).IndexStmt;
+  const idx = ((await parseOne(sql)) as { IndexStmt?: T.IndexStmt } | undefined)?.IndexStmt;
   const loc = idx?.relation?.location;
   if (!idx || loc === undefined) return undefined;
   const bytes = Buffer.from(sql, 'utf8');

@@ -157,33 +157,26 @@ export interface SnapshotDiff {
   notes: string[];
 }
 
+/** The lines of `list` that `other` does not have, counting repeats: a line twice in `list` and once in `other` is one. */
+function linesNotIn(list: string[], other: string[]): string[] {
+  const left = new Map<string, number>();
+  for (const l of other) left.set(l, (left.get(l) ?? 0) + 1);
+  return list.filter((l) => {
+    const n = left.get(l) ?? 0;
+    if (n > 0) {
+      left.set(l, n - 1);
+      return false;
+    }
+    return true;
+  });
+}
+
 /** Line differences of two schema snapshots, with harmless ones (a constraint left validated) as notes. */
 export function compareSnapshots(a: string, b: string): SnapshotDiff {
   const la = sectioned(a);
   const lb = sectioned(b);
-  const count = (list: string[]): Map<string, number> => {
-    const m = new Map<string, number>();
-    for (const l of list) m.set(l, (m.get(l) ?? 0) + 1);
-    return m;
-  };
-  const ca = count(la);
-  const cb = count(lb);
-  const removed = la.filter((l) => {
-    const n = cb.get(l) ?? 0;
-    if (n > 0) {
-      cb.set(l, n - 1);
-      return false;
-    }
-    return true;
-  });
-  const added = lb.filter((l) => {
-    const n = ca.get(l) ?? 0;
-    if (n > 0) {
-      ca.set(l, n - 1);
-      return false;
-    }
-    return true;
-  });
+  const removed = linesNotIn(la, lb);
+  const added = linesNotIn(lb, la);
   const notes: string[] = [];
   // "CHECK (...) NOT VALID" before, "CHECK (...)" after: the down left the constraint validated
   for (const r of [...removed]) {

@@ -98,187 +98,227 @@ function keywordAt(bytes: Buffer, i: number, j: number): number {
 
 export function splitStatements(bytes: Buffer): SplitResult {
   const n = bytes.length;
-  const statements: RawStatement[] = [];
-  const comments: Comment[] = [];
-  const noise: { start: number; end: number }[] = [];
-
-  let stmtStart = -1; // first token of the current statement
-  let lastTokenEnd = -1; // end of the last token of the current statement
-  let depth = 0; // parentheses
-  let atomicDepth = 0; // BEGIN ATOMIC ... END nesting (CASE ... END inside counts too)
-  let words = 0; // words seen in the current statement (for CREATE [OR REPLACE] FUNCTION/PROCEDURE detection)
-  let routine = false; // current statement creates a function or procedure
-  let prevWord = 0; // keyword id of the previous word
-  let copyFromStdin = false;
-  let copyWords = 0;
-
-  const endStatement = (terminated: boolean): void => {
-    if (stmtStart >= 0) statements.push({ start: stmtStart, end: lastTokenEnd, terminated });
-    stmtStart = -1;
-    lastTokenEnd = -1;
-    depth = 0;
-    atomicDepth = 0;
-    words = 0;
-    routine = false;
-    prevWord = 0;
-  };
-  const token = (start: number, end: number): void => {
-    if (stmtStart < 0) stmtStart = start;
-    lastTokenEnd = end;
-  };
-  const lineEnd = (from: number): number => {
-    const nl = bytes.indexOf(NL, from);
-    return nl < 0 ? n : nl;
-  };
-
-  // a UTF-8 byte-order mark is not part of the SQL
-  let i = n >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  const out: SplitResult = { statements: [], comments: [], noise: [] };
+  const stmt = new StatementScan(out.statements);
+  let i = startAfterBom(bytes);
   while (i < n) {
     const b = bytes[i];
     if ((CLASS[b] & SPACE) !== 0) {
       i++;
-      continue;
-    }
-    // -- line comment
-    if (b === DASH && bytes[i + 1] === DASH) {
-      const e = lineEnd(i);
-      comments.push({
-        start: i,
-        end: e,
-        body: bytes.toString('utf8', i + 2, e).replace(/\r$/, ''),
-        kind: 'line',
-      });
+    } else if (b === DASH && bytes[i + 1] === DASH) {
+      i = lineComment(bytes, i, out.comments);
+    } else if (b === SLASH && bytes[i + 1] === STAR) {
+      i = blockComment(bytes, i, out.comments);
+    } else if (b === BACKSLASH) {
+      i = metaCommand(bytes, i, out.noise, stmt);
+    } else if (b === QUOTE || b === DQUOTE) {
+      const e = quotedEnd(bytes, i, b === QUOTE && escapeString(bytes, i));
+      stmt.token(i, e);
       i = e;
-      continue;
-    }
-    // /* block comment */, nested as in PostgreSQL
-    if (b === SLASH && bytes[i + 1] === STAR) {
-      let j = i + 2;
-      let nest = 1;
-      while (j < n && nest > 0) {
-        if (bytes[j] === SLASH && bytes[j + 1] === STAR) {
-          nest++;
-          j += 2;
-        } else if (bytes[j] === STAR && bytes[j + 1] === SLASH) {
-          nest--;
-          j += 2;
-        } else j++;
-      }
-      const bodyEnd = nest === 0 ? j - 2 : j;
-      comments.push({ start: i, end: j, body: bytes.toString('utf8', i + 2, bodyEnd), kind: 'block' });
-      i = j;
-      continue;
-    }
-    // psql meta-command: `\` outside quotes runs to the end of the line; \g-style ones end the statement.
-    if (b === BACKSLASH) {
-      const e = lineEnd(i);
-      noise.push({ start: i, end: e });
-      if (stmtStart >= 0) endStatement(true);
+    } else if (b === DOLLAR && (i === 0 || !isIdentChar(bytes[i - 1]))) {
+      // not a $ inside an identifier such as foo$bar
+      const e = dollarQuotedEnd(bytes, i);
+      stmt.token(i, e);
       i = e;
-      continue;
-    }
-    // strings: '...' with '' escapes; E'...' also honours backslash escapes
-    if (b === QUOTE) {
-      const escapes =
-        i > 0 && (bytes[i - 1] === 0x45 || bytes[i - 1] === 0x65) && (i < 2 || !isIdentChar(bytes[i - 2]));
-      let j = i + 1;
-      while (j < n) {
-        const c = bytes[j];
-        if (escapes && c === BACKSLASH) j += 2;
-        else if (c === QUOTE) {
-          if (bytes[j + 1] === QUOTE) j += 2;
-          else {
-            j++;
-            break;
-          }
-        } else j++;
-      }
-      token(i, Math.min(j, n));
-      i = Math.min(j, n);
-      continue;
-    }
-    if (b === DQUOTE) {
-      let j = i + 1;
-      while (j < n) {
-        if (bytes[j] === DQUOTE) {
-          if (bytes[j + 1] === DQUOTE) j += 2;
-          else {
-            j++;
-            break;
-          }
-        } else j++;
-      }
-      token(i, Math.min(j, n));
-      i = Math.min(j, n);
-      continue;
-    }
-    // $tag$ ... $tag$ (not $1 parameters, not a $ inside an identifier such as foo$bar)
-    if (b === DOLLAR && (i === 0 || !isIdentChar(bytes[i - 1]))) {
-      let j = i + 1;
-      if (j < n && isIdentStart(bytes[j])) {
-        while (j < n && isIdentChar(bytes[j]) && bytes[j] !== DOLLAR) j++;
-      }
-      if (j < n && bytes[j] === DOLLAR) {
-        const tag = bytes.subarray(i, j + 1);
-        const close = bytes.indexOf(tag, j + 1);
-        const e = close < 0 ? n : close + tag.length;
-        token(i, e);
-        i = e;
-        continue;
-      }
-    }
-    if (isIdentStart(b)) {
+    } else if (isIdentStart(b)) {
       let j = i + 1;
       while (j < n && (CLASS[bytes[j]] & IDENT_CHAR) !== 0) j++;
-      token(i, j);
-      const w = keywordAt(bytes, i, j);
-      words++;
-      if (words <= 4) {
-        if (words === 1) copyFromStdin = false;
-        if (words === 1 && w === COPY) copyWords = 1;
-        if ((w === FUNCTION || w === PROCEDURE) && (prevWord === CREATE || prevWord === REPLACE))
-          routine = true;
-      }
-      if (copyWords > 0 && prevWord === FROM && w === STDIN) copyFromStdin = true;
-      if (routine && depth === 0) {
-        if (w === ATOMIC && prevWord === BEGIN) atomicDepth++;
-        else if (atomicDepth > 0 && w === CASE) atomicDepth++;
-        else if (atomicDepth > 0 && w === END) atomicDepth--;
-      }
-      prevWord = w;
+      stmt.token(i, j);
+      stmt.word(keywordAt(bytes, i, j));
       i = j;
-      continue;
-    }
-    if (b === LPAREN) depth++;
-    else if (b === RPAREN && depth > 0) depth--;
-    if (b === SEMI && depth === 0 && atomicDepth === 0) {
-      const wasCopy = copyFromStdin && copyWords > 0;
-      endStatement(true);
-      copyWords = 0;
-      copyFromStdin = false;
+    } else if (b === SEMI && stmt.depth === 0 && stmt.atomicDepth === 0) {
+      const copyData = stmt.endsCopyFromStdin();
+      stmt.end(true);
       i++;
-      if (wasCopy) {
-        // COPY ... FROM stdin: data follows up to a line holding only `\.`
-        const dataStart = lineEnd(i) + 1;
-        let k = dataStart;
-        let dataEnd = n;
-        while (k < n) {
-          const e = lineEnd(k);
-          const line = bytes.toString('latin1', k, e).replace(/\r$/, '');
-          if (line === '\\.') {
-            dataEnd = e;
-            break;
-          }
-          k = e + 1;
-        }
-        if (dataStart < n) noise.push({ start: dataStart, end: dataEnd });
-        i = Math.max(i, dataEnd);
-      }
-      continue;
+      if (copyData) i = Math.max(i, copyDataEnd(bytes, i, out.noise));
+    } else {
+      if (b === LPAREN) stmt.depth++;
+      else if (b === RPAREN && stmt.depth > 0) stmt.depth--;
+      stmt.token(i, i + 1);
+      i++;
     }
-    token(i, i + 1);
-    i++;
   }
-  endStatement(false);
-  return { statements, comments, noise };
+  stmt.end(false);
+  return out;
+}
+
+/** A UTF-8 byte-order mark is not part of the SQL. */
+function startAfterBom(bytes: Buffer): number {
+  return bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+}
+
+function lineEnd(bytes: Buffer, from: number): number {
+  const nl = bytes.indexOf(NL, from);
+  return nl < 0 ? bytes.length : nl;
+}
+
+/** `-- ...` up to the end of the line; returns where it ends. */
+function lineComment(bytes: Buffer, i: number, comments: Comment[]): number {
+  const e = lineEnd(bytes, i);
+  comments.push({
+    start: i,
+    end: e,
+    body: bytes.toString('utf8', i + 2, e).replace(/\r$/, ''),
+    kind: 'line',
+  });
+  return e;
+}
+
+/** `/* ... *\/`, nested as in PostgreSQL; an unterminated one runs to the end of the file. */
+function blockComment(bytes: Buffer, i: number, comments: Comment[]): number {
+  const n = bytes.length;
+  let j = i + 2;
+  let nest = 1;
+  while (j < n && nest > 0) {
+    if (bytes[j] === SLASH && bytes[j + 1] === STAR) {
+      nest++;
+      j += 2;
+    } else if (bytes[j] === STAR && bytes[j + 1] === SLASH) {
+      nest--;
+      j += 2;
+    } else j++;
+  }
+  const bodyEnd = nest === 0 ? j - 2 : j;
+  comments.push({ start: i, end: j, body: bytes.toString('utf8', i + 2, bodyEnd), kind: 'block' });
+  return j;
+}
+
+/** A psql meta-command: `\` outside quotes runs to the end of the line; \g-style ones end the statement. */
+function metaCommand(bytes: Buffer, i: number, noise: SplitResult['noise'], stmt: StatementScan): number {
+  const e = lineEnd(bytes, i);
+  noise.push({ start: i, end: e });
+  if (stmt.start >= 0) stmt.end(true);
+  return e;
+}
+
+/** `'` of E'...' (not of a word ending in e, such as `type'...'`): backslash escapes count inside it. */
+function escapeString(bytes: Buffer, i: number): boolean {
+  return i > 0 && (bytes[i - 1] === 0x45 || bytes[i - 1] === 0x65) && (i < 2 || !isIdentChar(bytes[i - 2]));
+}
+
+/**
+ * The end of the string or quoted identifier whose quote is at i: the same quote doubled stays inside
+ * ('it''s', "a""b"), and so does a backslash-escaped byte when `backslashEscapes`.
+ */
+function quotedEnd(bytes: Buffer, i: number, backslashEscapes: boolean): number {
+  const n = bytes.length;
+  const quote = bytes[i];
+  let j = i + 1;
+  while (j < n) {
+    const c = bytes[j];
+    if (backslashEscapes && c === BACKSLASH) j += 2;
+    else if (c === quote) {
+      if (bytes[j + 1] === quote) j += 2;
+      else {
+        j++;
+        break;
+      }
+    } else j++;
+  }
+  return Math.min(j, n);
+}
+
+/** The end of the `$tag$ ... $tag$` string at i, or i + 1 when the $ opens none (a $1 parameter). */
+function dollarQuotedEnd(bytes: Buffer, i: number): number {
+  const n = bytes.length;
+  let j = i + 1;
+  if (j < n && isIdentStart(bytes[j])) {
+    while (j < n && isIdentChar(bytes[j]) && bytes[j] !== DOLLAR) j++;
+  }
+  if (j >= n || bytes[j] !== DOLLAR) return i + 1;
+  const tag = bytes.subarray(i, j + 1);
+  const close = bytes.indexOf(tag, j + 1);
+  return close < 0 ? n : close + tag.length;
+}
+
+/** COPY ... FROM stdin data: from the line after the statement up to a line holding only `\.`. */
+function copyDataEnd(bytes: Buffer, i: number, noise: SplitResult['noise']): number {
+  const n = bytes.length;
+  const dataStart = lineEnd(bytes, i) + 1;
+  let k = dataStart;
+  let dataEnd = n;
+  while (k < n) {
+    const e = lineEnd(bytes, k);
+    const line = bytes.toString('latin1', k, e).replace(/\r$/, '');
+    if (line === '\\.') {
+      dataEnd = e;
+      break;
+    }
+    k = e + 1;
+  }
+  if (dataStart < n) noise.push({ start: dataStart, end: dataEnd });
+  return dataEnd;
+}
+
+/**
+ * The statement being read: where its tokens start and end, and what its words say about where it
+ * ends (parentheses, a BEGIN ATOMIC body, COPY ... FROM stdin data after it).
+ */
+class StatementScan {
+  /** first token of the current statement */
+  start = -1;
+  /** end of the last token of the current statement */
+  private lastTokenEnd = -1;
+  /** parentheses */
+  depth = 0;
+  /** BEGIN ATOMIC ... END nesting (CASE ... END inside counts too) */
+  atomicDepth = 0;
+  /** words seen in the current statement (for CREATE [OR REPLACE] FUNCTION/PROCEDURE detection) */
+  private words = 0;
+  /** the current statement creates a function or procedure */
+  private routine = false;
+  /** keyword id of the previous word */
+  private prevWord = 0;
+  // COPY state outlives a statement ended by a psql meta-command: only `;` resets it
+  /** a statement since the last `;` starts with COPY */
+  private copy = false;
+  /** ... and this one reads FROM stdin */
+  private copyFromStdin = false;
+
+  constructor(private readonly statements: RawStatement[]) {}
+
+  token(start: number, end: number): void {
+    if (this.start < 0) this.start = start;
+    this.lastTokenEnd = end;
+  }
+
+  /** A word of the statement, by its keyword id (0 for any other word). */
+  word(w: number): void {
+    this.words++;
+    if (this.words <= 4) {
+      if (this.words === 1) this.copyFromStdin = false;
+      if (this.words === 1 && w === COPY) this.copy = true;
+      if ((w === FUNCTION || w === PROCEDURE) && (this.prevWord === CREATE || this.prevWord === REPLACE))
+        this.routine = true;
+    }
+    if (this.copy && this.prevWord === FROM && w === STDIN) this.copyFromStdin = true;
+    if (this.routine && this.depth === 0) this.atomicBody(w);
+    this.prevWord = w;
+  }
+
+  /** A SQL-standard function body: `;` inside BEGIN ATOMIC ... END does not end the statement. */
+  private atomicBody(w: number): void {
+    if (w === ATOMIC && this.prevWord === BEGIN) this.atomicDepth++;
+    else if (this.atomicDepth > 0 && w === CASE) this.atomicDepth++;
+    else if (this.atomicDepth > 0 && w === END) this.atomicDepth--;
+  }
+
+  /** At the `;` that ends the statement: whether COPY ... FROM stdin data follows (and forget the COPY). */
+  endsCopyFromStdin(): boolean {
+    const data = this.copy && this.copyFromStdin;
+    this.copy = false;
+    this.copyFromStdin = false;
+    return data;
+  }
+
+  end(terminated: boolean): void {
+    if (this.start >= 0) this.statements.push({ start: this.start, end: this.lastTokenEnd, terminated });
+    this.start = -1;
+    this.lastTokenEnd = -1;
+    this.depth = 0;
+    this.atomicDepth = 0;
+    this.words = 0;
+    this.routine = false;
+    this.prevWord = 0;
+  }
 }
