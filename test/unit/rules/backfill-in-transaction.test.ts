@@ -95,6 +95,12 @@ ruleCases('backfill-in-transaction', {
       why: 'explicit transaction',
     },
     {
+      sql: 'ALTER TABLE orders DISABLE TRIGGER ALL;\nUPDATE orders SET c = 1;',
+      message:
+        /its SHARE ROW EXCLUSIVE lock on orders stays held until the whole backfill commits, and blocks writes \(INSERT, UPDATE, DELETE\); reads continue$/,
+      why: 'ENABLE / DISABLE TRIGGER takes SHARE ROW EXCLUSIVE (the lock src/core/pg knows), not ACCESS EXCLUSIVE',
+    },
+    {
       sql: 'CREATE TABLE items (order_id bigint REFERENCES orders);\nUPDATE orders SET c = 1;',
       message: /SHARE ROW EXCLUSIVE lock on orders/,
       why: 'a new table with a foreign key locks the existing referenced table',

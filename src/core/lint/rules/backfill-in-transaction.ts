@@ -1,15 +1,8 @@
 import type * as T from '@pgsql/types';
-import {
-  alterCmds,
-  as,
-  formatName,
-  qualifiedName,
-  rangeVarName,
-  stringList,
-  walk,
-  type QualifiedName,
-} from '../ast';
-import { LOCK_MODES, blocksWrites, whatItBlocks, type LockMode } from '../../pg/lock-modes';
+import { as, formatName, qualifiedName, rangeVarName, stringList, walk, type QualifiedName } from '../ast';
+import { describeStatement } from '../../pg/describe';
+import { sameName, type LockTaken } from '../../pg/facts';
+import { blocksWrites, whatItBlocks, type LockMode } from '../../pg/lock-modes';
 import type { Rule, RuleContext, RuleMeta, Stmt } from '../types';
 import { batchHelp, batchLoop, batchSuggestion } from './_dml';
 import { relationRange } from './_relations';
@@ -146,104 +139,79 @@ const lockingByTransaction = perFile((statements) => {
   return byTx;
 });
 
-// ALTER TABLE subcommands that take less than ACCESS EXCLUSIVE (PostgreSQL manual, ALTER TABLE).
-const SHARE_UPDATE_EXCLUSIVE = new Set<string>([
-  'AT_ValidateConstraint',
-  'AT_SetStatistics',
-  'AT_SetOptions',
-  'AT_ResetOptions',
-  'AT_ClusterOn',
-  'AT_DropCluster',
-  'AT_SetRelOptions',
-  'AT_ResetRelOptions',
-  'AT_DetachPartitionFinalize',
-]);
+// The locks each statement takes, from src/core/pg (version-aware); a statement's are the same at every
+// later backfill of the file, so they are described once.
+const described = new WeakMap<Stmt, LockTaken[]>();
+function locksOf(ctx: RuleContext, s: Stmt): LockTaken[] {
+  let locks = described.get(s);
+  if (!locks) {
+    locks = describeStatement(s.node, s.text, { postgresVersion: ctx.postgresVersion }).locks;
+    described.set(s, locks);
+  }
+  return locks;
+}
+
+/** The schema change `s` (`what`) holding the lock src/core/pg says it takes on `locked`, a table named `on`. */
+function held(
+  ctx: RuleContext,
+  s: Stmt,
+  what: string,
+  locked: QualifiedName,
+  on = formatName(locked),
+): HeldLock | undefined {
+  const lock = locksOf(ctx, s).find((l) => sameName(l.relation, locked));
+  return lock && { stmt: s, what, on, mode: lock.mode };
+}
 
 function lockOf(ctx: RuleContext, s: Stmt): HeldLock | undefined {
   const existing = (q: QualifiedName | undefined): q is QualifiedName => !!q && !ctx.isNewTable(q);
   const alter = as(s.node, 'AlterTableStmt');
   if (alter) {
     const q = rangeVarName(alter.relation);
-    if (!existing(q)) return undefined;
-    let mode: LockMode = 'SHARE UPDATE EXCLUSIVE';
-    for (const cmd of alterCmds(alter)) {
-      const fk = as(cmd.def, 'Constraint')?.contype === 'CONSTR_FOREIGN';
-      const m: LockMode = SHARE_UPDATE_EXCLUSIVE.has(cmd.subtype ?? '')
-        ? 'SHARE UPDATE EXCLUSIVE'
-        : fk
-          ? 'SHARE ROW EXCLUSIVE'
-          : 'ACCESS EXCLUSIVE';
-      if (rank(m) > rank(mode)) mode = m;
-    }
-    return { stmt: s, what: `ALTER TABLE ${formatName(q)}`, on: formatName(q), mode };
+    return existing(q) ? held(ctx, s, `ALTER TABLE ${formatName(q)}`, q) : undefined;
   }
   const idx = as(s.node, 'IndexStmt');
   if (idx) {
     const q = rangeVarName(idx.relation);
     if (idx.concurrent || !existing(q)) return undefined;
-    return { stmt: s, what: `CREATE INDEX ON ${formatName(q)}`, on: formatName(q), mode: 'SHARE' };
+    return held(ctx, s, `CREATE INDEX ON ${formatName(q)}`, q);
   }
   const trig = as(s.node, 'CreateTrigStmt');
   if (trig) {
     const q = rangeVarName(trig.relation);
-    if (!existing(q)) return undefined;
-    return {
-      stmt: s,
-      what: `CREATE TRIGGER ON ${formatName(q)}`,
-      on: formatName(q),
-      mode: 'SHARE ROW EXCLUSIVE',
-    };
+    return existing(q) ? held(ctx, s, `CREATE TRIGGER ON ${formatName(q)}`, q) : undefined;
   }
   const rename = as(s.node, 'RenameStmt');
   // renaming an index takes only SHARE UPDATE EXCLUSIVE (PostgreSQL 12+)
   if (rename?.relation && (rename.renameType === 'OBJECT_TABLE' || rename.renameType === 'OBJECT_COLUMN')) {
     const q = rangeVarName(rename.relation);
-    if (!existing(q)) return undefined;
-    return {
-      stmt: s,
-      what: `ALTER ... RENAME on ${formatName(q)}`,
-      on: formatName(q),
-      mode: 'ACCESS EXCLUSIVE',
-    };
+    return existing(q) ? held(ctx, s, `ALTER ... RENAME on ${formatName(q)}`, q) : undefined;
   }
   const truncate = as(s.node, 'TruncateStmt');
   if (truncate) {
     const q = (truncate.relations ?? []).map((r) => rangeVarName(as(r, 'RangeVar'))).find(existing);
-    if (!q) return undefined;
-    return { stmt: s, what: `TRUNCATE ${formatName(q)}`, on: formatName(q), mode: 'ACCESS EXCLUSIVE' };
+    return q && held(ctx, s, `TRUNCATE ${formatName(q)}`, q);
   }
   const drop = as(s.node, 'DropStmt');
   if (drop && !drop.concurrent && drop.removeType === 'OBJECT_INDEX') {
-    const n = stringList(as(drop.objects?.[0], 'List')?.items);
-    if (n.length === 0) return undefined;
-    const index = formatName(qualifiedName(n));
-    const table = ctx.schema.index(n[n.length - 1])?.table;
+    const index = qualifiedName(stringList(as(drop.objects?.[0], 'List')?.items));
+    if (!index) return undefined;
+    const table = ctx.schema.index(index.name)?.table;
     if (table && !existing(table)) return undefined;
-    return {
-      stmt: s,
-      what: `DROP INDEX ${index}`,
-      on: table ? formatName(table) : `the table of ${index}`,
-      mode: 'ACCESS EXCLUSIVE',
-    };
+    const name = formatName(index);
+    return held(ctx, s, `DROP INDEX ${name}`, index, table ? formatName(table) : `the table of ${name}`);
   }
   const create = as(s.node, 'CreateStmt');
   if (create) {
-    let referenced: QualifiedName | undefined;
+    const referenced: QualifiedName[] = [];
     walk(create, (kind, body) => {
       const pk = rangeVarName((body as T.Constraint).pktable);
       if (kind === 'Constraint' && (body as T.Constraint).contype === 'CONSTR_FOREIGN' && existing(pk))
-        referenced ??= pk;
+        referenced.push(pk);
     });
-    if (!referenced) return undefined;
+    if (!referenced.length) return undefined;
     const table = formatName(rangeVarName(create.relation));
-    return {
-      stmt: s,
-      what: `CREATE TABLE ${table} (its foreign key)`,
-      on: formatName(referenced),
-      mode: 'SHARE ROW EXCLUSIVE',
-    };
+    return held(ctx, s, `CREATE TABLE ${table} (its foreign key)`, referenced[0]);
   }
   return undefined;
 }
-
-const rank = (m: LockMode): number => LOCK_MODES.indexOf(m);
