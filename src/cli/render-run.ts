@@ -2,7 +2,7 @@
 import { LOCK_MODES, whatItBlocks, type LockMode } from '../core/pg/lock-modes';
 import type { DryRunReport, RunResult } from '../core/runner';
 import { QUERY_CANCELED } from '../core/sqlstate';
-import { ms, oneLineSql } from '../core/text';
+import { ms, oneLineSql, outsideTransactionNote } from '../core/text';
 import type { Io } from './io';
 import { shownPath, type RunnerContext } from './runner-cli';
 
@@ -105,7 +105,7 @@ export function renderDryRun(report: DryRunReport, ctx: RunnerContext, io: Io): 
     );
   for (const m of report.migrations) {
     io.out(
-      `\n${m.version} ${m.name}${m.direction === 'down' ? ' (down)' : ''}${m.noTransaction ? ' (runs outside a transaction)' : ''}\n`,
+      `\n${m.version} ${m.name}${m.direction === 'down' ? ' (down)' : ''}${outsideTransactionNote(m)}\n`,
     );
     if (!m.statements.length) io.out('  (empty: nothing to run)\n');
     for (const s of m.statements) {

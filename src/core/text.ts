@@ -37,3 +37,14 @@ export function errorText(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
   return msg.split('\n')[0];
 }
+
+/** ' (runs outside a transaction)', with why when it is only because of what the file holds; '' when it runs in one. */
+export function outsideTransactionNote(m: {
+  noTransaction: boolean;
+  onlyNonTransactional?: string[];
+}): string {
+  if (!m.noTransaction) return '';
+  return m.onlyNonTransactional
+    ? ` (runs outside a transaction: it holds only ${m.onlyNonTransactional.join(', ')})`
+    : ' (runs outside a transaction)';
+}

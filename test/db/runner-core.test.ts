@@ -312,6 +312,41 @@ function runnerContract(subject: Subject): void {
     assert.equal(r.steps[0].statements, 1);
   });
 
+  it('a file of nothing but CREATE INDEX CONCURRENTLY runs outside a transaction by itself, as status and the dry run say', async () => {
+    const p = makeProject({
+      '1_t.up.sql': 'CREATE TABLE t3 (id int, a int);\n',
+      '2_idx.up.sql':
+        '-- two indexes, nothing else\nCREATE INDEX CONCURRENTLY t3_id ON t3 (id);\nCREATE INDEX CONCURRENTLY t3_a ON t3 (a);\n',
+    });
+    const st = await status({ driver: d(), set: p.set(), settings });
+    assert.deepEqual(
+      st.migrations.map((m) => [m.version, m.noTransaction, m.onlyNonTransactional]),
+      [
+        ['1', false, undefined],
+        ['2', true, ['CREATE INDEX CONCURRENTLY']],
+      ],
+    );
+    const dry = await dryRun({ driver: d(), set: p.set(), settings, direction: 'up' });
+    assert.equal(dry.ok, true, JSON.stringify(dry));
+    assert.deepEqual(dry.migrations[1].onlyNonTransactional, ['CREATE INDEX CONCURRENTLY']);
+    assert.equal(dry.migrations[1].noTransaction, true);
+    const starts: boolean[] = [];
+    const r = await up({
+      driver: d(),
+      set: p.set(),
+      settings,
+      onEvent: (e) => e.type === 'step-start' && starts.push(e.noTransaction),
+    });
+    assert.equal(r.ok, true, JSON.stringify(r.failure));
+    assert.deepEqual(starts, [false, true]);
+    const idx = await d().query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_indexes WHERE tablename = 't3' AND indexname IN ('t3_id', 't3_a')",
+    );
+    assert.equal(idx.rows[0].n, 2);
+    const h = await history({ driver: d(), settings, version: '2' });
+    assert.equal(h[0].transactional, false, 'recorded as run outside a transaction');
+  });
+
   it('an empty migration is a no-op, stated and recorded', async () => {
     const p = makeProject({ '1_empty.up.sql': '-- nothing yet\n' });
     assert.ok(p.set().problems.some((x) => /empty/.test(x.message)));

@@ -1,6 +1,6 @@
 import { describeProgress, progressText, status } from '../../core/runner';
 import type { Command } from '../command';
-import { ms } from '../../core/text';
+import { ms, outsideTransactionNote } from '../../core/text';
 import { RUNNER_OPTIONS, shownPath, table, TARGET_USAGE, when, withRunnerContext } from '../runner-cli';
 
 export const statusCommand: Command = {
@@ -43,6 +43,9 @@ export const statusCommand: Command = {
         ]);
         io.out(table(['VERSION', 'NAME', 'STATE', 'APPLIED AT', 'TIME'], rows));
       }
+      for (const m of report.migrations)
+        if (m.onlyNonTransactional && m.state === 'pending')
+          io.out(`\n${m.version} ${m.name}${outsideTransactionNote(m)}\n`);
       const counts = new Map<string, number>();
       for (const m of report.migrations) counts.set(m.state, (counts.get(m.state) ?? 0) + 1);
       if (counts.size) io.out(`\n${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}\n`);

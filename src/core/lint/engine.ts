@@ -8,6 +8,7 @@ import { SourceText } from '../sql/source';
 import { splitStatements, type SplitResult } from '../sql/splitter';
 import { dataDirectives, sections, type Section } from '../sql/directives';
 import { loadParser, type SqlParser } from '../sql/parser';
+import { onlyRefusedInTransaction, transactionRule } from '../pg/transaction';
 import { nodeKind, as, walk } from './ast';
 import { SchemaModel } from './schema';
 import { parseSuppressions, type Suppression } from './suppressions';
@@ -168,8 +169,12 @@ function buildStatements(
   }
 
   const explicitTxControl = parsed.some((p) => nodeKind(p.node) === 'TransactionStmt');
+  // a file of nothing but statements PostgreSQL refuses in a transaction runs without one (the runner agrees)
   const wrapped =
-    (options.transactionMode ?? 'wrapped') === 'wrapped' && !section.noTransaction && !explicitTxControl;
+    (options.transactionMode ?? 'wrapped') === 'wrapped' &&
+    !section.noTransaction &&
+    !explicitTxControl &&
+    !onlyRefusedInTransaction(parsed.map((p) => transactionRule(p.node)));
   let txId = 0;
   let inExplicit = false;
   for (const p of parsed) {

@@ -100,6 +100,24 @@ export function transactionRule(node: unknown): TransactionRule {
   return PLAIN;
 }
 
+/**
+ * A file (or a section of one) whose every statement PostgreSQL refuses in a transaction block, and
+ * that holds nothing else, runs without a transaction by itself, as Flyway runs it: a transaction
+ * could hold nothing of it. Returns those statements' commands ('CREATE INDEX CONCURRENTLY', ...), or
+ * undefined when the file is empty or holds any other statement (then a wrapped file refuses them).
+ */
+export function onlyRefusedInTransaction(
+  rules: readonly ({ kind: 'no-transaction'; command: string } | { kind: string })[],
+): string[] | undefined {
+  if (!rules.length) return undefined;
+  const commands: string[] = [];
+  for (const r of rules) {
+    if (r.kind !== 'no-transaction' || !('command' in r)) return undefined;
+    if (!commands.includes(r.command)) commands.push(r.command);
+  }
+  return commands;
+}
+
 export function reindexConcurrently(s: T.ReindexStmt): boolean {
   return (s.params ?? []).some((p) => {
     const d = as(p, 'DefElem');

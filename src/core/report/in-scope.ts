@@ -11,6 +11,7 @@ import type { Stmt } from '../lint/types';
 import { findMigration } from '../migrations/discover';
 import type { Migration, MigrationSet } from '../migrations/model';
 import type { MigrationStatus, RunnerSettings } from '../runner';
+import { onlyNonTransactional } from '../runner/statements';
 import { loadParser } from '../sql/parser';
 import { dataDirectives, statementAfter } from '../sql/directives';
 import { splitStatements } from '../sql/splitter';
@@ -58,10 +59,15 @@ export async function planInScope(input: ScopeInput): Promise<Planned[]> {
   const parser = await loadParser();
   const wrappedByDefault = (input.settings?.transactionMode ?? config.runner.transactionMode) !== 'none';
 
-  return selectScope(set, input.scope, stateOf).map((m) => {
+  const scope = selectScope(set, input.scope, stateOf);
+  // as the runner decides: a file of nothing but statements refused in a transaction runs outside one
+  const onlyOutside = new Set<string>();
+  for (const m of scope)
+    if (wrappedByDefault && (await onlyNonTransactional(m.up))) onlyOutside.add(m.up.file);
+  return scope.map((m) => {
     const st = stateOf(m);
     const upLint = lintOf.get(m.up.file);
-    const noTransaction = m.up.noTransaction || !wrappedByDefault;
+    const noTransaction = m.up.noTransaction || !wrappedByDefault || onlyOutside.has(m.up.file);
     const report: MigrationReport = {
       version: m.version,
       name: m.name,

@@ -55,6 +55,8 @@ export interface DryRunMigration {
   name: string;
   direction: 'up' | 'down';
   noTransaction: boolean;
+  /** it runs outside a transaction only because it holds nothing but these commands */
+  onlyNonTransactional?: string[];
   statements: DryRunStatement[];
 }
 
@@ -114,6 +116,7 @@ export async function dryRunSteps(
         name: step.migration.name,
         direction: step.direction,
         noTransaction: step.noTransaction,
+        ...(step.onlyNonTransactional ? { onlyNonTransactional: step.onlyNonTransactional } : {}),
         statements: [],
       };
       report.migrations.push(mig);

@@ -22,6 +22,7 @@ import {
 } from './session';
 import type { RunnerSettings } from './settings';
 import { deriveState, type MigrationStatus } from './state';
+import { onlyNonTransactional } from './statements';
 
 export { up, down, redo, resolve, type RunResult, type ResolveResult } from './run';
 export {
@@ -78,7 +79,7 @@ export async function status(input: StatusInput): Promise<StatusReport> {
   const historyName = `${settings.historySchema}.history`;
   if (!input.driver) {
     return {
-      migrations: deriveState(input.set, []).migrations,
+      migrations: await withOnlyNonTransactional(input.set, deriveState(input.set, []).migrations, settings),
       tracking: [historyName],
       runInProgress: false,
       invalidIndexes: [],
@@ -88,12 +89,29 @@ export async function status(input: StatusInput): Promise<StatusReport> {
   const busy = await lockBusy(input.driver, settings);
   const t = await readTracking(input.driver, input.set, settings, busy);
   return {
-    migrations: t.state.migrations,
+    migrations: await withOnlyNonTransactional(input.set, t.state.migrations, settings),
     tracking: [historyName, ...(t.foreignTable ? [describeForeign(t.foreignTable)] : [])],
     runInProgress: busy,
     invalidIndexes: await invalidIndexes(input.driver),
     problems: input.set.problems,
   };
+}
+
+/** Marks the migrations that run outside a transaction only because of what they hold (see prepareSteps). */
+async function withOnlyNonTransactional(
+  set: MigrationSet,
+  migrations: MigrationStatus[],
+  settings: RunnerSettings,
+): Promise<MigrationStatus[]> {
+  if (settings.transactionMode === 'none') return migrations;
+  const byFile = new Map(set.migrations.map((m) => [m.up.file, m]));
+  return Promise.all(
+    migrations.map(async (s) => {
+      const m = s.file && !s.noTransaction ? byFile.get(s.file) : undefined;
+      const only = m ? await onlyNonTransactional(m.up) : undefined;
+      return only ? { ...s, noTransaction: true, onlyNonTransactional: only } : s;
+    }),
+  );
 }
 
 export interface HistoryInput {

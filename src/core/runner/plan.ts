@@ -15,6 +15,11 @@ export interface PlanStep {
   script: MigrationScript;
   /** runs statement by statement outside a transaction */
   noTransaction: boolean;
+  /**
+   * set when it runs outside a transaction only because every statement of it is one PostgreSQL
+   * refuses in a transaction (their commands, e.g. ['CREATE INDEX CONCURRENTLY']): no directive needed
+   */
+  onlyNonTransactional?: string[];
 }
 
 export interface Plan {

@@ -7,6 +7,7 @@ import type { PlanStep } from './plan';
 import { label } from './plan';
 import { loadParser } from '../sql/parser';
 import { backfillShape } from './backfill-plan';
+import { onlyRefusedInTransaction } from '../pg/transaction';
 import { classifyStatement, scriptStatements, type ScriptStatement } from './statements';
 
 /** A step ready to run: its statements, with an outer BEGIN/COMMIT pair of the file's own removed. */
@@ -25,6 +26,12 @@ export async function prepareSteps(steps: readonly PlanStep[]): Promise<Prepared
     let statements = scriptStatements(step.script);
     if (!step.noTransaction) {
       const kinds = await Promise.all(statements.map((s) => classifyStatement(s.sql)));
+      const only = onlyRefusedInTransaction(kinds);
+      if (only) {
+        // nothing a transaction could hold together: run it as PostgreSQL allows, as Flyway does
+        out.push({ ...step, noTransaction: true, onlyNonTransactional: only, statements });
+        continue;
+      }
       const first = kinds[0];
       const last = kinds[kinds.length - 1];
       if (
@@ -55,7 +62,7 @@ export async function prepareSteps(steps: readonly PlanStep[]): Promise<Prepared
         throw new PgshiftError(
           `nothing was run: ${where(noTx)}: ${(kinds[noTx] as { command: string }).command} cannot run inside a transaction, and ${label(step.migration)} runs in one`,
           {
-            hint: 'add `-- pgshift:no-transaction` as the first line of that file (and keep the file to statements that may be re-run)',
+            hint: `move it to a migration of its own (a file that holds only such statements runs outside a transaction by itself), or add \`-- pgshift:no-transaction\` as the first line of ${basename(step.script.file)} (and keep the file to statements that may be re-run)`,
             code: 'needs-no-transaction',
           },
         );

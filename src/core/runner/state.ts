@@ -52,6 +52,8 @@ export interface MigrationStatus {
   appliedChecksum: string | null;
   hasDown: boolean;
   noTransaction: boolean;
+  /** runs outside a transaction because it holds only statements PostgreSQL refuses in one: their commands */
+  onlyNonTransactional?: string[];
   repeatable: boolean;
   /** the up script's file, when there is one */
   file: string | null;

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { MigrationScript } from '../migrations/model';
-import { transactionRule } from '../pg/transaction';
+import { onlyRefusedInTransaction, transactionRule } from '../pg/transaction';
 import { loadParser } from '../sql/parser';
 import { countNewlines } from '../sql/source';
 import { splitStatements } from '../sql/splitter';
@@ -74,6 +74,17 @@ export async function classifyStatement(sql: string): Promise<StatementKind> {
     node = undefined;
   }
   return node === undefined ? classifyByKeywords(sql) : transactionRule(node);
+}
+
+/**
+ * The commands of a script that holds nothing but statements PostgreSQL refuses in a transaction
+ * (['CREATE INDEX CONCURRENTLY'], ...), so that it runs outside one by itself; undefined otherwise.
+ * Scripts without a suspect word are answered without the parser.
+ */
+export async function onlyNonTransactional(script: MigrationScript): Promise<string[] | undefined> {
+  if (!SUSPECT.test(script.sql)) return undefined;
+  const kinds = await Promise.all(scriptStatements(script).map((s) => classifyStatement(s.sql)));
+  return onlyRefusedInTransaction(kinds);
 }
 
 /** The fallback when the parser cannot read the statement: only the unmistakable leading words. */

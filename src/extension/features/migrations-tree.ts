@@ -184,7 +184,13 @@ function tooltip(
   } else if (risk) md.appendMarkdown('$(pass) no lint findings\n\n');
   if (m)
     md.appendMarkdown(
-      `${relative(dir, m.up.file)}${m.down && m.down.file !== m.up.file ? ` · ${relative(dir, m.down.file)}` : ''}${m.up.noTransaction ? ' · outside a transaction' : ''}`,
+      `${relative(dir, m.up.file)}${m.down && m.down.file !== m.up.file ? ` · ${relative(dir, m.down.file)}` : ''}${
+        s?.onlyNonTransactional
+          ? ` · outside a transaction (it holds only ${s.onlyNonTransactional.join(', ')})`
+          : m.up.noTransaction
+            ? ' · outside a transaction'
+            : ''
+      }`,
     );
   return md;
 }

@@ -12,6 +12,7 @@ import { ContextKey } from '../command-ids';
 import type { Ctx } from '../ctx';
 import { settings } from '../settings';
 import { ms, oneLineSql } from './format';
+import { outsideTransactionNote } from '../../core/text';
 
 type Level = 'danger' | 'caution' | 'calm';
 
@@ -201,7 +202,7 @@ export class RunResults implements vscode.Disposable {
       );
     for (const m of report.migrations) {
       out.info(
-        `${m.version} ${m.name}${m.direction === 'down' ? ' (down)' : ''}${m.noTransaction ? ' (runs outside a transaction)' : ''}`,
+        `${m.version} ${m.name}${m.direction === 'down' ? ' (down)' : ''}${outsideTransactionNote(m)}`,
       );
       if (!m.statements.length) out.info('  (empty: nothing to run)');
       for (const s of m.statements) {

@@ -10,11 +10,18 @@ ruleCases('ban-drop-database', {
   ],
   invalid: [
     {
-      sql: 'DROP DATABASE legacy_reports;',
+      sql: 'CREATE TABLE keep (id int);\nDROP DATABASE legacy_reports;',
       count: 1,
       message:
         /^DROP DATABASE legacy_reports deletes the whole database with every table and row in it, and fails here because it cannot run inside a transaction block$/,
       flagged: 'legacy_reports',
+      why: 'with another statement the file runs in a transaction',
+    },
+    {
+      sql: 'DROP DATABASE legacy_reports;',
+      count: 1,
+      message: /^DROP DATABASE legacy_reports deletes the whole database with every table and row in it$/,
+      why: 'alone in its file it runs outside a transaction by itself (and deletes everything)',
     },
     {
       sql: '-- pgshift:no-transaction\nDROP DATABASE IF EXISTS "Legacy" WITH (FORCE);',

@@ -5,6 +5,18 @@ ruleCases('concurrently-in-transaction', {
   valid: [
     '-- pgshift:no-transaction\nCREATE INDEX CONCURRENTLY i ON orders (a);',
     '-- pgshift:no-transaction\nDROP INDEX CONCURRENTLY i;\nVACUUM orders;',
+    ...[
+      'CREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id);',
+      'DROP INDEX CONCURRENTLY i;',
+      'REINDEX TABLE CONCURRENTLY t;',
+      'ALTER TABLE events DETACH PARTITION events_2020 CONCURRENTLY;',
+      'VACUUM orders;',
+      'CREATE DATABASE analytics;',
+      '-- two of them, nothing else\nCREATE INDEX CONCURRENTLY a_i ON a (x);\nCREATE INDEX CONCURRENTLY b_i ON b (x);',
+    ].map((sql) => ({
+      sql,
+      why: 'only statements refused in a transaction: the file runs outside one by itself, as Flyway runs it',
+    })),
     {
       sql: 'CREATE INDEX CONCURRENTLY i ON orders (a);',
       options: { transactionMode: 'none' },
@@ -29,27 +41,35 @@ ruleCases('concurrently-in-transaction', {
   ],
   invalid: [
     {
-      sql: 'CREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id);',
+      sql: 'CREATE TABLE audit (id int);\nCREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id);',
       count: 1,
       message:
-        /^CREATE INDEX CONCURRENTLY fails here with "CREATE INDEX CONCURRENTLY cannot run inside a transaction block" \(SQLSTATE 25001\): the runner wraps this file/,
+        /^CREATE INDEX CONCURRENTLY fails here with "CREATE INDEX CONCURRENTLY cannot run inside a transaction block" \(SQLSTATE 25001\): the runner wraps this file in a transaction because it holds other statements too/,
       flagged: 'CONCURRENTLY',
-      output: '-- pgshift:no-transaction\nCREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id);',
+      output:
+        '-- pgshift:no-transaction\nCREATE TABLE audit (id int);\nCREATE INDEX CONCURRENTLY orders_user_idx ON orders (user_id);',
     },
-    { sql: 'DROP INDEX CONCURRENTLY i;', message: /^DROP INDEX CONCURRENTLY fails/, flagged: 'CONCURRENTLY' },
-    { sql: 'REINDEX TABLE CONCURRENTLY t;', message: /^REINDEX CONCURRENTLY fails/ },
-    { sql: 'REINDEX (CONCURRENTLY) INDEX i;', message: /^REINDEX CONCURRENTLY fails/ },
-    { sql: 'REINDEX SCHEMA app;', message: /^REINDEX SCHEMA fails/, flagged: 'SCHEMA' },
     {
-      sql: 'ALTER TABLE events DETACH PARTITION events_2020 CONCURRENTLY;',
+      sql: 'SELECT 1;\nDROP INDEX CONCURRENTLY i;',
+      message: /^DROP INDEX CONCURRENTLY fails/,
+      flagged: 'CONCURRENTLY',
+    },
+    { sql: 'ANALYZE t;\nREINDEX TABLE CONCURRENTLY t;', message: /^REINDEX CONCURRENTLY fails/ },
+    { sql: 'ANALYZE t;\nREINDEX (CONCURRENTLY) INDEX i;', message: /^REINDEX CONCURRENTLY fails/ },
+    { sql: 'ANALYZE t;\nREINDEX SCHEMA app;', message: /^REINDEX SCHEMA fails/, flagged: 'SCHEMA' },
+    {
+      sql: 'CREATE TABLE events_2021 (id int);\nALTER TABLE events DETACH PARTITION events_2020 CONCURRENTLY;',
       message: /^ALTER TABLE \.\.\. DETACH CONCURRENTLY fails/,
     },
-    { sql: 'VACUUM orders;', message: /^VACUUM fails/, flagged: 'VACUUM' },
-    { sql: 'VACUUM (ANALYZE) orders;', message: /^VACUUM fails/ },
-    { sql: 'CLUSTER;', message: /^CLUSTER fails/ },
-    { sql: 'CREATE DATABASE analytics;', flagged: 'CREATE DATABASE' },
-    { sql: "ALTER SYSTEM SET work_mem = '64MB';", flagged: 'ALTER SYSTEM' },
-    { sql: 'ALTER DATABASE app SET TABLESPACE fast;', message: /^ALTER DATABASE SET TABLESPACE fails/ },
+    { sql: 'DELETE FROM orders WHERE id < 0;\nVACUUM orders;', message: /^VACUUM fails/, flagged: 'VACUUM' },
+    { sql: 'ANALYZE t;\nVACUUM (ANALYZE) orders;', message: /^VACUUM fails/ },
+    { sql: 'ANALYZE t;\nCLUSTER;', message: /^CLUSTER fails/ },
+    { sql: 'SELECT 1;\nCREATE DATABASE analytics;', flagged: 'CREATE DATABASE' },
+    { sql: "SELECT 1;\nALTER SYSTEM SET work_mem = '64MB';", flagged: 'ALTER SYSTEM' },
+    {
+      sql: 'SELECT 1;\nALTER DATABASE app SET TABLESPACE fast;',
+      message: /^ALTER DATABASE SET TABLESPACE fails/,
+    },
     {
       sql: "ALTER TYPE mood ADD VALUE 'ok';",
       options: { postgresVersion: 11 },

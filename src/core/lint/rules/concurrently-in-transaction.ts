@@ -41,7 +41,8 @@ export const check: Rule['check'] = (stmt, ctx) => {
       ? `${refused.command} cannot be executed from a function`
       : `${refused.command} cannot run inside a transaction block`;
   const context = {
-    runner: 'the runner wraps this file in a transaction (no `-- pgshift:no-transaction` directive)',
+    runner:
+      'the runner wraps this file in a transaction because it holds other statements too (no `-- pgshift:no-transaction` directive)',
     explicit: 'it runs between BEGIN and COMMIT',
     'do-block': 'it runs inside a DO block',
   }[where];
@@ -53,7 +54,7 @@ export const check: Rule['check'] = (stmt, ctx) => {
       '',
       '**Fix:**',
       where === 'runner'
-        ? 'Mark the file to run outside a transaction with `-- pgshift:no-transaction` on its first line. Each statement then commits on its own, so a failure halfway leaves the earlier statements applied: keep such a file to this one statement (move the rest to another migration) and make it re-runnable (`IF NOT EXISTS` / `IF EXISTS`).'
+        ? 'Split the file: move this statement to a migration of its own. A file that holds only statements PostgreSQL refuses in a transaction runs outside one by itself (as Flyway runs it), so it needs no directive; make it re-runnable (`IF NOT EXISTS` / `IF EXISTS`). Or mark this whole file with `-- pgshift:no-transaction` on its first line: then every statement of it commits on its own, and a failure halfway leaves the earlier ones applied.'
         : where === 'explicit'
           ? 'Move the statement out of the BEGIN … COMMIT block, into its own migration marked `-- pgshift:no-transaction`.'
           : 'Move the statement out of the DO block: run it as a top-level statement in its own migration marked `-- pgshift:no-transaction`.',
