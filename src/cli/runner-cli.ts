@@ -21,6 +21,7 @@ import {
 import { ms, oneLineSql } from '../core/text';
 import { formatOption, type Options, type Values } from './command';
 import type { Io } from './io';
+import { monitorLines } from './monitor-lines';
 
 export const RUNNER_OPTIONS: Options = {
   db: { type: 'string' },
@@ -113,6 +114,7 @@ export async function withRunnerInput<T>(
       settings: ctx.settings,
       signal: interrupt.signal,
       onEvent: ctx.format === 'text' ? textProgress(io) : jsonProgress(io),
+      openMonitor: () => openDriver(ctx.target.target),
     });
   } finally {
     interrupt.dispose();
@@ -172,8 +174,11 @@ export function when(iso: string | null | undefined): string {
 /** Progress of a run for a person reading a terminal or a CI log. */
 export function textProgress(io: Io): (e: RunnerEvent) => void {
   const bar = batchProgress(io);
+  const monitor = monitorLines(io);
   return (e) => {
     if (e.type !== 'batch') bar.end();
+    if (e.type === 'blocked' || e.type === 'blocking' || e.type === 'policy-cancel') return monitor.update(e);
+    monitor.end();
     switch (e.type) {
       case 'lock-wait':
         io.err(`${e.message}\n`);
@@ -257,7 +262,15 @@ function batchProgress(io: Io): { update(e: BatchEvent): void; end(): void } {
 export function jsonProgress(io: Io): (e: RunnerEvent) => void {
   return (e) => {
     if (e.type === 'lock-wait') io.err(`${e.message}\n`);
-    else if (e.type === 'batch' || e.type === 'paused' || e.type === 'resumed' || e.type === 'check') {
+    else if (
+      e.type === 'batch' ||
+      e.type === 'paused' ||
+      e.type === 'resumed' ||
+      e.type === 'check' ||
+      e.type === 'blocked' ||
+      e.type === 'blocking' ||
+      e.type === 'policy-cancel'
+    ) {
       const { type, ...rest } = e;
       io.err(`${JSON.stringify({ event: type, ...rest })}\n`);
     }

@@ -47,6 +47,10 @@ export interface RunnerConfig {
   maxLag: string | null;
   /** Batched backfills wait while their table is being vacuumed (as GitLab's do). Default true. */
   waitForVacuum: boolean;
+  /** Cancel a migration that other sessions have waited behind for longer than this; null = never. Default null. */
+  maxBlockingMs: string | null;
+  /** Cancel a migration that more sessions than this queue behind; null = never. Default null. */
+  maxQueued: number | null;
 }
 
 export interface PgshiftConfig {
@@ -85,6 +89,8 @@ export const DEFAULT_CONFIG: PgshiftConfig = {
     transactionMode: 'wrapped',
     maxLag: '10s',
     waitForVacuum: true,
+    maxBlockingMs: null,
+    maxQueued: null,
   },
   environments: {},
 };
@@ -226,6 +232,11 @@ export function validateConfig(raw: unknown, where: string): PgshiftConfig {
       if (typeof r.waitForVacuum !== 'boolean') fail('runner.waitForVacuum', 'must be true or false');
       c.runner.waitForVacuum = r.waitForVacuum as boolean;
     }
+    if (r.maxBlockingMs !== undefined)
+      c.runner.maxBlockingMs = duration(r.maxBlockingMs, 'runner.maxBlockingMs', fail);
+    if (r.maxQueued !== undefined)
+      c.runner.maxQueued =
+        r.maxQueued === null ? null : int(r.maxQueued, 'runner.maxQueued', 0, 100_000, fail);
   }
   if (raw.environments !== undefined) {
     if (!isObject(raw.environments)) fail('environments', 'must be an object of name → connection');

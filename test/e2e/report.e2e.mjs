@@ -24,7 +24,16 @@ const RESULTS = path.join(REPO, 'test-results');
 const OUT = process.env.PGSHIFT_OUT ?? path.join(REPO, 'out');
 const require = createRequire(path.join(REPO, 'package.json'));
 const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 const arg = (name) => {
   const i = process.argv.indexOf(name);
@@ -70,7 +79,14 @@ async function realReport(server) {
         SELECT 1 + g % 20000, (ARRAY['pending', 'paid', 'shipped', 'cancelled', 'refunded'])[1 + g % 5], g * 7, now() - g * interval '1 minute'
           FROM generate_series(1, 200000) g;
       ANALYZE;`);
-    const report = await buildReport({ set, config: loaded.config, scope: { kind: 'pending' }, driver, targetDescription: describeTarget(targetFromUrl(db.url)), verify: { kind: 'pglite' } });
+    const report = await buildReport({
+      set,
+      config: loaded.config,
+      scope: { kind: 'pending' },
+      driver,
+      targetDescription: describeTarget(targetFromUrl(db.url)),
+      verify: { kind: 'pglite' },
+    });
     return { report, password: decodeURIComponent(new URL(db.url).password), drop: () => db.drop() };
   } finally {
     await driver.close();
@@ -122,7 +138,9 @@ const DARK_THEME = {
 /** The page the panel's host writes (report-panel.ts html()), with a fake VS Code API in front of the bundle. */
 function webviewPage(css, bundleName) {
   const nonce = randomBytes(16).toString('base64');
-  const vars = Object.entries(DARK_THEME).map(([k, v]) => `${k}: ${v};`).join(' ');
+  const vars = Object.entries(DARK_THEME)
+    .map(([k, v]) => `${k}: ${v};`)
+    .join(' ');
   const csp = `default-src 'none'; img-src data:; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'`;
   // the fake keeps its state in sessionStorage, which survives a reload the way VS Code keeps webview state
   const fake = `
@@ -165,7 +183,10 @@ async function main() {
     fs.writeFileSync(path.join(RESULTS, 'report-export.md'), renderMarkdown(report));
     log('report e2e: bundling the webview UI ...');
     const bundle = await bundleWebview(work);
-    fs.writeFileSync(path.join(work, 'panel.html'), webviewPage(REPORT_CSS + PANEL_CSS, path.basename(bundle)));
+    fs.writeFileSync(
+      path.join(work, 'panel.html'),
+      webviewPage(REPORT_CSS + PANEL_CSS, path.basename(bundle)),
+    );
 
     const { chromium } = require('playwright-core');
     browser = await chromium.launchPersistentContext(path.join(work, 'profile'), {
@@ -190,7 +211,13 @@ async function main() {
       assert.ok((await page.locator('.timeline svg rect.lock').count()) > 0, 'lock bars drawn');
       const text = await page.textContent('body');
       assert.ok(!text.includes(password), 'no password on the page');
-      for (const h of ['Pre-flight data checks', 'Reversibility', 'Post-apply checks', 'Performance estimate']) assert.ok(text.includes(h), h);
+      for (const h of [
+        'Pre-flight data checks',
+        'Reversibility',
+        'Post-apply checks',
+        'Performance estimate',
+      ])
+        assert.ok(text.includes(h), h);
       assert.match(text, /violate/, 'a pre-flight check found violating rows');
       assert.deepEqual(errors, []);
       await page.screenshot({ path: path.join(RESULTS, 'report-export-light.png'), fullPage: false });
@@ -201,7 +228,9 @@ async function main() {
     await step('exported HTML follows a dark colour scheme', async () => {
       await page.emulateMedia({ colorScheme: 'dark' });
       await page.goto(`file://${htmlFile}`);
-      const bg = await page.evaluate(() => window.getComputedStyle(document.querySelector('.pgshift-report')).backgroundColor);
+      const bg = await page.evaluate(
+        () => window.getComputedStyle(document.querySelector('.pgshift-report')).backgroundColor,
+      );
       assert.equal(bg, 'rgb(13, 17, 23)');
       await page.screenshot({ path: path.join(RESULTS, 'report-export-dark.png') });
       await page.emulateMedia({ colorScheme: 'light' });
@@ -221,60 +250,84 @@ async function main() {
         m,
       );
 
-    await step('webview: says ready, shows progress, renders the report the host sends, under the CSP', async () => {
-      await page.goto(panelUrl);
-      await page.waitForFunction(() => document.body.dataset.pgshift === 'ready');
-      assert.deepEqual(await posted(), [{ type: 'ready', hasReport: false }]);
-      assert.match(await page.textContent('#content'), /Computing the report/);
-      assert.equal(await page.locator('#export-html').isDisabled(), true);
-      await send({ type: 'progress', message: 'calibrating on the target' });
-      assert.equal(await page.textContent('#status'), 'calibrating on the target…');
-      await send({ type: 'report', report });
-      await page.waitForSelector('#content .pgshift-report .score');
-      assert.equal(await page.locator('#content section.migration').count(), report.migrations.length);
-      assert.match(await page.textContent('#status'), new RegExp(`score ${report.score.score}/100`));
-      const bg = await page.evaluate(() => window.getComputedStyle(document.body).backgroundColor);
-      assert.equal(bg, 'rgb(31, 31, 31)', 'theme colour from --vscode-editor-background');
-      assert.deepEqual(await page.evaluate(() => window.__violations), [], 'no CSP violation');
-      assert.deepEqual(errors, []);
-      await page.screenshot({ path: path.join(RESULTS, 'report-webview.png') });
-    });
+    await step(
+      'webview: says ready, shows progress, renders the report the host sends, under the CSP',
+      async () => {
+        await page.goto(panelUrl);
+        await page.waitForFunction(() => document.body.dataset.pgshift === 'ready');
+        assert.deepEqual(await posted(), [{ type: 'ready', hasReport: false }]);
+        assert.match(await page.textContent('#content'), /Computing the report/);
+        assert.equal(await page.locator('#export-html').isDisabled(), true);
+        await send({ type: 'progress', message: 'calibrating on the target' });
+        assert.equal(await page.textContent('#status'), 'calibrating on the target…');
+        await send({ type: 'report', report });
+        await page.waitForSelector('#content .pgshift-report .score');
+        assert.equal(await page.locator('#content section.migration').count(), report.migrations.length);
+        assert.match(await page.textContent('#status'), new RegExp(`score ${report.score.score}/100`));
+        const bg = await page.evaluate(() => window.getComputedStyle(document.body).backgroundColor);
+        assert.equal(bg, 'rgb(31, 31, 31)', 'theme colour from --vscode-editor-background');
+        assert.deepEqual(await page.evaluate(() => window.__violations), [], 'no CSP violation');
+        assert.deepEqual(errors, []);
+        await page.screenshot({ path: path.join(RESULTS, 'report-webview.png') });
+      },
+    );
 
-    await step('webview: Refresh and Export post typed messages; a file link asks the host to open it', async () => {
-      await page.evaluate(() => (window.__posted = []));
-      await page.click('#refresh');
-      await page.click('#export-html');
-      await page.click('#export-md');
-      await page.locator('#content [data-file][data-line]').first().click();
-      const msgs = await posted();
-      assert.deepEqual(msgs.slice(0, 3), [{ type: 'refresh' }, { type: 'export', format: 'html' }, { type: 'export', format: 'md' }]);
-      assert.equal(msgs[3].type, 'openFile');
-      assert.equal(msgs[3].file, report.migrations[0].file);
-      assert.equal(msgs[3].line, report.migrations[0].statements[0].line);
-      await send({ type: 'exported', format: 'html', path: '/work/shop/pgshift-report.html' });
-      assert.equal(await page.textContent('#status'), 'Exported HTML to /work/shop/pgshift-report.html');
-      await send({ type: 'error', message: 'connection refused', hint: 'is the server running?' });
-      assert.equal(await page.locator('#status.error').count(), 1);
-      await send({ type: 'nonsense', payload: 1 });
-      assert.deepEqual(errors, []);
-    });
+    await step(
+      'webview: Refresh and Export post typed messages; a file link asks the host to open it',
+      async () => {
+        await page.evaluate(() => (window.__posted = []));
+        await page.click('#refresh');
+        await page.click('#export-html');
+        await page.click('#export-md');
+        await page.locator('#content [data-file][data-line]').first().click();
+        const msgs = await posted();
+        assert.deepEqual(msgs.slice(0, 3), [
+          { type: 'refresh' },
+          { type: 'export', format: 'html' },
+          { type: 'export', format: 'md' },
+        ]);
+        assert.equal(msgs[3].type, 'openFile');
+        assert.equal(msgs[3].file, report.migrations[0].file);
+        assert.equal(msgs[3].line, report.migrations[0].statements[0].line);
+        await send({ type: 'exported', format: 'html', path: '/work/shop/pgshift-report.html' });
+        assert.equal(await page.textContent('#status'), 'Exported HTML to /work/shop/pgshift-report.html');
+        await send({ type: 'error', message: 'connection refused', hint: 'is the server running?' });
+        assert.equal(await page.locator('#status.error').count(), 1);
+        await send({ type: 'nonsense', payload: 1 });
+        assert.deepEqual(errors, []);
+      },
+    );
 
-    await step('webview: hidden and shown again (page reloaded), it restores the report, scroll and open sections from its state', async () => {
-      await send({ type: 'report', report });
-      await page.locator('#content details').nth(1).evaluate((d) => (d.open = true));
-      const target = 900;
-      await page.evaluate((y) => window.scrollTo(0, y), target);
-      await page.waitForTimeout(400); // the state is saved 150 ms after the last change
-      await page.reload();
-      await page.waitForFunction(() => document.body.dataset.pgshift === 'ready');
-      // no host message this time: everything comes from the state
-      assert.deepEqual(await posted(), [{ type: 'ready', hasReport: true, generatedAt: report.generatedAt }]);
-      assert.equal(await page.locator('#content section.migration').count(), report.migrations.length);
-      assert.equal(await page.locator('#content details').nth(1).evaluate((d) => d.open), true);
-      const y = await page.evaluate(() => window.scrollY);
-      assert.ok(Math.abs(y - target) < 5, `scroll restored to ${y}`);
-      await page.screenshot({ path: path.join(RESULTS, 'report-webview-restored.png') });
-    });
+    await step(
+      'webview: hidden and shown again (page reloaded), it restores the report, scroll and open sections from its state',
+      async () => {
+        await send({ type: 'report', report });
+        await page
+          .locator('#content details')
+          .nth(1)
+          .evaluate((d) => (d.open = true));
+        const target = 900;
+        await page.evaluate((y) => window.scrollTo(0, y), target);
+        await page.waitForTimeout(400); // the state is saved 150 ms after the last change
+        await page.reload();
+        await page.waitForFunction(() => document.body.dataset.pgshift === 'ready');
+        // no host message this time: everything comes from the state
+        assert.deepEqual(await posted(), [
+          { type: 'ready', hasReport: true, generatedAt: report.generatedAt },
+        ]);
+        assert.equal(await page.locator('#content section.migration').count(), report.migrations.length);
+        assert.equal(
+          await page
+            .locator('#content details')
+            .nth(1)
+            .evaluate((d) => d.open),
+          true,
+        );
+        const y = await page.evaluate(() => window.scrollY);
+        assert.ok(Math.abs(y - target) < 5, `scroll restored to ${y}`);
+        await page.screenshot({ path: path.join(RESULTS, 'report-webview-restored.png') });
+      },
+    );
 
     await step('webview: the timeline shows each lock with a tooltip', async () => {
       await page.evaluate(() => window.scrollTo(0, 0));
@@ -295,7 +348,9 @@ async function main() {
   }
   const passed = results.filter((r) => r.ok).length;
   const failed = results.length - passed;
-  log(`report e2e: ${passed} passed, ${failed} failed in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots: test-results/report-*.png`);
+  log(
+    `report e2e: ${passed} passed, ${failed} failed in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots: test-results/report-*.png`,
+  );
   const reportFile = arg('--report');
   if (reportFile) fs.writeFileSync(reportFile, JSON.stringify({ passed, failed, steps: results }, null, 2));
   process.exitCode = failed ? 1 : 0;

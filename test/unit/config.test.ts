@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG, loadConfig, validateConfig } from '../../src/core/config';
 import { ConfigError } from '../../src/core/errors';
+import { lintOptionsFromConfig } from '../../src/core/lint/lint-files';
 
 describe('config loader', () => {
   let dir: string;
@@ -70,6 +71,8 @@ describe('config loader', () => {
           transactionMode: 'none',
           maxLag: '2s',
           waitForVacuum: false,
+          maxBlockingMs: 500,
+          maxQueued: 10,
         },
         environments: {
           staging: { host: 'localhost', port: 5432, database: 'shop', user: 'app', production: false },
@@ -81,6 +84,8 @@ describe('config loader', () => {
     );
     assert.equal(c.runner.lockTimeout, null);
     assert.equal(c.runner.waitForVacuum, false);
+    assert.equal(c.runner.maxBlockingMs, '500ms');
+    assert.equal(c.runner.maxQueued, 10);
     assert.equal(c.environments.prod.production, true);
   });
   it('waits for a vacuum by default, and takes only a boolean for runner.waitForVacuum', () => {
@@ -89,5 +94,14 @@ describe('config loader', () => {
       () => validateConfig({ runner: { waitForVacuum: 'no' } }, 'cfg'),
       /runner\.waitForVacuum.*must be true or false/,
     );
+  });
+});
+
+describe('lint options from the config', () => {
+  it('counts runner.maxBlockingMs as protection, as runner.lockTimeout is', () => {
+    const off = validateConfig({ runner: { lockTimeout: null } }, 'cfg');
+    assert.equal(lintOptionsFromConfig(off).runnerSetsLockTimeout, false);
+    const policy = validateConfig({ runner: { lockTimeout: null, maxBlockingMs: '2s' } }, 'cfg');
+    assert.equal(lintOptionsFromConfig(policy).runnerSetsLockTimeout, true);
   });
 });

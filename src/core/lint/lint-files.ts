@@ -47,7 +47,8 @@ export function lintOptionsFromConfig(
   return {
     postgresVersion: config.postgresVersion,
     transactionMode: config.runner.transactionMode,
-    runnerSetsLockTimeout: config.runner.lockTimeout !== null,
+    // the policy that cancels a migration others queue behind protects as lock_timeout does
+    runnerSetsLockTimeout: config.runner.lockTimeout !== null || config.runner.maxBlockingMs !== null,
     runnerSetsStatementTimeout: config.runner.statementTimeout !== null,
     rules: config.rules,
     ...overrides,

@@ -94,14 +94,14 @@ export async function runBatchedScript(
           await execWithRetries(ctx, step, stmt, invalidBefore);
         }
       } catch (e) {
-        return await fail(toDbError(e, ctx.signal?.aborted === true), stmt);
+        return await fail(toDbError(e, ctx.signal), stmt);
       }
       await checkpoints.statementDone(driver, v, dir, at + 1);
     }
     const refused = await runChecks(ctx, step, 'after');
     if (refused) return await fail(refused);
   } catch (e) {
-    return await fail(toDbError(e, ctx.signal?.aborted === true));
+    return await fail(toDbError(e, ctx.signal));
   }
   const ms = Date.now() - started;
   try {
@@ -137,7 +137,7 @@ async function execWithRetries(
       await ctx.driver.exec(stmt.sql);
       return;
     } catch (e) {
-      const err = toDbError(e, ctx.signal?.aborted === true);
+      const err = toDbError(e, ctx.signal);
       const canRetry =
         !ctx.signal?.aborted && err.code === LOCK_NOT_AVAILABLE && attempt <= ctx.settings.lockRetries;
       if (!canRetry || !sameIndexes(await invalidIndexes(ctx.driver).catch(() => undefined), invalidBefore))

@@ -16,6 +16,7 @@ import type { ForeignWriter } from './foreign';
 import type { AttemptOutcome, HistoryTable, NewAttempt } from './history';
 import { invalidIndexes, type InvalidIndex } from './invalid-indexes';
 import type { LockHolder } from './lock';
+import { abortMessage, type Monitor, type MonitorEvent } from './monitor';
 import { runBatchedScript } from './apply-batched';
 import { checkAfterSteps, runChecks } from './checks';
 import type { BackfillEvent } from './backfill';
@@ -47,6 +48,7 @@ export type RunnerEvent =
   | { type: 'retry'; version: string; attempt: number; error: string; delayMs: number }
   | { type: 'step-done'; result: StepResult }
   | BackfillEvent
+  | MonitorEvent
   /** a -- pgshift:check-before / check-after query and its answer */
   | { type: 'check'; version: string; when: 'before' | 'after'; sql: string; ok: boolean };
 
@@ -87,6 +89,8 @@ export interface ApplyContext {
   onEvent?: (e: RunnerEvent) => void;
   /** true while the person has paused a batched backfill: no new batch starts */
   paused?: () => boolean;
+  /** the live view of the run (who it waits on, who waits behind it) and its policy */
+  monitor?: Monitor;
 }
 
 /**
@@ -99,6 +103,7 @@ export async function applyStep(
   latestApplied: string | undefined,
 ): Promise<StepResult> {
   const { migration: m, direction } = step;
+  const outer = ctx.signal;
   ctx.onEvent?.({
     type: 'step-start',
     version: m.version,
@@ -107,8 +112,15 @@ export async function applyStep(
     noTransaction: step.noTransaction,
     statements: step.statements.length,
   });
+  // The step's own signal: aborted by the run's (the user) or by the monitor's policy, with its reason.
+  const stepAbort = new AbortController();
+  const forward = (): void => stepAbort.abort(ctx.signal?.reason);
+  if (ctx.signal?.aborted) forward();
+  ctx.signal?.addEventListener('abort', forward);
   const onAbort = (): void => void ctx.driver.cancel().catch(() => undefined);
-  ctx.signal?.addEventListener('abort', onAbort);
+  stepAbort.signal.addEventListener('abort', onAbort);
+  const unwatch = ctx.monitor?.watch(m.version, (reason) => stepAbort.abort(reason));
+  ctx = { ...ctx, signal: stepAbort.signal };
   try {
     // a batched script runs its checks itself, after a resume only the after-checks
     const refused = step.script.data?.batches.length ? undefined : await runChecks(ctx, step, 'before');
@@ -130,7 +142,9 @@ export async function applyStep(
     ctx.onEvent?.({ type: 'step-done', result: outcome });
     return outcome;
   } finally {
-    ctx.signal?.removeEventListener('abort', onAbort);
+    unwatch?.();
+    stepAbort.signal.removeEventListener('abort', onAbort);
+    outer?.removeEventListener('abort', forward);
   }
 }
 
@@ -254,12 +268,12 @@ async function sendAttempt(
       };
     }
     return {
-      err: toDbError((outcomes[failed] as { ok: false; error: DbError }).error, ctx.signal?.aborted === true),
+      err: toDbError((outcomes[failed] as { ok: false; error: DbError }).error, ctx.signal),
       phase: failed < scriptSteps ? 'script' : failed === steps.length - 1 ? 'commit' : 'record',
       inBatch: failed === batchStep,
     };
   } catch (e) {
-    return { err: toDbError(e, ctx.signal?.aborted === true), phase: 'script', inBatch: false };
+    return { err: toDbError(e, ctx.signal), phase: 'script', inBatch: false };
   }
 }
 
@@ -333,7 +347,7 @@ async function runOutside(
         break;
       } catch (e) {
         const aborted = ctx.signal?.aborted === true;
-        const err = toDbError(e, aborted);
+        const err = toDbError(e, ctx.signal);
         const canRetry = !aborted && err.code === LOCK_NOT_AVAILABLE && attempt <= settings.lockRetries;
         // A statement that timed out on a lock did nothing, unless it left an invalid index behind.
         if (canRetry && sameIndexes(await invalidIndexes(driver).catch(() => undefined), invalidBefore)) {
@@ -500,9 +514,17 @@ export function failureOutcome(
   };
 }
 
-export function toDbError(e: unknown, aborted: boolean): DbError {
-  if (aborted && (!(e instanceof DbError) || e.code === QUERY_CANCELED || e.code === undefined)) {
-    return new DbError('cancelled by the user', e instanceof DbError ? e.code : QUERY_CANCELED);
+/**
+ * The error as the runner reports it. Given the run's signal, a cancellation it caused is named for
+ * who cancelled: the user, or the monitor's policy (monitor.ts), whose reason then reaches history.
+ */
+export function toDbError(e: unknown, signal: AbortSignal | false | undefined): DbError {
+  if (
+    signal &&
+    signal.aborted &&
+    (!(e instanceof DbError) || e.code === QUERY_CANCELED || e.code === undefined)
+  ) {
+    return new DbError(abortMessage(signal), e instanceof DbError ? e.code : QUERY_CANCELED);
   }
   if (e instanceof DbError) return e;
   if (e instanceof PgshiftError) return new DbError(e.message);
@@ -520,7 +542,7 @@ export async function rollback(driver: Driver): Promise<boolean> {
 }
 
 export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new DbError('cancelled by the user', QUERY_CANCELED);
+  if (signal?.aborted) throw new DbError(abortMessage(signal), QUERY_CANCELED);
 }
 
 export function sameIndexes(a: InvalidIndex[] | undefined, b: InvalidIndex[]): boolean {

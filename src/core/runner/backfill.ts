@@ -22,6 +22,7 @@ import {
 } from './backfill-plan';
 import { durationMs, type RunnerSettings } from './settings';
 import type { ScriptStatement } from './statements';
+import { abortMessage } from './monitor';
 import { LOCK_NOT_AVAILABLE, QUERY_CANCELED } from '../sqlstate';
 
 /** What the runner tells about a batched statement while it runs. */
@@ -179,13 +180,13 @@ interface BatchRow {
  */
 async function batchWithRetries(run: BackfillRun, sql: string, params: unknown[]): Promise<BatchRow> {
   for (let attempt = 1; ; attempt++) {
-    if (run.signal?.aborted) throw new DbError('cancelled by the user', QUERY_CANCELED);
+    if (run.signal?.aborted) throw new DbError(abortMessage(run.signal), QUERY_CANCELED);
     try {
       const r = (await run.driver.query<{ rows: string; keys: string; last: string | null }>(sql, params))
         .rows[0];
       return { rows: Number(r.rows), keys: Number(r.keys), last: r.last };
     } catch (e) {
-      if (run.signal?.aborted) throw new DbError('cancelled by the user', QUERY_CANCELED);
+      if (run.signal?.aborted) throw new DbError(abortMessage(run.signal), QUERY_CANCELED);
       const err = e instanceof DbError ? e : new DbError(e instanceof Error ? e.message : String(e));
       if (err.code !== LOCK_NOT_AVAILABLE || attempt > run.settings.lockRetries) throw err;
       const delayMs = Math.min(1000 * 2 ** (attempt - 1), 10_000);
@@ -205,7 +206,7 @@ export const PAUSED_BY_USER = 'paused by the user';
 async function waitUntilHealthy(run: BackfillRun, plan: BatchPlanOutcome): Promise<void> {
   let said: string | undefined;
   for (;;) {
-    if (run.signal?.aborted) throw new DbError('cancelled by the user', QUERY_CANCELED);
+    if (run.signal?.aborted) throw new DbError(abortMessage(run.signal), QUERY_CANCELED);
     const reason = run.paused?.() ? PAUSED_BY_USER : await unhealthy(run, plan);
     if (!reason) break;
     if (reason !== said) run.onEvent?.({ type: 'paused', version: run.version, reason });

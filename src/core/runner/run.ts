@@ -30,6 +30,7 @@ import {
   type RunnerInput,
   type Tracking,
 } from './session';
+import { createMonitor, type Monitor } from './monitor';
 import type { RunnerSettings } from './settings';
 import { appliedVersions, type MigrationState } from './state';
 
@@ -111,6 +112,25 @@ async function runPlan(
   for (const w of plan.warnings) input.onEvent?.({ type: 'warning', message: w });
   // Every file is checked before the first one runs: a refusal leaves the database untouched.
   const prepared: PreparedStep[] = await prepareSteps(plan.steps);
+  const monitor = await monitorOf(input, settings);
+  try {
+    return await applySteps(input, { settings, tracking, plan, command, monitor }, prepared);
+  } finally {
+    await monitor?.close();
+  }
+}
+
+interface RunOf {
+  settings: RunnerSettings;
+  tracking: Tracking;
+  plan: Plan;
+  command: RunResult['command'];
+  monitor?: Monitor;
+}
+
+/** Runs the steps in order and stops at the first that fails (or when the run is cancelled). */
+async function applySteps(input: RunnerInput, run: RunOf, prepared: PreparedStep[]): Promise<RunResult> {
+  const { settings, tracking, plan, command, monitor } = run;
   // Only golang-migrate's single-row table needs "the newest applied version" after each step.
   const writer = foreignWriter(tracking);
   let applied = writer ? appliedVersions(tracking.state).filter((v) => v !== '') : [];
@@ -133,6 +153,7 @@ async function runPlan(
         signal: input.signal,
         onEvent: input.onEvent,
         paused: input.paused,
+        monitor,
       },
       step,
       after[after.length - 1],
@@ -152,6 +173,17 @@ async function runPlan(
   }
   const ok = steps.length === prepared.length;
   return { ok, command, steps, planned: prepared.length, warnings: plan.warnings };
+}
+
+/** The live view, where the driver can have a second session (not the embedded database). */
+async function monitorOf(input: RunnerInput, settings: RunnerSettings): Promise<Monitor | undefined> {
+  if (!input.openMonitor || !input.driver.supportsConcurrentSessions) return undefined;
+  return createMonitor({
+    open: input.openMonitor,
+    pid: await input.driver.backendPid(),
+    settings,
+    onEvent: input.onEvent,
+  });
 }
 
 function sortedWith(list: readonly string[], v: string): string[] {

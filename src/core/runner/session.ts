@@ -25,6 +25,11 @@ export interface RunnerInput {
   signal?: AbortSignal;
   /** true while the person has paused the run (the editor's Pause): a batched backfill starts no new batch */
   paused?: () => boolean;
+  /**
+   * Opens a second session on the same database for the live view (who the migration waits on, who
+   * waits behind it) and the runner.maxBlockingMs / maxQueued policy; without it there is neither.
+   */
+  openMonitor?: () => Promise<Driver>;
 }
 
 export interface Tracking {
