@@ -86,9 +86,17 @@ function urlFor(name, extra = '') {
 }
 
 // Both get the same URL; sslmode=disable because the throwaway server has no TLS (and dbmate insists on it).
+// pgshift-nomonitor: the same run with runner.monitor false, to show the live view costs nothing.
+const noMonitor = join(work, 'no-monitor.json');
+writeFileSync(noMonitor, JSON.stringify({ runner: { monitor: false } }));
 const tools = {
   pgshift: (url) =>
     spawnSync(process.execPath, [cli, 'up', '--db', url, '--dir', dir], { cwd: work, encoding: 'utf8' }),
+  'pgshift-nomonitor': (url) =>
+    spawnSync(process.execPath, [cli, 'up', '--db', url, '--dir', dir, '--config', noMonitor], {
+      cwd: work,
+      encoding: 'utf8',
+    }),
   dbmate: (url) =>
     spawnSync(dbmate, ['--url', url, '--migrations-dir', dir, '--no-dump-schema', 'up'], {
       cwd: work,
@@ -96,11 +104,13 @@ const tools = {
     }),
 };
 
-const times = { pgshift: [], dbmate: [] };
+const names = Object.keys(tools);
+const times = Object.fromEntries(names.map((k) => [k, []]));
 let n = 0;
 try {
   for (let round = 0; round <= runs; round++) {
-    for (const name of round % 2 ? ['dbmate', 'pgshift'] : ['pgshift', 'dbmate']) {
+    // each round in another order, so no tool always runs first or last
+    for (const name of [...names.slice(round % names.length), ...names.slice(0, round % names.length)]) {
       const db = `bench_runner_${process.pid}_${n++}`;
       await admin((c) => c.query(`CREATE DATABASE ${db}`));
       try {
@@ -156,6 +166,11 @@ console.log(
 const paired = median(times.pgshift.map((t, i) => t / times.dbmate[i]));
 console.log(
   `ratio pgshift/dbmate: ${(mp / md).toFixed(2)} of the medians, ${paired.toFixed(2)} median of per-round ratios (below 1 = pgshift faster)`,
+);
+const mn = median(times['pgshift-nomonitor']);
+const pairedMonitor = median(times.pgshift.map((t, i) => t / times['pgshift-nomonitor'][i]));
+console.log(
+  `pgshift without the monitor (runner.monitor false): median ${mn.toFixed(0)} ms; with/without ${(mp / mn).toFixed(3)} of the medians, ${pairedMonitor.toFixed(3)} median of per-round ratios`,
 );
 
 const results = join(root, 'bench', 'results');

@@ -51,6 +51,8 @@ export interface RunnerConfig {
   maxBlockingMs: string | null;
   /** Cancel a migration that more sessions than this queue behind; null = never. Default null. */
   maxQueued: number | null;
+  /** The live view of a running migration from a second session (and the policy above). Default true. */
+  monitor: boolean;
 }
 
 export interface PgshiftConfig {
@@ -91,6 +93,7 @@ export const DEFAULT_CONFIG: PgshiftConfig = {
     waitForVacuum: true,
     maxBlockingMs: null,
     maxQueued: null,
+    monitor: true,
   },
   environments: {},
 };
@@ -237,6 +240,15 @@ export function validateConfig(raw: unknown, where: string): PgshiftConfig {
     if (r.maxQueued !== undefined)
       c.runner.maxQueued =
         r.maxQueued === null ? null : int(r.maxQueued, 'runner.maxQueued', 0, 100_000, fail);
+    if (r.monitor !== undefined) {
+      if (typeof r.monitor !== 'boolean') fail('runner.monitor', 'must be true or false');
+      if (!r.monitor && (c.runner.maxBlockingMs !== null || c.runner.maxQueued !== null))
+        fail(
+          'runner.monitor',
+          'cannot be false with runner.maxBlockingMs or runner.maxQueued set: the policy needs the monitor',
+        );
+      c.runner.monitor = r.monitor as boolean;
+    }
   }
   if (raw.environments !== undefined) {
     if (!isObject(raw.environments)) fail('environments', 'must be an object of name → connection');

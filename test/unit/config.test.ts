@@ -105,3 +105,14 @@ describe('lint options from the config', () => {
     assert.equal(lintOptionsFromConfig(policy).runnerSetsLockTimeout, true);
   });
 });
+
+describe('runner.monitor', () => {
+  it('is on by default, may be turned off, but not while a policy needs it', () => {
+    assert.equal(validateConfig({}, 'cfg').runner.monitor, true);
+    assert.equal(validateConfig({ runner: { monitor: false } }, 'cfg').runner.monitor, false);
+    assert.throws(
+      () => validateConfig({ runner: { maxQueued: 5, monitor: false } }, 'cfg'),
+      /runner\.monitor.*the policy needs the monitor/,
+    );
+  });
+});

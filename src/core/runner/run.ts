@@ -177,7 +177,7 @@ async function applySteps(input: RunnerInput, run: RunOf, prepared: PreparedStep
 
 /** The live view, where the driver can have a second session (not the embedded database). */
 async function monitorOf(input: RunnerInput, settings: RunnerSettings): Promise<Monitor | undefined> {
-  if (!input.openMonitor || !input.driver.supportsConcurrentSessions) return undefined;
+  if (!settings.monitor || !input.openMonitor || !input.driver.supportsConcurrentSessions) return undefined;
   return createMonitor({
     open: input.openMonitor,
     pid: await input.driver.backendPid(),
