@@ -3,7 +3,7 @@
  * it, and a cancellation by the policy. A terminal gets one status line, rewritten as the ages grow;
  * a log gets a line when the picture changes (a new blocker, the queue growing or emptying).
  */
-import type { Blocker, MonitorEvent } from '../core/runner';
+import { describeBlocker, type Blocker, type MonitorEvent } from '../core/runner';
 import { ms } from '../core/text';
 import type { Io } from './io';
 
@@ -53,12 +53,4 @@ export function monitorLines(io: Io): MonitorLines {
     },
     end,
   };
-}
-
-/** 'pid 4242 reporting (alice@10.0.0.5), idle in transaction for 12.0 s: SELECT * FROM orders' */
-export function describeBlocker(b: Blocker): string {
-  const who = [b.user, b.client].filter(Boolean).join('@');
-  const age = b.xactAgeMs !== null ? ` for ${ms(b.xactAgeMs)}` : '';
-  const query = b.query ? `: ${b.query.replace(/\s+/g, ' ').slice(0, 80)}` : '';
-  return `pid ${b.pid} ${b.applicationName || '(no application_name)'}${who ? ` (${who})` : ''}, ${b.state ?? 'unknown state'}${age}${query}`;
 }

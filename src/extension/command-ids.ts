@@ -12,6 +12,8 @@ export const CommandId = {
   pauseRun: 'pgshift.pauseRun',
   resumeRun: 'pgshift.resumeRun',
   cancelRun: 'pgshift.cancelRun',
+  cancelBlocker: 'pgshift.cancelBlocker',
+  terminateBlocker: 'pgshift.terminateBlocker',
   clearDryRun: 'pgshift.clearDryRun',
   report: 'pgshift.report',
   showReport: 'pgshift.showReport',
@@ -43,6 +45,8 @@ export const NEEDS_TRUST: ReadonlySet<CommandId> = new Set<CommandId>([
   CommandId.clearPassword,
   CommandId.testConnection,
   CommandId.filterHistory,
+  CommandId.cancelBlocker,
+  CommandId.terminateBlocker,
 ]);
 
 /** Context keys the extension sets for `when` clauses (package.json uses the same strings). */

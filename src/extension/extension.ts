@@ -22,6 +22,7 @@ import { newMigration } from './features/new-migration';
 import { ProjectState } from './features/project-state';
 import { REPORT_VIEW_TYPE, ReportPanels, type ReportPanelState } from './features/report-panel';
 import { RunResults } from './features/run-results';
+import { BlockerActions } from './features/blocker-actions';
 import { Runs, versionOf } from './features/runs';
 import { EnvironmentStatusBar } from './features/status-bar';
 
@@ -89,6 +90,7 @@ interface Features {
   historyTree: HistoryTree;
   lenses: MigrationLenses;
   runs: Runs;
+  blockers: BlockerActions;
   panels: ReportPanels;
   envs: EnvironmentCommands;
 }
@@ -129,10 +131,11 @@ function createFeatures(ctx: Ctx): Features {
     diagnostics.refreshOpen();
   };
   const runs = new Runs(ctx, state, results, live, afterRun);
+  const blockers = new BlockerActions(ctx, runs);
   const panels = new ReportPanels(ctx, state);
   ctx.push(panels, vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, panels.serializer));
   const envs = new EnvironmentCommands(ctx, () => state.refreshStatus());
-  return { lint, diagnostics, state, results, migrations, historyTree, lenses, runs, panels, envs };
+  return { lint, diagnostics, state, results, migrations, historyTree, lenses, runs, blockers, panels, envs };
 }
 
 function registerLanguageProviders(ctx: Ctx, f: Features): void {
@@ -147,7 +150,7 @@ function registerLanguageProviders(ctx: Ctx, f: Features): void {
 }
 
 function commandHandlers(ctx: Ctx, f: Features, refresh: () => void): Record<CommandId, CommandHandler> {
-  const { diagnostics, state, results, runs, panels, envs, historyTree } = f;
+  const { diagnostics, state, results, runs, blockers, panels, envs, historyTree } = f;
   return {
     [CommandId.refresh]: refresh,
     [CommandId.lintWorkspace]: () =>
@@ -176,6 +179,8 @@ function commandHandlers(ctx: Ctx, f: Features, refresh: () => void): Record<Com
     [CommandId.pauseRun]: () => runs.pause(),
     [CommandId.resumeRun]: () => runs.resume(),
     [CommandId.cancelRun]: () => runs.cancel(),
+    [CommandId.cancelBlocker]: (item) => blockers.act(item, 'cancel'),
+    [CommandId.terminateBlocker]: (item) => blockers.act(item, 'terminate'),
     [CommandId.clearDryRun]: () => results.clearDryRun(),
     [CommandId.report]: (arg) => panels.showMigration(arg),
     [CommandId.showReport]: () => panels.showPending(),

@@ -653,6 +653,93 @@ export async function runUiTest({
       { timeout: 120_000 },
     );
 
+    // --- the live view: an ALTER waits behind a reporting session; the tree names it; Terminate it ----
+    await step(
+      'blocked-migration',
+      async () => {
+        const alter = '20260305090000_add_events_note';
+        fs.writeFileSync(
+          path.join(workspace, 'migrations', `${alter}.up.sql`),
+          "-- long enough to look\nSET LOCAL lock_timeout = '60s';\nALTER TABLE events ADD COLUMN note text;\n",
+        );
+        fs.writeFileSync(
+          path.join(workspace, 'migrations', `${alter}.down.sql`),
+          'ALTER TABLE events DROP COLUMN note;\n',
+        );
+        const pg = require('pg');
+        const url = new URL(postgres.testServerUrl());
+        const client = (app) => {
+          const u = new URL(url);
+          u.searchParams.set('application_name', app);
+          return new pg.Client({ connectionString: u.toString() });
+        };
+        const reporting = client('reporting');
+        const apps = [client('shop-web'), client('shop-web'), client('shop-worker')];
+        const db = new pg.Client({ connectionString: postgres.testServerUrl() });
+        await Promise.all([reporting, ...apps, db].map((c) => c.connect()));
+        reporting.on('error', () => undefined); // it is terminated below
+        try {
+          const reportingPid = (await reporting.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+          await reporting.query('BEGIN');
+          await reporting.query('SELECT count(*) FROM events');
+          await rowOf(migrationsPane, 'add_events_note').waitFor();
+          await rowOf(migrationsPane, 'add_events_note').click();
+          await page.locator('.tabs-container .tab.active', { hasText: `${alter}.up.sql` }).waitFor();
+          await page.waitForFunction(() =>
+            [...document.querySelectorAll('.editor-group-container.active .codelens-decoration')].some((e) =>
+              /e2e-postgres: pending/.test(e.textContent ?? ''),
+            ),
+          );
+          const t = Date.now();
+          await lens('▶ Up').click();
+          // the Running section under the migration names the session it waits on
+          const blockerRow = migrationsPane
+            .locator('.monaco-list-row', { hasText: `waits on pid ${reportingPid} reporting` })
+            .first();
+          await blockerRow.waitFor({ timeout: 30_000 });
+          timings.blockerShownMs = Date.now() - t;
+          assert.match(text(await blockerRow.textContent()), /idle in transaction · transaction [\d.]+ (ms|s)/);
+          // three application sessions queue behind the waiting ALTER: counted under it
+          const reads = apps.map((c) => c.query('SELECT count(*) FROM events'));
+          await migrationsPane
+            .locator('.monaco-list-row', { hasText: /3 sessions wait behind it/ })
+            .first()
+            .waitFor({ timeout: 10_000 });
+          await page.mouse.move(900, 450);
+          await shot('e2e-blocked-migration.png');
+          // Terminate the blocker: confirmed in a modal, then the ALTER goes through and the queue drains
+          await blockerRow.hover();
+          await blockerRow.locator('.action-label[aria-label*="Terminate"]').click();
+          const dialog = page.locator('.monaco-dialog-box');
+          await dialog.waitFor();
+          assert.match(text(await dialog.textContent()), new RegExp(`Terminate pid ${reportingPid} \\(reporting`));
+          await dialog.getByRole('button', { name: 'Terminate Session' }).click();
+          await page
+            .locator('.notification-toast', { hasText: /Applied 20260305090000 add_events_note/ })
+            .first()
+            .waitFor({ timeout: 30_000 });
+          await Promise.all(reads);
+          const gone = await db.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1', [
+            reportingPid,
+          ]);
+          assert.equal(gone.rows[0].n, 0, 'the reporting session was terminated');
+          const col = await db.query(
+            "SELECT 1 FROM information_schema.columns WHERE table_name = 'events' AND column_name = 'note'",
+          );
+          assert.equal(col.rows.length, 1, 'the ALTER went through');
+          await page.waitForFunction(() =>
+            [...document.querySelectorAll('.part.sidebar .pane .monaco-list-row')].every(
+              (r) => !/waits on pid/.test(r.textContent ?? ''),
+            ),
+          );
+        } finally {
+          await Promise.all([reporting, ...apps, db].map((c) => c.end().catch(() => undefined)));
+        }
+        await page.mouse.move(900, 450);
+      },
+      { timeout: 120_000 },
+    );
+
     // --- an untrusted workspace: linting works, nothing runs ----------------------------------------
     await step(
       'restricted-mode',

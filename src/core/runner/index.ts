@@ -45,7 +45,13 @@ export {
 export { runnerSettings, type RunnerSettings } from './settings';
 export type { RunnerInput } from './session';
 export type { RunnerEvent, StepResult, StepFailure } from './apply';
-export { MONITOR_APPLICATION_NAME, PolicyCancel, type Blocker, type MonitorEvent } from './monitor';
+export {
+  describeBlocker,
+  MONITOR_APPLICATION_NAME,
+  PolicyCancel,
+  type Blocker,
+  type MonitorEvent,
+} from './monitor';
 export type { MigrationStatus, MigrationState, FailureRecord, MigrationProgress } from './state';
 export { progressText } from './state';
 export { PAUSED_BY_USER } from './backfill';

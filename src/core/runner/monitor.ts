@@ -219,3 +219,11 @@ function policyBreach(
 export function abortMessage(signal: AbortSignal | undefined): string {
   return signal?.reason instanceof PolicyCancel ? signal.reason.message : 'cancelled by the user';
 }
+
+/** 'pid 4242 reporting (alice@10.0.0.5), idle in transaction for 12.0 s: SELECT * FROM orders' */
+export function describeBlocker(b: Blocker): string {
+  const who = [b.user, b.client].filter(Boolean).join('@');
+  const age = b.xactAgeMs !== null ? ` for ${ms(b.xactAgeMs)}` : '';
+  const query = b.query ? `: ${b.query.replace(/\s+/g, ' ').slice(0, 80)}` : '';
+  return `pid ${b.pid} ${b.applicationName || '(no application_name)'}${who ? ` (${who})` : ''}, ${b.state ?? 'unknown state'}${age}${query}`;
+}

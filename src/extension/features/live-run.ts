@@ -6,7 +6,7 @@
  * (RunnerInput.paused), so a batch in flight always finishes and commits its checkpoint.
  */
 import * as vscode from 'vscode';
-import { PAUSED_BY_USER, type RunnerEvent, type StepResult } from '../../core/runner';
+import { PAUSED_BY_USER, type Blocker, type RunnerEvent, type StepResult } from '../../core/runner';
 import { ContextKey } from '../command-ids';
 
 export interface LiveProgress {
@@ -20,6 +20,10 @@ export interface LiveProgress {
   etaMs: number | null;
   /** why no batch starts now, while it does not: 'paused by the user', 'autovacuum on orders', ... */
   pausedReason?: string;
+  /** the monitor's view: the sessions whose locks it waits for */
+  blockers: Blocker[];
+  /** sessions waiting behind its locks */
+  queue: { sessions: number; oldestWaitMs: number; applicationNames: string[] };
 }
 
 export { PAUSED_BY_USER };
@@ -113,6 +117,19 @@ export class LiveRun implements vscode.Disposable {
           batches: 0,
           rowsPerSecond: null,
           etaMs: null,
+          blockers: [],
+          queue: { sessions: 0, oldestWaitMs: 0, applicationNames: [] },
+        };
+        break;
+      case 'blocked':
+        if (!this.current || this.current.version !== e.version) return false;
+        this.current = { ...this.current, blockers: e.waitingOn };
+        break;
+      case 'blocking':
+        if (!this.current || this.current.version !== e.version) return false;
+        this.current = {
+          ...this.current,
+          queue: { sessions: e.sessions, oldestWaitMs: e.oldestWaitMs, applicationNames: e.applicationNames },
         };
         break;
       case 'batch':
@@ -184,6 +201,14 @@ export function liveText(p: LiveProgress, fmtMs: (n: number) => string): string 
       : '';
   if (p.pausedReason === PAUSED_BY_USER) return ['paused', rows].filter(Boolean).join(' · ');
   if (p.pausedReason) return [`waiting: ${p.pausedReason}`, rows].filter(Boolean).join(' · ');
+  if (p.blockers.length) {
+    const b = p.blockers[0];
+    const more = p.blockers.length > 1 ? ` and ${p.blockers.length - 1} more` : '';
+    const queued = p.queue.sessions ? ` · ${p.queue.sessions} waiting behind it` : '';
+    return [`waits for a lock held by pid ${b.pid} ${b.applicationName}${more}${queued}`, rows]
+      .filter(Boolean)
+      .join(' · ');
+  }
   if (!rows) return `running now${p.direction === 'down' ? ' (down)' : ''}`;
   const rate =
     p.rowsPerSecond !== null ? ` · ${Math.round(p.rowsPerSecond).toLocaleString('en-US')} rows/s` : '';

@@ -9,7 +9,7 @@ import { relative } from 'node:path';
 import type { Severity } from '../../core/lint/types';
 import { compareVersions } from '../../core/migrations/layouts';
 import type { Migration, MigrationProblem } from '../../core/migrations/model';
-import type { MigrationStatus, StepResult } from '../../core/runner';
+import type { Blocker, MigrationStatus, StepResult } from '../../core/runner';
 import { CommandId } from '../command-ids';
 import type { Ctx } from '../ctx';
 import { describeState, ms, when } from './format';
@@ -40,6 +40,7 @@ function settledState(r: StepResult): { state: 'applied' | 'pending'; text: stri
 
 export class MigrationItem extends vscode.TreeItem {
   readonly kind = 'migration';
+  readonly children: vscode.TreeItem[];
   constructor(
     readonly version: string,
     readonly migration: Migration | undefined,
@@ -52,8 +53,14 @@ export class MigrationItem extends vscode.TreeItem {
     /** applied or rolled back by this window's run, before the state is read again from the database */
     settled?: StepResult,
   ) {
-    super(migration?.name ?? status?.name ?? version, vscode.TreeItemCollapsibleState.None);
-    this.id = `migration:${version || migration?.name}`;
+    const running = live ? runningChildren(version, live, snap) : [];
+    super(
+      migration?.name ?? status?.name ?? version,
+      running.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
+    );
+    this.children = running;
+    // another id while it has a Running section, so that VS Code opens it instead of keeping it closed
+    this.id = `migration:${version || migration?.name}${running.length ? ':running' : ''}`;
     const justDone = !live && settled ? settledState(settled) : undefined;
     const state = live ? 'running' : (justDone?.state ?? status?.state ?? 'unknown');
     const [icon, color] =
@@ -101,6 +108,57 @@ export class MigrationItem extends vscode.TreeItem {
   }
 }
 
+/** One session the running migration waits for: the Cancel query / Terminate session actions act on `pid`. */
+export class BlockerItem extends vscode.TreeItem {
+  readonly kind = 'blocker';
+  constructor(
+    readonly version: string,
+    readonly blocker: Blocker,
+    readOnly: boolean,
+  ) {
+    super(`waits on pid ${blocker.pid} ${blocker.applicationName || '(no application_name)'}`);
+    const b = blocker;
+    this.id = `blocker:${version}:${b.pid}`;
+    this.iconPath = new vscode.ThemeIcon('lock', new vscode.ThemeColor('list.warningForeground'));
+    this.description = [
+      b.state ?? '',
+      b.xactAgeMs !== null ? `transaction ${ms(b.xactAgeMs)}` : '',
+      b.query.replace(/\s+/g, ' ').slice(0, 60),
+    ]
+      .filter(Boolean)
+      .join(' · ');
+    this.tooltip = new vscode.MarkdownString(
+      `**pid ${b.pid}** · ${b.applicationName || '(no application_name)'}${b.user ? ` · ${b.user}` : ''}${b.client ? ` @ ${b.client}` : ''}\n\n` +
+        `${b.state ?? ''}${b.xactAgeMs !== null ? `, its transaction open for ${ms(b.xactAgeMs)}` : ''}\n\n` +
+        '```sql\n' +
+        b.query +
+        '\n```' +
+        (readOnly ? '\n\nThis environment is read-only: no actions on other sessions.' : ''),
+    );
+    this.contextValue = `pgshift.blocker actions:${readOnly ? 'no' : 'yes'}`;
+  }
+}
+
+/** The Running section of the migration being run: who it waits on, who waits behind it. */
+function runningChildren(version: string, live: LiveProgress, snap: StatusSnapshot): vscode.TreeItem[] {
+  const readOnly = snap.env.config?.readOnly === true;
+  const out: vscode.TreeItem[] = live.blockers.map((b) => new BlockerItem(version, b, readOnly));
+  const q = live.queue;
+  if (q.sessions > 0)
+    out.push(
+      new MessageItem(
+        `${q.sessions} session${q.sessions === 1 ? '' : 's'} wait${q.sessions === 1 ? 's' : ''} behind it`,
+        'warning',
+        {
+          description: `oldest ${ms(q.oldestWaitMs)}${q.applicationNames.length ? ` · ${q.applicationNames.join(', ')}` : ''}`,
+          color: 'list.errorForeground',
+          contextValue: 'pgshift.queued',
+        },
+      ),
+    );
+  return out;
+}
+
 class MessageItem extends vscode.TreeItem {
   readonly kind = 'message';
   constructor(
@@ -134,7 +192,7 @@ class MessageItem extends vscode.TreeItem {
   readonly children: MessageItem[];
 }
 
-export type MigrationsNode = MigrationItem | MessageItem;
+export type MigrationsNode = MigrationItem | MessageItem | BlockerItem;
 
 function riskQuery(r: Risk): string {
   return new URLSearchParams({
@@ -230,7 +288,10 @@ export class MigrationsTree implements vscode.TreeDataProvider<MigrationsNode>, 
   }
 
   getChildren(parent?: MigrationsNode): MigrationsNode[] {
-    if (parent) return parent instanceof MessageItem ? parent.children : [];
+    if (parent)
+      return parent instanceof MessageItem || parent instanceof MigrationItem
+        ? (parent.children as MigrationsNode[])
+        : [];
     const d = this.state.migrations();
     if (d.error)
       return [

@@ -8,8 +8,10 @@ import * as vscode from 'vscode';
 import { compareVersions } from '../../core/migrations/layouts';
 import type { MigrationSet } from '../../core/migrations/model';
 import { PgshiftError } from '../../core/errors';
+import { openDriver } from '../../core/db/open';
 import {
   assertMayWrite,
+  describeBlocker,
   down,
   dryRun,
   up,
@@ -17,11 +19,13 @@ import {
   type DryRunReport,
   type MigrationStatus,
   type RunnerEvent,
+  type ResolvedTarget,
   type RunResult,
   type UpOptions,
   type WriteCommand,
 } from '../../core/runner';
 import type { Ctx } from '../ctx';
+import { confirmProduction } from './confirm';
 import type { Environment } from './environments';
 import { ms, oneLineSql } from './format';
 import { liveText, PAUSED_BY_USER, type LiveRun } from './live-run';
@@ -56,6 +60,12 @@ export class Runs {
 
   /** Cancel of the run in progress (the notification's Cancel, the Migrations view, the palette) */
   private cancelCurrent?: () => void;
+  /** where the run in progress runs: the blocker actions open their own session there */
+  private running?: { env: Environment; target: ResolvedTarget };
+
+  runningOn(): { env: Environment; target: ResolvedTarget } | undefined {
+    return this.running;
+  }
 
   /** Pause: no new batch of a batched backfill starts; the batch in flight finishes and commits. */
   pause(): boolean {
@@ -296,18 +306,14 @@ export class Runs {
   ): Promise<RunResult | undefined> {
     const { target } = await this.ctx.environments.resolve(env);
     if (env.config?.readOnly) assertMayWrite(target, command, true); // throws: read-only refuses every write
-    if (env.config?.production) {
-      const typed = await vscode.window.showInputBox({
-        title: `pgshift: ${command} on production environment "${env.label}"`,
-        prompt: `This will ${summary} on ${target.description}. Type ${env.label} to confirm.`,
-        placeHolder: env.label,
-        ignoreFocusOut: true,
-        validateInput: (v) => (v === env.label ? undefined : `type ${env.label} exactly to confirm`),
-      });
-      if (typed !== env.label) {
-        this.ctx.output.info(`${command} on ${env.label}: not confirmed, nothing ran`);
-        return undefined;
-      }
+    const confirmed = await confirmProduction(
+      env,
+      `pgshift: ${command} on production environment "${env.label}"`,
+      `This will ${summary} on ${target.description}.`,
+    );
+    if (!confirmed) {
+      this.ctx.output.info(`${command} on ${env.label}: not confirmed, nothing ran`);
+      return undefined;
     }
     assertMayWrite(target, command, true);
     if (this.live.isRunning())
@@ -337,12 +343,15 @@ export class Runs {
           return this.ctx.sessions.use(
             env,
             (s) => {
+              this.running = { env, target: s.target };
               const input = {
                 driver: s.driver!,
                 set,
                 settings: s.settings,
                 signal: ac.signal,
                 paused: this.live.paused,
+                // the live view's own session on the same target (the run's session is busy)
+                openMonitor: () => openDriver(s.target.target, { applicationName: 'pgshift (VS Code)' }),
                 onEvent: (e: RunnerEvent) => {
                   this.onEvent(e, progress);
                   this.onLiveEvent(e, progress, bar);
@@ -358,6 +367,7 @@ export class Runs {
       this.report(result, env, Date.now() - started);
       return result;
     } finally {
+      this.running = undefined;
       this.cancelCurrent = undefined;
       this.live.finish();
       this.afterRun();
@@ -372,12 +382,13 @@ export class Runs {
   private onLiveEvent(
     e: RunnerEvent,
     progress: Progress,
-    bar: { version: string; percent: number; offered: boolean },
+    bar: { version: string; percent: number; offered: boolean; monitorKey?: string },
   ): void {
     if (!this.live.onEvent(e)) return;
     const p = this.live.progress();
     // Before its first batch a statement has no done/total yet, but the health gate may already wait.
-    if (!p || (p.total === null && e.type !== 'paused' && e.type !== 'resumed')) return;
+    const monitorEvent = e.type === 'blocked' || e.type === 'blocking';
+    if (!p || (p.total === null && e.type !== 'paused' && e.type !== 'resumed' && !monitorEvent)) return;
     const say = (extra: { increment?: number; note?: string } = {}): void =>
       progress.report({
         increment: extra.increment,
@@ -399,6 +410,18 @@ export class Runs {
       if (by) this.offerResume(e.version);
     } else if (e.type === 'resumed') {
       this.ctx.output.info(`  ${e.version}: resumed`);
+      say();
+    } else if (monitorEvent) {
+      // the log gets a line when who blocks, or whether anyone queues, changes; the notification every update
+      const key = `${p.blockers.map((b) => b.pid).join(',')}|${p.queue.sessions}`;
+      if (key !== bar.monitorKey) {
+        bar.monitorKey = key;
+        for (const b of p.blockers) this.ctx.output.warn(`  ${e.version}: waits on ${describeBlocker(b)}`);
+        if (p.queue.sessions)
+          this.ctx.output.warn(
+            `  ${e.version}: ${p.queue.sessions} session(s) wait behind it (${p.queue.applicationNames.join(', ')})`,
+          );
+      }
       say();
     }
   }
