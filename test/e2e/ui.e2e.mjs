@@ -673,15 +673,25 @@ export async function runUiTest({
           u.searchParams.set('application_name', app);
           return new pg.Client({ connectionString: u.toString() });
         };
-        const reporting = client('reporting');
+        const reporting = client('reporting'); // idle in its transaction: only Terminate frees its lock
+        const analytics = client('analytics'); // running a query in its transaction: Cancel Query aborts it
         const apps = [client('shop-web'), client('shop-web'), client('shop-worker')];
         const db = new pg.Client({ connectionString: postgres.testServerUrl() });
-        await Promise.all([reporting, ...apps, db].map((c) => c.connect()));
+        const all = [reporting, analytics, ...apps, db];
+        await Promise.all(all.map((c) => c.connect()));
         reporting.on('error', () => undefined); // it is terminated below
         try {
-          const reportingPid = (await reporting.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
-          await reporting.query('BEGIN');
-          await reporting.query('SELECT count(*) FROM events');
+          const pidOf = async (c) => (await c.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+          const reportingPid = await pidOf(reporting);
+          const analyticsPid = await pidOf(analytics);
+          for (const c of [reporting, analytics]) {
+            await c.query('BEGIN');
+            await c.query('SELECT count(*) FROM events');
+          }
+          const sleeping = analytics.query('SELECT pg_sleep(60)').then(
+            () => 'finished',
+            (e) => e.code,
+          );
           await rowOf(migrationsPane, 'add_events_note').waitFor();
           await rowOf(migrationsPane, 'add_events_note').click();
           await page.locator('.tabs-container .tab.active', { hasText: `${alter}.up.sql` }).waitFor();
@@ -692,13 +702,22 @@ export async function runUiTest({
           );
           const t = Date.now();
           await lens('▶ Up').click();
-          // the Running section under the migration names the session it waits on
-          const blockerRow = migrationsPane
-            .locator('.monaco-list-row', { hasText: `waits on pid ${reportingPid} reporting` })
-            .first();
-          await blockerRow.waitFor({ timeout: 30_000 });
+          // the Running section under the migration names the sessions it waits on
+          const rowFor = (pid, app) =>
+            migrationsPane.locator('.monaco-list-row', { hasText: `waits on pid ${pid} ${app}` }).first();
+          const reportingRow = rowFor(reportingPid, 'reporting');
+          const analyticsRow = rowFor(analyticsPid, 'analytics');
+          await reportingRow.waitFor({ timeout: 30_000 });
+          await analyticsRow.waitFor({ timeout: 10_000 });
           timings.blockerShownMs = Date.now() - t;
-          assert.match(text(await blockerRow.textContent()), /idle in transaction · transaction [\d.]+ (ms|s)/);
+          assert.match(
+            text(await reportingRow.textContent()),
+            /idle in transaction · transaction [\d.]+ (ms|s)/,
+          );
+          assert.match(
+            text(await analyticsRow.textContent()),
+            /active · transaction [\d.]+ (ms|s) · SELECT pg_sleep/,
+          );
           // three application sessions queue behind the waiting ALTER: counted under it
           const reads = apps.map((c) => c.query('SELECT count(*) FROM events'));
           await migrationsPane
@@ -707,13 +726,27 @@ export async function runUiTest({
             .waitFor({ timeout: 10_000 });
           await page.mouse.move(900, 450);
           await shot('e2e-blocked-migration.png');
-          // Terminate the blocker: confirmed in a modal, then the ALTER goes through and the queue drains
-          await blockerRow.hover();
-          await blockerRow.locator('.action-label[aria-label*="Terminate"]').click();
-          const dialog = page.locator('.monaco-dialog-box');
-          await dialog.waitFor();
-          assert.match(text(await dialog.textContent()), new RegExp(`Terminate pid ${reportingPid} \\(reporting`));
-          await dialog.getByRole('button', { name: 'Terminate Session' }).click();
+          const confirm = async (row, action, button) => {
+            await row.hover();
+            await row.locator(`.action-label[aria-label*="${action}"]`).click();
+            const dialog = page.locator('.monaco-dialog-box');
+            await dialog.waitFor();
+            const said = text(await dialog.textContent());
+            await dialog.getByRole('button', { name: button }).click();
+            await dialog.waitFor({ state: 'detached' });
+            return said;
+          };
+          // Cancel Query on analytics: its query fails, which aborts its transaction and frees its lock
+          const said = await confirm(analyticsRow, 'Cancel the Blocking', 'Cancel Query');
+          assert.match(said, new RegExp(`pid ${analyticsPid} \\(analytics`));
+          assert.equal(await sleeping, '57014', 'the blocker’s query was cancelled (query_canceled)');
+          await analyticsRow.waitFor({ state: 'detached', timeout: 10_000 });
+          assert.equal(await reportingRow.count(), 1, 'still waiting on reporting');
+          // Terminate reporting: then the ALTER goes through and the queue drains
+          assert.match(
+            await confirm(reportingRow, 'Terminate', 'Terminate Session'),
+            new RegExp(`Terminate pid ${reportingPid} \\(reporting`),
+          );
           await page
             .locator('.notification-toast', { hasText: /Applied 20260305090000 add_events_note/ })
             .first()
@@ -733,7 +766,7 @@ export async function runUiTest({
             ),
           );
         } finally {
-          await Promise.all([reporting, ...apps, db].map((c) => c.end().catch(() => undefined)));
+          await Promise.all(all.map((c) => c.end().catch(() => undefined)));
         }
         await page.mouse.move(900, 450);
       },

@@ -1,7 +1,8 @@
 /**
  * Acting on a session the running migration waits for, from the Running section of the Migrations
- * view: Cancel its query (pg_cancel_backend) or Terminate it (pg_terminate_backend: its open
- * transaction is rolled back and its locks released). Each is confirmed; a production environment needs
+ * view: Cancel its query (pg_cancel_backend: the error aborts the transaction it runs in, which
+ * releases its locks; a session idle in its transaction has no query to cancel) or Terminate it
+ * (pg_terminate_backend: its connection closes, its transaction is rolled back, its locks released). Each is confirmed; a production environment needs
  * its name typed; a read-only environment never offers them (the item says so) and refuses here too.
  * The signal is sent from a session of its own, as the run's session is busy with the migration.
  */
@@ -42,7 +43,7 @@ export class BlockerActions {
     }
     const what =
       how === 'cancel'
-        ? `Cancel the running query of ${who}? Its transaction stays open (and keeps its locks) until it ends it.`
+        ? `Cancel the running query of ${who}? In a transaction the error aborts it, which releases its locks; the session stays connected. A session idle in its transaction has no query to cancel: Terminate it instead.`
         : `Terminate ${who}? Its connection is closed and its open transaction rolled back, which releases the locks ${item.version} waits for.`;
     const title = how === 'cancel' ? 'Cancel Query' : 'Terminate Session';
     const ok = env.config?.production
