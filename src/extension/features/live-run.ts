@@ -24,6 +24,8 @@ export interface LiveProgress {
   blockers: Blocker[];
   /** sessions waiting behind its locks */
   queue: { sessions: number; oldestWaitMs: number; applicationNames: string[] };
+  /** the statement it runs now, and since when (Date.now()) */
+  statement?: { line: number; sql: string; since: number };
 }
 
 export { PAUSED_BY_USER };
@@ -120,6 +122,12 @@ export class LiveRun implements vscode.Disposable {
           blockers: [],
           queue: { sessions: 0, oldestWaitMs: 0, applicationNames: [] },
         };
+        break;
+      case 'statement':
+        if (!this.current || this.current.version !== e.version) return false;
+        this.current = { ...this.current, statement: { line: e.line, sql: e.sql, since: Date.now() } };
+        // the tree shows it only in the Running section, which exists while someone blocks
+        if (!this.current.blockers.length && !this.current.queue.sessions) return false;
         break;
       case 'blocked':
         if (!this.current || this.current.version !== e.version) return false;

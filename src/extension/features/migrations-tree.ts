@@ -12,7 +12,7 @@ import type { Migration, MigrationProblem } from '../../core/migrations/model';
 import type { Blocker, MigrationStatus, StepResult } from '../../core/runner';
 import { CommandId } from '../command-ids';
 import type { Ctx } from '../ctx';
-import { describeState, ms, when } from './format';
+import { describeState, ms, oneLineSql, when } from './format';
 import { liveText, PAUSED_BY_USER, type LiveProgress, type LiveRun } from './live-run';
 import type { ProjectState, Risk, StatusSnapshot } from './project-state';
 
@@ -142,7 +142,18 @@ export class BlockerItem extends vscode.TreeItem {
 /** The Running section of the migration being run: who it waits on, who waits behind it. */
 function runningChildren(version: string, live: LiveProgress, snap: StatusSnapshot): vscode.TreeItem[] {
   const readOnly = snap.env.config?.readOnly === true;
-  const out: vscode.TreeItem[] = live.blockers.map((b) => new BlockerItem(version, b, readOnly));
+  if (!live.blockers.length && !live.queue.sessions) return [];
+  const out: vscode.TreeItem[] = [];
+  const st = live.statement;
+  if (st)
+    out.push(
+      new MessageItem(`line ${st.line}: ${oneLineSql(st.sql, 60)}`, 'play', {
+        description: `running for ${ms(Date.now() - st.since)}`,
+        tooltip: st.sql,
+        contextValue: 'pgshift.runningStatement',
+      }),
+    );
+  out.push(...live.blockers.map((b) => new BlockerItem(version, b, readOnly)));
   const q = live.queue;
   if (q.sessions > 0)
     out.push(
