@@ -22,6 +22,19 @@ describe('monitor (who a migration waits on, who waits behind it)', function () 
     sessions.push(d);
     return d;
   };
+  /** `up` with the live view on its own session, as the CLI and the editor run it. */
+  const watchedUp = (
+    p: ReturnType<typeof makeProject>,
+    s: Partial<RunnerSettings>,
+    onEvent: (e: RunnerEvent) => unknown,
+  ): ReturnType<typeof up> =>
+    up({
+      driver,
+      set: p.set(),
+      settings: s,
+      openMonitor: () => openDriver({ kind: 'url', url: db.url }),
+      onEvent: (e) => void onEvent(e),
+    });
   beforeEach(async () => {
     db = await createScratchDatabase('monitor');
     driver = await openDriver({ kind: 'url', url: db.url });
@@ -41,13 +54,7 @@ describe('monitor (who a migration waits on, who waits behind it)', function () 
     await reporting.exec('BEGIN; SELECT count(*) FROM orders');
     const p = makeProject({ '1_col.up.sql': 'ALTER TABLE orders ADD COLUMN note text;\n' });
     const events: { at: number; e: RunnerEvent }[] = [];
-    const run = up({
-      driver,
-      set: p.set(),
-      settings,
-      openMonitor: () => openDriver({ kind: 'url', url: db.url }),
-      onEvent: (e) => events.push({ at: Date.now(), e }),
-    });
+    const run = watchedUp(p, settings, (e) => events.push({ at: Date.now(), e }));
     const blocked = await waitFor(
       'a blocked event',
       async () => events.find((x) => x.e.type === 'blocked' && (x.e as Ev<'blocked'>).waitingOn.length),
@@ -79,13 +86,9 @@ describe('monitor (who a migration waits on, who waits behind it)', function () 
     await reporting.exec('BEGIN; SELECT count(*) FROM orders');
     const p = makeProject({ '1_col.up.sql': 'ALTER TABLE orders ADD COLUMN note text;\n' });
     const events: { at: number; e: RunnerEvent }[] = [];
-    const run = up({
-      driver,
-      set: p.set(),
-      settings: { ...settings, maxBlockingMs: '500ms' },
-      openMonitor: () => openDriver({ kind: 'url', url: db.url }),
-      onEvent: (e) => events.push({ at: Date.now(), e }),
-    });
+    const run = watchedUp(p, { ...settings, maxBlockingMs: '500ms' }, (e) =>
+      events.push({ at: Date.now(), e }),
+    );
     await waitFor('the ALTER to wait', async () =>
       events.some((x) => x.e.type === 'blocked') ? true : undefined,
     );
@@ -132,13 +135,7 @@ describe('monitor (who a migration waits on, who waits behind it)', function () 
     await reporting.exec('BEGIN; SELECT count(*) FROM orders');
     const p = makeProject({ '1_col.up.sql': 'ALTER TABLE orders ADD COLUMN note text;\n' });
     const events: RunnerEvent[] = [];
-    const run = up({
-      driver,
-      set: p.set(),
-      settings: { ...settings, maxQueued: 5 },
-      openMonitor: () => openDriver({ kind: 'url', url: db.url }),
-      onEvent: (e) => events.push(e),
-    });
+    const run = watchedUp(p, { ...settings, maxQueued: 5 }, (e) => events.push(e));
     await waitFor('the ALTER to wait', async () =>
       events.some((e) => e.type === 'blocked') ? true : undefined,
     );

@@ -262,6 +262,20 @@ export async function runUiTest({
     const lensText = async () =>
       text(await page.locator('.editor-group-container.active .codelens-decoration').first().textContent());
     const rowOf = (pane, name) => pane.locator('.monaco-list-row', { hasText: name }).first();
+    /** Writes a migration's files, opens its up script from the Migrations view, waits for its pending lens. */
+    const openNewMigration = async (name, files) => {
+      for (const [suffix, sql] of Object.entries(files))
+        fs.writeFileSync(path.join(workspace, 'migrations', `${name}.${suffix}.sql`), sql);
+      const row = rowOf(migrationsPane, name.replace(/^\d+_/, ''));
+      await row.waitFor();
+      await row.click();
+      await page.locator('.tabs-container .tab.active', { hasText: `${name}.up.sql` }).waitFor();
+      await page.waitForFunction(() =>
+        [...document.querySelectorAll('.editor-group-container.active .codelens-decoration')].some((e) =>
+          /e2e-postgres: pending/.test(e.textContent ?? ''),
+        ),
+      );
+    };
     const historyPane = page.locator('.part.sidebar .pane', {
       has: page.locator('.pane-header', { hasText: /^History/i }),
     });
@@ -590,14 +604,6 @@ export async function runUiTest({
       'backfill-waits-for-vacuum',
       async () => {
         const again = '20260304090000_backfill_events_again';
-        fs.writeFileSync(
-          path.join(workspace, 'migrations', `${again}.up.sql`),
-          '-- pgshift:batch size=5000\nUPDATE events SET n = n + 1;\n',
-        );
-        fs.writeFileSync(
-          path.join(workspace, 'migrations', `${again}.down.sql`),
-          '-- pgshift:batch size=5000\nUPDATE events SET n = n - 1;\n',
-        );
         const pg = require('pg');
         const db = new pg.Client({ connectionString: postgres.testServerUrl() });
         const vac = new pg.Client({ connectionString: postgres.testServerUrl() });
@@ -609,14 +615,10 @@ export async function runUiTest({
           await vac.query('SET vacuum_cost_delay = 100');
           await vac.query('SET vacuum_cost_limit = 1');
           const vacuum = vac.query('VACUUM events').catch((e) => e);
-          await rowOf(migrationsPane, 'backfill_events_again').waitFor();
-          await rowOf(migrationsPane, 'backfill_events_again').click();
-          await page.locator('.tabs-container .tab.active', { hasText: `${again}.up.sql` }).waitFor();
-          await page.waitForFunction(() =>
-            [...document.querySelectorAll('.editor-group-container.active .codelens-decoration')].some((e) =>
-              /e2e-postgres: pending/.test(e.textContent ?? ''),
-            ),
-          );
+          await openNewMigration(again, {
+            up: '-- pgshift:batch size=5000\nUPDATE events SET n = n + 1;\n',
+            down: '-- pgshift:batch size=5000\nUPDATE events SET n = n - 1;\n',
+          });
           await lens('▶ Up').click();
           // before its first batch: the notification and the tree say why nothing moves
           await page
@@ -658,14 +660,6 @@ export async function runUiTest({
       'blocked-migration',
       async () => {
         const alter = '20260305090000_add_events_note';
-        fs.writeFileSync(
-          path.join(workspace, 'migrations', `${alter}.up.sql`),
-          "-- long enough to look\nSET LOCAL lock_timeout = '60s';\nALTER TABLE events ADD COLUMN note text;\n",
-        );
-        fs.writeFileSync(
-          path.join(workspace, 'migrations', `${alter}.down.sql`),
-          'ALTER TABLE events DROP COLUMN note;\n',
-        );
         const pg = require('pg');
         const url = new URL(postgres.testServerUrl());
         const client = (app) => {
@@ -692,14 +686,10 @@ export async function runUiTest({
             () => 'finished',
             (e) => e.code,
           );
-          await rowOf(migrationsPane, 'add_events_note').waitFor();
-          await rowOf(migrationsPane, 'add_events_note').click();
-          await page.locator('.tabs-container .tab.active', { hasText: `${alter}.up.sql` }).waitFor();
-          await page.waitForFunction(() =>
-            [...document.querySelectorAll('.editor-group-container.active .codelens-decoration')].some((e) =>
-              /e2e-postgres: pending/.test(e.textContent ?? ''),
-            ),
-          );
+          await openNewMigration(alter, {
+            up: "-- long enough to look\nSET LOCAL lock_timeout = '60s';\nALTER TABLE events ADD COLUMN note text;\n",
+            down: 'ALTER TABLE events DROP COLUMN note;\n',
+          });
           const t = Date.now();
           await lens('▶ Up').click();
           // the Running section under the migration names the sessions it waits on
