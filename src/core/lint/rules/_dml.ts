@@ -1,7 +1,7 @@
-/** UPDATE and DELETE statements that hit every row, and the batched form to offer instead. */
+/** UPDATE and DELETE statements that hit every row or many rows, and the batched form to offer instead. */
 import type * as T from '@pgsql/types';
 import { batchTarget } from '../../pg/batch';
-import { as, formatName, rangeVarName } from '../ast';
+import { as, formatName, rangeVarName, stringList } from '../ast';
 import type { Fix, Range, RuleContext, Stmt } from '../types';
 import { relationRange } from './_relations';
 
@@ -125,4 +125,49 @@ export function batchHelp(statement: string): string[] {
     'pgshift runs it in keyset ranges of the primary key (size=auto: about 200 ms each), each in its own short transaction with a checkpoint: ' +
       'a crash or a cancel loses nothing and `pgshift up` continues where it stopped. The file then runs statement by statement, outside one transaction.',
   ];
+}
+
+/**
+ * True when the WHERE (of a statement on `relation`) is aimed at specific rows: equality with constants on a
+ * key — a column the schema model knows is the primary key or unique NOT NULL, or one named like a key
+ * (`id`, `user_id`, `"userId"`, `uuid`, `slug`) — or WHERE CURRENT OF, or a hand-made batch (`id IN (SELECT
+ * ... LIMIT n)`). An AND needs one such condition, an OR needs all its arms to be one. `status = 'draft'`,
+ * `c IS NULL`, ranges and joins may match millions of rows.
+ */
+export function touchesFewRows(
+  ctx: RuleContext,
+  relation: T.RangeVar | undefined,
+  where: T.Node | undefined,
+): boolean {
+  if (!where) return false;
+  const table = rangeVarName(relation);
+  const keys = new Set(table ? ctx.schema.keyColumns(table) : []);
+  const isKey = (column: string): boolean => keys.has(column) || KEY_LIKE.test(column);
+  return aimed(where, isKey);
+}
+
+function aimed(where: T.Node, isKey: (column: string) => boolean): boolean {
+  if (as(where, 'CurrentOfExpr')) return true;
+  const bool = as(where, 'BoolExpr');
+  if (bool?.boolop === 'AND_EXPR') return (bool.args ?? []).some((a) => aimed(a, isKey));
+  if (bool?.boolop === 'OR_EXPR') return (bool.args ?? []).every((a) => aimed(a, isKey));
+  // already batched: id IN (SELECT id ... LIMIT 1000)
+  if (as(as(where, 'SubLink')?.subselect, 'SelectStmt')?.limitCount) return true;
+  const e = as(where, 'A_Expr');
+  if (!e || as(e.name?.[0], 'String')?.sval !== '=') return false;
+  const keyRef = (n: T.Node | undefined): boolean =>
+    isKey(stringList(as(n, 'ColumnRef')?.fields).pop() ?? '');
+  if (e.kind === 'AEXPR_OP')
+    return (keyRef(e.lexpr) && isConstant(e.rexpr)) || (keyRef(e.rexpr) && isConstant(e.lexpr));
+  if (e.kind === 'AEXPR_IN') return keyRef(e.lexpr) && (as(e.rexpr, 'List')?.items ?? []).every(isConstant);
+  return false;
+}
+
+// `id = 42` / `user_id = 42` / `"userId" = 42` point at a few rows; `status = 'draft'` can match millions.
+const KEY_LIKE = /(?:^|_)(?:id|uuid|key|slug)$|[a-z0-9](?:Id|ID|Uuid|UUID|Key|Slug)$/;
+
+function isConstant(n: T.Node | undefined): boolean {
+  const cast = as(n, 'TypeCast');
+  if (cast) return isConstant(cast.arg);
+  return !!as(n, 'A_Const') || !!as(n, 'ParamRef');
 }

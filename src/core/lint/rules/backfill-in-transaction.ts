@@ -4,7 +4,7 @@ import { describeStatement } from '../../pg/describe';
 import { sameName, type LockTaken } from '../../pg/facts';
 import { blocksWrites, whatItBlocks, type LockMode } from '../../pg/lock-modes';
 import type { Rule, RuleContext, RuleMeta, Stmt } from '../types';
-import { batchHelp, batchLoop, batchSuggestion } from './_dml';
+import { batchHelp, batchLoop, batchSuggestion, touchesFewRows } from './_dml';
 import { relationRange } from './_relations';
 import { lineOf, perFile, pushTo } from './_util';
 
@@ -20,7 +20,7 @@ export const meta: RuleMeta = {
 
 export const check: Rule['check'] = (stmt, ctx) => {
   if (!stmt.inTransaction) return;
-  const dml = backfill(stmt.node);
+  const dml = backfill(ctx, stmt.node);
   const table = rangeVarName(dml?.relation);
   if (!dml || !table || ctx.isNewTable(table)) return;
   const held = heldLock(ctx, stmt);
@@ -65,42 +65,17 @@ export const check: Rule['check'] = (stmt, ctx) => {
 
 /**
  * The statement when it is a backfill: UPDATE / DELETE / INSERT ... SELECT FROM that may touch many rows.
- * Statements aimed at specific rows (`id = constant` or `id IN (constants)` on an id-like column) or
- * already batched (a LIMIT) are not.
+ * Statements aimed at specific rows (see touchesFewRows) or already batched (a LIMIT) are not.
  */
-function backfill(node: T.Node): { relation?: T.RangeVar } | undefined {
+function backfill(ctx: RuleContext, node: T.Node): { relation?: T.RangeVar } | undefined {
   const upd = as(node, 'UpdateStmt') ?? as(node, 'DeleteStmt');
-  if (upd) return targetsFewRows(upd.whereClause) ? undefined : upd;
+  if (upd) return touchesFewRows(ctx, upd.relation, upd.whereClause) ? undefined : upd;
   const ins = as(node, 'InsertStmt');
   const sel = as(ins?.selectStmt, 'SelectStmt');
-  if (!ins || !sel?.fromClause?.length || sel.limitCount || targetsFewRows(sel.whereClause)) return undefined;
+  const source = as(sel?.fromClause?.[0], 'RangeVar');
+  if (!ins || !sel?.fromClause?.length || sel.limitCount || touchesFewRows(ctx, source, sel.whereClause))
+    return undefined;
   return ins;
-}
-
-function targetsFewRows(where: T.Node | undefined): boolean {
-  if (!where) return false;
-  if (as(where, 'CurrentOfExpr')) return true;
-  const bool = as(where, 'BoolExpr');
-  const conjuncts = bool?.boolop === 'AND_EXPR' ? (bool.args ?? []) : [where];
-  return conjuncts.some((c) => {
-    // already batched: id IN (SELECT id ... LIMIT 1000)
-    if (as(as(c, 'SubLink')?.subselect, 'SelectStmt')?.limitCount) return true;
-    const e = as(c, 'A_Expr');
-    const column = stringList(as(e?.lexpr, 'ColumnRef')?.fields).pop() ?? '';
-    if (!e || !KEY_LIKE.test(column) || as(e.name?.[0], 'String')?.sval !== '=') return false;
-    if (e.kind === 'AEXPR_OP') return isConstant(e.rexpr);
-    if (e.kind === 'AEXPR_IN') return (as(e.rexpr, 'List')?.items ?? []).every(isConstant);
-    return false;
-  });
-}
-
-// `status = 'draft'` can match millions of rows; `id = 42` / `user_id = 42` points at a few.
-const KEY_LIKE = /(?:^|_)(?:id|uuid|key|slug)$|id$/;
-
-function isConstant(n: T.Node | undefined): boolean {
-  const cast = as(n, 'TypeCast');
-  if (cast) return isConstant(cast.arg);
-  return !!as(n, 'A_Const') || !!as(n, 'ParamRef');
 }
 
 interface HeldLock {
