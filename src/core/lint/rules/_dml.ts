@@ -103,7 +103,7 @@ export function isBatched(ctx: RuleContext, stmt: Stmt): boolean {
  * it (one table, no CTE or join): the file then runs statement by statement and each batch commits.
  */
 export function batchSuggestion(ctx: RuleContext, stmt: Stmt): Fix[] | undefined {
-  if (stmt.origin !== 'top' || isBatched(ctx, stmt) || !batchTarget(stmt.node).ok) return undefined;
+  if (isBatched(ctx, stmt) || batchRefusal(ctx, stmt)) return undefined;
   const at = stmt.range.start;
   return [
     {
@@ -111,6 +111,22 @@ export function batchSuggestion(ctx: RuleContext, stmt: Stmt): Fix[] | undefined
       edits: [{ range: { start: at, end: at }, newText: `${BATCH_DIRECTIVE}\n` }],
     },
   ];
+}
+
+/**
+ * Why `-- pgshift:batch` could not go before the statement: inside a DO block, a statement the runner cannot
+ * batch (a join, a CTE, RETURNING), or a table whose whole definition the migrations showed without a key
+ * (batch-directive would refuse it). Undefined when it can.
+ */
+export function batchRefusal(ctx: RuleContext, stmt: Stmt): string | undefined {
+  if (stmt.origin !== 'top')
+    return 'the statement is inside a DO block, and the directive goes before a statement of the file';
+  const t = batchTarget(stmt.node);
+  if (!t.ok) return t.reason;
+  const table = t.target.table;
+  if (ctx.schema.table(table)?.complete && !ctx.schema.keyColumns(table).length)
+    return `${formatName(table)} has no single-column primary key or unique NOT NULL column to batch by`;
+  return undefined;
 }
 
 export const BATCH_DIRECTIVE = '-- pgshift:batch';
