@@ -53,7 +53,7 @@ function unfilteredTargets(stmt: Stmt, ctx: RuleContext, kind: 'UpdateStmt' | 'D
 }
 
 /** No WHERE, or one that is always true: WHERE true, WHERE 't'::boolean, WHERE 1 = 1. */
-function alwaysTrue(where: T.Node | undefined): boolean {
+export function alwaysTrue(where: T.Node | undefined): boolean {
   if (!where) return true;
   const c = as(where, 'A_Const');
   if (c) return c.boolval?.boolval === true;
@@ -144,39 +144,64 @@ export function batchHelp(statement: string): string[] {
 }
 
 /**
- * True when the WHERE (of a statement on `relation`) is aimed at specific rows: equality with constants on a
- * key — a column the schema model knows is the primary key or unique NOT NULL, or one named like a key
- * (`id`, `user_id`, `"userId"`, `uuid`, `slug`) — or WHERE CURRENT OF, or a hand-made batch (`id IN (SELECT
- * ... LIMIT n)`). An AND needs one such condition, an OR needs all its arms to be one. `status = 'draft'`,
- * `c IS NULL`, ranges and joins may match millions of rows.
+ * How many rows a WHERE of a statement on `relation` can match, from its shape alone:
+ * - 'few': aimed at specific rows — equality with constants on a key (a column the schema model knows is the
+ *   primary key or unique NOT NULL, or one named like a key: `id`, `user_id`, `"userId"`, `uuid`, `slug`),
+ *   WHERE CURRENT OF, or a hand-made batch (`id IN (SELECT ... LIMIT n)`);
+ * - 'constants': equality with constants on other columns (`status = 'draft'`, `name = 'x'`): one row or
+ *   millions, the SQL cannot tell;
+ * - 'many': anything else — `c IS NULL`, ranges, joins, subqueries, a boolean column.
+ * An AND is 'few' when one of its conditions is, else 'many' when one is; an OR counts as its widest arm.
+ * `c = NULL` matches no row. A constant is a literal or a parameter: `id = rec.id` in a DO block's loop is one
+ * row per iteration, but the loop as a whole walks the table.
  */
+export function rowsMatched(
+  ctx: RuleContext,
+  relation: T.RangeVar | undefined,
+  where: T.Node | undefined,
+): RowsMatched {
+  if (!where) return 'many';
+  const table = rangeVarName(relation);
+  const keys = new Set(table ? ctx.schema.keyColumns(table) : []);
+  const isKey = (column: string): boolean => keys.has(column) || KEY_LIKE.test(column);
+  return classify(where, isKey);
+}
+
+export type RowsMatched = 'few' | 'constants' | 'many';
+const ORDER: readonly RowsMatched[] = ['few', 'constants', 'many'];
+
+/** True when the WHERE is aimed at specific rows (rowsMatched 'few'). */
 export function touchesFewRows(
   ctx: RuleContext,
   relation: T.RangeVar | undefined,
   where: T.Node | undefined,
 ): boolean {
-  if (!where) return false;
-  const table = rangeVarName(relation);
-  const keys = new Set(table ? ctx.schema.keyColumns(table) : []);
-  const isKey = (column: string): boolean => keys.has(column) || KEY_LIKE.test(column);
-  return aimed(where, isKey);
+  return rowsMatched(ctx, relation, where) === 'few';
 }
 
-function aimed(where: T.Node, isKey: (column: string) => boolean): boolean {
-  if (as(where, 'CurrentOfExpr')) return true;
+function classify(where: T.Node, isKey: (column: string) => boolean): RowsMatched {
+  if (as(where, 'CurrentOfExpr')) return 'few';
   const bool = as(where, 'BoolExpr');
-  if (bool?.boolop === 'AND_EXPR') return (bool.args ?? []).some((a) => aimed(a, isKey));
-  if (bool?.boolop === 'OR_EXPR') return (bool.args ?? []).every((a) => aimed(a, isKey));
+  if (bool?.boolop === 'AND_EXPR' || bool?.boolop === 'OR_EXPR') {
+    const each = (bool.args ?? []).map((a) => classify(a, isKey));
+    if (bool.boolop === 'OR_EXPR') return ORDER[Math.max(...each.map((r) => ORDER.indexOf(r)))];
+    // a key narrows to a few rows whatever else is AND-ed; otherwise a join, range or IS NULL says backfill
+    return each.includes('few') ? 'few' : each.includes('many') ? 'many' : 'constants';
+  }
   // already batched: id IN (SELECT id ... LIMIT 1000)
-  if (as(as(where, 'SubLink')?.subselect, 'SelectStmt')?.limitCount) return true;
+  if (as(as(where, 'SubLink')?.subselect, 'SelectStmt')?.limitCount) return 'few';
   const e = as(where, 'A_Expr');
-  if (!e || as(e.name?.[0], 'String')?.sval !== '=') return false;
-  const keyRef = (n: T.Node | undefined): boolean =>
-    isKey(stringList(as(n, 'ColumnRef')?.fields).pop() ?? '');
+  if (!e || as(e.name?.[0], 'String')?.sval !== '=') return 'many';
+  if (e.kind === 'AEXPR_OP' && (as(e.rexpr, 'A_Const')?.isnull || as(e.lexpr, 'A_Const')?.isnull))
+    return 'few';
+  const column = (n: T.Node | undefined): string | undefined => stringList(as(n, 'ColumnRef')?.fields).pop();
+  let col: string | undefined;
   if (e.kind === 'AEXPR_OP')
-    return (keyRef(e.lexpr) && isConstant(e.rexpr)) || (keyRef(e.rexpr) && isConstant(e.lexpr));
-  if (e.kind === 'AEXPR_IN') return keyRef(e.lexpr) && (as(e.rexpr, 'List')?.items ?? []).every(isConstant);
-  return false;
+    col = isConstant(e.rexpr) ? column(e.lexpr) : isConstant(e.lexpr) ? column(e.rexpr) : undefined;
+  else if (e.kind === 'AEXPR_IN' && (as(e.rexpr, 'List')?.items ?? []).every(isConstant))
+    col = column(e.lexpr);
+  if (col === undefined) return 'many';
+  return isKey(col) ? 'few' : 'constants';
 }
 
 // `id = 42` / `user_id = 42` / `"userId" = 42` point at a few rows; `status = 'draft'` can match millions.
