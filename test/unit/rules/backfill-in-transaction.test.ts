@@ -1,4 +1,6 @@
-import { ruleCases } from '../helpers/rule-cases';
+import assert from 'node:assert/strict';
+import { lint } from '../../../src/core/lint/engine';
+import { findingsOf, ruleCases } from '../helpers/rule-cases';
 
 ruleCases('backfill-in-transaction', {
   valid: [
@@ -45,6 +47,10 @@ ruleCases('backfill-in-transaction', {
       why: 'a parameter on an id-like column',
     },
     {
+      sql: `ALTER TABLE "Claim" ADD COLUMN n int;\nUPDATE "Claim" SET n = 10 WHERE "subscriptionId" = 'platform' OR "subscriptionId" = 'team';`,
+      why: 'a camelCase key, in every arm of an OR',
+    },
+    {
       sql: 'ALTER TABLE o ADD COLUMN c int;\nUPDATE o SET c = 1 WHERE id IN (SELECT id FROM o WHERE c IS NULL LIMIT 1000);',
       why: 'already batched',
     },
@@ -79,6 +85,10 @@ ruleCases('backfill-in-transaction', {
       message:
         /^DELETE FROM orders .* CREATE INDEX ON orders \(line 1\): its SHARE lock on orders .* blocks writes/,
       why: 'CREATE INDEX holds SHARE; status = constant may match many rows',
+    },
+    {
+      sql: 'ALTER TABLE o ADD COLUMN c int;\nUPDATE o SET c = 1 WHERE paid = false;',
+      why: 'a column that merely ends in "id" is not a key',
     },
     {
       sql: 'ALTER TABLE o ADD COLUMN c int;\nUPDATE o SET c = 1 WHERE id = 1 OR c IS NULL;',
@@ -116,4 +126,28 @@ ruleCases('backfill-in-transaction', {
       why: 'non-ASCII identifiers: byte ranges',
     },
   ],
+});
+
+describe('rule backfill-in-transaction with the schema of earlier migrations', () => {
+  it('equality on a column an earlier migration made unique NOT NULL aims at one row', async () => {
+    const { schemaAfter } = await lint(
+      'CREATE TABLE properties (id int PRIMARY KEY, k text NOT NULL UNIQUE, v text);',
+    );
+    const alter = 'ALTER TABLE properties ALTER COLUMN v TYPE varchar(1024);\n';
+    const opts = { priorSchema: schemaAfter };
+    assert.deepEqual(
+      await findingsOf(
+        'backfill-in-transaction',
+        `${alter}DELETE FROM properties WHERE k = 'scan_all_policy';`,
+        opts,
+      ),
+      [],
+    );
+    const found = await findingsOf(
+      'backfill-in-transaction',
+      `${alter}DELETE FROM properties WHERE v = 'x';`,
+      opts,
+    );
+    assert.equal(found.length, 1, 'a column that is not a key may match many rows');
+  });
 });

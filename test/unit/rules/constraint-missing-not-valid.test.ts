@@ -17,6 +17,27 @@ ruleCases('constraint-missing-not-valid', {
       why: 'a foreign key on a column being added (all NULL) is trusted without a scan',
     },
     {
+      sql: 'ALTER TABLE orders ADD COLUMN user_id bigint CONSTRAINT orders_user_fk REFERENCES users (id) ON DELETE CASCADE;',
+      why: 'named, with ON DELETE: still a new all-NULL column, marked valid without a scan',
+    },
+    {
+      sql: 'ALTER TABLE orders ADD COLUMN user_id bigint REFERENCES users (id), ADD COLUMN shop_id bigint REFERENCES shops;',
+      why: 'several new columns with keys and no values',
+    },
+    {
+      sql: 'ALTER TABLE orders ADD COLUMN n int DEFAULT 0, ADD COLUMN user_id bigint REFERENCES users (id);',
+      why: "PostgreSQL 13+ transforms each ADD COLUMN alone: the other column's default does not validate this key (measured)",
+    },
+    {
+      sql: 'ALTER TABLE orders ADD COLUMN user_id bigint REFERENCES users (id);',
+      options: { postgresVersion: 12 },
+      why: 'no column gets a value, on any version',
+    },
+    {
+      sql: 'CREATE TABLE orders (id bigint PRIMARY KEY);\nALTER TABLE orders ADD COLUMN user_id bigint DEFAULT 1 REFERENCES users (id);',
+      why: 'table created earlier in the same file',
+    },
+    {
       sql: 'ALTER TABLE orders ADD CONSTRAINT orders_total_check CHECK (total >= 0) NOT ENFORCED;',
       why: 'NOT ENFORCED (PG 18) is never validated',
     },
@@ -62,9 +83,57 @@ ruleCases('constraint-missing-not-valid', {
       sql: 'ALTER TABLE orders ADD COLUMN user_id bigint DEFAULT 0 REFERENCES users (id);',
       count: 1,
       message:
-        /REFERENCES users validates every row of orders, because the statement gives new columns a default/,
+        /REFERENCES users validates every row of orders, because the new column gets a value in every row, under ACCESS EXCLUSIVE on orders and SHARE ROW EXCLUSIVE on users/,
       flagged: 'REFERENCES',
+      output:
+        'ALTER TABLE orders ADD COLUMN user_id bigint DEFAULT 0, ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;',
       why: 'with a default the new column is not all NULL: PostgreSQL validates the key',
+    },
+    {
+      sql: 'ALTER TABLE orders ADD COLUMN user_id bigint CONSTRAINT orders_user_fk REFERENCES users (id) ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED DEFAULT 0 NOT NULL;',
+      count: 1,
+      flagged: 'CONSTRAINT',
+      output:
+        'ALTER TABLE orders ADD COLUMN user_id bigint DEFAULT 0 NOT NULL, ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED NOT VALID;',
+      why: 'the suggestion moves the named key with its actions and attributes out of the column; the default and NOT NULL stay',
+    },
+    {
+      sql: `ALTER TABLE orders ADD COLUMN a bigint REFERENCES users, ADD COLUMN b text DEFAULT 'x' REFERENCES shops (code) COLLATE "C", ADD COLUMN c int;`,
+      count: 1,
+      message: /ADD COLUMN b REFERENCES shops validates every row of orders/,
+      output: `ALTER TABLE orders ADD COLUMN a bigint REFERENCES users, ADD COLUMN b text DEFAULT 'x' COLLATE "C", ADD CONSTRAINT orders_b_fkey FOREIGN KEY (b) REFERENCES shops (code) NOT VALID, ADD COLUMN c int;`,
+      why: 'several columns: only the one with a default is validated (PostgreSQL 13+); the clause ends before COLLATE',
+    },
+    {
+      sql: 'ALTER TABLE orders ADD COLUMN n int DEFAULT 0, ADD COLUMN user_id bigint REFERENCES users (id);',
+      options: { postgresVersion: 12 },
+      count: 1,
+      message:
+        /ADD COLUMN user_id REFERENCES users validates every row of orders, because another column added by the statement gets a value \(before PostgreSQL 13\)/,
+      output:
+        'ALTER TABLE orders ADD COLUMN n int DEFAULT 0, ADD COLUMN user_id bigint, ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;',
+      why: 'before PostgreSQL 13 a default on any column added by the statement makes the keys validated (measured on 12.22)',
+    },
+    {
+      sql: 'ALTER TABLE orders ADD COLUMN user_id bigint REFERENCES users (id) ON DELETE CASCADE DEFAULT NULL;',
+      count: 1,
+      message: /because the new column has a DEFAULT \(even DEFAULT NULL makes PostgreSQL check\)/,
+      output:
+        'ALTER TABLE orders ADD COLUMN user_id bigint DEFAULT NULL, ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE NOT VALID;',
+      why: 'DEFAULT NULL still makes PostgreSQL validate the key (measured: a scan of every row)',
+    },
+    {
+      sql: 'ALTER TABLE orders ADD COLUMN ref bigint GENERATED ALWAYS AS (id * 2) STORED REFERENCES refs (id);',
+      count: 1,
+      message: /because the new column gets a value in every row/,
+      why: 'a stored generated column has values: its key is validated',
+    },
+    {
+      sql: 'CREATE TABLE coupons (id bigint PRIMARY KEY);\nALTER TABLE orders ADD COLUMN coupon_id bigint DEFAULT 1 REFERENCES coupons (id);',
+      count: 1,
+      message:
+        /under ACCESS EXCLUSIVE on orders: reads and writes on orders wait until every row is checked$/,
+      why: 'the referenced table is new: as for ADD CONSTRAINT, only the scanned table is named',
     },
     {
       sql: 'ALTER TABLE orders ADD COLUMN rank int CHECK (rank > 0);',

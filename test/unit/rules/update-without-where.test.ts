@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { lint } from '../../../src/core/lint/engine';
 import { findingsOf, ruleCases } from '../helpers/rule-cases';
 
 ruleCases('update-without-where', {
@@ -75,5 +76,25 @@ describe('rule update-without-where: help by version', () => {
     assert.doesNotMatch(pg10.help, /COMMIT/);
     assert.match(pg10.help, /repeat until it affects 0 rows/);
     assert.match(pg15.help, /EXIT WHEN n = 0;\n {4}COMMIT;/);
+  });
+});
+
+describe('rule update-without-where: the batch suggestion where the runner could batch it', () => {
+  it('is not offered for a table the migrations show without a key (batch-directive would refuse it)', async () => {
+    const { schemaAfter } = await lint(
+      'CREATE TABLE logs (at timestamptz, msg text);\nCREATE TABLE users (id bigint PRIMARY KEY, email text);',
+    );
+    const opts = { priorSchema: schemaAfter };
+    const [keyless] = await findingsOf('update-without-where', "UPDATE logs SET msg = '';", opts);
+    assert.ok(keyless, 'still reported');
+    assert.equal(keyless.suggestions, undefined);
+    const [keyed] = await findingsOf('update-without-where', 'UPDATE users SET email = lower(email);', opts);
+    assert.equal(keyed.suggestions?.[0].edits[0].newText, '-- pgshift:batch\n');
+    const directive = await lint('-- pgshift:batch\nUPDATE users SET email = lower(email);', opts);
+    assert.deepEqual(
+      directive.findings.filter((f) => f.rule === 'batch-directive'),
+      [],
+      'the suggestion it offers is one the runner accepts',
+    );
   });
 });

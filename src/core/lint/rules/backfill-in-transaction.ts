@@ -1,12 +1,11 @@
 import type * as T from '@pgsql/types';
-import { as, formatName, qualifiedName, rangeVarName, stringList, walk, type QualifiedName } from '../ast';
-import { describeStatement } from '../../pg/describe';
-import { sameName, type LockTaken } from '../../pg/facts';
-import { blocksWrites, whatItBlocks, type LockMode } from '../../pg/lock-modes';
-import type { Rule, RuleContext, RuleMeta, Stmt } from '../types';
-import { batchHelp, batchLoop, batchSuggestion } from './_dml';
+import { as, formatName, rangeVarName } from '../ast';
+import { whatItBlocks } from '../../pg/lock-modes';
+import type { Rule, RuleContext, RuleMeta } from '../types';
+import { batchHelp, batchLoop, batchSuggestion, touchesFewRows } from './_dml';
+import { heldLock } from './_held-locks';
 import { relationRange } from './_relations';
-import { lineOf, perFile, pushTo } from './_util';
+import { lineOf } from './_util';
 
 export const meta: RuleMeta = {
   id: 'backfill-in-transaction',
@@ -20,7 +19,7 @@ export const meta: RuleMeta = {
 
 export const check: Rule['check'] = (stmt, ctx) => {
   if (!stmt.inTransaction) return;
-  const dml = backfill(stmt.node);
+  const dml = backfill(ctx, stmt.node);
   const table = rangeVarName(dml?.relation);
   if (!dml || !table || ctx.isNewTable(table)) return;
   const held = heldLock(ctx, stmt);
@@ -65,153 +64,14 @@ export const check: Rule['check'] = (stmt, ctx) => {
 
 /**
  * The statement when it is a backfill: UPDATE / DELETE / INSERT ... SELECT FROM that may touch many rows.
- * Statements aimed at specific rows (`id = constant` or `id IN (constants)` on an id-like column) or
- * already batched (a LIMIT) are not.
+ * Statements aimed at specific rows (see touchesFewRows) or already batched (a LIMIT) are not.
  */
-function backfill(node: T.Node): { relation?: T.RangeVar } | undefined {
-  const upd = as(node, 'UpdateStmt') ?? as(node, 'DeleteStmt');
-  if (upd) return targetsFewRows(upd.whereClause) ? undefined : upd;
+function backfill(ctx: RuleContext, node: T.Node): { relation?: T.RangeVar } | undefined {
+  const dml = as(node, 'UpdateStmt') ?? as(node, 'DeleteStmt');
+  if (dml) return touchesFewRows(ctx, dml.relation, dml.whereClause) ? undefined : dml;
   const ins = as(node, 'InsertStmt');
   const sel = as(ins?.selectStmt, 'SelectStmt');
-  if (!ins || !sel?.fromClause?.length || sel.limitCount || targetsFewRows(sel.whereClause)) return undefined;
-  return ins;
-}
-
-function targetsFewRows(where: T.Node | undefined): boolean {
-  if (!where) return false;
-  if (as(where, 'CurrentOfExpr')) return true;
-  const bool = as(where, 'BoolExpr');
-  const conjuncts = bool?.boolop === 'AND_EXPR' ? (bool.args ?? []) : [where];
-  return conjuncts.some((c) => {
-    // already batched: id IN (SELECT id ... LIMIT 1000)
-    if (as(as(c, 'SubLink')?.subselect, 'SelectStmt')?.limitCount) return true;
-    const e = as(c, 'A_Expr');
-    const column = stringList(as(e?.lexpr, 'ColumnRef')?.fields).pop() ?? '';
-    if (!e || !KEY_LIKE.test(column) || as(e.name?.[0], 'String')?.sval !== '=') return false;
-    if (e.kind === 'AEXPR_OP') return isConstant(e.rexpr);
-    if (e.kind === 'AEXPR_IN') return (as(e.rexpr, 'List')?.items ?? []).every(isConstant);
-    return false;
-  });
-}
-
-// `status = 'draft'` can match millions of rows; `id = 42` / `user_id = 42` points at a few.
-const KEY_LIKE = /(?:^|_)(?:id|uuid|key|slug)$|id$/;
-
-function isConstant(n: T.Node | undefined): boolean {
-  const cast = as(n, 'TypeCast');
-  if (cast) return isConstant(cast.arg);
-  return !!as(n, 'A_Const') || !!as(n, 'ParamRef');
-}
-
-interface HeldLock {
-  stmt: Stmt;
-  what: string;
-  on: string;
-  mode: LockMode;
-}
-
-/** The first earlier statement of the same transaction that still holds a lock blocking writes to an existing table. */
-function heldLock(ctx: RuleContext, stmt: Stmt): HeldLock | undefined {
-  for (const i of lockingByTransaction(ctx.statements).get(stmt.txId) ?? []) {
-    if (i >= stmt.index) break;
-    const s = ctx.statements[i];
-    if (!s.inTransaction) continue;
-    // evaluated now, so ctx.isNewTable knows every table created before this statement
-    const held = lockOf(ctx, s);
-    if (held && blocksWrites(held.mode)) return held;
-  }
-  return undefined;
-}
-
-const LOCKING_KINDS = new Set([
-  'AlterTableStmt',
-  'IndexStmt',
-  'CreateTrigStmt',
-  'RenameStmt',
-  'TruncateStmt',
-  'DropStmt',
-  'CreateStmt',
-]);
-// Per file (or section): indexes of the statements that may take a table lock, by transaction. Keeps the rule linear on big files.
-const lockingByTransaction = perFile((statements) => {
-  const byTx = new Map<number, number[]>();
-  for (const s of statements) if (LOCKING_KINDS.has(s.kind)) pushTo(byTx, s.txId, s.index);
-  return byTx;
-});
-
-// The locks each statement takes, from src/core/pg (version-aware); a statement's are the same at every
-// later backfill of the file, so they are described once.
-const described = new WeakMap<Stmt, LockTaken[]>();
-function locksOf(ctx: RuleContext, s: Stmt): LockTaken[] {
-  let locks = described.get(s);
-  if (!locks) {
-    locks = describeStatement(s.node, s.text, { postgresVersion: ctx.postgresVersion }).locks;
-    described.set(s, locks);
-  }
-  return locks;
-}
-
-/** The schema change `s` (`what`) holding the lock src/core/pg says it takes on `locked`, a table named `on`. */
-function held(
-  ctx: RuleContext,
-  s: Stmt,
-  what: string,
-  locked: QualifiedName,
-  on = formatName(locked),
-): HeldLock | undefined {
-  const lock = locksOf(ctx, s).find((l) => sameName(l.relation, locked));
-  return lock && { stmt: s, what, on, mode: lock.mode };
-}
-
-function lockOf(ctx: RuleContext, s: Stmt): HeldLock | undefined {
-  const existing = (q: QualifiedName | undefined): q is QualifiedName => !!q && !ctx.isNewTable(q);
-  const alter = as(s.node, 'AlterTableStmt');
-  if (alter) {
-    const q = rangeVarName(alter.relation);
-    return existing(q) ? held(ctx, s, `ALTER TABLE ${formatName(q)}`, q) : undefined;
-  }
-  const idx = as(s.node, 'IndexStmt');
-  if (idx) {
-    const q = rangeVarName(idx.relation);
-    if (idx.concurrent || !existing(q)) return undefined;
-    return held(ctx, s, `CREATE INDEX ON ${formatName(q)}`, q);
-  }
-  const trig = as(s.node, 'CreateTrigStmt');
-  if (trig) {
-    const q = rangeVarName(trig.relation);
-    return existing(q) ? held(ctx, s, `CREATE TRIGGER ON ${formatName(q)}`, q) : undefined;
-  }
-  const rename = as(s.node, 'RenameStmt');
-  // renaming an index takes only SHARE UPDATE EXCLUSIVE (PostgreSQL 12+)
-  if (rename?.relation && (rename.renameType === 'OBJECT_TABLE' || rename.renameType === 'OBJECT_COLUMN')) {
-    const q = rangeVarName(rename.relation);
-    return existing(q) ? held(ctx, s, `ALTER ... RENAME on ${formatName(q)}`, q) : undefined;
-  }
-  const truncate = as(s.node, 'TruncateStmt');
-  if (truncate) {
-    const q = (truncate.relations ?? []).map((r) => rangeVarName(as(r, 'RangeVar'))).find(existing);
-    return q && held(ctx, s, `TRUNCATE ${formatName(q)}`, q);
-  }
-  const drop = as(s.node, 'DropStmt');
-  if (drop && !drop.concurrent && drop.removeType === 'OBJECT_INDEX') {
-    const index = qualifiedName(stringList(as(drop.objects?.[0], 'List')?.items));
-    if (!index) return undefined;
-    const table = ctx.schema.index(index.name)?.table;
-    if (table && !existing(table)) return undefined;
-    const name = formatName(index);
-    return held(ctx, s, `DROP INDEX ${name}`, index, table ? formatName(table) : `the table of ${name}`);
-  }
-  const create = as(s.node, 'CreateStmt');
-  if (create) {
-    const referenced: QualifiedName[] = [];
-    walk(create, (kind, body) => {
-      const pk = rangeVarName((body as T.Constraint).pktable);
-      if (kind === 'Constraint' && (body as T.Constraint).contype === 'CONSTR_FOREIGN' && existing(pk))
-        referenced.push(pk);
-    });
-    if (!referenced.length) return undefined;
-    const table = formatName(rangeVarName(create.relation));
-    return held(ctx, s, `CREATE TABLE ${table} (its foreign key)`, referenced[0]);
-  }
-  return undefined;
+  const source = as(sel?.fromClause?.[0], 'RangeVar');
+  if (!ins || !sel?.fromClause?.length || sel.limitCount) return undefined;
+  return touchesFewRows(ctx, source, sel.whereClause) ? undefined : ins;
 }

@@ -56,6 +56,7 @@ import * as statementsAfterAccessExclusive from './statements-after-access-exclu
 import * as syntaxError from './syntax-error';
 import * as transactionNesting from './transaction-nesting';
 import * as triggerLock from './trigger-lock';
+import * as unbatchedBackfill from './unbatched-backfill';
 import * as uncommittedTransaction from './uncommitted-transaction';
 import * as unusedIgnore from './unused-ignore';
 import * as updateWithoutWhere from './update-without-where';
@@ -118,6 +119,7 @@ export const allRules: Rule[] = [
   syntaxError,
   transactionNesting,
   triggerLock,
+  unbatchedBackfill,
   uncommittedTransaction,
   unusedIgnore,
   updateWithoutWhere,
