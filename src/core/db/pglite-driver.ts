@@ -34,6 +34,12 @@ interface LockHolder {
 const LOCK_POLL_MS = 100;
 /** A lock file still empty after this long was left by a process that died while writing it. */
 const EMPTY_LOCK_STALE_MS = 2_000;
+/**
+ * initdb sizes shared_buffers for a server (128 MB), and PGlite's WASM memory holds all of it, zeroed
+ * at start: 128 MB of RSS and ~100 ms per open. A sandbox's tables fit in far less; beyond it, pages
+ * come from the OS's cache. Given on the command line, so it holds for data dirs made before too.
+ */
+const SHARED_BUFFERS = '16MB';
 
 export function pgliteLockPath(dataDir: string): string {
   return path.resolve(dataDir) + '.lock';
@@ -45,23 +51,42 @@ export async function openPgliteDriver(dataDir: string, opts: PgliteDriverOption
   fs.mkdirSync(dir, { recursive: true });
   const lock = await acquireLock(pgliteLockPath(dir), dir, opts.lockWaitMs ?? 2_000);
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose: 25 ms to load, ~300 MB once opened
-    const { PGlite: PGliteCtor } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
-    const db = await PGliteCtor.create(dir, {
+    return new PgliteDriver(await startPglite(dir), dir, lock);
+  } catch (e) {
+    lock.release();
+    throw new DbError(
+      `could not open the embedded database at ${dir}: ${oneLineMessage(e instanceof Error ? e.message : String(e))} — ` +
+        `if it is damaged or was made by another version of pgshift, delete the directory (its data is lost) or move it away to start afresh`,
+    );
+  }
+}
+
+/** PGlite on `dir` (initdb when it holds no database); a failure says what PostgreSQL said, not only PGlite's "failed to initialize". */
+async function startPglite(dir: string): Promise<PGlite> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose: 25 ms to load, ~130 MB once opened
+  const { PGlite: PGliteCtor } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
+  const said: string[] = [];
+  let starting = true;
+  try {
+    return await PGliteCtor.create(dir, {
       // Same JS types as node-postgres, so callers see one shape whatever the driver:
       // int8 as string (not bigint, which JSON cannot serialise) and bytea as Buffer.
       parsers: {
         20: (v: string) => v,
         17: (v: string) => (v.startsWith('\\x') ? Buffer.from(v.slice(2), 'hex') : Buffer.from(v, 'binary')),
       },
+      startParams: [...PGliteCtor.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`],
+      onStderr: (line: string) => {
+        const m = starting && /\b(?:FATAL|PANIC|DETAIL):\s+(.*)$/.exec(line);
+        if (m && said.length < 4) said.push(m[1].trim());
+        return false;
+      },
     });
-    return new PgliteDriver(db, dir, lock);
   } catch (e) {
-    lock.release();
-    const msg = e instanceof Error ? e.message : String(e);
-    throw new DbError(
-      `could not open the embedded database at ${dir}: ${oneLineMessage(msg)} — if it is damaged, delete the directory to start afresh`,
-    );
+    if (said.length) throw new Error(said.join(': '));
+    throw e;
+  } finally {
+    starting = false;
   }
 }
 
