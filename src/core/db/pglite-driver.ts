@@ -13,6 +13,12 @@ import {
   QueryResult,
   ServerVersion,
 } from './driver';
+import {
+  defaultPgliteTemplate,
+  isNewDataDir,
+  readPgliteTemplate,
+  unpackPgliteTemplate,
+} from './pglite-template';
 import { OBJECT_IN_USE } from '../sqlstate';
 import { oneLineMessage } from '../text';
 
@@ -24,6 +30,11 @@ import { oneLineMessage } from '../text';
 export interface PgliteDriverOptions extends DriverOptions {
   /** How long to wait for another live process to release the data dir. Default 2 000 ms. */
   lockWaitMs?: number;
+  /**
+   * The archive a new data dir is unpacked from (see pglite-template.ts); false runs PGlite's initdb
+   * instead. Default: the one the build made, beside the bundles.
+   */
+  template?: string | false;
 }
 
 interface LockHolder {
@@ -45,19 +56,52 @@ export function pgliteLockPath(dataDir: string): string {
   return path.resolve(dataDir) + '.lock';
 }
 
+/** How a data dir came to be opened: made from the template, made by initdb, or there already. */
+export type PgliteOrigin = 'template' | 'initdb' | 'existing';
+
 /** Opens (creating on first use) the PGlite database in `dataDir`. PGlite is loaded here, never at import time. */
-export async function openPgliteDriver(dataDir: string, opts: PgliteDriverOptions = {}): Promise<Driver> {
+export async function openPgliteDriver(
+  dataDir: string,
+  opts: PgliteDriverOptions = {},
+): Promise<Driver & { readonly origin: PgliteOrigin }> {
   const dir = path.resolve(dataDir);
-  fs.mkdirSync(dir, { recursive: true });
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
   const lock = await acquireLock(pgliteLockPath(dir), dir, opts.lockWaitMs ?? 2_000);
   try {
-    return new PgliteDriver(await startPglite(dir), dir, lock);
+    const { db, origin } = await startInDataDir(dir, opts.template ?? defaultPgliteTemplate() ?? false);
+    return new PgliteDriver(db, dir, lock, origin);
   } catch (e) {
     lock.release();
     throw new DbError(
       `could not open the embedded database at ${dir}: ${oneLineMessage(e instanceof Error ? e.message : String(e))} — ` +
         `if it is damaged or was made by another version of pgshift, delete the directory (its data is lost) or move it away to start afresh`,
     );
+  }
+}
+
+async function startInDataDir(
+  dir: string,
+  template: string | false,
+): Promise<{ db: PGlite; origin: PgliteOrigin }> {
+  if (!isNewDataDir(dir)) return { db: await startPglite(dir), origin: 'existing' };
+  if (template && unpackTemplate(template, dir)) {
+    try {
+      return { db: await startPglite(dir), origin: 'template' };
+    } catch {
+      // a template from another PGlite (a stale build): start over as PGlite does by itself
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return { db: await startPglite(dir), origin: 'initdb' };
+}
+
+/** False when the template cannot be read or written: the caller runs initdb, slower but the same database. */
+function unpackTemplate(template: string, dir: string): boolean {
+  try {
+    unpackPgliteTemplate(readPgliteTemplate(template).entries, dir);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -101,6 +145,8 @@ class PgliteDriver implements Driver {
     private readonly db: PGlite,
     dataDir: string,
     private readonly lock: HeldLock,
+    /** how the data dir came to be: tests and the benchmark tell a template start from initdb by it */
+    readonly origin: PgliteOrigin,
   ) {
     this.description = `embedded PGlite at ${dataDir}`;
   }
