@@ -47,7 +47,11 @@ export function defaultPgliteTemplate(): string | undefined {
 export function readPgliteTemplate(file: string): { meta: PgliteTemplateMeta; entries: TarEntry[] } {
   let tar: Buffer;
   try {
-    tar = gunzipSync(fs.readFileSync(file));
+    const gz = fs.readFileSync(file);
+    // gzip ends with the unpacked size: one output chunk of it spares zlib joining 600 chunks of 64 kB
+    // (20 ms and a second copy of 40 MB); a wrong size only costs that back
+    const size = gz.length >= 18 ? gz.readUInt32LE(gz.length - 4) : 0;
+    tar = gunzipSync(gz, { chunkSize: Math.min(Math.max(size + 1, 64 * 1024), 256 * 1024 * 1024) });
   } catch (e) {
     throw new TemplateError(`${file} is not a gzip file: ${(e as Error).message}`);
   }
