@@ -13,6 +13,12 @@ import {
   QueryResult,
   ServerVersion,
 } from './driver';
+import {
+  defaultPgliteTemplate,
+  isNewDataDir,
+  readPgliteTemplate,
+  unpackPgliteTemplate,
+} from './pglite-template';
 import { OBJECT_IN_USE } from '../sqlstate';
 import { oneLineMessage } from '../text';
 
@@ -24,6 +30,11 @@ import { oneLineMessage } from '../text';
 export interface PgliteDriverOptions extends DriverOptions {
   /** How long to wait for another live process to release the data dir. Default 2 000 ms. */
   lockWaitMs?: number;
+  /**
+   * The archive a new data dir is unpacked from (see pglite-template.ts); false runs PGlite's initdb
+   * instead. Default: the one the build made, beside the bundles.
+   */
+  template?: string | false;
 }
 
 interface LockHolder {
@@ -34,34 +45,92 @@ interface LockHolder {
 const LOCK_POLL_MS = 100;
 /** A lock file still empty after this long was left by a process that died while writing it. */
 const EMPTY_LOCK_STALE_MS = 2_000;
+/**
+ * initdb sizes shared_buffers for a server (128 MB), and PGlite's WASM memory holds all of it, zeroed
+ * at start: 128 MB of RSS and ~100 ms per open. A sandbox's tables fit in far less; beyond it, pages
+ * come from the OS's cache. Given on the command line, so it holds for data dirs made before too.
+ */
+const SHARED_BUFFERS = '16MB';
 
 export function pgliteLockPath(dataDir: string): string {
   return path.resolve(dataDir) + '.lock';
 }
 
+/** How a data dir came to be opened: made from the template, made by initdb, or there already. */
+export type PgliteOrigin = 'template' | 'initdb' | 'existing';
+
 /** Opens (creating on first use) the PGlite database in `dataDir`. PGlite is loaded here, never at import time. */
-export async function openPgliteDriver(dataDir: string, opts: PgliteDriverOptions = {}): Promise<Driver> {
+export async function openPgliteDriver(
+  dataDir: string,
+  opts: PgliteDriverOptions = {},
+): Promise<Driver & { readonly origin: PgliteOrigin }> {
   const dir = path.resolve(dataDir);
-  fs.mkdirSync(dir, { recursive: true });
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
   const lock = await acquireLock(pgliteLockPath(dir), dir, opts.lockWaitMs ?? 2_000);
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose: 25 ms to load, ~300 MB once opened
-    const { PGlite: PGliteCtor } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
-    const db = await PGliteCtor.create(dir, {
+    const { db, origin } = await startInDataDir(dir, opts.template ?? defaultPgliteTemplate() ?? false);
+    return new PgliteDriver(db, dir, lock, origin);
+  } catch (e) {
+    lock.release();
+    throw new DbError(
+      `could not open the embedded database at ${dir}: ${oneLineMessage(e instanceof Error ? e.message : String(e))} — ` +
+        `if it is damaged or was made by another version of pgshift, delete the directory (its data is lost) or move it away to start afresh`,
+    );
+  }
+}
+
+async function startInDataDir(
+  dir: string,
+  template: string | false,
+): Promise<{ db: PGlite; origin: PgliteOrigin }> {
+  if (!isNewDataDir(dir)) return { db: await startPglite(dir), origin: 'existing' };
+  if (template && unpackTemplate(template, dir)) {
+    try {
+      return { db: await startPglite(dir), origin: 'template' };
+    } catch {
+      // a template from another PGlite (a stale build): start over as PGlite does by itself
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return { db: await startPglite(dir), origin: 'initdb' };
+}
+
+/** False when the template cannot be read or written: the caller runs initdb, slower but the same database. */
+function unpackTemplate(template: string, dir: string): boolean {
+  try {
+    unpackPgliteTemplate(readPgliteTemplate(template).entries, dir);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** PGlite on `dir` (initdb when it holds no database); a failure says what PostgreSQL said, not only PGlite's "failed to initialize". */
+async function startPglite(dir: string): Promise<PGlite> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose: 25 ms to load, ~130 MB once opened
+  const { PGlite: PGliteCtor } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
+  const said: string[] = [];
+  let starting = true;
+  try {
+    return await PGliteCtor.create(dir, {
       // Same JS types as node-postgres, so callers see one shape whatever the driver:
       // int8 as string (not bigint, which JSON cannot serialise) and bytea as Buffer.
       parsers: {
         20: (v: string) => v,
         17: (v: string) => (v.startsWith('\\x') ? Buffer.from(v.slice(2), 'hex') : Buffer.from(v, 'binary')),
       },
+      startParams: [...PGliteCtor.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`],
+      onStderr: (line: string) => {
+        const m = starting && /\b(?:FATAL|PANIC|DETAIL):\s+(.*)$/.exec(line);
+        if (m && said.length < 4) said.push(m[1].trim());
+        return false;
+      },
     });
-    return new PgliteDriver(db, dir, lock);
   } catch (e) {
-    lock.release();
-    const msg = e instanceof Error ? e.message : String(e);
-    throw new DbError(
-      `could not open the embedded database at ${dir}: ${oneLineMessage(msg)} — if it is damaged, delete the directory to start afresh`,
-    );
+    if (said.length) throw new Error(said.join(': '));
+    throw e;
+  } finally {
+    starting = false;
   }
 }
 
@@ -76,6 +145,8 @@ class PgliteDriver implements Driver {
     private readonly db: PGlite,
     dataDir: string,
     private readonly lock: HeldLock,
+    /** how the data dir came to be: tests and the benchmark tell a template start from initdb by it */
+    readonly origin: PgliteOrigin,
   ) {
     this.description = `embedded PGlite at ${dataDir}`;
   }
