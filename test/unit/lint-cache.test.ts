@@ -191,23 +191,32 @@ describe('the lint cache', () => {
       }
     });
 
-    it('lints a directory afresh when its stored deltas cannot be replayed', async function () {
+    it('lints a directory afresh when its stored deltas cannot be read or replayed', async function () {
       this.timeout(60_000);
-      for (const f of cacheFiles(cacheDir)) {
-        const data = deserialize(readFileSync(f));
-        for (const up of data.ups) up.delta = { set: 5 };
-        writeFileSync(f, serialize(data));
+      const damages: [string, (data: { ups: unknown[] }) => Uint8Array][] = [
+        ['bytes that do not deserialize', () => Buffer.from('not v8')],
+        ['deltas of another shape', (data) => serialize(data.ups.map(() => ({ set: 5 })))],
+        ['fewer deltas than migrations', () => serialize([])],
+      ];
+      for (const [n, [name, damage]] of damages.entries()) {
+        for (const f of cacheFiles(cacheDir)) {
+          const data = deserialize(readFileSync(f));
+          writeFileSync(f, serialize({ ...data, deltas: damage(data) }));
+        }
+        // nothing to rebuild: the deltas are not even read
+        assert.equal((await cached(files(), cacheDir)).stats.misses, 0, name);
+        const probe = join(lemmy, `2099-01-01-00000${n}_cache_probe`);
+        mkdirSync(probe);
+        writeFileSync(join(probe, 'up.sql'), `-- ${name}\nALTER TABLE person ALTER COLUMN name TYPE text;\n`);
+        const run = await cached(files(), cacheDir);
+        // lemmy's model cannot be rebuilt for the new migration: all of lemmy again; harbor's entries are hits
+        assert.deepEqual(
+          run.stats.linted,
+          files().filter((f) => f.startsWith(lemmy)),
+          name,
+        );
+        if (n === 0) assert.equal(run.out, report(await lintFiles(files(), {})));
       }
-      const probe = join(lemmy, '2099-01-01-000000_cache_probe');
-      mkdirSync(probe);
-      writeFileSync(join(probe, 'up.sql'), 'ALTER TABLE person ALTER COLUMN name TYPE text;\n');
-      const run = await cached(files(), cacheDir);
-      // harbor's entries are all hits (nothing to replay); lemmy's model cannot be rebuilt: all of it again
-      assert.deepEqual(
-        run.stats.linted,
-        files().filter((f) => f.startsWith(lemmy)),
-      );
-      assert.equal(run.out, report(await lintFiles(files(), {})));
     });
   });
 

@@ -1,8 +1,9 @@
 /**
  * Where the lint cache keeps what it knows: one file per migration directory (and per lint key and
  * first file, so that linting a few files of a directory does not evict the whole directory's entries),
- * holding for each up migration, in migration order, its key, findings and schema delta, and for each
- * down migration its key and findings. See lint-cached.ts for what the keys cover.
+ * holding for each up migration, in migration order, its key and findings, for each down migration its
+ * key and findings, and the up migrations' schema deltas in a block of their own (see CachedGroup.deltas).
+ * See lint-cached.ts for what the keys cover.
  *
  * The files are V8's serialization (node:v8), not JSON: a warm run of 2,675 files reads 10 MB of findings
  * (their help texts are most of it), which V8 deserializes in ~35 ms where reading and parsing the JSON
@@ -39,26 +40,31 @@ export const CACHE_FORMAT = 1;
 const DAY = 24 * 3600 * 1000;
 const UNUSED_FOR = 30 * DAY;
 
-export interface CachedUp {
-  key: string;
-  findings: Finding[];
-  delta: SchemaDelta;
-}
-
-export interface CachedDown {
+export interface CachedEntry {
   key: string;
   findings: Finding[];
 }
 
+/** What a directory's file holds: entries of its up migrations (in migration order) and of its downs. */
 export interface CachedGroup {
-  ups: CachedUp[];
-  downs: CachedDown[];
+  ups: CachedEntry[];
+  downs: CachedEntry[];
+  /**
+   * The up migrations' schema deltas, read only when a model must be rebuilt or the file rewritten (a
+   * warm run needs the findings alone, and the deltas' many small arrays cost most to deserialize).
+   * Throws when they do not deserialize, or are not one per up migration.
+   */
+  deltas(): SchemaDelta[];
 }
 
-interface GroupFile extends CachedGroup {
+interface GroupFile {
   format: number;
   key: string;
   group: string;
+  ups: CachedEntry[];
+  downs: CachedEntry[];
+  /** v8.serialize(SchemaDelta[]) */
+  deltas: Uint8Array;
 }
 
 export class LintCache {
@@ -89,20 +95,37 @@ export class LintCache {
     }
     try {
       const data = deserialize(bytes) as GroupFile;
-      return data?.format === CACHE_FORMAT &&
-        data.key === this.key &&
-        data.group === resolve(group) &&
-        validEntries(data.ups, true) &&
-        validEntries(data.downs, false)
-        ? { ups: data.ups, downs: data.downs }
-        : undefined;
+      if (
+        data?.format !== CACHE_FORMAT ||
+        data.key !== this.key ||
+        data.group !== resolve(group) ||
+        !validEntries(data.ups) ||
+        !validEntries(data.downs) ||
+        !(data.deltas instanceof Uint8Array)
+      )
+        return undefined;
+      let deltas: SchemaDelta[] | undefined;
+      return {
+        ups: data.ups,
+        downs: data.downs,
+        deltas: () => {
+          deltas ??= deserialize(data.deltas) as SchemaDelta[];
+          if (!Array.isArray(deltas) || deltas.length !== data.ups.length)
+            throw new Error('the deltas do not match the entries');
+          return deltas;
+        },
+      };
     } catch {
       return undefined;
     }
   }
 
   /** Replaces what the cache holds for the group; never throws (a cache that cannot be written is no cache). */
-  write(group: string, first: string, entries: CachedGroup): void {
+  write(
+    group: string,
+    first: string,
+    entries: { ups: CachedEntry[]; downs: CachedEntry[]; deltas: SchemaDelta[] },
+  ): void {
     const file = this.fileOf(group, first);
     const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
@@ -113,6 +136,7 @@ export class LintCache {
         group: resolve(group),
         ups: entries.ups,
         downs: entries.downs,
+        deltas: serialize(entries.deltas),
       };
       writeFileSync(tmp, serialize(data), { mode: 0o600 });
       renameSync(tmp, file);
@@ -172,17 +196,16 @@ function touch(file: string): void {
 }
 
 /** Entries as this format writes them: keys, and findings the formats can render without a check. */
-function validEntries(list: unknown, withDelta: boolean): boolean {
+function validEntries(list: unknown): boolean {
   return (
     Array.isArray(list) &&
     list.every(
-      (e: Partial<CachedUp>) =>
+      (e: Partial<CachedEntry>) =>
         typeof e === 'object' &&
         e !== null &&
         typeof e.key === 'string' &&
         Array.isArray(e.findings) &&
-        e.findings.every(validFinding) &&
-        (!withDelta || (typeof e.delta === 'object' && e.delta !== null)),
+        e.findings.every(validFinding),
     )
   );
 }

@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { SourceText } from '../sql/source';
 import { loadParser } from '../sql/parser';
 import type { FileFindings } from './format';
-import { LintCache, lintCacheKey, type CachedDown, type CachedGroup, type CachedUp } from './lint-cache';
+import { LintCache, lintCacheKey, type CachedEntry, type CachedGroup } from './lint-cache';
 import {
   groupFiles,
   lintTasks,
@@ -30,7 +30,7 @@ import {
   type LintedFindings,
   type ParallelLintOptions,
 } from './lint-parallel';
-import { SchemaReplay, type StoredModel } from './schema-state';
+import { SchemaReplay, type SchemaDelta, type StoredModel } from './schema-state';
 import type { LintOptions } from './types';
 
 export interface LintCacheStats {
@@ -61,8 +61,12 @@ interface GroupPlan {
   stored?: CachedGroup;
   /** the index of the first up migration to lint (ups.length: none) */
   from: number;
-  downHits: (CachedDown | undefined)[];
+  downHits: (CachedEntry | undefined)[];
   task?: GroupTask;
+  /** the group's file is to be written again: it lacks entries of this run, or holds others */
+  rewrite: boolean;
+  /** the stored deltas, when read (to rebuild a model, or to write them again) */
+  deltas: SchemaDelta[];
 }
 
 /** The findings of each file, in the order given: the same as `lintFiles` gives, from the cache where it can. */
@@ -104,33 +108,29 @@ export async function lintFilesCached(
   const linted = await lintMisses(tasks, options, opts.parallel, progress);
 
   const results = new Map<string, FileFindings>();
+  const hit = (file: string, entry: CachedEntry): CachedEntry => {
+    results.set(file, { file, source: new SourceText(texts.get(file)!), findings: entry.findings });
+    return entry;
+  };
+  const miss = (file: string, key: string): CachedEntry => {
+    const r = linted.get(file)!;
+    results.set(file, r);
+    return { key, findings: r.findings };
+  };
   for (const p of plans) {
-    const ups = p.full.ups.map((file, i): CachedUp => {
-      if (i < p.from) {
-        const hit = p.stored!.ups[i];
-        results.set(file, { file, source: new SourceText(texts.get(file)!), findings: hit.findings });
-        return hit;
-      }
-      const r = linted.get(file)!;
-      results.set(file, r);
-      return { key: p.upKeys[i], findings: r.findings, delta: r.delta! };
-    });
-    const downs = p.full.downs.map(({ file }, i): CachedDown => {
-      const hit = p.downHits[i];
-      if (hit) {
-        results.set(file, { file, source: new SourceText(texts.get(file)!), findings: hit.findings });
-        return hit;
-      }
-      const r = linted.get(file)!;
-      results.set(file, r);
-      return { key: p.downKeys[i], findings: r.findings };
-    });
-    const same =
-      p.task === undefined &&
-      p.stored !== undefined &&
-      p.stored!.ups.length === ups.length &&
-      p.stored!.downs.length === downs.length;
-    if (!same) cache.write(p.group, p.first, { ups, downs });
+    const ups = p.full.ups.map((file, i) =>
+      i < p.from ? hit(file, p.stored!.ups[i]) : miss(file, p.upKeys[i]),
+    );
+    const downs = p.full.downs.map(({ file }, i) =>
+      p.downHits[i] ? hit(file, p.downHits[i]!) : miss(file, p.downKeys[i]),
+    );
+    if (p.rewrite) {
+      const deltas = [
+        ...p.deltas.slice(0, p.from),
+        ...p.full.ups.slice(p.from).map((f) => linted.get(f)!.delta!),
+      ];
+      cache.write(p.group, p.first, { ups, downs, deltas });
+    }
   }
   cache.prune();
   if (opts.stats) {
@@ -145,23 +145,31 @@ export async function lintFilesCached(
 }
 
 /** What to lint of a group: every up migration from the first whose key the cache lacks, and the downs it lacks. */
-function plan(p: Omit<GroupPlan, 'from' | 'downHits'>): GroupPlan {
+function plan(p: Omit<GroupPlan, 'from' | 'downHits' | 'rewrite' | 'deltas'>): GroupPlan {
   const { full, upKeys, downKeys, stored } = p;
   let from = 0;
   while (from < upKeys.length && stored?.ups[from]?.key === upKeys[from]) from++;
   const byKey = new Map(stored?.downs.map((d) => [d.key, d]));
   const downHits = downKeys.map((k) => byKey.get(k));
+  const rewrite =
+    !stored ||
+    from < full.ups.length ||
+    downHits.some((h) => !h) ||
+    stored.ups.length !== full.ups.length ||
+    stored.downs.length !== full.downs.length;
   // the models the files to lint start from, rebuilt from the deltas of the files that hit
   const wanted = new Set<number>();
   if (from > 0 && from < full.ups.length) wanted.add(from - 1);
   full.downs.forEach((d, i) => {
     if (!downHits[i] && d.twin !== undefined && d.twin < from) wanted.add(d.twin);
   });
+  let deltas: SchemaDelta[] = [];
   let models: Map<number, StoredModel>;
   try {
-    models = replay(stored?.ups ?? [], wanted);
+    if (stored && rewrite) deltas = stored.deltas();
+    models = replay(deltas, wanted);
   } catch {
-    // deltas this code cannot replay: the cache file is not what it claims, lint the group afresh
+    // deltas this code cannot read or replay: the file is not what it claims, lint the group afresh
     return plan({ ...p, stored: undefined });
   }
   const ups = full.ups.slice(from);
@@ -174,17 +182,17 @@ function plan(p: Omit<GroupPlan, 'from' | 'downHits'>): GroupPlan {
   });
   const start = from > 0 && from < full.ups.length ? models.get(from - 1) : undefined;
   const task = ups.length || downs.length ? { ups, downs, ...(start ? { start } : {}) } : undefined;
-  return { ...p, from, downHits, ...(task ? { task } : {}) };
+  return { ...p, from, downHits, rewrite, deltas, ...(task ? { task } : {}) };
 }
 
 /** The models after the up migrations at the `wanted` indexes. */
-function replay(ups: CachedUp[], wanted: Set<number>): Map<number, StoredModel> {
+function replay(deltas: SchemaDelta[], wanted: Set<number>): Map<number, StoredModel> {
   const out = new Map<number, StoredModel>();
   if (!wanted.size) return out;
   const last = Math.max(...wanted);
   const r = new SchemaReplay();
   for (let i = 0; i <= last; i++) {
-    r.apply(ups[i].delta);
+    r.apply(deltas[i]);
     if (wanted.has(i)) out.set(i, r.model());
   }
   return out;
