@@ -3,7 +3,18 @@
 // files whose findings may have changed: an edited migration and the later ones of its directory.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
@@ -310,6 +321,38 @@ describe('the lint cache', () => {
     });
     const files = sqlFiles(tree).length;
     assert.match(after.stderr, new RegExp(`${files} files, ${files} from the cache`));
+  });
+
+  it('removes its own files unused for 30 days, keeps those in use, and leaves other files alone', async function () {
+    this.timeout(30_000);
+    const harbor = sqlFiles(join(corpus, 'harbor'));
+    const supabase = sqlFiles(join(corpus, 'supabase-auth'));
+    const cacheDir = join(tmp, 'cache');
+    mkdirSync(cacheDir); // a folder of the user's (--cache-location): no .gitignore is put in it
+    await cached(harbor, cacheDir);
+    const [inUse] = cacheFiles(cacheDir);
+    const day = 24 * 3600;
+    const age = (f: string, days: number) =>
+      utimesSync(f, Date.now() / 1000 - days * day, Date.now() / 1000 - days * day);
+    const unused = join(cacheDir, `${'a'.repeat(40)}.v8`);
+    const crashed = join(cacheDir, `${'b'.repeat(40)}.v8.123.0badf00d.tmp`);
+    const theirs = join(cacheDir, 'notes.tmp');
+    for (const f of [unused, crashed, theirs]) writeFileSync(f, 'x');
+    age(unused, 31);
+    age(crashed, 1);
+    age(theirs, 365);
+    age(inUse, 29);
+    // a run that reads harbor's file (refreshing it) and writes supabase-auth's (then prunes)
+    const run = await cached([...harbor, ...supabase], cacheDir);
+    assert.deepEqual([run.stats.hits, run.stats.misses], [harbor.length, supabase.length]);
+    assert.ok(!existsSync(unused), 'unused for 31 days: removed');
+    assert.ok(!existsSync(crashed), 'a temporary file of a crashed run: removed');
+    assert.ok(existsSync(theirs), 'not a file of the cache: kept');
+    assert.ok(Date.now() - statSync(inUse).mtimeMs < 3600_000, 'read: its age starts again');
+    assert.ok(!existsSync(join(cacheDir, '.gitignore')));
+    // a folder it creates gets one
+    await cached(harbor, join(tmp, 'new', 'cache'));
+    assert.match(readFileSync(join(tmp, 'new', 'cache', '.gitignore'), 'utf8'), /^\*$/m);
   });
 
   it('its key follows the code: a change to any rule’s compiled file gives another fingerprint', () => {

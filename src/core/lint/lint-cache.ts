@@ -156,8 +156,10 @@ export class LintCache {
       return;
     }
     for (const name of names) {
-      const isTmp = name.endsWith('.tmp');
-      if (!isTmp && !/^[0-9a-f]{40}\.v8$/.test(name)) continue;
+      // only this cache's own files: the directory may be one the user gave (--cache-location)
+      const m = /^[0-9a-f]{40}\.v8(\.\d+\.[0-9a-f]{8}\.tmp)?$/.exec(name);
+      if (!m) continue;
+      const isTmp = m[1] !== undefined;
       try {
         const age = now - statSync(join(this.dir, name)).mtimeMs;
         if (age > (isTmp ? DAY / 24 : UNUSED_FOR)) rmSync(join(this.dir, name), { force: true });
@@ -175,14 +177,13 @@ export class LintCache {
   }
 
   private ensureDir(): void {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    // the cache may live in the project (.pgshift/cache): keep it out of version control
-    const ignore = join(this.dir, '.gitignore');
-    try {
-      statSync(ignore);
-    } catch {
-      writeFileSync(ignore, '# written by pgshift: the lint cache is not to be committed\n*\n');
-    }
+    // the cache may live in the project (.pgshift/cache): keep a folder it creates out of version control
+    // (never one that was there: --cache-location may name a folder of the user's)
+    if (mkdirSync(this.dir, { recursive: true, mode: 0o700 }) !== undefined)
+      writeFileSync(
+        join(this.dir, '.gitignore'),
+        '# written by pgshift: the lint cache is not to be committed\n*\n',
+      );
   }
 }
 
