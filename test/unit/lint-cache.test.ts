@@ -18,11 +18,14 @@ import {
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
+import { main } from '../../src/cli/main';
 import { formatJson, formatSarif, formatText, type FileFindings } from '../../src/core/lint/format';
 import { codeFingerprint, lintCacheKey } from '../../src/core/lint/lint-cache';
 import { lintFilesCached, type LintCacheStats } from '../../src/core/lint/lint-cached';
 import { lintFiles, planGroup } from '../../src/core/lint/lint-files';
 import type { LintOptions } from '../../src/core/lint/types';
+
+import { fakeIo } from './helpers/fake-io';
 
 const corpus = join(__dirname, '..', '..', '..', '..', 'shared', 'corpus');
 const worker = join(__dirname, 'helpers', 'lint-worker-entry.js');
@@ -290,12 +293,6 @@ describe('the lint cache', () => {
         child.stdout.on('data', (d) => (out += d));
         child.on('close', (code) => done({ code, out }));
       });
-    const uncached = spawnSync(process.execPath, [bin, 'lint', '--format', 'json', '--no-cache', '.'], {
-      cwd: tree,
-      encoding: 'utf8',
-      maxBuffer: 1 << 28,
-    });
-    assert.equal(uncached.status, 1);
     // cold, then with one file changed: four writers of the same cache files at once, twice
     for (const round of [0, 1]) {
       if (round)
@@ -304,11 +301,9 @@ describe('the lint cache', () => {
           '-- changed\n',
           { flag: 'a' },
         );
-      const expected = spawnSync(process.execPath, [bin, 'lint', '--format', 'json', '--no-cache', '.'], {
-        cwd: tree,
-        encoding: 'utf8',
-        maxBuffer: 1 << 28,
-      }).stdout;
+      const io = fakeIo(tree);
+      assert.equal(await main(['lint', '--format', 'json', '--no-cache', '.'], io), 1);
+      const expected = io.stdout;
       const runs = await Promise.all([lintProcess(), lintProcess(), lintProcess(), lintProcess()]);
       for (const r of runs) assert.deepEqual(r, { code: 1, out: expected });
     }
