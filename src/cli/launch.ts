@@ -11,27 +11,18 @@
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
+import { homeDir, userCacheDir as pgshiftCacheDir } from '../core/cache-dir';
 
 export type CacheUse = 'hit' | 'miss' | 'rejected' | 'off';
 
-/** `<user cache dir>/pgshift`, or undefined when turned off or when there is no home directory. */
+/** `<user cache dir>/pgshift` (see core/cache-dir.ts), or undefined when turned off or unknown. */
 export function userCacheDir(
   env: NodeJS.ProcessEnv = process.env,
   platform = process.platform,
 ): string | undefined {
-  if (env.PGSHIFT_CODE_CACHE === '0') return undefined;
-  try {
-    if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, 'pgshift');
-    if (platform === 'win32')
-      return env.LOCALAPPDATA ? join(env.LOCALAPPDATA, 'pgshift', 'Cache') : undefined;
-    if (platform === 'darwin') return join(homedir(), 'Library', 'Caches', 'pgshift');
-    return join(homedir(), '.cache', 'pgshift');
-  } catch {
-    return undefined;
-  }
+  return env.PGSHIFT_CODE_CACHE === '0' ? undefined : pgshiftCacheDir(env, platform, homeDir());
 }
 
 /**

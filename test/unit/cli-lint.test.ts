@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  mkdirSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv from 'ajv';
@@ -9,6 +17,8 @@ import { fakeIo } from './helpers/fake-io';
 
 const root = join(__dirname, '..', '..', '..');
 const shop = join(root, 'examples', 'shop');
+
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('pgshift lint (CLI)', () => {
   let dir: string;
@@ -24,7 +34,8 @@ describe('pgshift lint (CLI)', () => {
 
   it('lints the configured migrations directory with no arguments; exit 1 when a warning is found', async () => {
     const io = fakeIo(shop);
-    const code = await main(['lint'], io);
+    // --no-cache: a unit test writes nothing into examples/ (the cache would go to its .pgshift/cache)
+    const code = await main(['lint', '--no-cache'], io);
     assert.equal(code, 1);
     assert.match(
       io.stdout,
@@ -139,6 +150,76 @@ describe('pgshift lint (CLI)', () => {
   it('--pg-version changes version-dependent behaviour and is validated', async () => {
     const io = fakeIo(dir);
     assert.equal(await main(['lint', '--pg-version', 'x'], io), 2);
+  });
+
+  describe('the lint cache', () => {
+    const sql = 'CREATE INDEX i ON t (a);\nALTER TABLE t ADD COLUMN b int NOT NULL;\n';
+    const lintJson = async (args: string[], env: NodeJS.ProcessEnv = {}, cwd = dir) => {
+      const io = fakeIo(cwd, { PGSHIFT_DEBUG: '1', ...env });
+      const code = await main(['lint', '--format', 'json', ...args], io);
+      return { code, out: io.stdout, debug: io.stderr };
+    };
+
+    it('is on by default, in .pgshift/cache of a project with a config file, kept out of git; output and exit code unchanged', async () => {
+      writeFileSync(join(dir, 'a.sql'), sql);
+      const uncached = await lintJson(['--no-cache']);
+      assert.match(uncached.debug, /0 from the cache \(off\), 1 linted/);
+      assert.ok(!existsSync(join(dir, '.pgshift')), '--no-cache writes nothing');
+      const cold = await lintJson([]);
+      assert.match(
+        cold.debug,
+        new RegExp(`0 from the cache \\(${escape(join(dir, '.pgshift', 'cache'))}\\), 1 linted`),
+      );
+      const warm = await lintJson([]);
+      assert.match(warm.debug, /1 from the cache .*, 0 linted/);
+      for (const run of [cold, warm]) assert.deepEqual([run.code, run.out], [uncached.code, uncached.out]);
+      assert.equal(uncached.code, 1);
+      assert.match(readFileSync(join(dir, '.pgshift', 'cache', '.gitignore'), 'utf8'), /^\*$/m);
+      // the file changes: linted again
+      writeFileSync(join(dir, 'a.sql'), sql + 'SELECT 1;\n');
+      assert.match((await lintJson([])).debug, /0 from the cache .*, 1 linted/);
+    });
+
+    it('--cache-location puts it elsewhere; --no-cache with it is a usage error', async () => {
+      writeFileSync(join(dir, 'a.sql'), sql);
+      const elsewhere = join(dir, 'ci-cache');
+      const cold = await lintJson(['--cache-location', 'ci-cache']);
+      assert.match(cold.debug, new RegExp(`0 from the cache \\(${escape(elsewhere)}\\)`));
+      assert.ok(readdirSync(elsewhere).some((f) => f.endsWith('.v8')));
+      assert.ok(!existsSync(join(dir, '.pgshift')));
+      const warm = await lintJson(['--cache-location', elsewhere]);
+      assert.match(warm.debug, /1 from the cache/);
+      assert.equal(warm.out, cold.out);
+      const io = fakeIo(dir);
+      assert.equal(await main(['lint', '--no-cache', '--cache-location', 'x'], io), 2);
+      assert.match(io.stderr, /--no-cache and --cache-location/);
+      assert.equal(await main(['lint', '--cache-location', ''], fakeIo(dir)), 2);
+    });
+
+    it('without a config or .pgshift folder, it is in the user’s cache directory, or off when there is none', async () => {
+      const bare = mkdtempSync(join(tmpdir(), 'pgshift-cli-bare-'));
+      try {
+        writeFileSync(join(bare, 'a.sql'), sql);
+        const xdg = join(bare, 'xdg');
+        const run = await lintJson(['a.sql'], { XDG_CACHE_HOME: xdg }, bare);
+        assert.match(run.debug, new RegExp(`\\(${escape(join(xdg, 'pgshift', 'lint'))}\\)`));
+        assert.ok(readdirSync(join(xdg, 'pgshift', 'lint')).some((f) => f.endsWith('.v8')));
+        assert.match(
+          (await lintJson(['a.sql'], { HOME: join(bare, 'home') }, bare)).debug,
+          /home\/\.cache\/pgshift\/lint|Library/,
+        );
+        // no HOME, no XDG_CACHE_HOME: nowhere to keep it
+        assert.match((await lintJson(['a.sql'], {}, bare)).debug, /from the cache \(off\)/);
+        // a .pgshift folder makes it the project's
+        mkdirSync(join(bare, '.pgshift'));
+        assert.match(
+          (await lintJson(['a.sql'], { XDG_CACHE_HOME: xdg }, bare)).debug,
+          /\.pgshift[\\/]cache\)/,
+        );
+      } finally {
+        rmSync(bare, { recursive: true, force: true });
+      }
+    });
   });
 
   it('pgshift rules lists every rule; an opt-in rule reads as off, with the severity it gets when enabled', async () => {

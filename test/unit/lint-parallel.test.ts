@@ -75,7 +75,8 @@ describe('lint on several threads', () => {
     this.timeout(60_000);
     const bin = join(__dirname, '..', '..', 'src', 'cli', 'bin.js');
     const run = (env: Record<string, string>) =>
-      spawnSync(process.execPath, [bin, 'lint', '--format', 'json', ...files], {
+      // --no-cache: both runs lint every file (the second would otherwise read the first's cache)
+      spawnSync(process.execPath, [bin, 'lint', '--format', 'json', '--no-cache', ...files], {
         cwd: corpus,
         env: { ...process.env, ...env },
         maxBuffer: 1 << 28,

@@ -1,13 +1,18 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
-import { loadConfig, migrationsDir } from '../../core/config';
+import { userCacheDir } from '../../core/cache-dir';
+import { loadConfig, migrationsDir, type LoadedConfig } from '../../core/config';
 import { PgshiftError } from '../../core/errors';
 import { expandPaths } from '../../core/files';
 import { formatGithub, formatJson, formatSarif, formatText } from '../../core/lint/format';
+import { lintFilesCached, type LintCacheStats } from '../../core/lint/lint-cached';
 import { lintFiles, lintOptionsFromConfig } from '../../core/lint/lint-files';
 import { lintFilesParallel } from '../../core/lint/lint-parallel';
 import { SEVERITIES, type Severity } from '../../core/lint/types';
 import { PGSHIFT_VERSION } from '../../core/version';
-import { formatOption, type Command } from '../command';
+import { formatOption, type Command, type Values } from '../command';
+import type { Io } from '../io';
 
 const FORMATS = ['text', 'json', 'sarif', 'github'];
 
@@ -15,12 +20,17 @@ export const lintCommand: Command = {
   name: 'lint',
   summary: 'Check migrations for risky SQL (locks, rewrites, data loss)',
   usage: `pgshift lint [paths or globs...] [--format text|json|sarif|github] [--config F] [--pg-version N] [--fail-on error|warning|info]
+                    [--no-cache | --cache-location DIR]
 
   With no paths, lints the configured migrations directory. Exit 0 when nothing reaches --fail-on
-  (default warning), 1 when something does, 2 on usage or config errors.`,
+  (default warning), 1 when something does, 2 on usage or config errors.
+  Files whose findings cannot have changed are not linted again: the cache is in .pgshift/cache of the
+  project (when it has a config file or a .pgshift folder), else in the user's cache directory.`,
   options: {
     'pg-version': { type: 'string' },
     'fail-on': { type: 'string' },
+    'no-cache': { type: 'boolean' },
+    'cache-location': { type: 'string' },
   },
   async run({ values, positionals }, io) {
     const format = formatOption(values, FORMATS, 'text');
@@ -64,18 +74,20 @@ export const lintCommand: Command = {
       : undefined;
     const threads = threadsFrom(io.env.PGSHIFT_THREADS);
     const stats = { threads: 1, workerFailures: 0 };
-    const results =
+    const parallel =
       io.workerScript && threads !== 1
-        ? await lintFilesParallel(files, options, {
-            workerScript: io.workerScript,
-            threads,
-            onProgress,
-            stats,
-          })
+        ? { workerScript: io.workerScript, threads, onProgress, stats }
+        : undefined;
+    const cacheDir = lintCacheDir(values, io, loaded);
+    const cacheStats: LintCacheStats = { hits: 0, misses: files.length, linted: [] };
+    const results = cacheDir
+      ? await lintFilesCached(files, options, { cacheDir, parallel, onProgress, stats: cacheStats })
+      : parallel
+        ? await lintFilesParallel(files, options, parallel)
         : await lintFiles(files, options, onProgress);
     if (io.env.PGSHIFT_DEBUG)
       io.err(
-        `pgshift lint: ${files.length} files on ${stats.threads} thread(s), ${stats.workerFailures} worker(s) failed\n`,
+        `pgshift lint: ${files.length} files, ${cacheStats.hits} from the cache (${cacheDir ?? 'off'}), ${cacheStats.misses} linted on ${stats.threads} thread(s), ${stats.workerFailures} worker(s) failed\n`,
       );
     if (showProgress) io.err('\r\x1b[K');
     const rendered =
@@ -92,6 +104,32 @@ export const lintCommand: Command = {
     return failing ? 1 : 0;
   },
 };
+
+/**
+ * The lint cache's directory: --cache-location, else `.pgshift/cache` in a project that has a config
+ * file or a .pgshift folder (CI can keep it between runs), else `lint/` in the user's cache directory.
+ * Undefined with --no-cache, or when there is no user cache directory (no HOME).
+ */
+function lintCacheDir(values: Values, io: Io, loaded: LoadedConfig): string | undefined {
+  const given = values['cache-location'] as string | undefined;
+  if (values['no-cache']) {
+    if (given !== undefined)
+      throw new PgshiftError('--no-cache and --cache-location contradict each other', {
+        hint: 'give one of them',
+        exitCode: 2,
+        code: 'usage',
+      });
+    return undefined;
+  }
+  if (given !== undefined) {
+    if (!given) throw new PgshiftError('--cache-location needs a directory', { exitCode: 2, code: 'usage' });
+    return resolve(io.cwd, given);
+  }
+  const project = join(loaded.root, '.pgshift');
+  if (loaded.file || existsSync(project)) return join(project, 'cache');
+  const user = userCacheDir(io.env, process.platform, io.env.HOME ?? io.env.USERPROFILE);
+  return user && join(user, 'lint');
+}
 
 /** PGSHIFT_THREADS=N caps the lint threads (1: no worker threads); unset or invalid: the default. */
 function threadsFrom(value: string | undefined): number | undefined {

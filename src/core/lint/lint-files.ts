@@ -10,6 +10,7 @@ import type { PgshiftConfig } from '../config';
 import { loadParser, type SqlParser } from '../sql/parser';
 import { lintWith, type LintResult } from './engine';
 import type { SchemaModel } from './schema';
+import { restoreModel, schemaDelta, type SchemaDelta, type StoredModel } from './schema-state';
 import type { LintOptions } from './types';
 
 export interface FileLintResult extends LintResult {
@@ -105,6 +106,35 @@ export function groupFiles(files: string[]): string[][] {
 }
 
 /**
+ * A directory's work: up migrations to lint in migration order, the first against `start` (or the
+ * options' priorSchema) and each later one against the schema the one before it left, and down migrations,
+ * each against the schema its up twin left: `twin` is that twin's index in `ups`, or `prior` the schema
+ * stored for it (the lint cache gives these for migrations it does not lint again).
+ */
+export interface GroupTask {
+  ups: string[];
+  start?: StoredModel;
+  downs: { file: string; twin?: number; prior?: StoredModel }[];
+}
+
+/** A group's ups in migration order and its downs, each with its up twin when the group has it. */
+export function planGroup(group: string[]): GroupTask {
+  const ordered = [...group].sort(migrationOrder);
+  const ups = ordered.filter((f) => !isDownMigration(f));
+  const downs = ordered.filter(isDownMigration).map((file) => {
+    const twin = upTwin(file);
+    const at = twin ? ups.indexOf(twin) : -1;
+    return at >= 0 ? { file, twin: at } : { file };
+  });
+  return { ups, downs };
+}
+
+/** A file's result, with the change it made to the schema model when the caller asked for it (ups only). */
+export interface LintedFile extends FileLintResult {
+  delta?: SchemaDelta;
+}
+
+/**
  * Lints each group on its own: its up migrations in order, each with the schema the ones before it
  * left, then its down migrations against their up twins. Groups share nothing, so they may be linted
  * in any order or on different threads.
@@ -115,27 +145,40 @@ export function lintGroups(
   options: LintOptions,
   onFile: (result: FileLintResult) => void,
 ): void {
-  const run = (file: string, opts: LintOptions): LintResult => {
-    const res = lintWith(
+  lintTasks(parser, groups.map(planGroup), options, onFile);
+}
+
+/** Lints the tasks (see GroupTask); `withDeltas` adds each up migration's schema delta to its result. */
+export function lintTasks(
+  parser: SqlParser,
+  tasks: GroupTask[],
+  options: LintOptions,
+  onFile: (result: LintedFile) => void,
+  withDeltas = false,
+): void {
+  const run = (file: string, opts: LintOptions): LintResult =>
+    lintWith(
       parser,
       readSql(file),
       runsOutsideTransaction(file) ? { ...opts, transactionMode: 'none' } : opts,
     );
-    onFile({ ...res, file });
-    return res;
-  };
-  for (const group of groups) {
-    const ordered = [...group].sort(migrationOrder);
-    const upAfter = new Map<string, SchemaModel>();
-    let schema: SchemaModel | undefined = options.priorSchema;
-    for (const file of ordered.filter((f) => !isDownMigration(f))) {
-      schema = run(file, { ...options, priorSchema: schema }).schemaAfter;
-      upAfter.set(file, schema);
+  for (const task of tasks) {
+    const upAfter: SchemaModel[] = [];
+    let schema: SchemaModel | undefined = task.start ? restoreModel(task.start) : options.priorSchema;
+    for (const file of task.ups) {
+      const res = run(file, { ...options, priorSchema: schema });
+      onFile({ ...res, file, ...(withDeltas ? { delta: schemaDelta(schema, res.schemaAfter) } : {}) });
+      schema = res.schemaAfter;
+      upAfter.push(schema);
     }
-    for (const file of ordered.filter(isDownMigration)) {
-      const twin = upTwin(file);
-      const prior = twin ? upAfter.get(twin) : undefined;
-      run(file, { ...options, ...(prior ? { priorSchema: prior, direction: 'down' as const } : {}) });
+    for (const down of task.downs) {
+      const prior =
+        down.twin !== undefined ? upAfter[down.twin] : down.prior ? restoreModel(down.prior) : undefined;
+      const res = run(down.file, {
+        ...options,
+        ...(prior ? { priorSchema: prior, direction: 'down' as const } : {}),
+      });
+      onFile({ ...res, file: down.file });
     }
   }
 }
@@ -179,7 +222,7 @@ function chain(
 }
 
 // diesel-style folders (<version>_<name>/up.sql) form one group with their parent directory.
-function migrationGroup(file: string): string {
+export function migrationGroup(file: string): string {
   const dir = dirname(file);
   return /^(up|down)\.sql$/i.test(basename(file)) ? dirname(dir) : dir;
 }

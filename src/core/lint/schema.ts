@@ -44,7 +44,7 @@ export interface IndexInfo {
   isNew: boolean;
 }
 
-interface ColumnRec {
+export interface ColumnRec {
   type: string;
   notNull: boolean;
   gen: number;
@@ -52,7 +52,7 @@ interface ColumnRec {
   unique?: boolean;
   primary?: boolean;
 }
-interface TableRec {
+export interface TableRec {
   schema?: string;
   name: string;
   columns: Map<string, ColumnRec>;
@@ -61,7 +61,7 @@ interface TableRec {
   /** the model allowed to mutate this record; others copy it first */
   owner: SchemaModel;
 }
-interface IndexRec {
+export interface IndexRec {
   name: string;
   table?: QualifiedName;
   gen: number;
@@ -84,6 +84,32 @@ export class SchemaModel {
     copy.indexes = new Map(this.indexes);
     copy.gen = markAllOld ? copy.gen : this.gen;
     return copy;
+  }
+
+  /**
+   * The records as they stand, for the lint cache to store (schema-state.ts): a record is new when its
+   * gen is `gen`. Read only: records a later model shares are never changed in place.
+   */
+  records(): {
+    tables: ReadonlyMap<string, readonly TableRec[]>;
+    indexes: ReadonlyMap<string, IndexRec>;
+    gen: number;
+  } {
+    return { tables: this.tables, indexes: this.indexes, gen: this.gen };
+  }
+
+  /** A model of stored records: `build` gets the new model's gen (for its new records) and owner. */
+  static fromRecords(
+    build: (
+      gen: number,
+      owner: SchemaModel,
+    ) => { tables: Map<string, TableRec[]>; indexes: Map<string, IndexRec> },
+  ): SchemaModel {
+    const model = new SchemaModel();
+    const { tables, indexes } = build(model.gen, model);
+    model.tables = tables;
+    model.indexes = indexes;
+    return model;
   }
 
   /**
