@@ -19,7 +19,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { median, root } from './tools.mjs';
+import { benchServer, median, root } from './tools.mjs';
 
 const rows = Number(process.argv[2] ?? 1_000_000);
 const runs = Number(process.argv[3] ?? 3);
@@ -31,23 +31,8 @@ const { Client } = require('pg');
 const cli = resolve(root, process.env.PGSHIFT_CLI ?? join('out', 'src', 'cli', 'bin.js'));
 if (!existsSync(cli)) throw new Error(`${cli} not found: run npm run compile first`);
 
-let server;
-let baseUrl = process.env.TEST_DATABASE_URL;
-if (!baseUrl) {
-  if (process.env.PGSHIFT_BENCH_DISK !== '1' && existsSync('/dev/shm')) process.env.TMPDIR = '/dev/shm';
-  server = require(join(root, 'out', 'test', 'db', 'server.js'));
-  await server.startTestServer();
-  baseUrl = server.testServerUrl();
-}
-
-const admin = new Client({ connectionString: baseUrl });
-await admin.connect();
-
-function urlOf(db) {
-  const u = new URL(baseUrl);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
+const bench = await benchServer({ tmpfs: true });
+const { admin, urlOf } = bench;
 
 function run(args, cwd, env) {
   return new Promise((res) => {
@@ -196,5 +181,4 @@ if (m('batched', 'pausedMs') > 0)
   console.log(
     `  batched / single without the health gate's waits: ${(median(results.batched.map((r) => r.ms - r.pausedMs)) / m('single', 'ms')).toFixed(2)}`,
   );
-await admin.end();
-if (server) await server.stopTestServer();
+await bench.stop();

@@ -15,15 +15,12 @@
 // The CLI's V8 code cache lives in a private cache dir, warmed by one untimed round per driver.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { median, root } from './tools.mjs';
+import { benchServer, median, root } from './tools.mjs';
 
 const runs = Number(process.argv[2] ?? 7);
-const require = createRequire(import.meta.url);
-const { Client } = require('pg');
 const cli = resolve(root, process.env.PGSHIFT_CLI ?? join('dist', 'cli.js'));
 if (!existsSync(cli)) throw new Error(`${cli} not found: run npm run build first`);
 const baseline = process.env.PGSHIFT_BENCH_BASELINE ? resolve(process.env.PGSHIFT_BENCH_BASELINE) : undefined;
@@ -46,21 +43,8 @@ const commands = [
 const work = mkdtempSync(join(tmpdir(), 'pgshift-bench-embedded-'));
 const cacheHome = join(work, 'cache');
 
-let server;
-let baseUrl = process.env.TEST_DATABASE_URL;
-if (!baseUrl) {
-  server = require(join(root, 'out', 'test', 'db', 'server.js'));
-  await server.startTestServer();
-  baseUrl = server.testServerUrl();
-}
-const admin = new Client({ connectionString: baseUrl });
-await admin.connect();
-
-function urlOf(db) {
-  const u = new URL(baseUrl);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
+const bench = await benchServer({ tmpfs: false });
+const { admin, urlOf } = bench;
 
 let seq = 0;
 /** One command as a whole process: its wall time, peak RSS and (embedded) phase marks. */
@@ -114,8 +98,7 @@ try {
     process.stderr.write(`run ${i + 1}/${runs} done\n`);
   }
 } finally {
-  await admin.end();
-  if (server) await server.stopTestServer();
+  await bench.stop();
   rmSync(work, { recursive: true, force: true });
 }
 
