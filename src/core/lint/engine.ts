@@ -174,7 +174,7 @@ function buildStatements(
     (options.transactionMode ?? 'wrapped') === 'wrapped' &&
     !section.noTransaction &&
     !explicitTxControl &&
-    !onlyRefusedInTransaction(parsed.map((p) => transactionRule(p.node)));
+    !onlyRefusedInTransaction(parsed, (p) => transactionRule(p.node));
   let txId = 0;
   let inExplicit = false;
   for (const p of parsed) {

@@ -106,17 +106,24 @@ export function transactionRule(node: unknown): TransactionRule {
  * could hold nothing of it. Returns those statements' commands ('CREATE INDEX CONCURRENTLY', ...), or
  * undefined when the file is empty or holds any other statement (then a wrapped file refuses them).
  */
-export function onlyRefusedInTransaction(
-  rules: readonly ({ kind: 'no-transaction'; command: string } | { kind: string })[],
+export function onlyRefusedInTransaction<T>(
+  statements: readonly T[],
+  ruleOf: (statement: T) => { kind: 'no-transaction'; command: string } | { kind: string },
 ): string[] | undefined {
-  if (!rules.length) return undefined;
+  if (!statements.length) return undefined;
   const commands: string[] = [];
-  for (const r of rules) {
+  // stops at the first statement that may run in a transaction: most files have one at the start
+  for (const s of statements) {
+    const r = ruleOf(s);
     if (r.kind !== 'no-transaction' || !('command' in r)) return undefined;
     if (!commands.includes(r.command)) commands.push(r.command);
   }
   return commands;
 }
+
+/** Words without which no statement of a text is one PostgreSQL refuses in a transaction (transactionRule). */
+export const MAY_REFUSE_TRANSACTION =
+  /\b(concurrently|vacuum|reindex|cluster|database|tablespace|system|discard)\b/i;
 
 export function reindexConcurrently(s: T.ReindexStmt): boolean {
   return (s.params ?? []).some((p) => {

@@ -77,8 +77,6 @@ const QUEUE_SQL = `
   WHERE a.wait_event_type = 'Lock' AND a.pid <> $1 AND $1 = ANY (pg_blocking_pids(a.pid))`;
 
 export function createMonitor(opts: MonitorOptions): Monitor {
-  const maxBlockingMs = durationMs(opts.settings.maxBlockingMs);
-  const maxQueued = opts.settings.maxQueued;
   let session: Promise<Driver | undefined> | undefined;
   let broken = false;
 
@@ -117,31 +115,17 @@ export function createMonitor(opts: MonitorOptions): Monitor {
           ];
           if (stopped) return;
           const blockers = b.rows.map(toBlocker);
-          const queue = q.rows[0];
-          const oldest = Number(queue.oldest_ms);
+          const queue = toQueue(q.rows[0]);
           const now = Date.now();
           const key = blockers.map((x) => x.pid).join(',');
           const repeat = now - shown.at >= REPEAT_MS;
           if (key !== shown.blockers || (key && repeat))
             opts.onEvent?.({ type: 'blocked', version, waitingOn: blockers });
           if (queue.sessions !== shown.queued || (queue.sessions > 0 && repeat))
-            opts.onEvent?.({
-              type: 'blocking',
-              version,
-              sessions: queue.sessions,
-              oldestWaitMs: oldest,
-              applicationNames: queue.apps.filter(Boolean).sort(),
-            });
+            opts.onEvent?.({ type: 'blocking', version, ...queue });
           if (key !== shown.blockers || queue.sessions !== shown.queued || repeat)
             shown = { blockers: key, queued: queue.sessions, at: now };
-          const reason = policyBreach(
-            queue.sessions,
-            oldest,
-            queue.apps,
-            maxBlockingMs,
-            maxQueued,
-            opts.settings,
-          );
+          const reason = policyBreach(queue, opts.settings);
           if (reason) {
             stopped = true;
             opts.onEvent?.({ type: 'policy-cancel', version, reason });
@@ -198,20 +182,30 @@ function toBlocker(r: BlockerRow): Blocker {
   };
 }
 
-function policyBreach(
-  sessions: number,
-  oldestMs: number,
-  apps: string[],
-  maxBlockingMs: number | undefined,
-  maxQueued: number | null,
-  settings: RunnerSettings,
-): string | undefined {
-  if (sessions === 0) return undefined;
-  const who = `${sessions} session${sessions === 1 ? '' : 's'}${apps.filter(Boolean).length ? ` (${apps.filter(Boolean).sort().join(', ')})` : ''}`;
-  if (maxBlockingMs !== undefined && oldestMs > maxBlockingMs)
-    return `cancelled by pgshift: ${who} waited behind its lock for ${ms(oldestMs)}, over runner.maxBlockingMs (${settings.maxBlockingMs})`;
-  if (maxQueued !== null && sessions > maxQueued)
-    return `cancelled by pgshift: ${who} queued behind its lock, over runner.maxQueued (${maxQueued})`;
+interface Queue {
+  sessions: number;
+  oldestWaitMs: number;
+  /** their application names, sorted, empty ones left out */
+  applicationNames: string[];
+}
+
+function toQueue(r: QueueRow): Queue {
+  return {
+    sessions: r.sessions,
+    oldestWaitMs: Number(r.oldest_ms),
+    applicationNames: r.apps.filter(Boolean).sort(),
+  };
+}
+
+/** The cancel reason when the queue behind the migration breaks runner.maxBlockingMs or maxQueued. */
+function policyBreach(q: Queue, settings: RunnerSettings): string | undefined {
+  if (q.sessions === 0) return undefined;
+  const maxBlockingMs = durationMs(settings.maxBlockingMs);
+  const who = `${q.sessions} session${q.sessions === 1 ? '' : 's'}${q.applicationNames.length ? ` (${q.applicationNames.join(', ')})` : ''}`;
+  if (maxBlockingMs !== undefined && q.oldestWaitMs > maxBlockingMs)
+    return `cancelled by pgshift: ${who} waited behind its lock for ${ms(q.oldestWaitMs)}, over runner.maxBlockingMs (${settings.maxBlockingMs})`;
+  if (settings.maxQueued !== null && q.sessions > settings.maxQueued)
+    return `cancelled by pgshift: ${who} queued behind its lock, over runner.maxQueued (${settings.maxQueued})`;
   return undefined;
 }
 

@@ -26,7 +26,7 @@ export async function prepareSteps(steps: readonly PlanStep[]): Promise<Prepared
     let statements = scriptStatements(step.script);
     if (!step.noTransaction) {
       const kinds = await Promise.all(statements.map((s) => classifyStatement(s.sql)));
-      const only = onlyRefusedInTransaction(kinds);
+      const only = onlyRefusedInTransaction(kinds, (k) => k);
       if (only) {
         // nothing a transaction could hold together: run it as PostgreSQL allows, as Flyway does
         out.push({ ...step, noTransaction: true, onlyNonTransactional: only, statements });

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { MigrationScript } from '../migrations/model';
-import { onlyRefusedInTransaction, transactionRule } from '../pg/transaction';
+import { MAY_REFUSE_TRANSACTION, onlyRefusedInTransaction, transactionRule } from '../pg/transaction';
 import { loadParser } from '../sql/parser';
 import { countNewlines } from '../sql/source';
 import { splitStatements } from '../sql/splitter';
@@ -60,8 +60,10 @@ export function lineOfPosition(stmt: ScriptStatement, position: number | undefin
 
 // Words that can start or mark a statement that needs special handling; anything else is plain
 // without loading the parser (which costs ~100 ms once).
-const SUSPECT =
-  /\b(concurrently|vacuum|database|system|tablespace|begin|start|commit|end|rollback|abort|savepoint|release|prepare|cluster|discard|reindex)\b/i;
+const SUSPECT = new RegExp(
+  `${MAY_REFUSE_TRANSACTION.source}|\\b(begin|start|commit|end|rollback|abort|savepoint|release|prepare)\\b`,
+  'i',
+);
 
 export async function classifyStatement(sql: string): Promise<StatementKind> {
   if (!SUSPECT.test(sql)) return { kind: 'plain' };
@@ -82,9 +84,15 @@ export async function classifyStatement(sql: string): Promise<StatementKind> {
  * Scripts without a suspect word are answered without the parser.
  */
 export async function onlyNonTransactional(script: MigrationScript): Promise<string[] | undefined> {
-  if (!SUSPECT.test(script.sql)) return undefined;
-  const kinds = await Promise.all(scriptStatements(script).map((s) => classifyStatement(s.sql)));
-  return onlyRefusedInTransaction(kinds);
+  if (!MAY_REFUSE_TRANSACTION.test(script.sql)) return undefined;
+  const kinds: StatementKind[] = [];
+  // one statement at a time: the first that may run in a transaction settles it, unparsed the rest
+  for (const s of scriptStatements(script)) {
+    const kind = await classifyStatement(s.sql);
+    if (kind.kind !== 'no-transaction') return undefined;
+    kinds.push(kind);
+  }
+  return onlyRefusedInTransaction(kinds, (k) => k);
 }
 
 /** The fallback when the parser cannot read the statement: only the unmistakable leading words. */

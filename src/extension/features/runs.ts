@@ -385,10 +385,10 @@ export class Runs {
     bar: { version: string; percent: number; offered: boolean; monitorKey?: string },
   ): void {
     if (!this.live.onEvent(e)) return;
+    // only batches, the health gate's waits and the monitor change what the notification says; a wait
+    // can come before a statement's first batch, while it has no done/total yet
     const p = this.live.progress();
-    // Before its first batch a statement has no done/total yet, but the health gate may already wait.
-    const monitorEvent = e.type === 'blocked' || e.type === 'blocking';
-    if (!p || (p.total === null && e.type !== 'paused' && e.type !== 'resumed' && !monitorEvent)) return;
+    if (!p) return;
     const say = (extra: { increment?: number; note?: string } = {}): void =>
       progress.report({
         increment: extra.increment,
@@ -411,7 +411,7 @@ export class Runs {
     } else if (e.type === 'resumed') {
       this.ctx.output.info(`  ${e.version}: resumed`);
       say();
-    } else if (monitorEvent) {
+    } else if (e.type === 'blocked' || e.type === 'blocking') {
       // the log gets a line when who blocks, or whether anyone queues, changes; the notification every update
       const key = `${p.blockers.map((b) => b.pid).join(',')}|${p.queue.sessions}`;
       if (key !== bar.monitorKey) {
