@@ -8,7 +8,9 @@ import type { Driver } from '../core/db/driver';
 import { openDriver } from '../core/db/open';
 import { PgshiftError } from '../core/errors';
 import type { MigrationSet } from '../core/migrations/model';
-import { openProject, type ProjectRequest, type TargetChoice } from '../core/project';
+import { backupSettings, openProject, type ProjectRequest, type TargetChoice } from '../core/project';
+import type { BackupSettings } from '../core/runner/backup';
+import { fmtBytes, fmtInt } from '../core/report/format';
 import {
   assertMayWrite,
   targetIsAbsent,
@@ -30,6 +32,10 @@ export const RUNNER_OPTIONS: Options = {
   yes: { type: 'boolean', short: 'y' },
 };
 
+/** up, down and redo: --no-backup runs a migration that destroys data without copying it first. */
+export const BACKUP_OPTIONS: Options = { 'no-backup': { type: 'boolean' } };
+export const BACKUP_USAGE = `--no-backup             do not copy what the migrations destroy into the archive first (backup.*)`;
+
 export const TARGET_USAGE = `--db URL | --env NAME   the database (default: DATABASE_URL, then the config's defaultEnvironment,
                           then the embedded database in .pgshift/db)
   --dir D                 migrations directory (default: the config's migrationsDir)
@@ -40,6 +46,7 @@ export interface RunnerContext {
   loaded: LoadedConfig;
   set: MigrationSet;
   settings: RunnerSettings;
+  backup: BackupSettings;
   target: ResolvedTarget;
   format: 'text' | 'json';
   /** undefined when the embedded database does not exist yet and the command only reads */
@@ -64,7 +71,8 @@ async function runnerContext(values: Values, io: Io, opts: ContextOptions = {}):
   if (opts.write) assertMayWrite(target, opts.write, values.yes === true);
   const absent = targetIsAbsent(target);
   const driver = absent && !opts.write && !opts.needsDatabase ? undefined : await openDriver(target.target);
-  return { loaded, set, settings, target, format, driver, close: async () => driver?.close() };
+  const backup = backupSettings(loaded, target, values['no-backup'] === true);
+  return { loaded, set, settings, backup, target, format, driver, close: async () => driver?.close() };
 }
 
 /** What --config, --dir, --db and --env ask for, as openProject takes it. */
@@ -115,6 +123,7 @@ export async function withRunnerInput<T>(
       signal: interrupt.signal,
       onEvent: ctx.format === 'text' ? textProgress(io) : jsonProgress(io),
       openMonitor: () => openDriver(ctx.target.target),
+      backup: ctx.backup,
     });
   } finally {
     interrupt.dispose();
@@ -203,8 +212,17 @@ export function textProgress(io: Io): (e: RunnerEvent) => void {
           `  ${e.version}: check-${e.when} ${e.ok ? 'true' : 'NOT true'}: ${oneLineSql(e.sql, 80, { keepTrailingComment: true })}\n`,
         );
         break;
+      case 'backup':
+        io.err(
+          `  ${e.version}: backing up ${e.objects.map((o) => o.what).join(', ')} into ${e.schema} (≈ ${fmtBytes(e.bytes)}, ${fmtInt(e.rows)} rows)\n`,
+        );
+        break;
       case 'step-done': {
         const r = e.result;
+        for (const b of r.backups ?? [])
+          io.err(
+            `  ${r.version}: backup ${b.id} verified: ${fmtInt(b.rows)} rows, ${fmtBytes(b.bytes)} (\`pgshift restore ${b.id}\` puts it back)\n`,
+          );
         if (r.failure) break;
         const verb = r.outcome === 'applied' ? 'applied' : 'rolled back';
         const note = r.empty ? '  (empty: nothing to run)' : '';

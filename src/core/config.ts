@@ -55,6 +55,19 @@ export interface RunnerConfig {
   monitor: boolean;
 }
 
+export interface BackupConfig {
+  /** 'auto': before a migration destroys data, copy it into the archive schema (not on the Local sandbox); 'file' also writes a file. Default 'auto'. */
+  mode: 'auto' | 'off' | 'file';
+  /** Where the copies go. Default 'pgshift_archive'. */
+  schema: string;
+  /** Folder of the files of mode 'file', relative to the project root. Default '.pgshift/backups'. */
+  dir: string;
+  /** Backups older than this many days are pruned (never the newest of a migration still applied); null = keep. Default 30. */
+  retentionDays: number | null;
+  /** A migration whose backup would be bigger is refused, and the archive is pruned to this size; null = no limit. Default 1 GiB. */
+  maxBytes: number | null;
+}
+
 export interface PgshiftConfig {
   migrationsDir: string;
   layout: Layout;
@@ -63,6 +76,7 @@ export interface PgshiftConfig {
   exclude: string[];
   rules: Record<string, SeveritySetting>;
   runner: RunnerConfig;
+  backup: BackupConfig;
   environments: Record<string, EnvironmentConfig>;
   defaultEnvironment?: string;
 }
@@ -94,6 +108,13 @@ export const DEFAULT_CONFIG: PgshiftConfig = {
     maxBlockingMs: null,
     maxQueued: null,
     monitor: true,
+  },
+  backup: {
+    mode: 'auto',
+    schema: 'pgshift_archive',
+    dir: '.pgshift/backups',
+    retentionDays: 30,
+    maxBytes: 1024 ** 3,
   },
   environments: {},
 };
@@ -153,10 +174,13 @@ export const TOP_KEYS: readonly string[] = [
   'exclude',
   'rules',
   'runner',
+  'backup',
   'environments',
   'defaultEnvironment',
 ];
 export const RUNNER_KEYS: readonly string[] = Object.keys(DEFAULT_CONFIG.runner);
+export const BACKUP_KEYS: readonly string[] = Object.keys(DEFAULT_CONFIG.backup);
+export const BACKUP_MODES: readonly BackupConfig['mode'][] = ['auto', 'off', 'file'];
 export const ENV_KEYS: readonly string[] = [
   'url',
   'urlEnv',
@@ -250,6 +274,7 @@ export function validateConfig(raw: unknown, where: string): PgshiftConfig {
       c.runner.monitor = r.monitor as boolean;
     }
   }
+  if (raw.backup !== undefined) validateBackup(raw.backup, c.backup, fail);
   if (raw.environments !== undefined) {
     if (!isObject(raw.environments)) fail('environments', 'must be an object of name → connection');
     for (const [name, env] of Object.entries(raw.environments as Record<string, unknown>)) {
@@ -289,6 +314,39 @@ export function validateConfig(raw: unknown, where: string): PgshiftConfig {
       fail('defaultEnvironment', `names no environment in "environments"`);
   }
   return c;
+}
+
+function validateBackup(raw: unknown, b: BackupConfig, fail: (k: string, m: string) => never): void {
+  if (!isObject(raw)) fail('backup', 'must be an object');
+  const r = raw as Record<string, unknown>;
+  for (const k of Object.keys(r))
+    if (!BACKUP_KEYS.includes(k))
+      fail(`backup.${k}`, `is not a backup setting (known: ${BACKUP_KEYS.join(', ')})`);
+  if (r.mode !== undefined) {
+    if (!BACKUP_MODES.includes(r.mode as never))
+      fail('backup.mode', `must be one of ${BACKUP_MODES.join(', ')}`);
+    b.mode = r.mode as BackupConfig['mode'];
+  }
+  if (r.schema !== undefined) {
+    b.schema = str(r.schema, 'backup.schema', fail);
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(b.schema))
+      fail('backup.schema', 'must be a lower-case SQL identifier');
+  }
+  if (r.dir !== undefined) b.dir = str(r.dir, 'backup.dir', fail);
+  if (r.retentionDays !== undefined)
+    b.retentionDays =
+      r.retentionDays === null ? null : int(r.retentionDays, 'backup.retentionDays', 1, 36_500, fail);
+  if (r.maxBytes !== undefined) b.maxBytes = bytes(r.maxBytes, 'backup.maxBytes', fail);
+}
+
+/** 1073741824, '500MB', '2GB', '100kB' (powers of 1024, as PostgreSQL's units), or null. */
+function bytes(v: unknown, key: string, fail: (k: string, m: string) => never): number | null {
+  if (v === null) return null;
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
+  const m = typeof v === 'string' ? /^(\d+(?:\.\d+)?)\s*(B|kB|KB|MB|GB|TB)$/.exec(v.trim()) : null;
+  if (!m) return fail(key, 'must be a size such as "500MB", "2GB", a number of bytes, or null for no limit');
+  const unit = { B: 0, kB: 1, KB: 1, MB: 2, GB: 3, TB: 4 }[m[2] as 'B'];
+  return Math.round(Number(m[1]) * 1024 ** unit);
 }
 
 /** Absolute migrations directory of a loaded config. */

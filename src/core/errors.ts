@@ -3,6 +3,8 @@
  * on the wording. A closed list so that a misspelt code is a compile error, not a silent mismatch.
  */
 export type PgshiftErrorCode =
+  | 'backup-missing'
+  | 'backup-too-big'
   | 'bad-batch'
   | 'bad-files'
   | 'cancelled'
@@ -18,6 +20,7 @@ export type PgshiftErrorCode =
   | 'partial'
   | 'production'
   | 'read-only'
+  | 'restore-refused'
   | 'resolve-state'
   | 'running'
   | 'transaction-control'

@@ -12,6 +12,7 @@ import { discoverMigrations } from './migrations/discover';
 import type { MigrationSet } from './migrations/model';
 import { chosenEnvironment, resolveTarget, type ResolvedTarget } from './runner/connect';
 import { runnerSettings, type RunnerSettings } from './runner/settings';
+import type { BackupSettings } from './runner/backup';
 
 /** Which database the command is about. */
 export type TargetChoice =
@@ -57,6 +58,26 @@ export interface Project<C extends TargetChoice = TargetChoice> {
   /** the environment whose overrides are in `settings` */
   environment?: { name: string; config: EnvironmentConfig };
   settings: RunnerSettings;
+  /** backup.* of the config for this target: off on the embedded database (the Local sandbox) under 'auto' */
+  backup: BackupSettings;
+}
+
+/** The backup settings a run on `target` uses (`noBackup`: the CLI's --no-backup). */
+export function backupSettings(
+  loaded: LoadedConfig,
+  target: ResolvedTarget | undefined,
+  noBackup = false,
+): BackupSettings {
+  const b = loaded.config.backup;
+  const sandbox = target?.target.kind === 'embedded';
+  return {
+    enabled: !noBackup && b.mode !== 'off' && !(sandbox && b.mode === 'auto'),
+    file: b.mode === 'file',
+    schema: b.schema,
+    dir: resolve(loaded.root, b.dir),
+    maxBytes: b.maxBytes,
+    retentionDays: b.retentionDays,
+  };
 }
 
 export function openProject<C extends TargetChoice>(req: ProjectRequest<C>): Project<C> {
@@ -88,5 +109,6 @@ export function openProject<C extends TargetChoice>(req: ProjectRequest<C>): Pro
     target: target as Project<C>['target'],
     environment,
     settings: runnerSettings(loaded.config.runner, environment?.config),
+    backup: backupSettings(loaded, target),
   };
 }

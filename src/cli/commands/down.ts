@@ -2,7 +2,15 @@ import { PgshiftError } from '../../core/errors';
 import { down, dryRun } from '../../core/runner';
 import type { Command } from '../command';
 import { renderDryRun, renderRun } from '../render-run';
-import { positiveInt, RUNNER_OPTIONS, TARGET_USAGE, withRunnerContext, withRunnerInput } from '../runner-cli';
+import {
+  BACKUP_OPTIONS,
+  BACKUP_USAGE,
+  positiveInt,
+  RUNNER_OPTIONS,
+  TARGET_USAGE,
+  withRunnerContext,
+  withRunnerInput,
+} from '../runner-cli';
 
 export const downCommand: Command = {
   name: 'down',
@@ -14,9 +22,11 @@ export const downCommand: Command = {
   --all                   roll back every applied migration
   --dry-run               run the down scripts in one transaction that is rolled back, reporting locks and rewrites
   --yes                   confirm a write to an environment marked production
+  ${BACKUP_USAGE}
   ${TARGET_USAGE}`,
   options: {
     ...RUNNER_OPTIONS,
+    ...BACKUP_OPTIONS,
     to: { type: 'string' },
     steps: { type: 'string' },
     all: { type: 'boolean' },

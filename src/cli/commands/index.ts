@@ -16,6 +16,8 @@ const loaders: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
   ['validate', async () => (await import('./validate')).validateCommand],
   ['history', async () => (await import('./history')).historyCommand],
   ['resolve', async () => (await import('./resolve')).resolveCommand],
+  ['backups', async () => (await import('./backups')).backupsCommand],
+  ['restore', async () => (await import('./restore')).restoreCommand],
   ['report', async () => (await import('./report')).reportCommand],
   ['verify', async () => (await import('./verify')).verifyCommand],
 ];

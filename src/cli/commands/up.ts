@@ -2,7 +2,15 @@ import { dryRun, up } from '../../core/runner';
 import type { Command } from '../command';
 import { renderDryRun, renderRun } from '../render-run';
 import { PgshiftError } from '../../core/errors';
-import { positiveInt, RUNNER_OPTIONS, TARGET_USAGE, withRunnerContext, withRunnerInput } from '../runner-cli';
+import {
+  BACKUP_OPTIONS,
+  BACKUP_USAGE,
+  positiveInt,
+  RUNNER_OPTIONS,
+  TARGET_USAGE,
+  withRunnerContext,
+  withRunnerInput,
+} from '../runner-cli';
 
 export const upCommand: Command = {
   name: 'up',
@@ -14,12 +22,14 @@ export const upCommand: Command = {
   --dry-run               run them in one transaction that is rolled back, reporting locks, rewrites, rows, time
   --allow-out-of-order    also apply pending migrations older than the newest applied one
   --yes                   confirm a write to an environment marked production
+  ${BACKUP_USAGE}
   ${TARGET_USAGE}
 
   Exit 0 when everything ran, 1 when a migration failed or was refused, 2 on usage or config errors,
   3 when another run held the migration lock for longer than runner.lockWaitSeconds.`,
   options: {
     ...RUNNER_OPTIONS,
+    ...BACKUP_OPTIONS,
     to: { type: 'string' },
     steps: { type: 'string' },
     'dry-run': { type: 'boolean' },

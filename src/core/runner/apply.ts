@@ -13,6 +13,14 @@ import { DbError, type Driver, type PipelineStep, type QueryResult } from '../db
 import { sleep } from '../duration';
 import { PgshiftError } from '../errors';
 import type { ForeignWriter } from './foreign';
+import {
+  backupMade,
+  backupsBefore,
+  finishBackupStep,
+  type BackupMade,
+  type BackupSettings,
+  type TargetEstimate,
+} from './backup';
 import type { AttemptOutcome, HistoryTable, NewAttempt } from './history';
 import { invalidIndexes, type InvalidIndex } from './invalid-indexes';
 import type { LockHolder } from './lock';
@@ -47,6 +55,15 @@ export type RunnerEvent =
   | { type: 'statement'; version: string; line: number; sql: string }
   | { type: 'retry'; version: string; attempt: number; error: string; delayMs: number }
   | { type: 'step-done'; result: StepResult }
+  /** before a step that destroys data: what will be copied into the archive, and its size */
+  | {
+      type: 'backup';
+      version: string;
+      schema: string;
+      objects: TargetEstimate[];
+      bytes: number;
+      rows: number;
+    }
   | BackfillEvent
   | MonitorEvent
   /** a -- pgshift:check-before / check-after query and its answer */
@@ -78,6 +95,8 @@ export interface StepResult {
   /** the script had no statements: recorded, nothing run */
   empty: boolean;
   failure?: StepFailure;
+  /** the verified backups of what it destroyed (pgshift backups / restore): one, or one per statement outside a transaction */
+  backups?: BackupMade[];
 }
 
 export interface ApplyContext {
@@ -91,6 +110,8 @@ export interface ApplyContext {
   paused?: () => boolean;
   /** the live view of the run (who it waits on, who waits behind it) and its policy */
   monitor?: Monitor;
+  /** backups are made of what steps destroy (their plans are on the steps) */
+  backup?: BackupSettings;
 }
 
 /**
@@ -121,6 +142,15 @@ export async function applyStep(
   stepAbort.signal.addEventListener('abort', onAbort);
   const unwatch = ctx.monitor?.watch(m.version, (reason) => stepAbort.abort(reason));
   ctx = { ...ctx, signal: stepAbort.signal };
+  if (step.backup && ctx.backup?.enabled)
+    ctx.onEvent?.({
+      type: 'backup',
+      version: m.version,
+      schema: ctx.backup.schema,
+      objects: step.backup.estimates,
+      bytes: step.backup.bytes,
+      rows: step.backup.rows,
+    });
   try {
     // a batched script runs its checks itself, after a resume only the after-checks
     const refused = step.script.data?.batches.length ? undefined : await runChecks(ctx, step, 'before');
@@ -169,12 +199,18 @@ async function runInTransaction(
 ): Promise<StepResult> {
   const { driver, settings } = ctx;
   const started = Date.now();
-  const batch = buildBatch(settings, step.statements);
+  const archive = ctx.backup?.enabled ? ctx.backup.schema : undefined;
+  const batch = buildBatch(settings, step.statements, archive ? backupsBefore(archive, step) : undefined);
   const pipeline = transactionPipeline(ctx, step, latestApplied, batch);
   for (let attempt = 1; ; attempt++) {
     const t0 = Date.now();
-    const failed = await sendAttempt(ctx, pipeline);
-    if (!failed) return result(step, 'ok', Date.now() - started, attempt);
+    const sent = await sendAttempt(ctx, pipeline);
+    const failed = sent.failed;
+    if (!failed) {
+      const done = result(step, 'ok', Date.now() - started, attempt);
+      const made = pipeline.backupStep >= 0 ? backupMade(sent.results[pipeline.backupStep] ?? []) : undefined;
+      return made ? { ...done, backups: [made] } : done;
+    }
     const aborted = ctx.signal?.aborted === true;
     // Ends the transaction if the pipeline left one open (it did not run to its COMMIT) and tells whether the session is alive.
     const alive = await rollback(driver);
@@ -205,6 +241,8 @@ interface TransactionPipeline {
   batchStep: number;
   /** steps before this index are the script's (BEGIN, timeouts, statements, check-after); the rest record it */
   scriptSteps: number;
+  /** the step that marks the backup verified and returns it, -1 when there is none */
+  backupStep: number;
 }
 
 /**
@@ -234,9 +272,13 @@ function transactionPipeline(
       statementsApplied: step.statements.length,
     }),
     ...(ctx.foreign?.stepWrites(step.direction, step.migration, 'server', latestApplied) ?? []),
-    { sql: 'COMMIT' },
   );
-  return { steps, batchStep, scriptSteps };
+  const backupStep =
+    step.backup && ctx.backup?.enabled
+      ? steps.push(finishBackupStep(ctx.backup.schema, ctx.history.qualified, step.migration.version)) - 1
+      : -1;
+  steps.push({ sql: 'COMMIT' });
+  return { steps, batchStep, scriptSteps, backupStep };
 }
 
 /** Why an attempt did not commit, and in which part of the pipeline: the script, recording it, or COMMIT. */
@@ -247,12 +289,13 @@ interface FailedAttempt {
   inBatch: boolean;
 }
 
-/** Sends the pipeline once: undefined when it committed, else what failed. */
+/** Sends the pipeline once: no `failed` when it committed (then each step's rows), else what failed. */
 async function sendAttempt(
   ctx: ApplyContext,
   pipeline: TransactionPipeline,
-): Promise<FailedAttempt | undefined> {
+): Promise<{ failed?: FailedAttempt; results: Record<string, unknown>[][] }> {
   const { steps, batchStep, scriptSteps } = pipeline;
+  const no = (failed: FailedAttempt) => ({ failed, results: [] });
   try {
     throwIfAborted(ctx.signal);
     const outcomes = await ctx.driver.pipeline(steps);
@@ -260,20 +303,21 @@ async function sendAttempt(
     if (failed < 0) {
       const commit = outcomes[outcomes.length - 1] as { ok: true; results: QueryResult[] };
       // Committed, even if the person pressed Cancel meanwhile: the result says what happened.
-      if (commit.results[commit.results.length - 1]?.command === 'COMMIT') return undefined;
-      return {
+      if (commit.results[commit.results.length - 1]?.command === 'COMMIT')
+        return { results: outcomes.map((o) => (o.ok ? (o.results[o.results.length - 1]?.rows ?? []) : [])) };
+      return no({
         err: new DbError('the server rolled the transaction back at COMMIT'),
         phase: 'commit',
         inBatch: false,
-      };
+      });
     }
-    return {
+    return no({
       err: toDbError((outcomes[failed] as { ok: false; error: DbError }).error, ctx.signal),
       phase: failed < scriptSteps ? 'script' : failed === steps.length - 1 ? 'commit' : 'record',
       inBatch: failed === batchStep,
-    };
+    });
   } catch (e) {
-    return { err: toDbError(e, ctx.signal), phase: 'script', inBatch: false };
+    return no({ err: toDbError(e, ctx.signal), phase: 'script', inBatch: false });
   }
 }
 
@@ -337,11 +381,16 @@ async function runOutside(
   await ctx.foreign?.started(driver, step.migration);
   let done = 0;
   let attempts = 1;
-  for (const stmt of step.statements) {
+  const backups: BackupMade[] = [];
+  for (const [i, stmt] of step.statements.entries()) {
     for (let attempt = 1; ; attempt++) {
       try {
         throwIfAborted(ctx.signal);
         ctx.onEvent?.({ type: 'statement', version: step.migration.version, line: stmt.line, sql: stmt.sql });
+        if (attempt === 1) {
+          const made = await backupOutside(ctx, step, i);
+          if (made) backups.push(made);
+        }
         await driver.exec(stmt.sql);
         done++;
         break;
@@ -355,7 +404,19 @@ async function runOutside(
           await backOff(ctx, step, attempt, err);
           continue;
         }
-        return failOutside(ctx, step, id, err, stmt, done, started, attempts, invalidBefore, aborted);
+        const failed = await failOutside(
+          ctx,
+          step,
+          id,
+          err,
+          stmt,
+          done,
+          started,
+          attempts,
+          invalidBefore,
+          aborted,
+        );
+        return backups.length ? { ...failed, backups } : failed;
       }
     }
   }
@@ -378,7 +439,31 @@ async function runOutside(
     };
     return result(step, 'failed', ms, attempts, failure);
   }
-  return result(step, 'ok', ms, attempts);
+  const ok = result(step, 'ok', ms, attempts);
+  return backups.length ? { ...ok, backups } : ok;
+}
+
+/**
+ * Outside a transaction, the backup of what statement i destroys is its own transaction, committed
+ * (and verified) before the statement runs; it belongs to the attempt's 'started' history row.
+ */
+export async function backupOutside(
+  ctx: ApplyContext,
+  step: PreparedStep,
+  i: number,
+): Promise<BackupMade | undefined> {
+  const calls = ctx.backup?.enabled ? backupsBefore(ctx.backup.schema, step, 'each')?.(i) : undefined;
+  if (!calls || !ctx.backup) return undefined;
+  try {
+    await ctx.driver.exec(`BEGIN;\n${calls}`);
+    const fin = finishBackupStep(ctx.backup.schema, ctx.history.qualified, step.migration.version);
+    const made = backupMade((await ctx.driver.query(fin.sql, fin.params)).rows);
+    await ctx.driver.exec('COMMIT');
+    return made;
+  } catch (e) {
+    await rollback(ctx.driver);
+    throw e;
+  }
 }
 
 async function failOutside(

@@ -30,7 +30,15 @@ export interface Located {
 
 const PLAIN_DURATION = /^\d+\s*(us|ms|s|min|h|d)?$/;
 
-export function buildBatch(settings: RunnerSettings, statements: readonly ScriptStatement[]): Batch {
+/**
+ * `before(i)`: SQL to run right before statement i (the backup of what it destroys), sent in the same
+ * message; the statements' offsets stay theirs.
+ */
+export function buildBatch(
+  settings: RunnerSettings,
+  statements: readonly ScriptStatement[],
+  before?: (i: number) => string | undefined,
+): Batch {
   const values = [
     ['lock_timeout', settings.lockTimeout],
     ['statement_timeout', settings.statementTimeout],
@@ -43,7 +51,9 @@ export function buildBatch(settings: RunnerSettings, statements: readonly Script
     sql = head.join(';\n') + ';\n';
   }
   const starts: number[] = [];
-  for (const s of statements) {
+  for (const [i, s] of statements.entries()) {
+    const extra = before?.(i);
+    if (extra) sql += extra + ';\n';
     starts.push(sql.length);
     sql += s.sql + ';\n';
   }

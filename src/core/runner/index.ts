@@ -22,6 +22,15 @@ import {
 } from './session';
 import type { RunnerSettings } from './settings';
 import { deriveState, type MigrationStatus } from './state';
+import type { BackupSettings } from './backup';
+import {
+  listBackups,
+  pruneUnderLock,
+  restoreBackup,
+  type BackupEntry,
+  type PruneResult,
+  type RestoreResult,
+} from './backup-store';
 import { onlyNonTransactional } from './statements';
 
 export { up, down, redo, resolve, type RunResult, type ResolveResult } from './run';
@@ -57,6 +66,14 @@ export { progressText } from './state';
 export { PAUSED_BY_USER } from './backfill';
 export { describeProgress } from './plan';
 export type { HistoryEntry } from './history';
+export type { BackupSettings, BackupMade, TargetEstimate } from './backup';
+export {
+  describeObject,
+  type BackupEntry,
+  type BackupObject,
+  type PruneResult,
+  type RestoreResult,
+} from './backup-store';
 export type { InvalidIndex } from './invalid-indexes';
 export type { DryRunReport, DryRunMigration, DryRunStatement, DryRunLock, DryRunRewrite } from './dryrun';
 export type { LockHolder } from './lock';
@@ -166,4 +183,31 @@ export async function dryRun(input: DryRunInput): Promise<DryRunReport> {
     report.warnings.unshift(...plan.warnings);
     return report;
   });
+}
+
+export interface BackupsInput {
+  driver?: Driver;
+  backup: BackupSettings;
+}
+
+/** The backups in the archive schema, newest first. */
+export async function backups(input: BackupsInput): Promise<BackupEntry[]> {
+  if (!input.driver) return [];
+  return listBackups(input.driver, input.backup.schema);
+}
+
+/** Puts a backup back (see restoreBackup), holding the migration lock so no migration runs meanwhile. */
+export async function restore(
+  input: RunnerInput & { backup: BackupSettings; id: number; dryRun?: boolean },
+): Promise<RestoreResult> {
+  const settings = settingsOf(input);
+  return withMigrationLock(input, settings, () =>
+    restoreBackup(input.driver, input.backup.schema, input.id, { dryRun: input.dryRun }),
+  );
+}
+
+/** backup.retentionDays and backup.maxBytes applied now; the newest backup of each applied migration stays. */
+export async function prune(input: RunnerInput & { backup: BackupSettings }): Promise<PruneResult> {
+  const settings = settingsOf(input);
+  return withMigrationLock(input, settings, () => pruneUnderLock(input, settings));
 }

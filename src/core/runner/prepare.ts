@@ -2,6 +2,7 @@
  * Checks every planned step before anything runs, and cuts each script into its statements.
  */
 import { basename } from 'node:path';
+import type { StepBackup } from './backup';
 import { PgshiftError } from '../errors';
 import type { PlanStep } from './plan';
 import { label } from './plan';
@@ -13,6 +14,8 @@ import { classifyStatement, scriptStatements, type ScriptStatement } from './sta
 /** A step ready to run: its statements, with an outer BEGIN/COMMIT pair of the file's own removed. */
 export interface PreparedStep extends PlanStep {
   statements: ScriptStatement[];
+  /** what it destroys and the backups made before (set by planStepBackups when backups are on) */
+  backup?: StepBackup;
 }
 
 /**

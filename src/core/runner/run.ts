@@ -9,6 +9,8 @@ import { findMigration } from '../migrations/discover';
 import { compareVersions } from '../migrations/layouts';
 import type { Migration } from '../migrations/model';
 import { applyStep, type StepFailure, type StepResult } from './apply';
+import { ensureArchive, planStepBackups, resizeStepBackup } from './backup';
+import { pruneUnderLock } from './backup-store';
 import { prepareSteps, type PreparedStep } from './prepare';
 import { describeInvalidIndexes, invalidIndexes } from './invalid-indexes';
 import {
@@ -112,9 +114,25 @@ async function runPlan(
   for (const w of plan.warnings) input.onEvent?.({ type: 'warning', message: w });
   // Every file is checked before the first one runs: a refusal leaves the database untouched.
   const prepared: PreparedStep[] = await prepareSteps(plan.steps);
+  if (input.backup?.enabled) {
+    // sized and refused (over backup.maxBytes) before anything runs; only steps that destroy cost a query
+    await planStepBackups(input.driver, prepared, input.backup);
+  }
   const monitor = await monitorOf(input, settings);
   try {
-    return await applySteps(input, { settings, tracking, plan, command, monitor }, prepared);
+    const result = await applySteps(input, { settings, tracking, plan, command, monitor }, prepared);
+    if (input.backup && result.steps.some((r) => r.backups?.length)) {
+      // retention and size are kept to after each run that added to the archive
+      const pruned = await pruneUnderLock({ ...input, backup: input.backup }, settings).catch(
+        () => undefined,
+      );
+      for (const p of pruned?.pruned ?? [])
+        input.onEvent?.({
+          type: 'warning',
+          message: `pruned backup ${p.id} of ${p.version} (${p.reason === 'size' ? 'the archive was over backup.maxBytes' : p.reason === 'age' ? 'older than backup.retentionDays' : 'it never finished'})`,
+        });
+    }
+    return result;
   } finally {
     await monitor?.close();
   }
@@ -135,8 +153,14 @@ async function applySteps(input: RunnerInput, run: RunOf, prepared: PreparedStep
   const writer = foreignWriter(tracking);
   let applied = writer ? appliedVersions(tracking.state).filter((v) => v !== '') : [];
   const steps: StepResult[] = [];
-  for (const step of prepared) {
+  let archived = false;
+  for (const [i, step] of prepared.entries()) {
     if (input.signal?.aborted) break;
+    if (step.backup && input.backup) {
+      if (i > 0) await resizeStepBackup(input.driver, step, input.backup);
+      // the archive is made by the first step that backs something up, not before
+      if (step.backup && !archived) archived = await ensureArchive(input.driver, input.backup.schema);
+    }
     const v = step.migration.version;
     const after =
       !writer || step.migration.repeatable
@@ -154,6 +178,7 @@ async function applySteps(input: RunnerInput, run: RunOf, prepared: PreparedStep
         onEvent: input.onEvent,
         paused: input.paused,
         monitor,
+        backup: input.backup,
       },
       step,
       after[after.length - 1],

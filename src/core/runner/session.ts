@@ -6,6 +6,7 @@ import type { Driver } from '../db/driver';
 import { CheckpointTable } from './backfill-progress';
 import type { MigrationSet } from '../migrations/model';
 import type { RunnerEvent } from './apply';
+import type { BackupSettings } from './backup';
 import { findForeignTable, readForeign, ForeignWriter, type ForeignTable } from './foreign';
 import { HistoryTable, type HistoryEntry } from './history';
 import { acquireMigrationLock, describeHolder, lockHolder } from './lock';
@@ -30,6 +31,8 @@ export interface RunnerInput {
    * waits behind it) and the runner.maxBlockingMs / maxQueued policy; without it there is neither.
    */
   openMonitor?: () => Promise<Driver>;
+  /** backups of what migrations destroy (backup.* in the config); none without it */
+  backup?: BackupSettings;
 }
 
 export interface Tracking {
