@@ -10,7 +10,7 @@ import { PgshiftError } from '../core/errors';
 import type { MigrationSet } from '../core/migrations/model';
 import { backupSettings, openProject, type ProjectRequest, type TargetChoice } from '../core/project';
 import type { BackupSettings } from '../core/runner/backup';
-import { fmtBytes, fmtInt } from '../core/report/format';
+import { fmtBytes, fmtInt } from '../core/text';
 import {
   assertMayWrite,
   targetIsAbsent,

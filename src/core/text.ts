@@ -48,3 +48,20 @@ export function outsideTransactionNote(m: {
     ? ` (runs outside a transaction: it holds only ${m.onlyNonTransactional.join(', ')})`
     : ' (runs outside a transaction)';
 }
+
+/** Numbers for people: '1 234 567' rows, '507 MB'. */
+export function fmtInt(n: number): string {
+  return Math.round(n).toLocaleString('en-US').replace(/,/g, ' ');
+}
+
+export function fmtBytes(b: number): string {
+  if (b < 1024) return `${b} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = b / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+}

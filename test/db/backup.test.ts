@@ -180,6 +180,50 @@ describe('backups of what migrations destroy, and restore', function () {
     });
   }
 
+  it('a batched UPDATE archives each batch with the batch: cancelled after 3, resumed, restored identical', async () => {
+    const p = makeProject({
+      '1_users.up.sql': USERS(20_000),
+      '2_backfill.up.sql':
+        "-- pgshift:batch size=2000\nUPDATE users SET note = 'x', n = n + 1 WHERE n < 60;\n",
+    });
+    const set = p.set();
+    ok(await up({ driver, set, settings, to: '1' }));
+    const before = await md5(driver, 'SELECT * FROM users');
+    const ac = new AbortController();
+    let batches = 0;
+    const first = await up({
+      driver,
+      set,
+      settings,
+      backup: backupOn(),
+      signal: ac.signal,
+      onEvent: (e) => {
+        if (e.type === 'batch' && ++batches === 3) ac.abort();
+      },
+    });
+    assert.equal(first.ok, false);
+    const mid = await driver.query<{ n: string; rows: string }>(
+      `SELECT (SELECT count(*) FROM pgshift_archive.b1_1_users)::text AS n,
+              (SELECT rows_done FROM pgshift.progress)::text AS rows`,
+    );
+    assert.equal(mid.rows[0].n, mid.rows[0].rows, 'the archive holds exactly the committed batches');
+    assert.deepEqual(
+      (await backups({ driver, backup: backupOn() })).map((b) => b.verified),
+      [false],
+      'not usable until the backfill finished',
+    );
+    const second = await up({ driver, set, settings, backup: backupOn() });
+    ok(second);
+    const [b] = await backups({ driver, backup: backupOn() });
+    assert.equal(b.verified, true);
+    assert.equal(b.objects[0].rows, 12_000);
+    assert.deepEqual(b.objects[0].setColumns, ['note', 'n']);
+    assert.equal(second.steps[0].backups?.[0].id, b.id);
+    const res = await restore({ driver, set, settings, backup: backupOn(), id: b.id });
+    assert.equal(res.objects[0].rows, 12_000);
+    assert.equal(await md5(driver, 'SELECT * FROM users'), before);
+  });
+
   /** The queries `up` sends for `files` on a fresh database, with and without backups. */
   async function queriesOf(files: Record<string, string>, backup?: BackupSettings): Promise<number> {
     const scratch = await createScratchDatabase('backup_q');

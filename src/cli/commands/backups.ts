@@ -1,5 +1,5 @@
 import { PgshiftError } from '../../core/errors';
-import { fmtBytes, fmtInt } from '../../core/report/format';
+import { fmtBytes, fmtInt } from '../../core/text';
 import { backups, describeObject, prune } from '../../core/runner';
 import type { Command } from '../command';
 import { RUNNER_OPTIONS, table, TARGET_USAGE, when, withRunnerContext } from '../runner-cli';

@@ -1,5 +1,5 @@
 import { PgshiftError } from '../../core/errors';
-import { fmtInt } from '../../core/report/format';
+import { fmtInt } from '../../core/text';
 import { restore } from '../../core/runner';
 import { ms } from '../../core/text';
 import type { Command } from '../command';

@@ -11,6 +11,7 @@ import type { DbError } from '../db/driver';
 import {
   attemptOf,
   backOff,
+  backupOutside,
   failureFields,
   failureOutcome,
   keepForeignInStep,
@@ -24,6 +25,10 @@ import {
   type StepResult,
 } from './apply';
 import { countRows, planBatches, runBatches } from './backfill';
+import { qualifiedTable } from './backfill-plan';
+import { backupMade, type BackupMade } from './backup';
+import { beginCall } from './backup-plan';
+import { quoteIdent } from './settings';
 import { runChecks } from './checks';
 import { CheckpointTable, type Checkpoint } from './backfill-progress';
 import { invalidIndexes } from './invalid-indexes';
@@ -49,6 +54,7 @@ export async function runBatchedScript(
   const id = await ctx.history.recordStarted(driver, attemptOf(step, false));
   await ctx.foreign?.started(driver, step.migration);
   let at = resume?.statement ?? 0;
+  const backups: BackupMade[] = [];
   const fail = (err: DbError, stmt?: ScriptStatement): Promise<StepResult> =>
     failBatched(ctx, step, id, err, stmt, at, started, checkpoints);
   try {
@@ -75,7 +81,8 @@ export async function runBatchedScript(
             rowsTotal: mine?.rowsTotal ?? (await countRows(driver, plan)),
             batches: mine?.batches ?? 0,
           };
-          await runBatches(
+          const archive = await batchedArchive(ctx, step, at, mine !== undefined);
+          const done = await runBatches(
             {
               driver,
               settings,
@@ -85,12 +92,16 @@ export async function runBatchedScript(
               signal: ctx.signal,
               onEvent: ctx.onEvent,
               paused: ctx.paused,
+              archive: archive?.table,
             },
             plan,
             batch.options,
             from,
           );
+          if (archive) backups.push(await finishBatchedArchive(ctx, step, archive.id, done.rows));
         } else {
+          const made = await backupOutside(ctx, step, at);
+          if (made) backups.push(made);
           await execWithRetries(ctx, step, stmt, invalidBefore);
         }
       } catch (e) {
@@ -121,7 +132,62 @@ export async function runBatchedScript(
       nextStep: `run \`pgshift ${dir}\` again: the checkpoint says every statement is done, so only the record is written`,
     });
   }
-  return result(step, 'ok', ms, 1);
+  const ok = result(step, 'ok', ms, 1);
+  return backups.length ? { ...ok, backups } : ok;
+}
+
+/**
+ * The archive table a batched UPDATE / DELETE copies each batch's old rows into: the one an
+ * interrupted run of the same statement began (`resuming`), else a new backup, committed empty.
+ */
+async function batchedArchive(
+  ctx: ApplyContext,
+  step: PreparedStep,
+  at: number,
+  resuming: boolean,
+): Promise<{ id: number; table: string } | undefined> {
+  const b = ctx.backup;
+  const target = step.backup?.plans.find((p) => p.statement === at)?.targets[0];
+  if (!b?.enabled || target?.kind !== 'rows' || !target.select) return undefined;
+  const s = quoteIdent(b.schema);
+  if (resuming) {
+    const r = await ctx.driver.query<{ id: string; t: string }>(
+      `SELECT b.id, o.archive_table AS t FROM ${s}.backups b JOIN ${s}.backup_objects o ON o.backup_id = b.id AND o.seq = 1
+        WHERE b.version = $1 AND b.direction = $2 AND NOT b.verified ORDER BY b.id DESC LIMIT 1`,
+      [step.migration.version, step.direction],
+    );
+    if (r.rows[0]) return { id: Number(r.rows[0].id), table: `${s}.${quoteIdent(r.rows[0].t)}` };
+  }
+  await ctx.driver.exec('BEGIN');
+  try {
+    const begin = beginCall(b.schema, step.migration.version, step.migration.name, step.direction);
+    const id = Number(Object.values((await ctx.driver.query(begin)).rows[0])[0]);
+    const r = await ctx.driver.query<{ t: string }>(`SELECT ${s}.begin_batched($1, $2, $3, $4) AS t`, [
+      qualifiedTable(target.table),
+      target.how,
+      target.set ?? null,
+      target.select,
+    ]);
+    await ctx.driver.exec('COMMIT');
+    return { id, table: r.rows[0].t };
+  } catch (e) {
+    await rollback(ctx.driver);
+    throw e;
+  }
+}
+
+async function finishBatchedArchive(
+  ctx: ApplyContext,
+  step: PreparedStep,
+  id: number,
+  rows: number,
+): Promise<BackupMade> {
+  const s = quoteIdent(ctx.backup!.schema);
+  const r = await ctx.driver.query(
+    `SELECT id, objects, rows::text AS rows, bytes::text AS bytes FROM ${s}.finish_batched($1, $2::regclass, $3, $4)`,
+    [id, ctx.history.qualified, step.migration.version, rows],
+  );
+  return backupMade(r.rows)!;
 }
 
 /** A statement of the file that is not batched: on its own, with the runner's lock retries. */

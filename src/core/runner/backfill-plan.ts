@@ -109,6 +109,8 @@ export function batchSql(
   key: BackfillKey,
   first: boolean,
   checkpoints?: string,
+  /** the archive table the batch's old rows go to first (backups), read in the same snapshot */
+  archive?: string,
 ): string {
   const a = quoteIdent(shape.alias);
   const k = `${a}.${quoteIdent(key.column)}`;
@@ -134,6 +136,9 @@ export function batchSql(
     shape.tail,
     'RETURNING 1',
     ')',
+    archive
+      ? `, pgshift_old AS (INSERT INTO ${archive} SELECT ${a}.* FROM ${qualifiedTable(shape.table)} AS ${a} WHERE ${rowsWhere} RETURNING 1)`
+      : '',
     checkpoints
       ? [
           `, pgshift_checkpoint AS (`,
@@ -145,7 +150,7 @@ export function batchSql(
           ')',
         ].join('\n')
       : '',
-    'SELECT (SELECT count(*) FROM pgshift_rows)::int8 AS rows, (SELECT count(*) FROM pgshift_keys)::int8 AS keys,',
+    `SELECT (SELECT count(*) FROM pgshift_rows)::int8 AS rows, (SELECT count(*) FROM pgshift_keys)::int8 AS keys,${archive ? ' (SELECT count(*) FROM pgshift_old)::int8 AS archived,' : ''}`,
     `  ${last} AS last`,
   ]
     .filter((l) => l !== '')

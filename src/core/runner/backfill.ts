@@ -57,6 +57,8 @@ export interface BackfillRun {
   ) => void;
   /** true while the person has paused the run (the editor's Pause): no new batch starts */
   paused?: () => boolean;
+  /** each batch copies the old rows it changes into this archive table first (backups) */
+  archive?: string;
 }
 
 export interface Resume {
@@ -133,7 +135,7 @@ export async function runBatches(
     const t0 = Date.now();
     const res = await batchWithRetries(
       run,
-      batchSql(plan.shape, plan.key, first, run.checkpoints.qualified),
+      batchSql(plan.shape, plan.key, first, run.checkpoints.qualified, run.archive),
       params,
     );
     const ms = Date.now() - t0;

@@ -179,6 +179,43 @@ BEGIN
   RETURN QUERY SELECT v_id, count(*)::integer, coalesce(sum(o.rows), 0)::bigint, coalesce(sum(o.bytes), 0)::bigint
                  FROM ${s}.backup_objects o WHERE o.backup_id = v_id;
 END $f$;
+-- a batched UPDATE / DELETE: an empty archive table now, each batch adds its old rows (batchSql)
+CREATE OR REPLACE FUNCTION ${s}.begin_batched(p_table text, p_how text, p_set text[], p_select text)
+RETURNS text LANGUAGE plpgsql AS $f$
+DECLARE
+  v_id bigint := nullif(current_setting('pgshift.backup_id', true), '')::bigint;
+  v_rel regclass := to_regclass(p_table);
+  v_table text;
+BEGIN
+  SELECT format('b%s_1_%s', v_id, left(c.relname, 40)) INTO v_table FROM pg_class c WHERE c.oid = v_rel;
+  EXECUTE format('CREATE TABLE ${s}.%I AS %s LIMIT 0', v_table, p_select);
+  INSERT INTO ${s}.backup_objects (backup_id, seq, kind, how, source_schema, source_table, columns, key_columns,
+                                   archive_table, rows, bytes, checksum)
+  SELECT v_id, 1, 'rows', p_how, n.nspname, c.relname, p_set, ${s}.key_of(v_rel), v_table, 0, 0, ''
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = v_rel;
+  RETURN format('${s}.%I', v_table);
+END $f$;
+
+-- the batches are done: the copy is counted and checksummed, and must hold as many rows as they changed
+CREATE OR REPLACE FUNCTION ${s}.finish_batched(p_backup bigint, p_history regclass, p_version text, p_rows bigint)
+RETURNS TABLE (id bigint, objects integer, rows bigint, bytes bigint) LANGUAGE plpgsql AS $f$
+DECLARE
+  v_table text;
+  v_n bigint;
+  v_sum text;
+BEGIN
+  SELECT o.archive_table INTO v_table FROM ${s}.backup_objects o WHERE o.backup_id = p_backup AND o.seq = 1;
+  SELECT c.n, c.sum INTO v_n, v_sum FROM ${s}.checksum_of(format('SELECT * FROM ${s}.%I', v_table)) c;
+  IF v_n <> p_rows THEN
+    RAISE EXCEPTION USING ERRCODE = '${BACKUP_MISMATCH}', MESSAGE = format('pgshift backup %s did not verify: the batches changed %s rows, the copy holds %s', p_backup, p_rows, v_n);
+  END IF;
+  UPDATE ${s}.backup_objects o SET rows = v_n, checksum = v_sum,
+         bytes = pg_total_relation_size(format('${s}.%I', v_table)::regclass)
+   WHERE o.backup_id = p_backup AND o.seq = 1;
+  PERFORM set_config('pgshift.backup_id', p_backup::text, true);
+  RETURN QUERY SELECT * FROM ${s}.finish_backup(p_history, p_version);
+END $f$;
+
 COMMENT ON TABLE ${s}.backups IS 'pgshift: one row per migration attempt that destroyed data; verified when it committed with its migration';
 `;
 }

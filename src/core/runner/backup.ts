@@ -7,7 +7,7 @@
 import type { Driver, PipelineStep } from '../db/driver';
 import { PgshiftError } from '../errors';
 import { formatName } from '../lint/ast';
-import { fmtBytes as formatBytes } from '../report/format';
+import { fmtBytes as formatBytes } from '../text';
 import { qualifiedTable } from './backfill-plan';
 import {
   backupCall,
