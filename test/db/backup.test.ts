@@ -1,5 +1,8 @@
 import { strict as assert } from 'node:assert';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import type { Driver, PipelineStep } from '../../src/core/db/driver';
 import { openDriver } from '../../src/core/db/open';
 import { PgshiftError } from '../../src/core/errors';
@@ -14,6 +17,7 @@ import {
   type RunnerEvent,
   type RunnerSettings,
 } from '../../src/core/runner';
+import { pruneBackups } from '../../src/core/runner/backup-store';
 import { createScratchDatabase, type ScratchDatabase } from './server';
 import { makeProject, runCli, startCli, waitFor } from './runner-fixtures';
 
@@ -222,6 +226,53 @@ describe('backups of what migrations destroy, and restore', function () {
     const res = await restore({ driver, set, settings, backup: backupOn(), id: b.id });
     assert.equal(res.objects[0].rows, 12_000);
     assert.equal(await md5(driver, 'SELECT * FROM users'), before);
+  });
+
+  it("backup.mode 'file' also writes the backup through COPY … TO STDOUT: gzip files whose rows and sha256 match, a manifest, pruned with it", async () => {
+    const p = makeProject({
+      '1_users.up.sql': USERS(30_000),
+      '2_drop.up.sql': 'ALTER TABLE users DROP COLUMN email;\nDELETE FROM users WHERE n = 7;',
+    });
+    const set = p.set();
+    ok(await up({ driver, set, settings, to: '1' }));
+    const expected = await driver.query<{ n: string }>(`SELECT count(*)::text AS n FROM users WHERE n = 7`);
+    const dir = path.join(p.root, 'backups');
+    const b = backupOn({ file: true, dir });
+    const r = await up({ driver, set, settings, backup: b });
+    ok(r);
+    const made = r.steps[0].backups![0];
+    assert.equal(made.file, path.join(dir, String(made.id)));
+    const manifest = JSON.parse(fs.readFileSync(path.join(made.file!, 'manifest.json'), 'utf8'));
+    assert.deepEqual(
+      manifest.objects.map((o: { table: string; kind: string; rows: number }) => [o.table, o.kind, o.rows]),
+      [
+        ['public.users', 'column', 30_000],
+        ['public.users', 'rows', Number(expected.rows[0].n)],
+      ],
+    );
+    for (const o of manifest.objects) {
+      const data = zlib.gunzipSync(fs.readFileSync(path.join(made.file!, o.file)));
+      assert.equal(crypto.createHash('sha256').update(data).digest('hex'), o.sha256);
+      assert.equal(data.toString('utf8').split('\n').length - 1, o.rows);
+    }
+    assert.deepEqual(manifest.objects[0].columns, ['id', 'email']);
+    assert.ok(!fs.existsSync(`${made.file}.partial`));
+    const [listed] = await backups({ driver, backup: b });
+    assert.equal(listed.file, made.file);
+    assert.equal(listed.fileVerified, true);
+    await prune({ driver, set, settings, backup: { ...b, retentionDays: null, maxBytes: 0 } });
+    assert.ok(fs.existsSync(made.file!), 'the newest backup of an applied migration stays, with its files');
+    // once its migration is no longer applied, it goes, files and all
+    const gone = await pruneBackups(driver, 'pgshift_archive', {
+      retentionDays: null,
+      maxBytes: 0,
+      applied: [],
+    });
+    assert.deepEqual(
+      gone.pruned.map((x) => x.id),
+      [made.id],
+    );
+    assert.ok(!fs.existsSync(made.file!));
   });
 
   /** The queries `up` sends for `files` on a fresh database, with and without backups. */

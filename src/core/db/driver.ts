@@ -69,6 +69,11 @@ export interface Driver {
    * rolls back (its command is ROLLBACK). Never rejects for a step's failure: the outcome says it.
    */
   pipeline(steps: readonly PipelineStep[]): Promise<PipelineOutcome[]>;
+  /**
+   * `COPY … TO STDOUT`: the data, chunk by chunk, to `sink` (awaited, so a slow disk slows the copy
+   * rather than filling memory on a real server). Backups' files are written this way.
+   */
+  copyOut(sql: string, sink: (chunk: Buffer) => void | Promise<void>): Promise<void>;
   serverVersion(): Promise<ServerVersion>;
   /** pg_backend_pid() of this session. */
   backendPid(): Promise<number>;

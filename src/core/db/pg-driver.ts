@@ -260,6 +260,13 @@ class PgDriver implements Driver {
     }
   }
 
+  async copyOut(sql: string, sink: (chunk: Buffer) => void | Promise<void>): Promise<void> {
+    await this.run(async () => {
+      const stream = this.client.query(copyTo(sql));
+      for await (const chunk of stream) await sink(chunk as Buffer);
+    });
+  }
+
   async serverVersion(): Promise<ServerVersion> {
     this.version ??= await queryServerVersion(this);
     return this.version;
@@ -529,4 +536,11 @@ function safeOsUser(): string {
   } catch {
     return 'postgres';
   }
+}
+
+/** pg-copy-streams' COPY TO STDOUT query, loaded on the first backup file (no other command needs it). */
+function copyTo(sql: string): import('pg-copy-streams').CopyToStreamQuery {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose, see the comment
+  const { to } = require('pg-copy-streams') as typeof import('pg-copy-streams');
+  return to(sql);
 }

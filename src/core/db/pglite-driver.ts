@@ -170,6 +170,13 @@ class PgliteDriver implements Driver {
     return pipelineOneByOne(this, steps);
   }
 
+  /** PGlite has no client stream: `TO STDOUT` becomes its in-memory '/dev/blob' (embedded data is small). */
+  async copyOut(sql: string, sink: (chunk: Buffer) => void | Promise<void>): Promise<void> {
+    const blobSql = sql.replace(/\bTO\s+STDOUT\b/i, `TO '/dev/blob'`);
+    const r = await this.run(() => this.db.query(blobSql));
+    if (r.blob) await sink(Buffer.from(await r.blob.arrayBuffer()));
+  }
+
   async serverVersion(): Promise<ServerVersion> {
     this.version ??= await queryServerVersion(this);
     return this.version;

@@ -4,6 +4,7 @@
  * when it was made. Restoring never recreates structure: the down migration does that, and a missing
  * table or column is named with that next step.
  */
+import { rmSync } from 'node:fs';
 import type { Driver } from '../db/driver';
 import { PgshiftError } from '../errors';
 import type { BackupSettings } from './backup';
@@ -349,6 +350,7 @@ export async function pruneBackups(
       for (const o of b.objects) await driver.exec(`DROP TABLE IF EXISTS ${s}.${quoteIdent(o.archiveTable)}`);
       await driver.query(`DELETE FROM ${s}.backups WHERE id = $1`, [b.id]);
       await driver.exec('COMMIT');
+      if (b.file) rmSync(b.file, { recursive: true, force: true });
     } catch (e) {
       await driver.exec('ROLLBACK').catch(() => undefined);
       throw e;

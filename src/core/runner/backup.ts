@@ -207,6 +207,8 @@ export interface BackupMade {
   objects: number;
   rows: number;
   bytes: number;
+  /** backup.mode 'file': the folder its files were written to */
+  file?: string;
 }
 
 /**

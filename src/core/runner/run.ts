@@ -11,6 +11,7 @@ import type { Migration } from '../migrations/model';
 import { applyStep, type StepFailure, type StepResult } from './apply';
 import { ensureArchive, planStepBackups, resizeStepBackup } from './backup';
 import { pruneUnderLock } from './backup-store';
+import { writeBackupFiles } from './backup-file';
 import { prepareSteps, type PreparedStep } from './prepare';
 import { describeInvalidIndexes, invalidIndexes } from './invalid-indexes';
 import {
@@ -183,6 +184,7 @@ async function applySteps(input: RunnerInput, run: RunOf, prepared: PreparedStep
       step,
       after[after.length - 1],
     );
+    if (input.backup?.file && res.backups?.length) await writeFiles(input, res);
     steps.push(res);
     if (res.failure) {
       return {
@@ -198,6 +200,21 @@ async function applySteps(input: RunnerInput, run: RunOf, prepared: PreparedStep
   }
   const ok = steps.length === prepared.length;
   return { ok, command, steps, planned: prepared.length, warnings: plan.warnings };
+}
+
+/** backup.mode 'file': the step's backups leave the server too; a failure to write them is said, never fatal (the archive has them). */
+async function writeFiles(input: RunnerInput, res: StepResult): Promise<void> {
+  const b = input.backup!;
+  for (const made of res.backups ?? []) {
+    try {
+      made.file = (await writeBackupFiles(input.driver, b.schema, b.dir, made.id)).folder;
+    } catch (e) {
+      input.onEvent?.({
+        type: 'warning',
+        message: `backup ${made.id} is verified in ${b.schema}, but its file could not be written to ${b.dir}: ${e instanceof Error ? e.message : String(e)}`,
+      });
+    }
+  }
 }
 
 /** The live view, where the driver can have a second session (not the embedded database). */
