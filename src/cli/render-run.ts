@@ -2,7 +2,7 @@
 import { LOCK_MODES, whatItBlocks, type LockMode } from '../core/pg/lock-modes';
 import type { DryRunReport, RunResult } from '../core/runner';
 import { QUERY_CANCELED } from '../core/sqlstate';
-import { ms, oneLineSql, outsideTransactionNote } from '../core/text';
+import { fmtBytes, ms, oneLineSql, outsideTransactionNote } from '../core/text';
 import type { Io } from './io';
 import { shownPath, type RunnerContext } from './runner-cli';
 
@@ -91,6 +91,7 @@ export function renderDryRun(report: DryRunReport, ctx: RunnerContext, io: Io): 
         ...(s.skipped !== undefined ? { skipped: s.skipped } : {}),
         ...(s.error !== undefined ? { error: s.error } : {}),
       })),
+      ...(m.backup ? { backup: m.backup } : {}),
     }));
     io.out(JSON.stringify({ migrations }, null, 2) + '\n');
     return report.ok ? 0 : 1;
@@ -107,6 +108,10 @@ export function renderDryRun(report: DryRunReport, ctx: RunnerContext, io: Io): 
     io.out(
       `\n${m.version} ${m.name}${m.direction === 'down' ? ' (down)' : ''}${outsideTransactionNote(m)}\n`,
     );
+    if (m.backup)
+      io.out(
+        `  backup first: ${m.backup.objects.map((o) => o.what).join(', ')} into ${ctx.backup.schema} (≈ ${fmtBytes(m.backup.bytes)}, ≈ ${m.backup.seconds} s)\n`,
+      );
     if (!m.statements.length) io.out('  (empty: nothing to run)\n');
     for (const s of m.statements) {
       const head = `  line ${String(s.line).padEnd(4)} ${oneLineSql(s.sql, 90, { keepTrailingComment: true })}`;

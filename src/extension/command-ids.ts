@@ -14,6 +14,7 @@ export const CommandId = {
   cancelRun: 'pgshift.cancelRun',
   cancelBlocker: 'pgshift.cancelBlocker',
   terminateBlocker: 'pgshift.terminateBlocker',
+  restoreBackup: 'pgshift.restoreBackup',
   clearDryRun: 'pgshift.clearDryRun',
   report: 'pgshift.report',
   showReport: 'pgshift.showReport',
@@ -47,6 +48,7 @@ export const NEEDS_TRUST: ReadonlySet<CommandId> = new Set<CommandId>([
   CommandId.filterHistory,
   CommandId.cancelBlocker,
   CommandId.terminateBlocker,
+  CommandId.restoreBackup,
 ]);
 
 /** Context keys the extension sets for `when` clauses (package.json uses the same strings). */

@@ -22,6 +22,8 @@ import { newMigration } from './features/new-migration';
 import { ProjectState } from './features/project-state';
 import { REPORT_VIEW_TYPE, ReportPanels, type ReportPanelState } from './features/report-panel';
 import { RunResults } from './features/run-results';
+import { BackupActions } from './features/backup-actions';
+import { BackupHints } from './features/backup-hints';
 import { BlockerActions } from './features/blocker-actions';
 import { Runs, versionOf } from './features/runs';
 import { EnvironmentStatusBar } from './features/status-bar';
@@ -91,6 +93,7 @@ interface Features {
   lenses: MigrationLenses;
   runs: Runs;
   blockers: BlockerActions;
+  backupActions: BackupActions;
   panels: ReportPanels;
   envs: EnvironmentCommands;
 }
@@ -132,10 +135,26 @@ function createFeatures(ctx: Ctx): Features {
   };
   const runs = new Runs(ctx, state, results, live, afterRun);
   const blockers = new BlockerActions(ctx, runs);
+  const backupActions = new BackupActions(ctx, state);
+  const hints = new BackupHints(ctx, state);
+  diagnostics.extra = (doc, source) => hints.hints(doc, source);
   const panels = new ReportPanels(ctx, state);
   ctx.push(panels, vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, panels.serializer));
   const envs = new EnvironmentCommands(ctx, () => state.refreshStatus());
-  return { lint, diagnostics, state, results, migrations, historyTree, lenses, runs, blockers, panels, envs };
+  return {
+    lint,
+    diagnostics,
+    state,
+    results,
+    migrations,
+    historyTree,
+    lenses,
+    runs,
+    blockers,
+    backupActions,
+    panels,
+    envs,
+  };
 }
 
 function registerLanguageProviders(ctx: Ctx, f: Features): void {
@@ -150,7 +169,7 @@ function registerLanguageProviders(ctx: Ctx, f: Features): void {
 }
 
 function commandHandlers(ctx: Ctx, f: Features, refresh: () => void): Record<CommandId, CommandHandler> {
-  const { diagnostics, state, results, runs, blockers, panels, envs, historyTree } = f;
+  const { diagnostics, state, results, runs, blockers, backupActions, panels, envs, historyTree } = f;
   return {
     [CommandId.refresh]: refresh,
     [CommandId.lintWorkspace]: () =>
@@ -181,6 +200,7 @@ function commandHandlers(ctx: Ctx, f: Features, refresh: () => void): Record<Com
     [CommandId.cancelRun]: () => runs.cancel(),
     [CommandId.cancelBlocker]: (item) => blockers.act(item, 'cancel'),
     [CommandId.terminateBlocker]: (item) => blockers.act(item, 'terminate'),
+    [CommandId.restoreBackup]: (item) => backupActions.restore(item),
     [CommandId.clearDryRun]: () => results.clearDryRun(),
     [CommandId.report]: (arg) => panels.showMigration(arg),
     [CommandId.showReport]: () => panels.showPending(),

@@ -140,6 +140,16 @@ function refuseTooBig(step: PreparedStep, settings: BackupSettings, note = ''): 
   );
 }
 
+/** Each target's estimate, one catalog query each (the editor's hints). */
+export async function estimateTargets(
+  driver: Driver,
+  targets: readonly BackupTarget[],
+): Promise<TargetEstimate[]> {
+  const out: TargetEstimate[] = [];
+  for (const t of targets) out.push(await estimate(driver, t));
+  return out;
+}
+
 /** The rows and bytes a target's copy will have, from the catalog (0 for a table that does not exist yet). */
 async function estimate(driver: Driver, t: BackupTarget): Promise<TargetEstimate> {
   const what = describeTarget(t);

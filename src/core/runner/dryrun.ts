@@ -58,6 +58,13 @@ export interface DryRunMigration {
   /** it runs outside a transaction only because it holds nothing but these commands */
   onlyNonTransactional?: string[];
   statements: DryRunStatement[];
+  /** what the real run would copy into the archive first (backups on), with its size and time */
+  backup?: {
+    objects: { what: string; rows: number; bytes: number }[];
+    rows: number;
+    bytes: number;
+    seconds: number;
+  };
 }
 
 export interface DryRunReport {

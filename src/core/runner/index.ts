@@ -22,7 +22,7 @@ import {
 } from './session';
 import type { RunnerSettings } from './settings';
 import { deriveState, type MigrationStatus } from './state';
-import type { BackupSettings } from './backup';
+import { COPY_BYTES_PER_SECOND, planStepBackups, type BackupSettings } from './backup';
 import {
   listBackups,
   pruneUnderLock,
@@ -179,8 +179,20 @@ export async function dryRun(input: DryRunInput): Promise<DryRunReport> {
         ? planUp(input.set, t.state, settings, input)
         : planDown(input.set, t.state, settings, input);
     const steps = await prepareSteps(plan.steps);
+    if (input.backup?.enabled) await planStepBackups(input.driver, steps, input.backup);
     const report = await dryRunSteps(input.driver, steps, input.direction, settings, input.onStatement);
     report.warnings.unshift(...plan.warnings);
+    for (const [i, step] of steps.entries()) {
+      const b = step.backup;
+      const m = report.migrations[i];
+      if (b && m && m.version === step.migration.version)
+        m.backup = {
+          objects: b.estimates.map((e) => ({ what: e.what, rows: e.rows, bytes: e.bytes })),
+          rows: b.rows,
+          bytes: b.bytes,
+          seconds: Math.round((b.bytes / COPY_BYTES_PER_SECOND) * 10) / 10,
+        };
+    }
     return report;
   });
 }

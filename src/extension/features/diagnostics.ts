@@ -33,6 +33,9 @@ export class Diagnostics implements vscode.Disposable {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly subscriptions: vscode.Disposable[] = [];
 
+  /** more diagnostics for a linted document (backup hints) */
+  extra?: (doc: vscode.TextDocument, source: SourceText) => Promise<vscode.Diagnostic[]>;
+
   constructor(
     private readonly ctx: Ctx,
     private readonly lint: LintService,
@@ -88,10 +91,13 @@ export class Diagnostics implements vscode.Disposable {
     try {
       const res = await this.lint.lint(doc);
       if (!res || doc.isClosed) return;
-      this.collection.set(
-        doc.uri,
-        res.result.findings.map((f) => findingToDiagnostic(this.ctx, res.result.source, f)),
-      );
+      const findings = res.result.findings.map((f) => findingToDiagnostic(this.ctx, res.result.source, f));
+      this.collection.set(doc.uri, findings);
+      const version = doc.version;
+      const more = await this.extra?.(doc, res.result.source).catch(() => []);
+      // a later edit has its own lint run on the way: these would be stale
+      if (more?.length && !doc.isClosed && doc.version === version)
+        this.collection.set(doc.uri, [...findings, ...more]);
     } catch (e) {
       this.ctx.output.error(`lint failed for ${doc.fileName}: ${(e as Error).message}`);
     }

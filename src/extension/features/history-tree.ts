@@ -6,7 +6,8 @@
  */
 import * as vscode from 'vscode';
 import { compareVersions } from '../../core/migrations/layouts';
-import { history, type HistoryEntry } from '../../core/runner';
+import { backups, describeObject, history, type BackupEntry, type HistoryEntry } from '../../core/runner';
+import { fmtBytes, fmtInt } from '../../core/text';
 import { CommandId, ContextKey } from '../command-ids';
 import type { Ctx } from '../ctx';
 import { settings } from '../settings';
@@ -29,11 +30,13 @@ export class HistoryItem extends vscode.TreeItem {
     readonly env: Environment,
     where: string,
     file: string | undefined,
+    /** the backup made of what this attempt destroyed */
+    readonly backup?: BackupEntry,
   ) {
     const failed = entry.success === false;
     super(
       entry.name || entry.version,
-      failed && (entry.error || entry.errorStatement)
+      (failed && (entry.error || entry.errorStatement)) || backup
         ? vscode.TreeItemCollapsibleState.Collapsed
         : vscode.TreeItemCollapsibleState.None,
     );
@@ -41,7 +44,14 @@ export class HistoryItem extends vscode.TreeItem {
     this.version = entry.version;
     const action = entry.direction === 'resolve' ? `resolved ${entry.resolvedAs}` : entry.direction;
     const result = entry.success === true ? 'ok' : failed ? 'failed' : 'unfinished';
-    this.description = [action, result === 'ok' ? '' : result, when(entry.startedAt), ms(entry.executionMs)]
+    const size = backup ? fmtBytes(backup.objects.reduce((n, o) => n + o.bytes, 0)) : '';
+    this.description = [
+      action,
+      result === 'ok' ? '' : result,
+      when(entry.startedAt),
+      ms(entry.executionMs),
+      backup ? `backup ${backup.id} (${size})${backup.restoredAt ? ' restored' : ''}` : '',
+    ]
       .filter(Boolean)
       .join(' · ');
     this.iconPath =
@@ -55,7 +65,7 @@ export class HistoryItem extends vscode.TreeItem {
           : failed
             ? new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'))
             : new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
-    this.contextValue = `pgshift.historyEntry result:${result}`;
+    this.contextValue = `pgshift.historyEntry result:${result}${backup?.verified ? ' backup:yes' : ''}`;
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${entry.version} ${entry.name}** — ${action}, ${result}\n\n`);
     md.appendMarkdown(
@@ -74,6 +84,10 @@ export class HistoryItem extends vscode.TreeItem {
         `\n$(error) ${escapeMd(entry.error)}${entry.errorLine ? ` (line ${entry.errorLine})` : ''}\n`,
       );
     if (entry.errorStatement) md.appendCodeblock(entry.errorStatement.trim(), 'sql');
+    if (backup)
+      md.appendMarkdown(
+        `\n$(archive) backup ${backup.id}, ${backup.verified ? 'verified' : 'unfinished'}: ${backup.objects.map((o) => escapeMd(describeObject(o))).join('; ')} — ${size}${backup.restoredAt ? `, restored ${when(backup.restoredAt, true)}` : ''}\n`,
+      );
     this.tooltip = md;
     if (file) {
       const line = Math.max((entry.errorLine ?? 1) - 1, 0);
@@ -83,8 +97,10 @@ export class HistoryItem extends vscode.TreeItem {
         arguments: [vscode.Uri.file(file), failed ? { selection: new vscode.Range(line, 0, line, 0) } : {}],
       };
     }
+    const backupChildren = backup ? [new BackupItem(backup, env)] : [];
     this.detailChildren = failed
       ? [
+          ...backupChildren,
           ...(entry.error ? [detail(`error: ${entry.error}`, 'error', this.command)] : []),
           ...(entry.errorStatement
             ? [
@@ -96,9 +112,34 @@ export class HistoryItem extends vscode.TreeItem {
               ]
             : []),
         ]
-      : [];
+      : backupChildren;
   }
   readonly detailChildren: vscode.TreeItem[];
+}
+
+/** A backup under the History entry it belongs to; Restore Backup… acts on it (or on its entry). */
+export class BackupItem extends vscode.TreeItem {
+  readonly kind = 'backup';
+  constructor(
+    readonly backup: BackupEntry,
+    readonly env: Environment,
+  ) {
+    const rows = backup.objects.reduce((n, o) => n + o.rows, 0);
+    const bytes = backup.objects.reduce((n, o) => n + o.bytes, 0);
+    super(`backup ${backup.id}: ${backup.objects.map(describeObject).join('; ')}`);
+    this.id = `backup:${env.id}:${backup.id}`;
+    this.description = [
+      `${fmtInt(rows)} rows`,
+      fmtBytes(bytes),
+      backup.verified ? 'verified' : 'unfinished',
+      backup.restoredAt ? `restored ${when(backup.restoredAt)}` : '',
+    ]
+      .filter(Boolean)
+      .join(' · ');
+    this.iconPath = new vscode.ThemeIcon('archive');
+    this.tooltip = `Copied into the archive before the migration destroyed it${backup.file ? `; files in ${backup.file}` : ''}. Restore Backup… puts it back (after the down migration recreated the structure).`;
+    this.contextValue = `pgshift.backup${backup.verified ? ' backup:yes' : ''}`;
+  }
 }
 
 function detail(label: string, icon: string, command?: vscode.Command): vscode.TreeItem {
@@ -197,7 +238,7 @@ export class HistoryTree implements vscode.TreeDataProvider<vscode.TreeItem>, vs
     if (!this.ctx.trusted) return [];
     const set = this.state.migrations().set;
     try {
-      const { entries, where } = await this.ctx.sessions.use(
+      const { entries, where, made } = await this.ctx.sessions.use(
         env,
         async (s) => ({
           entries: await history({
@@ -206,10 +247,12 @@ export class HistoryTree implements vscode.TreeDataProvider<vscode.TreeItem>, vs
             version: this.filter.version,
             limit: settings.historyLimit(),
           }),
+          made: await backups({ driver: s.driver, backup: s.backup }),
           where: s.target.description,
         }),
         { purpose: 'read', prompt: false },
       );
+      const backupOf = (e: HistoryEntry): BackupEntry | undefined => made.find((b) => b.historyId === e.id);
       const fileOf = (e: HistoryEntry): string | undefined => {
         const m = set?.migrations.find((x) =>
           e.version ? x.version !== '' && compareVersions(x.version, e.version) === 0 : x.name === e.name,
@@ -218,7 +261,7 @@ export class HistoryTree implements vscode.TreeDataProvider<vscode.TreeItem>, vs
       };
       if (this.view && !entries.length && this.filter.version)
         this.view.message = `No attempt of ${this.filter.version} on ${env.label}.`;
-      return [...entries].reverse().map((e) => new HistoryItem(e, env, where, fileOf(e)));
+      return [...entries].reverse().map((e) => new HistoryItem(e, env, where, fileOf(e), backupOf(e)));
     } catch (e) {
       const msg = errorText(e);
       const item = new vscode.TreeItem(

@@ -5,6 +5,7 @@
  * state), streams its events into the log, and ends by refreshing the views, lenses and diagnostics.
  */
 import * as vscode from 'vscode';
+import { fmtBytes, fmtInt } from '../../core/text';
 import { compareVersions } from '../../core/migrations/layouts';
 import type { MigrationSet } from '../../core/migrations/model';
 import { PgshiftError } from '../../core/errors';
@@ -225,6 +226,7 @@ export class Runs {
               driver: s.driver!,
               set,
               settings: s.settings,
+              backup: s.backup,
               direction,
               ...opts,
               signal: ac.signal,
@@ -348,6 +350,7 @@ export class Runs {
                 driver: s.driver!,
                 set,
                 settings: s.settings,
+                backup: s.backup,
                 signal: ac.signal,
                 paused: this.live.paused,
                 // the live view's own session on the same target (the run's session is busy)
@@ -482,8 +485,18 @@ export class Runs {
       case 'retry':
         out.warn(`  ${e.version}: ${e.error}; retrying in ${ms(e.delayMs)} (attempt ${e.attempt + 1})`);
         break;
+      case 'backup': {
+        const what = `backing up ${e.objects.map((o) => o.what).join(', ')} into ${e.schema} (≈ ${fmtBytes(e.bytes)})`;
+        out.info(`  ${e.version}: ${what}`);
+        progress.report({ message: `${e.version}: ${what}` });
+        break;
+      }
       case 'step-done': {
         const r = e.result;
+        for (const b of r.backups ?? [])
+          out.info(
+            `  ${r.version}: backup ${b.id} verified: ${fmtInt(b.rows)} rows, ${fmtBytes(b.bytes)}${b.file ? `, files in ${b.file}` : ''}`,
+          );
         if (r.failure) out.error(`  ${r.version} ${r.outcome}: ${r.failure.error}`);
         else
           out.info(

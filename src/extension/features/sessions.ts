@@ -12,6 +12,8 @@ import { DbError, type Driver } from '../../core/db/driver';
 import { openDriver } from '../../core/db/open';
 import { PgshiftError } from '../../core/errors';
 import { targetIsAbsent, type ResolvedTarget, type RunnerSettings } from '../../core/runner';
+import { backupSettings } from '../../core/project';
+import type { BackupSettings } from '../../core/runner';
 import type { Ctx } from '../ctx';
 import { settings } from '../settings';
 import { isSandbox, type Environment, type Environments } from './environments';
@@ -22,6 +24,8 @@ export interface Session {
   target: ResolvedTarget;
   settings: RunnerSettings;
   loaded: LoadedConfig;
+  /** backup.* for this target (off on the Local sandbox under 'auto') */
+  backup: BackupSettings;
   /** undefined only for reads of an embedded database that does not exist yet */
   driver?: Driver;
 }
@@ -66,7 +70,7 @@ export class Sessions implements vscode.Disposable {
     const resolved = await this.environments.resolve(env);
     if (opts.purpose === 'read' && targetIsAbsent(resolved.target)) {
       // reading an embedded database that was never created: it is empty, and reading must not create it
-      return fn({ env, ...resolved });
+      return fn({ env, ...resolved, backup: backupSettings(resolved.loaded, resolved.target) });
     }
     const previous = this.queues.get(env.id) ?? Promise.resolve();
     const mine = previous.catch(() => undefined).then(() => this.run(env, resolved, fn, opts));
@@ -101,7 +105,7 @@ export class Sessions implements vscode.Disposable {
     clearTimeout(session.idle);
     const driver = session.driver;
     try {
-      const work = fn({ env, ...resolved, target, driver });
+      const work = fn({ env, ...resolved, target, driver, backup: backupSettings(resolved.loaded, target) });
       return opts.purpose === 'read'
         ? await withDeadline(work, opts.timeoutMs ?? settings.queryTimeoutMs(), opts.signal, () => {
             // the connection may be dead or the server stuck: never reuse it

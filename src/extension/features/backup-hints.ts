@@ -1,0 +1,82 @@
+/**
+ * A hint on each statement of a migration that destroys data, saying it is backed up automatically
+ * before it runs, into which schema, and about how big the copy will be on the selected environment
+ * (from its catalog, when it is reachable; cached for a minute). Nothing on the Local sandbox under
+ * backup.mode 'auto', nor with backups off: there the hint would not be true.
+ */
+import * as vscode from 'vscode';
+import { planBackups, describeTarget } from '../../core/runner/backup-plan';
+import { estimateTargets } from '../../core/runner/backup';
+import type { SourceText } from '../../core/sql/source';
+import { splitStatements } from '../../core/sql/splitter';
+import { fmtBytes } from '../../core/text';
+import type { Ctx } from '../ctx';
+import { toVsRange } from '../positions';
+import { DIAGNOSTIC_SOURCE } from './diagnostics';
+import { isSandbox } from './environments';
+import type { ProjectState } from './project-state';
+
+const CACHE_MS = 60_000;
+
+export class BackupHints {
+  private readonly sizes = new Map<string, { at: number; bytes: number | undefined }>();
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly state: ProjectState,
+  ) {}
+
+  async hints(doc: vscode.TextDocument, source: SourceText): Promise<vscode.Diagnostic[]> {
+    if (!this.state.findByFile(doc.fileName)) return [];
+    const loaded = this.ctx.projectConfig();
+    if (!loaded || !this.ctx.trusted) return [];
+    const env = this.ctx.environments.selected();
+    const mode = loaded.config.backup.mode;
+    if (mode === 'off' || (mode === 'auto' && isSandbox(env))) return [];
+    const ranges = splitStatements(source.bytes).statements;
+    const statements = ranges.map((r) => ({
+      sql: source.slice(r.start, r.end),
+      line: source.positionAt(r.start).line + 1,
+    }));
+    const plans = await planBackups(statements, { postgresVersion: loaded.config.postgresVersion });
+    const out: vscode.Diagnostic[] = [];
+    for (const p of plans) {
+      const r = ranges[p.statement];
+      const what = p.targets.map(describeTarget).join(', ');
+      const bytes = await this.size(env.id, what, p.targets);
+      const d = new vscode.Diagnostic(
+        toVsRange(source, { start: r.start, end: r.end }),
+        `backed up automatically before it runs${bytes !== undefined ? ` (≈ ${fmtBytes(bytes)} on ${env.label})` : ''}: ${what} into ${loaded.config.backup.schema}; \`pgshift restore\` or Restore Backup… in History puts it back`,
+        vscode.DiagnosticSeverity.Hint,
+      );
+      d.source = DIAGNOSTIC_SOURCE;
+      d.code = 'backup';
+      out.push(d);
+    }
+    return out;
+  }
+
+  /** The copy's size on the environment, when it can be read quickly; undefined otherwise. */
+  private async size(
+    envId: string,
+    key: string,
+    targets: Parameters<typeof estimateTargets>[1],
+  ): Promise<number | undefined> {
+    const k = `${envId}\n${key}`;
+    const hit = this.sizes.get(k);
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.bytes;
+    let bytes: number | undefined;
+    try {
+      bytes = await this.ctx.sessions.use(
+        this.ctx.environments.selected(),
+        async (s) =>
+          s.driver ? (await estimateTargets(s.driver, targets)).reduce((n, e) => n + e.bytes, 0) : undefined,
+        { purpose: 'read', prompt: false, timeoutMs: 3000 },
+      );
+    } catch {
+      bytes = undefined;
+    }
+    this.sizes.set(k, { at: Date.now(), bytes });
+    return bytes;
+  }
+}
