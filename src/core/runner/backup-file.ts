@@ -34,7 +34,7 @@ export async function writeBackupFiles(
   for (const o of b.objects) {
     const name = `${o.seq}-${o.schema}.${o.table}.copy.gz`.replace(/[/\\]/g, '_');
     const out = createWriteStream(join(partial, name));
-    const gzip = createGzip();
+    const gzip = createGzip({ level: 1 }); // fast: the file is a second copy, not an archive format
     gzip.pipe(out);
     const hash = createHash('sha256');
     let lines = 0;

@@ -51,8 +51,8 @@ export interface StepBackup {
   rows: number;
 }
 
-/** Copies go at about this rate on a small server (bench/backup.mjs), for the time the report states. */
-export const COPY_BYTES_PER_SECOND = 60 * 1024 * 1024;
+/** Copies go at about this rate on a 2-core server (bench/backup.mjs: 37–46 MB/s), for the time the dry run states. */
+export const COPY_BYTES_PER_SECOND = 40 * 1024 * 1024;
 
 /**
  * Plans and sizes the backups of every step before the first runs, and refuses the run (nothing done)
