@@ -10,7 +10,7 @@ import { PgshiftError } from '../core/errors';
 import type { MigrationSet } from '../core/migrations/model';
 import { backupSettings, openProject, type ProjectRequest, type TargetChoice } from '../core/project';
 import type { BackupSettings } from '../core/runner/backup';
-import { fmtBytes, fmtInt } from '../core/text';
+import { fmtBytes, countText } from '../core/text';
 import {
   assertMayWrite,
   targetIsAbsent,
@@ -214,14 +214,14 @@ export function textProgress(io: Io): (e: RunnerEvent) => void {
         break;
       case 'backup':
         io.err(
-          `  ${e.version}: backing up ${e.objects.map((o) => o.what).join(', ')} into ${e.schema} (≈ ${fmtBytes(e.bytes)}, ${fmtInt(e.rows)} rows)\n`,
+          `  ${e.version}: backing up ${e.objects.map((o) => o.what).join(', ')} into ${e.schema} (≈ ${fmtBytes(e.bytes)}, ${countText(e.rows)} rows)\n`,
         );
         break;
       case 'step-done': {
         const r = e.result;
         for (const b of r.backups ?? [])
           io.err(
-            `  ${r.version}: backup ${b.id} verified: ${fmtInt(b.rows)} rows, ${fmtBytes(b.bytes)} (\`pgshift restore ${b.id}\` puts it back)\n`,
+            `  ${r.version}: backup ${b.id} verified: ${countText(b.rows)} rows, ${fmtBytes(b.bytes)} (\`pgshift restore ${b.id}\` puts it back)\n`,
           );
         if (r.failure) break;
         const verb = r.outcome === 'applied' ? 'applied' : 'rolled back';

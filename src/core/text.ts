@@ -65,3 +65,8 @@ export function fmtBytes(b: number): string {
   }
   return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
 }
+
+/** A count as the CLI's and the editor's progress lines write it: '1,234,567'. */
+export function countText(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}

@@ -381,7 +381,7 @@ describe('backups of what migrations destroy, and restore', function () {
     const again = await runCli(['up', '--db', db.url], p.root);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stderr, /backing up column users\.email into pgshift_archive/);
-    assert.match(again.stderr, /backup \d+ verified: 50 000 rows/);
+    assert.match(again.stderr, /backup \d+ verified: 50,000 rows/);
     const after = JSON.parse((await runCli(['backups', '--db', db.url, '--format', 'json'], p.root)).stdout);
     assert.equal(after.backups.length, 1);
     assert.equal(after.backups[0].verified, true);

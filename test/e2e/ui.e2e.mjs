@@ -763,6 +763,106 @@ export async function runUiTest({
       { timeout: 120_000 },
     );
 
+    // --- a destroying migration: backed up automatically, shown in History, restored from there ------
+    await step(
+      'backup-restore',
+      async () => {
+        const drop = '20260306090000_drop_events_n';
+        const pg = require('pg');
+        const db = new pg.Client({ connectionString: postgres.testServerUrl() });
+        await db.connect();
+        try {
+          const md5 = async () =>
+            (await db.query(`SELECT md5(string_agg(id || ':' || n, ',' ORDER BY id)) AS h FROM events`))
+              .rows[0].h;
+          const before = await md5();
+          await openNewMigration(drop, {
+            up: 'ALTER TABLE events DROP COLUMN n;\n',
+            down: 'ALTER TABLE events ADD COLUMN n int NOT NULL DEFAULT 0;\n',
+          });
+          // the statement's hint: backed up automatically, with the size from the server's catalog
+          await page
+            .locator('.editor-group-container.active .squiggly-hint')
+            .first()
+            .waitFor({ timeout: 20_000 });
+          await page
+            .locator('.editor-group-container.active .view-line', { hasText: 'DROP COLUMN' })
+            .first()
+            .hover();
+          await page
+            .locator('.monaco-hover', {
+              hasText: /backed up automatically before it runs \(≈ [\d.]+ (kB|MB) on e2e-postgres\)/,
+            })
+            .first()
+            .waitFor();
+          await shot('e2e-backup-hint.png');
+          await page.mouse.move(900, 450);
+          await lens('▶ Up').click();
+          await page
+            .locator('.notification-toast', { hasText: /Applied 20260306090000 drop_events_n/ })
+            .first()
+            .waitFor({ timeout: 30_000 });
+          // History: the entry says it has a backup; expanded, what it holds
+          const entry = rowOf(historyPane, 'drop_events_n');
+          await entry.waitFor();
+          assert.match(
+            text(await entry.textContent()),
+            /drop_events_n.*up · .*backup \d+ \([\d.]+ (kB|MB)\)/,
+          );
+          await entry.click();
+          const backupRow = historyPane
+            .locator('.monaco-list-row', { hasText: /backup \d+: events\.n \(column, dropped\)/ })
+            .first();
+          await backupRow.waitFor();
+          assert.match(text(await backupRow.textContent()), /300.000 rows/);
+          const upEntry = historyPane.locator('.monaco-list-row', { hasText: /drop_events_n\s*up ·/ }).first();
+          const restoreFrom = async (button) => {
+            // History is read again after each run: expand the up entry again when it closed
+            if ((await backupRow.count()) === 0) await upEntry.click();
+            await backupRow.waitFor();
+            await backupRow.hover();
+            await backupRow.locator('.action-label[aria-label*="Restore Backup"]').click();
+            const dialog = page.locator('.monaco-dialog-box');
+            await dialog.waitFor();
+            const said = text(await dialog.textContent());
+            await dialog.getByRole('button', { name: button, exact: true }).click();
+            await dialog.waitFor({ state: 'detached' });
+            return said;
+          };
+          // before the down migration put the column back, restoring says what to do first
+          assert.match(await restoreFrom('Restore'), /events\.n \(column, dropped\)/);
+          await page
+            .locator('.notification-toast', { hasText: /events has no column n.*pgshift down/ })
+            .first()
+            .waitFor({ timeout: 20_000 });
+          await shot('e2e-restore-needs-down.png');
+          await openFile(`${drop}.down.sql`);
+          await lens('◀ Down').click();
+          await page
+            .locator('.notification-toast', { hasText: /Rolled back 20260306090000 drop_events_n/ })
+            .first()
+            .waitFor({ timeout: 30_000 });
+          await restoreFrom('Restore');
+          await page
+            .locator('.notification-toast', {
+              hasText: /backup \d+ restored and verified: events\.n \(column, dropped\): 300.000 rows/,
+            })
+            .first()
+            .waitFor({ timeout: 30_000 });
+          assert.equal(await md5(), before, 'the column holds what it held before the migration');
+          await entry.click();
+          await historyPane
+            .locator('.monaco-list-row', { hasText: /backup \d+: events\.n/ })
+            .first()
+            .waitFor();
+          await page.mouse.move(900, 450);
+        } finally {
+          await db.end().catch(() => undefined);
+        }
+      },
+      { timeout: 120_000 },
+    );
+
     // --- an untrusted workspace: linting works, nothing runs ----------------------------------------
     await step(
       'restricted-mode',

@@ -1,5 +1,5 @@
 import { PgshiftError } from '../../core/errors';
-import { fmtBytes, fmtInt } from '../../core/text';
+import { fmtBytes, countText } from '../../core/text';
 import { backups, describeObject, prune } from '../../core/runner';
 import type { Command } from '../command';
 import { RUNNER_OPTIONS, table, TARGET_USAGE, when, withRunnerContext } from '../runner-cli';
@@ -74,7 +74,7 @@ export const backupsCommand: Command = {
         b.name,
         b.direction,
         b.objects.map(describeObject).join('; '),
-        fmtInt(b.objects.reduce((n, o) => n + o.rows, 0)),
+        countText(b.objects.reduce((n, o) => n + o.rows, 0)),
         fmtBytes(b.objects.reduce((n, o) => n + o.bytes, 0)),
         b.verified ? (b.restoredAt ? `restored ${when(b.restoredAt)}` : 'verified') : 'unfinished',
         when(b.createdAt),

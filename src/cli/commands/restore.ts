@@ -1,5 +1,5 @@
 import { PgshiftError } from '../../core/errors';
-import { fmtInt } from '../../core/text';
+import { countText } from '../../core/text';
 import { restore } from '../../core/runner';
 import { ms } from '../../core/text';
 import type { Command } from '../command';
@@ -42,7 +42,7 @@ export const restoreCommand: Command = {
       if (ctx.format === 'json') io.out(JSON.stringify(r, null, 2) + '\n');
       else {
         for (const o of r.objects)
-          io.out(`${dryRun ? 'would restore' : 'restored'}  ${o.what}: ${fmtInt(o.rows)} rows\n`);
+          io.out(`${dryRun ? 'would restore' : 'restored'}  ${o.what}: ${countText(o.rows)} rows\n`);
         io.out(
           dryRun
             ? `dry run: backup ${r.id} would be restored and verified; nothing was changed (${ms(r.ms)})\n`

@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { describeObject, restore, type BackupEntry } from '../../core/runner';
-import { fmtBytes, fmtInt, errorText } from '../../core/text';
+import { fmtBytes, countText, errorText } from '../../core/text';
 import type { Ctx } from '../ctx';
 import { confirmProduction } from './confirm';
 import type { Environment } from './environments';
@@ -32,7 +32,7 @@ export class BackupActions {
       return false;
     }
     const holds = backup
-      ? `${backup.objects.map(describeObject).join('; ')} (${fmtInt(backup.objects.reduce((n, o) => n + o.rows, 0))} rows, ${fmtBytes(backup.objects.reduce((n, o) => n + o.bytes, 0))})`
+      ? `${backup.objects.map(describeObject).join('; ')} (${countText(backup.objects.reduce((n, o) => n + o.rows, 0))} rows, ${fmtBytes(backup.objects.reduce((n, o) => n + o.bytes, 0))})`
       : `backup ${id}`;
     const what = `Restore backup ${id} into ${env.label}? It holds ${holds}. The tables and columns must exist again (run Down first); it runs in one transaction and is checked against the backup's checksum before it commits.`;
     const choice = (arg as { dryRun?: boolean })?.dryRun
@@ -66,7 +66,7 @@ export class BackupActions {
             { purpose: 'write' },
           ),
       );
-      const lines = r.objects.map((o) => `${o.what}: ${fmtInt(o.rows)} rows`).join('; ');
+      const lines = r.objects.map((o) => `${o.what}: ${countText(o.rows)} rows`).join('; ');
       const text = dryRun
         ? `dry run: backup ${id} would restore ${lines}; nothing was changed.`
         : `backup ${id} restored and verified: ${lines}.`;

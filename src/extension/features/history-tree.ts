@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import { compareVersions } from '../../core/migrations/layouts';
 import { backups, describeObject, history, type BackupEntry, type HistoryEntry } from '../../core/runner';
-import { fmtBytes, fmtInt } from '../../core/text';
+import { fmtBytes, countText } from '../../core/text';
 import { CommandId, ContextKey } from '../command-ids';
 import type { Ctx } from '../ctx';
 import { settings } from '../settings';
@@ -129,7 +129,7 @@ export class BackupItem extends vscode.TreeItem {
     super(`backup ${backup.id}: ${backup.objects.map(describeObject).join('; ')}`);
     this.id = `backup:${env.id}:${backup.id}`;
     this.description = [
-      `${fmtInt(rows)} rows`,
+      `${countText(rows)} rows`,
       fmtBytes(bytes),
       backup.verified ? 'verified' : 'unfinished',
       backup.restoredAt ? `restored ${when(backup.restoredAt)}` : '',

@@ -5,7 +5,7 @@
  * state), streams its events into the log, and ends by refreshing the views, lenses and diagnostics.
  */
 import * as vscode from 'vscode';
-import { fmtBytes, fmtInt } from '../../core/text';
+import { fmtBytes, countText } from '../../core/text';
 import { compareVersions } from '../../core/migrations/layouts';
 import type { MigrationSet } from '../../core/migrations/model';
 import { PgshiftError } from '../../core/errors';
@@ -495,7 +495,7 @@ export class Runs {
         const r = e.result;
         for (const b of r.backups ?? [])
           out.info(
-            `  ${r.version}: backup ${b.id} verified: ${fmtInt(b.rows)} rows, ${fmtBytes(b.bytes)}${b.file ? `, files in ${b.file}` : ''}`,
+            `  ${r.version}: backup ${b.id} verified: ${countText(b.rows)} rows, ${fmtBytes(b.bytes)}${b.file ? `, files in ${b.file}` : ''}`,
           );
         if (r.failure) out.error(`  ${r.version} ${r.outcome}: ${r.failure.error}`);
         else
