@@ -184,6 +184,35 @@ describe('backups of what migrations destroy, and restore', function () {
     });
   }
 
+  it('TRUNCATE … CASCADE backs up the tables whose foreign keys reach it too, and restores them in order', async () => {
+    const p = makeProject({
+      '1_tables.up.sql': `${USERS(5_000)}
+        CREATE TABLE orders (id int PRIMARY KEY, user_id bigint NOT NULL REFERENCES users, total numeric);
+        INSERT INTO orders SELECT g, g % 5000 + 1, g * 1.5 FROM generate_series(1, 20000) g;`,
+      '2_empty.up.sql': 'TRUNCATE users CASCADE;',
+      '2_empty.down.sql': 'SELECT 1;',
+    });
+    const set = p.set();
+    ok(await up({ driver, set, settings, to: '1' }));
+    const [u, o] = [await md5(driver, 'SELECT * FROM users'), await md5(driver, 'SELECT * FROM orders')];
+    const r = await up({ driver, set, settings, backup: backupOn() });
+    ok(r);
+    const [b] = await backups({ driver, backup: backupOn() });
+    assert.deepEqual(
+      b.objects.map((x) => [x.table, x.rows]),
+      [
+        ['users', 5_000],
+        ['orders', 20_000],
+      ],
+    );
+    ok(await down({ driver, set, settings, backup: backupOn() }));
+    await restore({ driver, set, settings, backup: backupOn(), id: b.id });
+    assert.deepEqual(
+      [await md5(driver, 'SELECT * FROM users'), await md5(driver, 'SELECT * FROM orders')],
+      [u, o],
+    );
+  });
+
   it('a batched UPDATE archives each batch with the batch: cancelled after 3, resumed, restored identical', async () => {
     const p = makeProject({
       '1_users.up.sql': USERS(20_000),

@@ -785,16 +785,18 @@ export async function runUiTest({
             .locator('.editor-group-container.active .squiggly-hint')
             .first()
             .waitFor({ timeout: 20_000 });
-          await page
-            .locator('.editor-group-container.active .view-line', { hasText: 'DROP COLUMN' })
-            .first()
-            .hover();
-          await page
-            .locator('.monaco-hover', {
-              hasText: /backed up automatically before it runs \(≈ [\d.]+ (kB|MB) on e2e-postgres\)/,
-            })
-            .first()
-            .waitFor();
+          // the hint's dots are under the statement's first word
+          const first = page
+            .locator('.editor-group-container.active .view-line span span', { hasText: 'ALTER' })
+            .first();
+          const box = await first.boundingBox();
+          await page.mouse.move(box.x + 4, box.y + box.height / 2);
+          const hover = page.locator('.monaco-hover', { hasText: /backed up automatically/ }).first();
+          await hover.waitFor({ timeout: 15_000 });
+          assert.match(
+            text(await hover.textContent()),
+            /backed up automatically before it runs \(≈ [\d.]+ (kB|MB) on e2e-postgres\): column events\.n into pgshift_archive/,
+          );
           await shot('e2e-backup-hint.png');
           await page.mouse.move(900, 450);
           await lens('▶ Up').click();
@@ -809,16 +811,18 @@ export async function runUiTest({
             text(await entry.textContent()),
             /drop_events_n.*up · .*backup \d+ \([\d.]+ (kB|MB)\)/,
           );
-          await entry.click();
+          await entry.locator('.monaco-tl-twistie').click();
           const backupRow = historyPane
             .locator('.monaco-list-row', { hasText: /backup \d+: events\.n \(column, dropped\)/ })
             .first();
           await backupRow.waitFor();
           assert.match(text(await backupRow.textContent()), /300.000 rows/);
-          const upEntry = historyPane.locator('.monaco-list-row', { hasText: /drop_events_n\s*up ·/ }).first();
+          const upEntry = historyPane
+            .locator('.monaco-list-row', { hasText: /drop_events_n\s*up ·/ })
+            .first();
           const restoreFrom = async (button) => {
             // History is read again after each run: expand the up entry again when it closed
-            if ((await backupRow.count()) === 0) await upEntry.click();
+            if ((await backupRow.count()) === 0) await upEntry.locator('.monaco-tl-twistie').click();
             await backupRow.waitFor();
             await backupRow.hover();
             await backupRow.locator('.action-label[aria-label*="Restore Backup"]').click();
@@ -836,8 +840,9 @@ export async function runUiTest({
             .first()
             .waitFor({ timeout: 20_000 });
           await shot('e2e-restore-needs-down.png');
-          await openFile(`${drop}.down.sql`);
-          await lens('◀ Down').click();
+          // ◀ Down from the migration's context menu in the Migrations view
+          await rowOf(migrationsPane, 'drop_events_n').click({ button: 'right' });
+          await page.locator('.context-view .action-label', { hasText: 'Down (Roll Back)' }).first().click();
           await page
             .locator('.notification-toast', { hasText: /Rolled back 20260306090000 drop_events_n/ })
             .first()
@@ -850,9 +855,10 @@ export async function runUiTest({
             .first()
             .waitFor({ timeout: 30_000 });
           assert.equal(await md5(), before, 'the column holds what it held before the migration');
-          await entry.click();
+          // History read again: the backup says it was restored
+          if ((await backupRow.count()) === 0) await upEntry.locator('.monaco-tl-twistie').click();
           await historyPane
-            .locator('.monaco-list-row', { hasText: /backup \d+: events\.n/ })
+            .locator('.monaco-list-row', { hasText: /backup \d+: events\.n.*restored/ })
             .first()
             .waitFor();
           await page.mouse.move(900, 450);

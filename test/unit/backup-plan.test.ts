@@ -19,6 +19,7 @@ describe('backups: what each statement needs copied', () => {
   const cases: [string, BackupTarget[], string?][] = [
     ['DROP TABLE users', [{ kind: 'table', table: t, how: 'drop' }]],
     ['TRUNCATE users', [{ kind: 'table', table: t, how: 'truncate' }]],
+    ['TRUNCATE users CASCADE', [{ kind: 'table', table: t, how: 'truncate', cascade: true }]],
     ['ALTER TABLE users DROP COLUMN email', [{ kind: 'column', table: t, column: 'email', how: 'drop' }]],
     [
       'ALTER TABLE users ALTER COLUMN n TYPE int2',

@@ -13,7 +13,8 @@ import { quoteIdent } from './settings';
 import type { ScriptStatement } from './statements';
 
 export type BackupTarget =
-  | { kind: 'table'; table: QualifiedName; how: 'drop' | 'truncate' }
+  /** `cascade` (TRUNCATE … CASCADE): the tables whose foreign keys reach it too */
+  | { kind: 'table'; table: QualifiedName; how: 'drop' | 'truncate'; cascade?: boolean }
   | { kind: 'column'; table: QualifiedName; column: string; how: 'drop' | 'type-change' }
   /** `select`: the rows the statement touches; undefined: the whole table (a join, a CTE, RETURNING) */
   | { kind: 'rows'; table: QualifiedName; how: 'update' | 'delete'; set?: string[]; select?: string }
@@ -46,7 +47,12 @@ export async function planBackups(
     const node = parsed.statements[0].node;
     const targets: BackupTarget[] = [];
     for (const d of describeStatement(node, s.sql, opts).destroys) {
-      if (d.kind === 'table') targets.push({ kind: 'table', table: d.relation, how: d.how });
+      if (d.kind === 'table')
+        targets.push(
+          d.how === 'truncate' && d.cascade
+            ? { kind: 'table', table: d.relation, how: d.how, cascade: true }
+            : { kind: 'table', table: d.relation, how: d.how },
+        );
       else if (d.kind === 'column')
         targets.push({ kind: 'column', table: d.relation, column: d.column, how: d.how });
       else if (d.kind === 'schema' && d.cascade) targets.push({ kind: 'schema', schema: d.schema });
@@ -102,7 +108,7 @@ export function backupCall(schema: string, t: BackupTarget): string {
   const s = quoteIdent(schema);
   switch (t.kind) {
     case 'table':
-      return `SELECT ${s}.backup_table(${literal(qualifiedTable(t.table))}, ${literal(t.how)})`;
+      return `SELECT ${s}.backup_table(${literal(qualifiedTable(t.table))}, ${literal(t.cascade ? 'truncate-cascade' : t.how)})`;
     case 'column':
       return `SELECT ${s}.backup_column(${literal(qualifiedTable(t.table))}, ${literal(t.column)}, ${literal(t.how)})`;
     case 'rows': {
@@ -123,7 +129,7 @@ export function beginCall(schema: string, version: string, name: string, directi
 export function describeTarget(t: BackupTarget): string {
   switch (t.kind) {
     case 'table':
-      return `table ${formatName(t.table)}`;
+      return `table ${formatName(t.table)}${t.cascade ? ' and the tables referencing it' : ''}`;
     case 'column':
       return `column ${formatName(t.table)}.${t.column}`;
     case 'rows':

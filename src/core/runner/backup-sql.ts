@@ -13,6 +13,9 @@ import { quoteIdent } from './settings';
 /** Raised by the archive functions when a copy does not match its source (the migration then fails). */
 export const BACKUP_MISMATCH = 'PGSB1';
 
+/** Named for the DDL's revision: a new one is installed over an archive an older pgshift made. */
+export const ARCHIVE_REVISION = 'archive_rev_2';
+
 /** The DDL of the archive schema; idempotent (run under the migration lock). */
 export function archiveDdl(schema: string): string {
   const s = quoteIdent(schema);
@@ -118,12 +121,24 @@ BEGIN
 END $f$;
 
 -- DROP TABLE / TRUNCATE: the whole table (nothing when it does not exist: DROP ... IF EXISTS)
+-- TRUNCATE … CASCADE also empties every table whose foreign keys reach it: those too
 CREATE OR REPLACE FUNCTION ${s}.backup_table(p_table text, p_how text) RETURNS void
 LANGUAGE plpgsql AS $f$
-DECLARE v_rel regclass := to_regclass(p_table);
+DECLARE
+  v_rel regclass := to_regclass(p_table);
+  r record;
 BEGIN
   IF v_rel IS NULL OR (SELECT relkind FROM pg_class WHERE oid = v_rel) NOT IN ('r', 'p') THEN RETURN; END IF;
-  PERFORM ${s}.archive(v_rel, 'table', p_how, NULL, format('SELECT * FROM %s', v_rel), 'SHARE');
+  IF p_how <> 'truncate-cascade' THEN
+    PERFORM ${s}.archive(v_rel, 'table', p_how, NULL, format('SELECT * FROM %s', v_rel), 'SHARE');
+    RETURN;
+  END IF;
+  FOR r IN WITH RECURSIVE reach(rel) AS (
+             SELECT v_rel::oid
+             UNION SELECT c.conrelid FROM pg_constraint c JOIN reach ON c.confrelid = reach.rel WHERE c.contype = 'f')
+           SELECT rel::regclass AS rel FROM reach LOOP
+    PERFORM ${s}.archive(r.rel, 'table', 'truncate', NULL, format('SELECT * FROM %s', r.rel), 'SHARE');
+  END LOOP;
 END $f$;
 
 -- DROP COLUMN / a lossy ALTER COLUMN TYPE: the key and the column (the whole rows when there is no key)
@@ -215,6 +230,8 @@ BEGIN
   PERFORM set_config('pgshift.backup_id', p_backup::text, true);
   RETURN QUERY SELECT * FROM ${s}.finish_backup(p_history, p_version);
 END $f$;
+
+CREATE OR REPLACE FUNCTION ${s}.${ARCHIVE_REVISION}() RETURNS void LANGUAGE sql AS 'SELECT';
 
 COMMENT ON TABLE ${s}.backups IS 'pgshift: one row per migration attempt that destroyed data; verified when it committed with its migration';
 `;

@@ -18,7 +18,7 @@ import {
   type BackupTarget,
   type PlannedBackup,
 } from './backup-plan';
-import { archiveDdl } from './backup-sql';
+import { ARCHIVE_REVISION, archiveDdl } from './backup-sql';
 import type { PreparedStep } from './prepare';
 import { quoteIdent } from './settings';
 
