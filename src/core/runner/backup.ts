@@ -205,7 +205,7 @@ const COLUMN_SIZE = `
 /** Creates the archive schema, its tables and functions (under the migration lock; idempotent). */
 export async function ensureArchive(driver: Driver, schema: string): Promise<true> {
   const r = await driver.query<{ ok: boolean }>(`SELECT to_regprocedure($1) IS NOT NULL AS ok`, [
-    `${schema}.finish_backup(regclass, text)`,
+    `${schema}.${ARCHIVE_REVISION}()`,
   ]);
   if (!r.rows[0]?.ok) await driver.exec(archiveDdl(schema));
   return true;
