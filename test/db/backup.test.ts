@@ -6,9 +6,12 @@ import * as zlib from 'node:zlib';
 import type { Driver, PipelineStep } from '../../src/core/db/driver';
 import { openDriver } from '../../src/core/db/open';
 import { PgshiftError } from '../../src/core/errors';
+import { DEFAULT_CONFIG } from '../../src/core/config';
+import { buildReport, renderMarkdown } from '../../src/core/report';
 import {
   backups,
   down,
+  dryRun,
   history,
   prune,
   restore,
@@ -302,6 +305,39 @@ describe('backups of what migrations destroy, and restore', function () {
       [made.id],
     );
     assert.ok(!fs.existsSync(made.file!));
+  });
+
+  it('the report and the dry run state what a pending migration will copy first, its size and time', async () => {
+    const p = makeProject({
+      '1_users.up.sql': USERS(50_000),
+      '2_drop.up.sql': 'ALTER TABLE users DROP COLUMN email;',
+    });
+    const set = p.set();
+    ok(await up({ driver, set, settings, to: '1' }));
+    await driver.exec('ANALYZE users');
+    const report = await buildReport({
+      set,
+      config: DEFAULT_CONFIG,
+      scope: { kind: 'pending' },
+      driver,
+      settings,
+      backup: backupOn(),
+      verify: false,
+      preflight: false,
+    });
+    const m = report.migrations.find((x) => x.version === '2')!;
+    assert.deepEqual(
+      m.backup?.objects.map((o) => [o.what, o.rows]),
+      [['column users.email', 50_000]],
+    );
+    assert.ok(m.backup!.bytes > 100_000 && m.backup!.seconds >= 0, JSON.stringify(m.backup));
+    assert.match(renderMarkdown(report), /Backed up first: column users\.email \(≈ [\d.]+ (kB|MB), ≈ /);
+    const dry = await dryRun({ driver, set, settings, backup: backupOn(), direction: 'up' });
+    assert.deepEqual(
+      dry.migrations[0].backup?.objects.map((o) => o.what),
+      ['column users.email'],
+    );
+    assert.deepEqual(await backups({ driver, backup: backupOn() }), [], 'a dry run makes no backup');
   });
 
   /** The queries `up` sends for `files` on a fresh database, with and without backups. */

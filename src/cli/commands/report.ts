@@ -4,7 +4,7 @@ import type { Driver } from '../../core/db/driver';
 import { openDriver } from '../../core/db/open';
 import { PgshiftError } from '../../core/errors';
 import { findMigration } from '../../core/migrations/discover';
-import { openProject } from '../../core/project';
+import { backupSettings, openProject } from '../../core/project';
 import { buildReport, renderHtml, renderJson, renderMarkdown, type VerifyScratch } from '../../core/report';
 import type { ReportScope } from '../../core/report/model';
 import { targetIsAbsent } from '../../core/runner';
@@ -94,6 +94,7 @@ export const reportCommand: Command = {
         driver,
         targetDescription: target.description,
         settings,
+        backup: backupSettings(loaded, target),
         verify,
         estimate: values['no-estimate'] !== true,
         preflight: values['no-preflight'] !== true,

@@ -9,6 +9,8 @@ import type { Driver, ServerVersion } from '../db/driver';
 import type { MigrationSet } from '../migrations/model';
 import { status, validate, type MigrationStatus, type RunnerSettings } from '../runner';
 import { PGSHIFT_VERSION } from '../version';
+import { COPY_BYTES_PER_SECOND, estimateTargets, type BackupSettings } from '../runner/backup';
+import { planBackups } from '../runner/backup-plan';
 import { finishMigration, lintSection, mergeIssues, scopeLabel, titleOf } from './assemble';
 import { calibrate } from './calibrate';
 import { openTransactions, serverSettings, type OpenTransaction } from './catalog';
@@ -52,6 +54,8 @@ export interface ReportRequest {
   openTransactionSeconds?: number;
   /** for stable output in tests */
   now?: Date;
+  /** the target's backup settings: a pending migration that destroys data says what will be copied first */
+  backup?: BackupSettings;
 }
 
 export async function buildReport(req: ReportRequest): Promise<Report> {
@@ -111,6 +115,7 @@ export async function buildReport(req: ReportRequest): Promise<Report> {
     performance.totalEstimatedSeconds = totals.length ? round(totals.reduce((a, b) => a + b, 0)) : null;
   }
 
+  if (driver && req.backup?.enabled) await sizeBackups(driver, pending, pgVersion, notes);
   const preflightSection = await runPreflight(req, pending, estimator, server, progress);
   const { reversibility, postApply } = await runReversibility(req, planned, notes, progress);
   const validation = await runValidation(req, planned, notes, progress);
@@ -146,6 +151,37 @@ export async function buildReport(req: ReportRequest): Promise<Report> {
   };
   // a message from a driver or a tool could carry a connection string: the model itself holds no secret
   return JSON.parse(redactSecrets(JSON.stringify({ ...partial, score: scoreReport(partial) }))) as Report;
+}
+
+/** The backup each pending migration will make first, sized from the catalog (bench/backup.mjs gives the rate). */
+async function sizeBackups(
+  driver: Driver,
+  pending: Planned[],
+  pgVersion: number,
+  notes: string[],
+): Promise<void> {
+  try {
+    for (const p of pending) {
+      const plans = await planBackups(
+        p.report.statements.map((s) => ({ sql: s.sql, line: s.line })),
+        { postgresVersion: pgVersion },
+      );
+      if (!plans.length) continue;
+      const estimates = await estimateTargets(
+        driver,
+        plans.flatMap((x) => x.targets),
+      );
+      const bytes = estimates.reduce((n, e) => n + e.bytes, 0);
+      p.report.backup = {
+        objects: estimates.map((e) => ({ what: e.what, rows: e.rows, bytes: e.bytes })),
+        rows: estimates.reduce((n, e) => n + e.rows, 0),
+        bytes,
+        seconds: round(bytes / COPY_BYTES_PER_SECOND),
+      };
+    }
+  } catch (e) {
+    notes.push(`could not size the backups: ${(e as Error).message}`);
+  }
 }
 
 /** Calibration, sizes, open transactions, then every pending statement timed on a sampled copy. */

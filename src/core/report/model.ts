@@ -74,6 +74,13 @@ export interface MigrationReport {
   /** lock_timeout to set for this migration (the shortest any of its statements needs) */
   recommendedLockTimeout: string | null;
   findings: ReportFinding[];
+  /** what the runner copies into the archive before it (backups on and a target given): size and ≈ time */
+  backup?: {
+    objects: { what: string; rows: number; bytes: number }[];
+    rows: number;
+    bytes: number;
+    seconds: number;
+  };
 }
 
 export interface StatementReport {

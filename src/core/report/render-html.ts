@@ -5,7 +5,7 @@
  * from the --vscode-* theme variables, with light and dark fallbacks for a plain browser. The markup
  * has no inline style attributes, so a strict style-src CSP holds.
  */
-import { batchNote } from './render-md';
+import { backupLine, batchNote } from './render-md';
 import type {
   AuditSeverity,
   MigrationReport,
@@ -185,6 +185,7 @@ function migration(m: MigrationReport): string {
 <dl class="kv"><dt>File</dt><dd><code class="file" data-file="${esc(m.file)}">${esc(m.file)}</code>${m.downFile ? ` · down: <code class="file" data-file="${esc(m.downFile)}">${esc(m.downFile)}</code>` : ' · <span class="warn">no down</span>'}</dd>
 <dt>Runs</dt><dd>${m.noTransaction ? 'statement by statement, outside a transaction' : 'in one transaction: every lock is held until COMMIT'}</dd>
 <dt>Estimated</dt><dd>${duration(m.estimatedSeconds, m.estimatedRange)}${m.executionMs !== undefined && m.executionMs !== null ? ` <span class="muted">(applied in ${m.executionMs} ms)</span>` : ''}</dd>
+${m.backup ? `<dt>Backup</dt><dd>copied into the archive first: ${esc(backupLine(m.backup))}</dd>` : ''}
 ${m.recommendedLockTimeout ? `<dt>lock_timeout</dt><dd>set <code>SET lock_timeout = '${esc(m.recommendedLockTimeout)}'</code> so that a wait for the lock fails fast instead of queueing every query on the table behind it</dd>` : ''}
 </dl>
 <div class="timeline">${timelineSvg(m)}</div>

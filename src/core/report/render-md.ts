@@ -3,6 +3,7 @@
  * sections as the HTML, the lock timeline as a table of lock spans.
  */
 import type { MigrationReport, Report, StatementReport, VerifyVerdict } from './model';
+import { fmtBytes } from './format';
 import { redactSecrets } from './redact';
 import { fmtSeconds } from './score';
 import { BLOCK_COLORS } from './timeline-svg';
@@ -160,6 +161,11 @@ export function renderMarkdown(r: Report): string {
   return redactSecrets(out.join('\n'));
 }
 
+/** 'column users.email (≈ 4.9 MB, ≈ 0.1 s)' */
+export function backupLine(b: NonNullable<MigrationReport['backup']>): string {
+  return `${b.objects.map((o) => o.what).join(', ')} (≈ ${fmtBytes(b.bytes)}, ≈ ${fmtSeconds(b.seconds)})`;
+}
+
 function migration(m: MigrationReport): string[] {
   const out: string[] = [`## ${m.version} ${m.name} (${m.state})`, ''];
   out.push(
@@ -168,6 +174,7 @@ function migration(m: MigrationReport): string[] {
   );
   if (m.recommendedLockTimeout)
     out.push(`Recommended: \`SET lock_timeout = '${m.recommendedLockTimeout}'\`.`, '');
+  if (m.backup) out.push(`Backed up first: ${backupLine(m.backup)}.`, '');
   out.push(
     '| # | Line | Statement | Locks | Work | Rows | Estimated | Lock held |',
     '|--:|--:|---|---|---|--:|--:|--:|',

@@ -8,6 +8,7 @@
  * serializer) costs nothing.
  */
 import * as vscode from 'vscode';
+import type { BackupSettings } from '../../core/runner';
 import { randomBytes } from 'node:crypto';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { Driver } from '../../core/db/driver';
@@ -33,6 +34,7 @@ interface ReportTarget {
   driver?: Driver;
   description?: string;
   settings: RunnerSettings;
+  backup?: BackupSettings;
   dispose(): Promise<void>;
 }
 
@@ -359,6 +361,7 @@ async function computeReport(
       driver: target.driver,
       targetDescription: target.description,
       settings: target.settings,
+      backup: target.backup,
       verify: trusted ? { kind: 'pglite' } : false,
       estimate: trusted,
       preflight: trusted,
@@ -387,6 +390,7 @@ function selectedEnvironmentTarget(ctx: Ctx): Promise<ReportTarget> {
             driver: s.driver,
             description: s.target.description,
             settings: s.settings,
+            backup: s.backup,
             dispose: async () => release(),
           });
           await done;
