@@ -130,3 +130,16 @@ export async function pipelineOneByOne(
   }
   return out;
 }
+
+/** `fn` between BEGIN and COMMIT; on any error ROLLBACK (whose own failure is ignored) and rethrow. */
+export async function inTransaction<T>(driver: Driver, fn: () => Promise<T>): Promise<T> {
+  await driver.exec('BEGIN');
+  try {
+    const out = await fn();
+    await driver.exec('COMMIT');
+    return out;
+  } catch (e) {
+    await driver.exec('ROLLBACK').catch(() => undefined);
+    throw e;
+  }
+}

@@ -7,7 +7,7 @@
  * before anything (on a fresh start), `check-after` ones before it is recorded as done.
  */
 import { basename } from 'node:path';
-import type { DbError } from '../db/driver';
+import { inTransaction, type DbError } from '../db/driver';
 import {
   attemptOf,
   backOff,
@@ -158,8 +158,7 @@ async function batchedArchive(
     );
     if (r.rows[0]) return { id: Number(r.rows[0].id), table: `${s}.${quoteIdent(r.rows[0].t)}` };
   }
-  await ctx.driver.exec('BEGIN');
-  try {
+  return inTransaction(ctx.driver, async () => {
     const begin = beginCall(b.schema, step.migration.version, step.migration.name, step.direction);
     const id = Number(Object.values((await ctx.driver.query(begin)).rows[0])[0]);
     const r = await ctx.driver.query<{ t: string }>(`SELECT ${s}.begin_batched($1, $2, $3, $4) AS t`, [
@@ -168,12 +167,8 @@ async function batchedArchive(
       target.set ?? null,
       target.select,
     ]);
-    await ctx.driver.exec('COMMIT');
     return { id, table: r.rows[0].t };
-  } catch (e) {
-    await rollback(ctx.driver);
-    throw e;
-  }
+  });
 }
 
 async function finishBatchedArchive(

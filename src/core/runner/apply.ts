@@ -9,7 +9,7 @@
  */
 import { LOCK_NOT_AVAILABLE, QUERY_CANCELED } from '../sqlstate';
 import { basename } from 'node:path';
-import { DbError, type Driver, type PipelineStep, type QueryResult } from '../db/driver';
+import { DbError, inTransaction, type Driver, type PipelineStep, type QueryResult } from '../db/driver';
 import { sleep } from '../duration';
 import { PgshiftError } from '../errors';
 import type { ForeignWriter } from './foreign';
@@ -454,16 +454,12 @@ export async function backupOutside(
 ): Promise<BackupMade | undefined> {
   const calls = ctx.backup?.enabled ? backupsBefore(ctx.backup.schema, step, 'each')?.(i) : undefined;
   if (!calls || !ctx.backup) return undefined;
-  try {
-    await ctx.driver.exec(`BEGIN;\n${calls}`);
-    const fin = finishBackupStep(ctx.backup.schema, ctx.history.qualified, step.migration.version);
-    const made = backupMade((await ctx.driver.query(fin.sql, fin.params)).rows);
-    await ctx.driver.exec('COMMIT');
-    return made;
-  } catch (e) {
-    await rollback(ctx.driver);
-    throw e;
-  }
+  const backup = ctx.backup;
+  return inTransaction(ctx.driver, async () => {
+    await ctx.driver.exec(calls);
+    const fin = finishBackupStep(backup.schema, ctx.history.qualified, step.migration.version);
+    return backupMade((await ctx.driver.query(fin.sql, fin.params)).rows);
+  });
 }
 
 async function failOutside(

@@ -5,7 +5,7 @@
  * table or column is named with that next step.
  */
 import { rmSync } from 'node:fs';
-import type { Driver } from '../db/driver';
+import { inTransaction, type Driver } from '../db/driver';
 import { PgshiftError } from '../errors';
 import type { BackupSettings } from './backup';
 import { readTracking, type RunnerInput } from './session';
@@ -345,16 +345,11 @@ export async function pruneBackups(
     }
   for (const p of pruned) {
     const b = all.find((x) => x.id === p.id)!;
-    await driver.exec('BEGIN');
-    try {
+    await inTransaction(driver, async () => {
       for (const o of b.objects) await driver.exec(`DROP TABLE IF EXISTS ${s}.${quoteIdent(o.archiveTable)}`);
       await driver.query(`DELETE FROM ${s}.backups WHERE id = $1`, [b.id]);
-      await driver.exec('COMMIT');
-      if (b.file) rmSync(b.file, { recursive: true, force: true });
-    } catch (e) {
-      await driver.exec('ROLLBACK').catch(() => undefined);
-      throw e;
-    }
+    });
+    if (b.file) rmSync(b.file, { recursive: true, force: true });
   }
   return { pruned, kept: keep.length, bytes: total };
 }
