@@ -21,7 +21,7 @@ import {
   type RunnerSettings,
 } from '../../src/core/runner';
 import { pruneBackups } from '../../src/core/runner/backup-store';
-import { createScratchDatabase, type ScratchDatabase } from './server';
+import { createScratchDatabase, pgliteScratchDir, type ScratchDatabase } from './server';
 import { makeProject, runCli, startCli, waitFor } from './runner-fixtures';
 
 const settings: Partial<RunnerSettings> = { lockWaitSeconds: 10 };
@@ -497,5 +497,34 @@ describe('backups of what migrations destroy, and restore', function () {
       `SELECT count(*)::text AS n FROM pg_tables WHERE schemaname = 'pgshift_archive' AND tablename ~ '^b[0-9]'`,
     );
     assert.equal(tables.rows[0].n, '2', 'the pruned copy is dropped');
+  });
+});
+
+describe('backups on embedded PGlite (backup.mode "file" turns them on for the Local sandbox)', function () {
+  this.timeout(120_000);
+  let driver: Driver;
+  before(async () => {
+    driver = await openDriver({ kind: 'embedded', dataDir: pgliteScratchDir() });
+  });
+  after(async () => driver?.close());
+
+  it('DROP COLUMN, down, restore: identical; the file is written through /dev/blob', async () => {
+    const p = makeProject({
+      '1_users.up.sql': USERS(5_000),
+      '2_drop.up.sql': 'ALTER TABLE users DROP COLUMN email;',
+      '2_drop.down.sql': 'ALTER TABLE users ADD COLUMN email text;',
+    });
+    const set = p.set();
+    ok(await up({ driver, set, settings, to: '1' }));
+    const before = await md5(driver, 'SELECT id, email FROM users');
+    const b = backupOn({ file: true, dir: path.join(p.root, 'backups') });
+    const r = await up({ driver, set, settings, backup: b });
+    ok(r);
+    const made = r.steps[0].backups![0];
+    const manifest = JSON.parse(fs.readFileSync(path.join(made.file!, 'manifest.json'), 'utf8'));
+    assert.equal(manifest.objects[0].rows, 5_000);
+    ok(await down({ driver, set, settings, backup: b }));
+    await restore({ driver, set, settings, backup: b, id: made.id });
+    assert.equal(await md5(driver, 'SELECT id, email FROM users'), before);
   });
 });
