@@ -9,8 +9,7 @@ import type { Driver, ServerVersion } from '../db/driver';
 import type { MigrationSet } from '../migrations/model';
 import { status, validate, type MigrationStatus, type RunnerSettings } from '../runner';
 import { PGSHIFT_VERSION } from '../version';
-import { COPY_BYTES_PER_SECOND, estimateTargets, type BackupSettings } from '../runner/backup';
-import { planBackups } from '../runner/backup-plan';
+import { backupSummary, sizeBackup, type BackupSettings } from '../runner/backup';
 import { finishMigration, lintSection, mergeIssues, scopeLabel, titleOf } from './assemble';
 import { calibrate } from './calibrate';
 import { openTransactions, serverSettings, type OpenTransaction } from './catalog';
@@ -153,7 +152,7 @@ export async function buildReport(req: ReportRequest): Promise<Report> {
   return JSON.parse(redactSecrets(JSON.stringify({ ...partial, score: scoreReport(partial) }))) as Report;
 }
 
-/** The backup each pending migration will make first, sized from the catalog (bench/backup.mjs gives the rate). */
+/** The backup each pending migration will make first, as the runner plans and sizes it. */
 async function sizeBackups(
   driver: Driver,
   pending: Planned[],
@@ -162,22 +161,12 @@ async function sizeBackups(
 ): Promise<void> {
   try {
     for (const p of pending) {
-      const plans = await planBackups(
-        p.report.statements.map((s) => ({ sql: s.sql, line: s.line })),
-        { postgresVersion: pgVersion },
-      );
-      if (!plans.length) continue;
-      const estimates = await estimateTargets(
+      const b = await sizeBackup(
         driver,
-        plans.flatMap((x) => x.targets),
+        p.report.statements.map((s) => ({ sql: s.sql, line: s.line })),
+        pgVersion,
       );
-      const bytes = estimates.reduce((n, e) => n + e.bytes, 0);
-      p.report.backup = {
-        objects: estimates.map((e) => ({ what: e.what, rows: e.rows, bytes: e.bytes })),
-        rows: estimates.reduce((n, e) => n + e.rows, 0),
-        bytes,
-        seconds: round(bytes / COPY_BYTES_PER_SECOND),
-      };
+      if (b) p.report.backup = backupSummary(b);
     }
   } catch (e) {
     notes.push(`could not size the backups: ${(e as Error).message}`);

@@ -6,6 +6,7 @@
  */
 
 // Type-only: the webview bundle compiles this file and gets no code from these modules.
+import type { BackupSummary } from '../runner/backup';
 import type { WorkKind } from '../pg/facts';
 import type { Blocks, LockMode } from '../pg/lock-modes';
 
@@ -75,12 +76,7 @@ export interface MigrationReport {
   recommendedLockTimeout: string | null;
   findings: ReportFinding[];
   /** what the runner copies into the archive before it (backups on and a target given): size and ≈ time */
-  backup?: {
-    objects: { what: string; rows: number; bytes: number }[];
-    rows: number;
-    bytes: number;
-    seconds: number;
-  };
+  backup?: BackupSummary;
 }
 
 export interface StatementReport {

@@ -160,7 +160,7 @@ async function batchedArchive(
   }
   return inTransaction(ctx.driver, async () => {
     const begin = beginCall(b.schema, step.migration.version, step.migration.name, step.direction);
-    const id = Number(Object.values((await ctx.driver.query(begin)).rows[0])[0]);
+    const id = Number((await ctx.driver.query<{ begin_backup: string }>(begin)).rows[0].begin_backup);
     const r = await ctx.driver.query<{ t: string }>(`SELECT ${s}.begin_batched($1, $2, $3, $4) AS t`, [
       qualifiedTable(target.table),
       target.how,

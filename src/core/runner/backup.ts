@@ -20,6 +20,7 @@ import {
 } from './backup-plan';
 import { ARCHIVE_REVISION, archiveDdl } from './backup-sql';
 import type { PreparedStep } from './prepare';
+import type { ScriptStatement } from './statements';
 import { quoteIdent } from './settings';
 
 export interface BackupSettings {
@@ -66,10 +67,11 @@ export async function planStepBackups(
   if (!settings.enabled) return;
   let version: number | undefined;
   for (const step of steps) {
+    // what a statement destroys does not depend on the server's version: asked first, the catalog only when it matters
     const plans = await planBackups(step.statements, { postgresVersion: 16 });
     if (!plans.length) continue;
     version ??= (await driver.serverVersion()).major;
-    step.backup = await sizeBackup(driver, step, version);
+    step.backup = await sizeBackup(driver, step.statements, version, plans);
     if (step.backup) refuseTooBig(step, settings);
   }
 }
@@ -84,17 +86,21 @@ export async function resizeStepBackup(
   settings: BackupSettings,
 ): Promise<void> {
   if (!step.backup) return;
-  step.backup = await sizeBackup(driver, step, (await driver.serverVersion()).major);
+  step.backup = await sizeBackup(driver, step.statements, (await driver.serverVersion()).major);
   if (step.backup) refuseTooBig(step, settings, ' (the migrations before it were applied)');
 }
 
-/** The plans with each type change settled by the column's current type, and their sizes. */
-async function sizeBackup(
+/**
+ * The plans of `statements` with each type change settled by the column's current type, and their
+ * sizes from the catalog; undefined when they destroy nothing. `first`: their plans, when known.
+ */
+export async function sizeBackup(
   driver: Driver,
-  step: PreparedStep,
+  statements: readonly ScriptStatement[],
   version: number,
+  first?: PlannedBackup[],
 ): Promise<StepBackup | undefined> {
-  const first = await planBackups(step.statements, { postgresVersion: version });
+  first ??= await planBackups(statements, { postgresVersion: version });
   const types = new Map<string, string>();
   // tables a type change alters that do not exist yet (made by an earlier step of this run): size 0 for now
   const absent = new Set<string>();
@@ -109,7 +115,7 @@ async function sizeBackup(
     if (!r.rows[0]?.exists) absent.add(formatName(c.table));
   }
   const plans = types.size
-    ? await planBackups(step.statements, {
+    ? await planBackups(statements, {
         postgresVersion: version,
         columnType: (t, c) => types.get(`${formatName(t)}.${c}`),
       })
@@ -128,6 +134,23 @@ async function sizeBackup(
   return { plans, estimates, bytes, rows };
 }
 
+export interface BackupSummary {
+  objects: { what: string; rows: number; bytes: number }[];
+  rows: number;
+  bytes: number;
+  seconds: number;
+}
+
+/** What the dry run and the report say of a backup: each object, the totals, and ≈ seconds at the measured rate. */
+export function backupSummary(b: StepBackup): BackupSummary {
+  return {
+    objects: b.estimates.map((e) => ({ what: e.what, rows: e.rows, bytes: e.bytes })),
+    rows: b.rows,
+    bytes: b.bytes,
+    seconds: Math.round((b.bytes / COPY_BYTES_PER_SECOND) * 10) / 10,
+  };
+}
+
 function refuseTooBig(step: PreparedStep, settings: BackupSettings, note = ''): void {
   const b = step.backup!;
   if (settings.maxBytes === null || b.bytes <= settings.maxBytes) return;
@@ -138,16 +161,6 @@ function refuseTooBig(step: PreparedStep, settings: BackupSettings, note = ''): 
       code: 'backup-too-big',
     },
   );
-}
-
-/** Each target's estimate, one catalog query each (the editor's hints). */
-export async function estimateTargets(
-  driver: Driver,
-  targets: readonly BackupTarget[],
-): Promise<TargetEstimate[]> {
-  const out: TargetEstimate[] = [];
-  for (const t of targets) out.push(await estimate(driver, t));
-  return out;
 }
 
 /** The rows and bytes a target's copy will have, from the catalog (0 for a table that does not exist yet). */

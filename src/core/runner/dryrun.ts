@@ -6,6 +6,7 @@
  * are described and never executed. Nothing is written: not the history, not the foreign table; and
  * sequences advanced by the run (nextval is not transactional) are set back when nobody else moved them.
  */
+import type { BackupSummary } from './backup';
 import { DbError, type Driver } from '../db/driver';
 import { PgshiftError } from '../errors';
 import { LOCK_MODES, normalizeLockMode } from '../pg/lock-modes';
@@ -59,12 +60,7 @@ export interface DryRunMigration {
   onlyNonTransactional?: string[];
   statements: DryRunStatement[];
   /** what the real run would copy into the archive first (backups on), with its size and time */
-  backup?: {
-    objects: { what: string; rows: number; bytes: number }[];
-    rows: number;
-    bytes: number;
-    seconds: number;
-  };
+  backup?: BackupSummary;
 }
 
 export interface DryRunReport {

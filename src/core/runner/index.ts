@@ -22,7 +22,7 @@ import {
 } from './session';
 import type { RunnerSettings } from './settings';
 import { deriveState, type MigrationStatus } from './state';
-import { COPY_BYTES_PER_SECOND, planStepBackups, type BackupSettings } from './backup';
+import { backupSummary, planStepBackups, type BackupSettings } from './backup';
 import {
   listBackups,
   pruneUnderLock,
@@ -185,13 +185,7 @@ export async function dryRun(input: DryRunInput): Promise<DryRunReport> {
     for (const [i, step] of steps.entries()) {
       const b = step.backup;
       const m = report.migrations[i];
-      if (b && m && m.version === step.migration.version)
-        m.backup = {
-          objects: b.estimates.map((e) => ({ what: e.what, rows: e.rows, bytes: e.bytes })),
-          rows: b.rows,
-          bytes: b.bytes,
-          seconds: Math.round((b.bytes / COPY_BYTES_PER_SECOND) * 10) / 10,
-        };
+      if (b && m && m.version === step.migration.version) m.backup = backupSummary(b);
     }
     return report;
   });

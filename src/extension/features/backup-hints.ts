@@ -6,7 +6,8 @@
  */
 import * as vscode from 'vscode';
 import { planBackups, describeTarget } from '../../core/runner/backup-plan';
-import { estimateTargets } from '../../core/runner/backup';
+import { sizeBackup } from '../../core/runner/backup';
+import type { ScriptStatement } from '../../core/runner/statements';
 import type { SourceText } from '../../core/sql/source';
 import { splitStatements } from '../../core/sql/splitter';
 import { fmtBytes } from '../../core/text';
@@ -19,7 +20,7 @@ import type { ProjectState } from './project-state';
 const CACHE_MS = 60_000;
 
 export class BackupHints {
-  private readonly sizes = new Map<string, { at: number; bytes: number | undefined }>();
+  private readonly sizes = new Map<string, { at: number; bytes: number | 'none' | undefined }>();
 
   constructor(
     private readonly ctx: Ctx,
@@ -43,7 +44,9 @@ export class BackupHints {
     for (const p of plans) {
       const r = ranges[p.statement];
       const what = p.targets.map(describeTarget).join(', ');
-      const bytes = await this.size(env.id, what, p.targets);
+      const bytes = await this.size(env.id, statements[p.statement]);
+      // the catalog says the runner would copy nothing (a widening type change): no hint
+      if (bytes === 'none') continue;
       const d = new vscode.Diagnostic(
         toVsRange(source, { start: r.start, end: r.end }),
         `backed up automatically before it runs${bytes !== undefined ? ` (≈ ${fmtBytes(bytes)} on ${env.label})` : ''}: ${what} into ${loaded.config.backup.schema}; \`pgshift restore\` or Restore Backup… in History puts it back`,
@@ -56,21 +59,23 @@ export class BackupHints {
     return out;
   }
 
-  /** The copy's size on the environment, when it can be read quickly; undefined otherwise. */
-  private async size(
-    envId: string,
-    key: string,
-    targets: Parameters<typeof estimateTargets>[1],
-  ): Promise<number | undefined> {
-    const k = `${envId}\n${key}`;
+  /**
+   * The copy's size on the environment as the runner would plan it (sizeBackup), when it can be read
+   * quickly; 'none' when the runner would copy nothing; undefined when the environment cannot say.
+   */
+  private async size(envId: string, stmt: ScriptStatement): Promise<number | 'none' | undefined> {
+    const k = `${envId}\n${stmt.sql}`;
     const hit = this.sizes.get(k);
     if (hit && Date.now() - hit.at < CACHE_MS) return hit.bytes;
-    let bytes: number | undefined;
+    let bytes: number | 'none' | undefined;
     try {
       bytes = await this.ctx.sessions.use(
         this.ctx.environments.selected(),
-        async (s) =>
-          s.driver ? (await estimateTargets(s.driver, targets)).reduce((n, e) => n + e.bytes, 0) : undefined,
+        async (s) => {
+          if (!s.driver) return undefined;
+          const b = await sizeBackup(s.driver, [stmt], (await s.driver.serverVersion()).major);
+          return b ? b.bytes : 'none';
+        },
         { purpose: 'read', prompt: false, timeoutMs: 3000 },
       );
     } catch {
