@@ -842,11 +842,20 @@ export async function runUiTest({
           await shot('e2e-restore-needs-down.png');
           // ◀ Down from the migration's context menu in the Migrations view
           await rowOf(migrationsPane, 'drop_events_n').click({ button: 'right' });
-          await page.locator('.context-view .action-label', { hasText: 'Down (Roll Back)' }).first().click();
-          await page
-            .locator('.notification-toast', { hasText: /Rolled back 20260306090000 drop_events_n/ })
-            .first()
-            .waitFor({ timeout: 30_000 });
+          // the menu item by its role: a click on its label while the menu still lays itself out can be lost
+          const downItem = page.getByRole('menuitem', { name: 'Down (Roll Back)' }).first();
+          await downItem.waitFor();
+          await downItem.hover();
+          await downItem.click();
+          // rolled back: the tree says so (its toast may be hidden behind the earlier ones)
+          await page.waitForFunction(
+            () =>
+              [...document.querySelectorAll('.part.sidebar .pane .monaco-list-row')].some((r) =>
+                /drop_events_n\s*pending/.test(r.textContent ?? ''),
+              ),
+            undefined,
+            { timeout: 30_000 },
+          );
           await restoreFrom('Restore');
           await page
             .locator('.notification-toast', {
