@@ -68,6 +68,13 @@ export interface BackupConfig {
   maxBytes: number | null;
 }
 
+export interface SeedsConfig {
+  /** Folder of the seed files, relative to the project root: common/ and <environment>/ in it. Default 'seeds'. */
+  dir: string;
+  /** `up` runs the environment's new and changed seeds after its migrations. Default true. */
+  afterUp: boolean;
+}
+
 export interface PgshiftConfig {
   migrationsDir: string;
   layout: Layout;
@@ -77,6 +84,7 @@ export interface PgshiftConfig {
   rules: Record<string, SeveritySetting>;
   runner: RunnerConfig;
   backup: BackupConfig;
+  seeds: SeedsConfig;
   environments: Record<string, EnvironmentConfig>;
   defaultEnvironment?: string;
 }
@@ -116,6 +124,7 @@ export const DEFAULT_CONFIG: PgshiftConfig = {
     retentionDays: 30,
     maxBytes: 1024 ** 3,
   },
+  seeds: { dir: 'seeds', afterUp: true },
   environments: {},
 };
 
@@ -175,11 +184,13 @@ export const TOP_KEYS: readonly string[] = [
   'rules',
   'runner',
   'backup',
+  'seeds',
   'environments',
   'defaultEnvironment',
 ];
 export const RUNNER_KEYS: readonly string[] = Object.keys(DEFAULT_CONFIG.runner);
 export const BACKUP_KEYS: readonly string[] = Object.keys(DEFAULT_CONFIG.backup);
+export const SEEDS_KEYS: readonly string[] = Object.keys(DEFAULT_CONFIG.seeds);
 export const BACKUP_MODES: readonly BackupConfig['mode'][] = ['auto', 'off', 'file'];
 export const ENV_KEYS: readonly string[] = [
   'url',
@@ -275,6 +286,18 @@ export function validateConfig(raw: unknown, where: string): PgshiftConfig {
     }
   }
   if (raw.backup !== undefined) validateBackup(raw.backup, c.backup, fail);
+  if (raw.seeds !== undefined) {
+    if (!isObject(raw.seeds)) fail('seeds', 'must be an object');
+    const r = raw.seeds as Record<string, unknown>;
+    for (const k of Object.keys(r))
+      if (!SEEDS_KEYS.includes(k))
+        fail(`seeds.${k}`, `is not a seeds setting (known: ${SEEDS_KEYS.join(', ')})`);
+    if (r.dir !== undefined) c.seeds.dir = str(r.dir, 'seeds.dir', fail);
+    if (r.afterUp !== undefined) {
+      if (typeof r.afterUp !== 'boolean') fail('seeds.afterUp', 'must be true or false');
+      c.seeds.afterUp = r.afterUp as boolean;
+    }
+  }
   if (raw.environments !== undefined) {
     if (!isObject(raw.environments)) fail('environments', 'must be an object of name → connection');
     for (const [name, env] of Object.entries(raw.environments as Record<string, unknown>)) {
@@ -347,6 +370,11 @@ function bytes(v: unknown, key: string, fail: (k: string, m: string) => never): 
   if (!m) return fail(key, 'must be a size such as "500MB", "2GB", a number of bytes, or null for no limit');
   const unit = { B: 0, kB: 1, KB: 1, MB: 2, GB: 3, TB: 4 }[m[2] as 'B'];
   return Math.round(Number(m[1]) * 1024 ** unit);
+}
+
+/** Absolute seeds folder of a loaded config. */
+export function seedsDir(loaded: LoadedConfig): string {
+  return resolve(loaded.root, loaded.config.seeds.dir);
 }
 
 /** Absolute migrations directory of a loaded config. */
