@@ -1,8 +1,6 @@
 /** Seeds from the CLI: `pgshift seed` and the seeds `up` runs after its migrations. */
-import { existsSync } from 'node:fs';
-import { seedsDir } from '../core/config';
 import { PgshiftError } from '../core/errors';
-import { discoverSeeds, runSeeds, seedEnvironmentOf, type SeedRunResult } from '../core/runner';
+import { runSeeds, seedsFor, type SeedRunResult } from '../core/runner';
 import { ms } from '../core/text';
 import type { Options, Values } from './command';
 import type { Io } from './io';
@@ -23,25 +21,22 @@ export async function runSeedsFor(
   io: Io,
   { required, dryRun = false }: { required: boolean; dryRun?: boolean },
 ): Promise<SeedRunResult | undefined> {
-  const dir = seedsDir(ctx.loaded);
-  if (!existsSync(dir)) {
-    if (required)
-      throw new PgshiftError(`no seeds folder: ${shownPath(dir, io.cwd)}`, {
-        hint: `create ${shownPath(dir, io.cwd)}/common/ (every environment but production) or ${shownPath(dir, io.cwd)}/<environment>/ with .sql files, or set "seeds.dir" in pgshift.config.json`,
-        exitCode: 2,
-        code: 'no-seeds',
-      });
+  const found = seedsFor(ctx.loaded, ctx.target, values['seed-env'] as string | undefined);
+  if (found.kind === 'no-folder') {
+    if (!required) return undefined;
+    const dir = shownPath(found.dir, io.cwd);
+    throw new PgshiftError(`no seeds folder: ${dir}`, {
+      hint: `create ${dir}/common/ (every environment but production) or ${dir}/<environment>/ with .sql files, or set "seeds.dir" in pgshift.config.json`,
+      exitCode: 2,
+      code: 'no-seeds',
+    });
+  }
+  if (found.kind === 'no-environment') {
+    if (required) throw new PgshiftError(found.message, { hint: found.hint, exitCode: 2, code: 'usage' });
+    io.err(`seeds not run: ${found.message}; ${found.hint}\n`);
     return undefined;
   }
-  const env = seedEnvironmentOf(ctx.target, values['seed-env'] as string | undefined);
-  if (!env) {
-    const msg = `the target (${ctx.target.source}) names no environment, so pgshift cannot tell which seeds are its`;
-    const hint = 'give --env NAME (an environment of pgshift.config.json) or --seed-env NAME';
-    if (required) throw new PgshiftError(msg, { hint, exitCode: 2, code: 'usage' });
-    io.err(`seeds not run: ${msg}; ${hint}\n`);
-    return undefined;
-  }
-  const seeds = discoverSeeds(dir, env.name, env.production);
+  const seeds = found.seeds;
   for (const p of seeds.problems) io.err(`${p.severity}: ${p.message}\n`);
   const interrupt = interruptSignal();
   try {

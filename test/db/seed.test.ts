@@ -152,6 +152,18 @@ describe('seeds per environment (CLI on a real server)', function () {
     assert.match(fixed.stdout, /seeds of "dev": 1 ran, 2 unchanged/);
   });
 
+  it('pgshift lint with no paths lints the seed files too', async () => {
+    const p = seedProject({ ...SEEDS, 'dev/02_wipe.sql': 'DELETE FROM users;' });
+    const r = await runCli(['lint', '--no-cache', '--format', 'json'], p.root, env);
+    const files = (JSON.parse(r.stdout) as { findings: { file: string; rule: string }[] }).findings.map(
+      (f) => `${f.file}:${f.rule}`,
+    );
+    assert.ok(
+      files.some((f) => /seeds\/dev\/02_wipe\.sql:delete-without-where$/.test(f)),
+      `the seed's DELETE without WHERE is flagged: ${files.join(', ')}`,
+    );
+  });
+
   it('up --no-seed and seeds.afterUp false skip them; a bare URL names no environment', async () => {
     const p = seedProject(SEEDS);
     const bare = await runCli(['up', '--db', db.url], p.root, env);

@@ -78,11 +78,14 @@ export {
   discoverSeeds,
   runSeeds,
   seedEnvironmentOf,
+  seedsFor,
+  seedStates,
   seedStatus,
   type SeedEvent,
   type SeedRunResult,
   type SeedSet,
   type SeedStatus,
+  type SeedsFor,
 } from './seed';
 export type { InvalidIndex } from './invalid-indexes';
 export type { DryRunReport, DryRunMigration, DryRunStatement, DryRunLock, DryRunRewrite } from './dryrun';

@@ -4,8 +4,9 @@
  * once and again only when it changed (as Flyway's repeatable migrations). An environment marked
  * production runs only `seeds/production/`: demo users in `common/` must never reach it by accident.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { seedsDir, type LoadedConfig } from '../config';
 import type { Driver } from '../db/driver';
 import { DbError, inTransaction } from '../db/driver';
 import { PgshiftError } from '../errors';
@@ -135,6 +136,27 @@ export function seedEnvironmentOf(
   const name =
     explicit ?? target.environment?.name ?? (target.target.kind === 'embedded' ? 'development' : undefined);
   return name === undefined ? undefined : { name, production };
+}
+
+export type SeedsFor =
+  | { kind: 'seeds'; seeds: SeedSet }
+  /** there is no seeds folder: nothing to do, nothing to say unless asked */
+  | { kind: 'no-folder'; dir: string }
+  /** the target names no environment: the message and the next step */
+  | { kind: 'no-environment'; message: string; hint: string };
+
+/** The seeds a target gets, for the CLI and the editor alike. */
+export function seedsFor(loaded: LoadedConfig, target: ResolvedTarget, explicit?: string): SeedsFor {
+  const dir = seedsDir(loaded);
+  if (!existsSync(dir)) return { kind: 'no-folder', dir };
+  const env = seedEnvironmentOf(target, explicit);
+  if (!env)
+    return {
+      kind: 'no-environment',
+      message: `the target (${target.source}) names no environment, so pgshift cannot tell which seeds are its`,
+      hint: 'give --env NAME (an environment of pgshift.config.json) or --seed-env NAME',
+    };
+  return { kind: 'seeds', seeds: discoverSeeds(dir, env.name, env.production) };
 }
 
 export type SeedState = 'pending' | 'changed' | 'applied' | 'failed';
