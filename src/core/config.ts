@@ -53,6 +53,11 @@ export interface RunnerConfig {
   maxQueued: number | null;
   /** The live view of a running migration from a second session (and the policy above). Default true. */
   monitor: boolean;
+  /**
+   * Lets up/down apply the migrations of a tool that normally applies its own (Prisma), with the
+   * tool's table written as the tool does. Default false: pgshift refuses and names the tool's command.
+   */
+  runFrameworkMigrations: boolean;
 }
 
 export interface BackupConfig {
@@ -116,6 +121,7 @@ export const DEFAULT_CONFIG: PgshiftConfig = {
     maxBlockingMs: null,
     maxQueued: null,
     monitor: true,
+    runFrameworkMigrations: false,
   },
   backup: {
     mode: 'auto',
@@ -283,6 +289,11 @@ export function validateConfig(raw: unknown, where: string): PgshiftConfig {
           'cannot be false with runner.maxBlockingMs or runner.maxQueued set: the policy needs the monitor',
         );
       c.runner.monitor = r.monitor as boolean;
+    }
+    if (r.runFrameworkMigrations !== undefined) {
+      if (typeof r.runFrameworkMigrations !== 'boolean')
+        fail('runner.runFrameworkMigrations', 'must be true or false');
+      c.runner.runFrameworkMigrations = r.runFrameworkMigrations as boolean;
     }
   }
   if (raw.backup !== undefined) validateBackup(raw.backup, c.backup, fail);
