@@ -465,12 +465,19 @@ function seedsItem(seeds: NonNullable<StatusSnapshot['seeds']>, snap: StatusSnap
       ? `${todo} to run${count('failed') ? ` (${count('failed')} failed)` : ''} · ${count('applied')} applied`
       : `${count('applied')} applied`
     : 'none for this environment';
-  return new MessageItem(`Seeds (${set.environment}${set.production ? ', production' : ''})`, 'database', {
-    description: summary,
-    tooltip: `seed data of "${set.environment}": ${set.production ? 'seeds/production/ only (marked production)' : 'seeds/common/ then seeds/' + set.environment + '/'}; each file runs once, and again when it changes`,
-    children,
-    contextValue: 'pgshift.seeds',
-  });
+  const node = new MessageItem(
+    `Seeds (${set.environment}${set.production ? ', production' : ''})`,
+    'database',
+    {
+      description: summary,
+      tooltip: `seed data of "${set.environment}": ${set.production ? 'seeds/production/ only (marked production)' : 'seeds/common/ then seeds/' + set.environment + '/'}; each file runs once, and again when it changes`,
+      children,
+      contextValue: 'pgshift.seeds',
+    },
+  );
+  // a stable id: VS Code keeps the node open when the state is read again after a run
+  node.id = `seeds:${set.environment}`;
+  return node;
 }
 
 function problemsItem(problems: MigrationProblem[], dir: string): MessageItem {
