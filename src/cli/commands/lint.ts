@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { userCacheDir } from '../../core/cache-dir';
-import { loadConfig, migrationsDir, type LoadedConfig } from '../../core/config';
+import { loadConfig, type LoadedConfig } from '../../core/config';
+import { chooseMigrations } from '../../core/migrations/choose';
 import { PgshiftError } from '../../core/errors';
 import { expandPaths } from '../../core/files';
 import { formatGithub, formatJson, formatSarif, formatText } from '../../core/lint/format';
@@ -51,7 +52,8 @@ export const lintCommand: Command = {
         );
       }
     }
-    const args = positionals.length ? positionals : [migrationsDir(loaded)];
+    // the config's migrationsDir, or the folder of the tool detected in the project (prisma/migrations)
+    const args = positionals.length ? positionals : [chooseMigrations(loaded).dir];
     const { files, missing } = expandPaths(
       args,
       io.cwd,

@@ -115,8 +115,8 @@ class PrismaWriter implements TrackerWriter {
       // else one row for the whole transaction: started when it began, finished now
       {
         sql: `INSERT INTO ${q} (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count)
-              SELECT $1, $2, clock_timestamp(), $3, NULL, NULL, now(), 1
-               WHERE NOT EXISTS (SELECT 1 FROM ${q} WHERE migration_name = $3 AND finished_at IS NOT NULL AND rolled_back_at IS NULL)`,
+              SELECT $1::varchar, $2::varchar, clock_timestamp(), $3::varchar, NULL, NULL, now(), 1
+               WHERE NOT EXISTS (SELECT 1 FROM ${q} WHERE migration_name = $3::varchar AND finished_at IS NOT NULL AND rolled_back_at IS NULL)`,
         params: [randomUUID(), m.up.checksum, name],
       },
     ];
@@ -152,8 +152,8 @@ class PrismaWriter implements TrackerWriter {
     );
     await driver.query(
       `INSERT INTO ${q} (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
-       SELECT $1, $2, now(), $3, now(), 0
-        WHERE NOT EXISTS (SELECT 1 FROM ${q} WHERE migration_name = $3 AND finished_at IS NOT NULL AND rolled_back_at IS NULL)`,
+       SELECT $1::varchar, $2::varchar, now(), $3::varchar, now(), 0
+        WHERE NOT EXISTS (SELECT 1 FROM ${q} WHERE migration_name = $3::varchar AND finished_at IS NOT NULL AND rolled_back_at IS NULL)`,
       [randomUUID(), m.up.checksum, name],
     );
     return 'done';
