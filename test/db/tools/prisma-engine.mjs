@@ -3,6 +3,7 @@
 // `prisma migrate deploy` asks the engine for (applyMigrations); `status` is what `prisma migrate
 // status` asks for (diagnoseMigrationHistory). The Prisma CLI itself needs the native schema-engine
 // binary, downloaded from binaries.prisma.sh on first use, which this machine cannot reach.
+/* global WebAssembly */
 // usage: DATABASE_URL=... node prisma-engine.mjs apply|status <migrationsDir> [first N folders]
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
