@@ -8,6 +8,7 @@ import type { Driver } from '../core/db/driver';
 import { openDriver } from '../core/db/open';
 import { PgshiftError } from '../core/errors';
 import type { MigrationSet } from '../core/migrations/model';
+import type { MigrationsChoice } from '../core/migrations/choose';
 import { backupSettings, openProject, type ProjectRequest, type TargetChoice } from '../core/project';
 import type { BackupSettings } from '../core/runner/backup';
 import { fmtBytes, countText } from '../core/text';
@@ -45,6 +46,8 @@ export const TARGET_USAGE = `--db URL | --env NAME   the database (default: DATA
 export interface RunnerContext {
   loaded: LoadedConfig;
   set: MigrationSet;
+  /** how the migrations folder and layout were chosen (config or detection) */
+  migrations: MigrationsChoice;
   settings: RunnerSettings;
   backup: BackupSettings;
   target: ResolvedTarget;
@@ -67,12 +70,22 @@ function formatOf(values: Values): 'text' | 'json' {
 
 async function runnerContext(values: Values, io: Io, opts: ContextOptions = {}): Promise<RunnerContext> {
   const format = formatOf(values);
-  const { loaded, set, target, settings } = openProject(projectRequest(values, io));
+  const { loaded, set, target, settings, migrations } = openProject(projectRequest(values, io));
   if (opts.write) assertMayWrite(target, opts.write, values.yes === true);
   const absent = targetIsAbsent(target);
   const driver = absent && !opts.write && !opts.needsDatabase ? undefined : await openDriver(target.target);
   const backup = backupSettings(loaded, target, values['no-backup'] === true);
-  return { loaded, set, settings, backup, target, format, driver, close: async () => driver?.close() };
+  return {
+    loaded,
+    set,
+    migrations,
+    settings,
+    backup,
+    target,
+    format,
+    driver,
+    close: async () => driver?.close(),
+  };
 }
 
 /** What --config, --dir, --db and --env ask for, as openProject takes it. */

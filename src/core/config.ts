@@ -7,8 +7,8 @@ import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from './errors';
 import { SEVERITIES, type SeveritySetting } from './lint/types';
 
-export type Layout = 'auto' | 'golang-migrate' | 'dbmate' | 'flyway' | 'diesel';
-export const LAYOUTS: readonly Layout[] = ['auto', 'golang-migrate', 'dbmate', 'flyway', 'diesel'];
+export type Layout = 'auto' | 'golang-migrate' | 'dbmate' | 'flyway' | 'diesel' | 'prisma';
+export const LAYOUTS: readonly Layout[] = ['auto', 'golang-migrate', 'dbmate', 'flyway', 'diesel', 'prisma'];
 
 export interface EnvironmentConfig {
   /** A full URL, without password (the password comes from SecretStorage, env, .pgpass or a prompt). */
@@ -100,6 +100,11 @@ export interface LoadedConfig {
   root: string;
   /** the file it came from, if any */
   file?: string;
+  /**
+   * The top-level keys the config actually sets (the rest are defaults). Without migrationsDir and
+   * layout, the project's migration tool is detected from its files (migrations/detect-project.ts).
+   */
+  given?: string[];
 }
 
 export const DEFAULT_CONFIG: PgshiftConfig = {
@@ -141,24 +146,44 @@ export function loadConfig(startDir: string, explicitFile?: string): LoadedConfi
   if (explicitFile) {
     const file = resolve(startDir, explicitFile);
     if (!existsSync(file)) throw new ConfigError(`config file not found: ${file}`, 'check the --config path');
-    return { config: parseConfigFile(file), root: dirname(file), file };
+    return { config: parseConfigFile(file), root: dirname(file), file, given: givenKeys(readJson(file)) };
   }
   let dir = resolve(startDir);
   for (;;) {
     const own = join(dir, CONFIG_FILE);
-    if (existsSync(own)) return { config: parseConfigFile(own), root: dir, file: own };
+    if (existsSync(own))
+      return { config: parseConfigFile(own), root: dir, file: own, given: givenKeys(readJson(own)) };
     const pkg = join(dir, 'package.json');
     if (existsSync(pkg)) {
       const json = readJson(pkg) as Record<string, unknown>;
       if (json && typeof json === 'object' && 'pgshift' in json) {
-        return { config: validateConfig(json.pgshift, `${pkg} "pgshift"`), root: dir, file: pkg };
+        return {
+          config: validateConfig(json.pgshift, `${pkg} "pgshift"`),
+          root: dir,
+          file: pkg,
+          given: givenKeys(json.pgshift),
+        };
       }
     }
     const parent = dirname(dir);
     if (parent === dir) break;
     dir = parent;
   }
-  return { config: structuredClone(DEFAULT_CONFIG), root: resolve(startDir) };
+  return { config: structuredClone(DEFAULT_CONFIG), root: resolve(startDir), given: [] };
+}
+
+function givenKeys(raw: unknown): string[] {
+  return raw && typeof raw === 'object' ? Object.keys(raw) : [];
+}
+
+/** Whether the config names the migrations folder or layout itself (then nothing is detected). */
+export function namesMigrations(loaded: LoadedConfig): boolean {
+  // a config built without `given` (by a caller, a test) is taken at its word
+  if (!loaded.given) return true;
+  return (
+    loaded.given.includes('migrationsDir') ||
+    (loaded.given.includes('layout') && loaded.config.layout !== 'auto')
+  );
 }
 
 function parseConfigFile(file: string): PgshiftConfig {

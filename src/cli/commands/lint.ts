@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { userCacheDir } from '../../core/cache-dir';
-import { loadConfig, migrationsDir, seedsDir, type LoadedConfig } from '../../core/config';
+import { loadConfig, seedsDir, type LoadedConfig } from '../../core/config';
+import { chooseMigrations } from '../../core/migrations/choose';
 import { PgshiftError } from '../../core/errors';
 import { expandPaths } from '../../core/files';
 import { formatGithub, formatJson, formatSarif, formatText } from '../../core/lint/format';
@@ -51,10 +52,11 @@ export const lintCommand: Command = {
         );
       }
     }
-    // with no paths: the migrations and, when there are any, the seeds (they run on the same databases)
+    // with no paths: the config's migrationsDir, or the folder of the tool detected in the project
+    // (prisma/migrations), and the seeds when there are any (they run on the same databases)
     const args = positionals.length
       ? positionals
-      : [migrationsDir(loaded), ...(existsSync(seedsDir(loaded)) ? [seedsDir(loaded)] : [])];
+      : [chooseMigrations(loaded).dir, ...(existsSync(seedsDir(loaded)) ? [seedsDir(loaded)] : [])];
     const { files, missing } = expandPaths(
       args,
       io.cwd,

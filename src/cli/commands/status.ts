@@ -1,5 +1,6 @@
 import { describeProgress, progressText, status } from '../../core/runner';
 import type { Command } from '../command';
+import { describeChoice } from '../../core/migrations/choose';
 import { ms, outsideTransactionNote } from '../../core/text';
 import { RUNNER_OPTIONS, shownPath, table, TARGET_USAGE, when, withRunnerContext } from '../runner-cli';
 
@@ -22,7 +23,16 @@ export const statusCommand: Command = {
           executionMs: m.executionMs,
           ...(m.progress ? { progress: m.progress } : {}),
         }));
-        io.out(JSON.stringify({ migrations }, null, 2) + '\n');
+        const tools = ctx.migrations.detected.map((t) => ({
+          tool: t.tool,
+          dir: t.dir,
+          layout: t.layout ?? null,
+          reasons: t.reasons,
+          chosen: t === ctx.migrations.chosen,
+        }));
+        io.out(
+          JSON.stringify({ layout: ctx.set.layout, dir: ctx.set.dir, tools, migrations }, null, 2) + '\n',
+        );
         return 0;
       }
       io.out(
@@ -31,7 +41,10 @@ export const statusCommand: Command = {
       io.out(
         `migrations  ${shownPath(ctx.set.dir, io.cwd)} (${ctx.set.layout}, ${ctx.set.migrations.length})\n`,
       );
-      io.out(`tracking    ${report.tracking.join(' + ')}\n\n`);
+      io.out(`tracking    ${report.tracking.join(' + ')}\n`);
+      for (const line of describeChoice(ctx.migrations, (p) => shownPath(p, io.cwd)))
+        io.out(`            ${line}\n`);
+      io.out('\n');
       if (!report.migrations.length) io.out('no migrations yet: create one with `pgshift new <name>`\n');
       else {
         const rows = report.migrations.map((m) => [
