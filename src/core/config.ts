@@ -53,6 +53,11 @@ export interface RunnerConfig {
   maxQueued: number | null;
   /** The live view of a running migration from a second session (and the policy above). Default true. */
   monitor: boolean;
+  /**
+   * Lets up/down apply the migrations of a tool that normally applies its own (Prisma), with the
+   * tool's table written as the tool does. Default false: pgshift refuses and names the tool's command.
+   */
+  runFrameworkMigrations: boolean;
 }
 
 export interface BackupConfig {
@@ -68,6 +73,13 @@ export interface BackupConfig {
   maxBytes: number | null;
 }
 
+export interface SeedsConfig {
+  /** Folder of the seed files, relative to the project root: common/ and <environment>/ in it. Default 'seeds'. */
+  dir: string;
+  /** `up` runs the environment's new and changed seeds after its migrations. Default true. */
+  afterUp: boolean;
+}
+
 export interface PgshiftConfig {
   migrationsDir: string;
   layout: Layout;
@@ -77,6 +89,7 @@ export interface PgshiftConfig {
   rules: Record<string, SeveritySetting>;
   runner: RunnerConfig;
   backup: BackupConfig;
+  seeds: SeedsConfig;
   environments: Record<string, EnvironmentConfig>;
   defaultEnvironment?: string;
 }
@@ -108,6 +121,7 @@ export const DEFAULT_CONFIG: PgshiftConfig = {
     maxBlockingMs: null,
     maxQueued: null,
     monitor: true,
+    runFrameworkMigrations: false,
   },
   backup: {
     mode: 'auto',
@@ -116,6 +130,7 @@ export const DEFAULT_CONFIG: PgshiftConfig = {
     retentionDays: 30,
     maxBytes: 1024 ** 3,
   },
+  seeds: { dir: 'seeds', afterUp: true },
   environments: {},
 };
 
@@ -175,11 +190,13 @@ export const TOP_KEYS: readonly string[] = [
   'rules',
   'runner',
   'backup',
+  'seeds',
   'environments',
   'defaultEnvironment',
 ];
 export const RUNNER_KEYS: readonly string[] = Object.keys(DEFAULT_CONFIG.runner);
 export const BACKUP_KEYS: readonly string[] = Object.keys(DEFAULT_CONFIG.backup);
+export const SEEDS_KEYS: readonly string[] = Object.keys(DEFAULT_CONFIG.seeds);
 export const BACKUP_MODES: readonly BackupConfig['mode'][] = ['auto', 'off', 'file'];
 export const ENV_KEYS: readonly string[] = [
   'url',
@@ -273,8 +290,25 @@ export function validateConfig(raw: unknown, where: string): PgshiftConfig {
         );
       c.runner.monitor = r.monitor as boolean;
     }
+    if (r.runFrameworkMigrations !== undefined) {
+      if (typeof r.runFrameworkMigrations !== 'boolean')
+        fail('runner.runFrameworkMigrations', 'must be true or false');
+      c.runner.runFrameworkMigrations = r.runFrameworkMigrations as boolean;
+    }
   }
   if (raw.backup !== undefined) validateBackup(raw.backup, c.backup, fail);
+  if (raw.seeds !== undefined) {
+    if (!isObject(raw.seeds)) fail('seeds', 'must be an object');
+    const r = raw.seeds as Record<string, unknown>;
+    for (const k of Object.keys(r))
+      if (!SEEDS_KEYS.includes(k))
+        fail(`seeds.${k}`, `is not a seeds setting (known: ${SEEDS_KEYS.join(', ')})`);
+    if (r.dir !== undefined) c.seeds.dir = str(r.dir, 'seeds.dir', fail);
+    if (r.afterUp !== undefined) {
+      if (typeof r.afterUp !== 'boolean') fail('seeds.afterUp', 'must be true or false');
+      c.seeds.afterUp = r.afterUp as boolean;
+    }
+  }
   if (raw.environments !== undefined) {
     if (!isObject(raw.environments)) fail('environments', 'must be an object of name → connection');
     for (const [name, env] of Object.entries(raw.environments as Record<string, unknown>)) {
@@ -347,6 +381,11 @@ function bytes(v: unknown, key: string, fail: (k: string, m: string) => never): 
   if (!m) return fail(key, 'must be a size such as "500MB", "2GB", a number of bytes, or null for no limit');
   const unit = { B: 0, kB: 1, KB: 1, MB: 2, GB: 3, TB: 4 }[m[2] as 'B'];
   return Math.round(Number(m[1]) * 1024 ** unit);
+}
+
+/** Absolute seeds folder of a loaded config. */
+export function seedsDir(loaded: LoadedConfig): string {
+  return resolve(loaded.root, loaded.config.seeds.dir);
 }
 
 /** Absolute migrations directory of a loaded config. */

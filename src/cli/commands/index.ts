@@ -18,6 +18,7 @@ const loaders: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
   ['resolve', async () => (await import('./resolve')).resolveCommand],
   ['backups', async () => (await import('./backups')).backupsCommand],
   ['restore', async () => (await import('./restore')).restoreCommand],
+  ['seed', async () => (await import('./seed')).seedCommand],
   ['report', async () => (await import('./report')).reportCommand],
   ['verify', async () => (await import('./verify')).verifyCommand],
 ];

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { userCacheDir } from '../../core/cache-dir';
-import { loadConfig, migrationsDir, type LoadedConfig } from '../../core/config';
+import { loadConfig, migrationsDir, seedsDir, type LoadedConfig } from '../../core/config';
 import { PgshiftError } from '../../core/errors';
 import { expandPaths } from '../../core/files';
 import { formatGithub, formatJson, formatSarif, formatText } from '../../core/lint/format';
@@ -22,7 +22,7 @@ export const lintCommand: Command = {
   usage: `pgshift lint [paths or globs...] [--format text|json|sarif|github] [--config F] [--pg-version N] [--fail-on error|warning|info]
                     [--no-cache | --cache-location DIR]
 
-  With no paths, lints the configured migrations directory. Exit 0 when nothing reaches --fail-on
+  With no paths, lints the configured migrations directory and the seeds folder (seeds.dir). Exit 0 when nothing reaches --fail-on
   (default warning), 1 when something does, 2 on usage or config errors.
   Files whose findings cannot have changed are not linted again: the cache is in .pgshift/cache of the
   project (when it has a config file or a .pgshift folder), else in the user's cache directory.`,
@@ -51,7 +51,10 @@ export const lintCommand: Command = {
         );
       }
     }
-    const args = positionals.length ? positionals : [migrationsDir(loaded)];
+    // with no paths: the migrations and, when there are any, the seeds (they run on the same databases)
+    const args = positionals.length
+      ? positionals
+      : [migrationsDir(loaded), ...(existsSync(seedsDir(loaded)) ? [seedsDir(loaded)] : [])];
     const { files, missing } = expandPaths(
       args,
       io.cwd,

@@ -74,6 +74,19 @@ export {
   type PruneResult,
   type RestoreResult,
 } from './backup-store';
+export {
+  discoverSeeds,
+  runSeeds,
+  seedEnvironmentOf,
+  seedsFor,
+  seedStates,
+  seedStatus,
+  type SeedEvent,
+  type SeedRunResult,
+  type SeedSet,
+  type SeedStatus,
+  type SeedsFor,
+} from './seed';
 export type { InvalidIndex } from './invalid-indexes';
 export type { DryRunReport, DryRunMigration, DryRunStatement, DryRunLock, DryRunRewrite } from './dryrun';
 export type { LockHolder } from './lock';

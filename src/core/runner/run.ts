@@ -33,6 +33,7 @@ import {
   type RunnerInput,
   type Tracking,
 } from './session';
+import { createForeignTable, runRefusal } from './foreign';
 import { createMonitor, type Monitor } from './monitor';
 import type { RunnerSettings } from './settings';
 import { appliedVersions, type MigrationState } from './state';
@@ -86,6 +87,7 @@ async function runLocked(
   planOf: (tracking: Tracking, settings: RunnerSettings) => Plan,
 ): Promise<RunResult> {
   const settings = settingsOf(input);
+  refuseFramework(input, settings);
   await prepareSession(input.driver);
   return withMigrationLock(input, settings, async () => {
     const tracking = await ensureAndRead(input, settings);
@@ -95,9 +97,18 @@ async function runLocked(
 }
 
 async function ensureAndRead(input: RunnerInput, settings: RunnerSettings): Promise<Tracking> {
-  const tracking = await readTracking(input.driver, input.set, settings);
+  // a framework's table is created as the framework does when the database has none yet
+  let tracking = await readTracking(input.driver, input.set, settings);
+  if (!tracking.foreignTable && (await createForeignTable(input.driver, input.set.layout)))
+    tracking = await readTracking(input.driver, input.set, settings);
   await tracking.history.ensure(input.driver);
   return tracking;
+}
+
+/** A read-only tool's migrations (its own runner applies them) are not run by pgshift. */
+function refuseFramework(input: RunnerInput, settings: RunnerSettings): void {
+  const refusal = runRefusal(input.set.layout, settings.runFrameworkMigrations);
+  if (refusal) throw refusal;
 }
 
 async function refuseFailedWithIndexes(input: RunnerInput, tracking: Tracking): Promise<void> {
@@ -248,6 +259,7 @@ export async function resolve(
   input: RunnerInput & { version: string; as: 'applied' | 'rolled-back' },
 ): Promise<ResolveResult> {
   const settings = settingsOf(input);
+  refuseFramework(input, settings);
   await prepareSession(input.driver);
   return withMigrationLock(input, settings, async () => {
     const tracking = await ensureAndRead(input, settings);
