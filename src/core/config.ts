@@ -2,6 +2,7 @@
  * The one configuration the editor, the CLI and CI share: `pgshift.config.json` (or the "pgshift" key of
  * package.json) at the project root. Validated strictly: a wrong key or value is an error that names it.
  */
+import { CODE_TOOLS, type CodeTool } from './frameworks/model';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from './errors';
@@ -9,6 +10,8 @@ import { SEVERITIES, type SeveritySetting } from './lint/types';
 
 export type Layout = 'auto' | 'golang-migrate' | 'dbmate' | 'flyway' | 'diesel' | 'prisma';
 export const LAYOUTS: readonly Layout[] = ['auto', 'golang-migrate', 'dbmate', 'flyway', 'diesel', 'prisma'];
+/** every value `layout` takes: the SQL layouts and the code-based tools */
+export const LAYOUT_SETTINGS: readonly string[] = [...LAYOUTS, ...CODE_TOOLS];
 
 export interface EnvironmentConfig {
   /** A full URL, without password (the password comes from SecretStorage, env, .pgpass or a prompt). */
@@ -83,6 +86,11 @@ export interface SeedsConfig {
 export interface PgshiftConfig {
   migrationsDir: string;
   layout: Layout;
+  /**
+   * `"layout": "django"` (or rails, alembic, knex, sequelize, typeorm, efcore): the project's migrations
+   * are that code-based tool's, read from its files and table, never run by pgshift. `layout` is then 'auto'.
+   */
+  framework?: CodeTool;
   postgresVersion: number;
   include: string[];
   exclude: string[];
@@ -253,8 +261,10 @@ export function validateConfig(raw: unknown, where: string): PgshiftConfig {
   if (raw.$schema !== undefined) str(raw.$schema, '$schema', fail);
   if (raw.migrationsDir !== undefined) c.migrationsDir = str(raw.migrationsDir, 'migrationsDir', fail);
   if (raw.layout !== undefined) {
-    if (!LAYOUTS.includes(raw.layout as Layout)) fail('layout', `must be one of ${LAYOUTS.join(', ')}`);
-    c.layout = raw.layout as Layout;
+    if (CODE_TOOLS.includes(raw.layout as CodeTool)) c.framework = raw.layout as CodeTool;
+    else if (!LAYOUTS.includes(raw.layout as Layout))
+      fail('layout', `must be one of ${LAYOUT_SETTINGS.join(', ')}`);
+    else c.layout = raw.layout as Layout;
   }
   if (raw.postgresVersion !== undefined) {
     const v = raw.postgresVersion;

@@ -1,6 +1,7 @@
 import { describeProgress, progressText, status } from '../../core/runner';
 import type { Command } from '../command';
 import { describeChoice } from '../../core/migrations/choose';
+import { codeStatusCommand } from '../code-status';
 import { ms, outsideTransactionNote } from '../../core/text';
 import { RUNNER_OPTIONS, shownPath, table, TARGET_USAGE, when, withRunnerContext } from '../runner-cli';
 
@@ -13,6 +14,7 @@ export const statusCommand: Command = {
   options: RUNNER_OPTIONS,
   async run({ values }, io) {
     return withRunnerContext(values, io, {}, async (ctx) => {
+      if (ctx.code) return codeStatusCommand(ctx, io);
       const report = await status({ driver: ctx.driver, set: ctx.set, settings: ctx.settings });
       if (ctx.format === 'json') {
         const migrations = report.migrations.map((m) => ({
