@@ -21,8 +21,10 @@ export const statusCommand: Command = {
           appliedAt: m.appliedAt,
           executionMs: m.executionMs,
           ...(m.progress ? { progress: m.progress } : {}),
+          ...(m.phase ? { phase: m.phase, group: m.group } : {}),
         }));
-        io.out(JSON.stringify({ migrations }, null, 2) + '\n');
+        const groups = report.groups.map((g) => ({ group: g.group, phases: g.phases }));
+        io.out(JSON.stringify({ migrations, groups }, null, 2) + '\n');
         return 0;
       }
       io.out(
@@ -40,9 +42,12 @@ export const statusCommand: Command = {
           m.progress ? `${m.state} ${progressText(m)}` : m.state,
           when(m.appliedAt),
           ms(m.executionMs),
+          ...(report.groups.length ? [m.phase ? `${m.phase} ${m.group}` : ''] : []),
         ]);
-        io.out(table(['VERSION', 'NAME', 'STATE', 'APPLIED AT', 'TIME'], rows));
+        const head = ['VERSION', 'NAME', 'STATE', 'APPLIED AT', 'TIME'];
+        io.out(table(report.groups.length ? [...head, 'PHASE'] : head, rows));
       }
+      if (report.groups.length) io.out(`\n${report.groups.map((g) => g.text + '\n').join('')}`);
       for (const m of report.migrations)
         if (m.onlyNonTransactional && m.state === 'pending')
           io.out(`\n${m.version} ${m.name}${outsideTransactionNote(m)}\n`);
