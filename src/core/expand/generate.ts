@@ -154,7 +154,7 @@ CREATE TRIGGER ${ident(fn)} BEFORE INSERT OR UPDATE ON ${tableName(table)}
  */
 function notNullSteps(table: Table, column: string, group: string, phase: Phase): PlannedMigration[] {
   const t = tableName(table);
-  const check = ident(shortName(table.name, column, 'not_null'));
+  const check = ident(shortName(table.name, column, 'not_null_check'));
   const col = ident(column);
   return [
     {
@@ -191,6 +191,33 @@ function notNullSteps(table: Table, column: string, group: string, phase: Phase)
         `ALTER TABLE ${t} ALTER COLUMN ${col} DROP NOT NULL;\n`,
     },
   ];
+}
+
+/**
+ * PostgreSQL 18+ names NOT NULL constraints (`<table>_<column>_not_null`) and keeps the name through a
+ * column rename: the new column's takes the name the old column's had, as the one-step change leaves it.
+ * Older servers have no such constraints and skip it.
+ */
+function keepNotNullName(table: Table, oldColumn: string, newColumn: string): string {
+  const lit = (x: string) => `'${x.replace(/'/g, "''")}'`;
+  const rel = lit(tableName(table));
+  const find = (col: string, into: string) =>
+    `  SELECT c.conname INTO ${into} FROM pg_constraint c
+    JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+   WHERE c.conrelid = ${rel}::regclass AND c.contype = 'n' AND a.attname = ${lit(col)};`;
+  return `-- PostgreSQL 18+: the NOT NULL constraint keeps the name ${oldColumn}'s had (older servers: nothing to do)
+DO $pgshift$
+DECLARE old_name text; new_name text;
+BEGIN
+${find(oldColumn, 'old_name')}
+${find(newColumn, 'new_name')}
+  IF old_name IS NOT NULL AND new_name IS NOT NULL THEN
+    EXECUTE format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', ${rel}, old_name, left('pgshift_old_' || old_name, 63));
+    EXECUTE format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', ${rel}, new_name, old_name);
+  END IF;
+END
+$pgshift$;
+`;
 }
 
 function renameColumn(c: Extract<RiskyChange, { kind: 'rename-column' }>, group: string): ExpandPlan {
@@ -238,6 +265,7 @@ function renameColumn(c: Extract<RiskyChange, { kind: 'rename-column' }>, group:
         `Then this drops the trigger and ${c.from}.`,
       ]) +
       sync.drop +
+      (c.notNull ? keepNotNullName(c.table, c.from, c.to) : '') +
       `-- pgshift-ignore ban-drop-column: contract phase of ${group}, the application no longer uses ${c.from}\n` +
       `ALTER TABLE ${t} DROP COLUMN ${A};\n`,
     down:
@@ -310,6 +338,7 @@ function changeType(c: Extract<RiskyChange, { kind: 'change-type' }>, group: str
         `The swap: drops the trigger and the old ${c.column}, and renames ${tmp} to ${c.column}, in one short transaction.`,
       ]) +
       sync.drop +
+      (c.notNull ? keepNotNullName(c.table, c.column, tmp) : '') +
       `-- pgshift-ignore ban-drop-column: contract phase of ${group}, ${tmp} replaces it\n` +
       `ALTER TABLE ${t} DROP COLUMN ${A};\n` +
       `-- pgshift-ignore renaming-column: contract phase of ${group}, the column keeps the name the application uses\n` +
