@@ -83,6 +83,11 @@ export interface SeedsConfig {
   afterUp: boolean;
 }
 
+export interface ZeroDowntimeConfig {
+  /** `up` refuses a contract migration whose group's expand was applied less than this long ago, without --yes. Default '1h'; null = never wait. */
+  minSoak: string | null;
+}
+
 export interface PgshiftConfig {
   migrationsDir: string;
   layout: Layout;
@@ -98,6 +103,7 @@ export interface PgshiftConfig {
   runner: RunnerConfig;
   backup: BackupConfig;
   seeds: SeedsConfig;
+  zeroDowntime: ZeroDowntimeConfig;
   environments: Record<string, EnvironmentConfig>;
   defaultEnvironment?: string;
 }
@@ -144,6 +150,7 @@ export const DEFAULT_CONFIG: PgshiftConfig = {
     maxBytes: 1024 ** 3,
   },
   seeds: { dir: 'seeds', afterUp: true },
+  zeroDowntime: { minSoak: '1h' },
   environments: {},
 };
 
@@ -224,12 +231,14 @@ export const TOP_KEYS: readonly string[] = [
   'runner',
   'backup',
   'seeds',
+  'zeroDowntime',
   'environments',
   'defaultEnvironment',
 ];
 export const RUNNER_KEYS: readonly string[] = Object.keys(DEFAULT_CONFIG.runner);
 export const BACKUP_KEYS: readonly string[] = Object.keys(DEFAULT_CONFIG.backup);
 export const SEEDS_KEYS: readonly string[] = Object.keys(DEFAULT_CONFIG.seeds);
+export const ZERO_DOWNTIME_KEYS: readonly string[] = Object.keys(DEFAULT_CONFIG.zeroDowntime);
 export const BACKUP_MODES: readonly BackupConfig['mode'][] = ['auto', 'off', 'file'];
 export const ENV_KEYS: readonly string[] = [
   'url',
@@ -343,6 +352,14 @@ export function validateConfig(raw: unknown, where: string): PgshiftConfig {
       if (typeof r.afterUp !== 'boolean') fail('seeds.afterUp', 'must be true or false');
       c.seeds.afterUp = r.afterUp as boolean;
     }
+  }
+  if (raw.zeroDowntime !== undefined) {
+    if (!isObject(raw.zeroDowntime)) fail('zeroDowntime', 'must be an object');
+    const r = raw.zeroDowntime as Record<string, unknown>;
+    for (const k of Object.keys(r))
+      if (!ZERO_DOWNTIME_KEYS.includes(k))
+        fail(`zeroDowntime.${k}`, `is not a zeroDowntime setting (known: ${ZERO_DOWNTIME_KEYS.join(', ')})`);
+    if (r.minSoak !== undefined) c.zeroDowntime.minSoak = duration(r.minSoak, 'zeroDowntime.minSoak', fail);
   }
   if (raw.environments !== undefined) {
     if (!isObject(raw.environments)) fail('environments', 'must be an object of name → connection');

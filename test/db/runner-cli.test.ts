@@ -59,7 +59,7 @@ describe('runner (CLI processes on a real server)', function () {
     const p = makeProject({ '10_b.up.sql': 'SELECT 1;', '9_a.up.sql': 'SELECT 1;' });
     assert.equal((await runCli(['up', '--db', db.url, '--steps', '1'], p.root)).code, 0);
     const s = await statusJson(p);
-    assert.deepEqual(Object.keys(s), ['layout', 'dir', 'tools', 'migrations']);
+    assert.deepEqual(Object.keys(s), ['layout', 'dir', 'tools', 'migrations', 'groups']);
     const full = s as unknown as {
       layout: string;
       dir: string;

@@ -24,6 +24,7 @@ export const statusCommand: Command = {
           appliedAt: m.appliedAt,
           executionMs: m.executionMs,
           ...(m.progress ? { progress: m.progress } : {}),
+          ...(m.phase ? { phase: m.phase, group: m.group } : {}),
         }));
         const tools = ctx.migrations.detected.map((t) => ({
           tool: t.tool,
@@ -32,8 +33,10 @@ export const statusCommand: Command = {
           reasons: t.reasons,
           chosen: t === ctx.migrations.chosen,
         }));
+        const groups = report.groups.map((g) => ({ group: g.group, phases: g.phases }));
         io.out(
-          JSON.stringify({ layout: ctx.set.layout, dir: ctx.set.dir, tools, migrations }, null, 2) + '\n',
+          JSON.stringify({ layout: ctx.set.layout, dir: ctx.set.dir, tools, migrations, groups }, null, 2) +
+            '\n',
         );
         return 0;
       }
@@ -55,9 +58,12 @@ export const statusCommand: Command = {
           m.progress ? `${m.state} ${progressText(m)}` : m.state,
           when(m.appliedAt),
           ms(m.executionMs),
+          ...(report.groups.length ? [m.phase ? `${m.phase} ${m.group}` : ''] : []),
         ]);
-        io.out(table(['VERSION', 'NAME', 'STATE', 'APPLIED AT', 'TIME'], rows));
+        const head = ['VERSION', 'NAME', 'STATE', 'APPLIED AT', 'TIME'];
+        io.out(table(report.groups.length ? [...head, 'PHASE'] : head, rows));
       }
+      if (report.groups.length) io.out(`\n${report.groups.map((g) => g.text + '\n').join('')}`);
       for (const m of report.migrations)
         if (m.onlyNonTransactional && m.state === 'pending')
           io.out(`\n${m.version} ${m.name}${outsideTransactionNote(m)}\n`);
