@@ -7,7 +7,9 @@ export const mochaHooks = {
     await startTestServer();
   },
   async afterAll(this: Mocha.Context): Promise<void> {
-    this.timeout(30_000);
+    // stopping the server may take its 15 s, then removing the suite's data and PGlite scratch
+    // directories (hundreds of MB): on a loaded 2-core machine that went past 30 s once
+    this.timeout(90_000);
     await stopTestServer();
   },
 };
