@@ -7,8 +7,16 @@ import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from './errors';
 import { SEVERITIES, type SeveritySetting } from './lint/types';
 
-export type Layout = 'auto' | 'golang-migrate' | 'dbmate' | 'flyway' | 'diesel' | 'prisma';
-export const LAYOUTS: readonly Layout[] = ['auto', 'golang-migrate', 'dbmate', 'flyway', 'diesel', 'prisma'];
+export type Layout = 'auto' | 'golang-migrate' | 'dbmate' | 'flyway' | 'diesel' | 'prisma' | 'goose';
+export const LAYOUTS: readonly Layout[] = [
+  'auto',
+  'golang-migrate',
+  'dbmate',
+  'flyway',
+  'diesel',
+  'prisma',
+  'goose',
+];
 
 export interface EnvironmentConfig {
   /** A full URL, without password (the password comes from SecretStorage, env, .pgpass or a prompt). */

@@ -23,6 +23,7 @@ import {
   parseDieselFolder,
   parseFlywayName,
   parseGolangMigrateName,
+  parseGooseName,
   parsePrismaFolder,
   versionKey,
   type Direction,
@@ -192,6 +193,7 @@ export function discoverMigrations(dir: string, layout: Layout = 'auto'): Migrat
   else if (concrete === 'dbmate') collectDbmate(d, entries);
   else if (concrete === 'flyway') collectFlyway(d, abs, entries);
   else if (concrete === 'prisma') collectPrisma(d, entries);
+  else if (concrete === 'goose') collectGoose(d, entries);
   else collectDiesel(d, entries);
   const migrations = assemble(d, concrete);
   return { dir: abs, layout: concrete, migrations, problems: d.problems };
@@ -355,6 +357,61 @@ function collectDiesel(d: Discovery, entries: Dirent[]): void {
     for (const direction of ['up', 'down'] as const) {
       if (!inside.has(`${direction}.sql`)) continue;
       d.addWholeFile(join(full, `${direction}.sql`), { ...parsed, direction }, {}, noTx);
+    }
+  }
+}
+
+/**
+ * goose: `<version>_<name>.sql` with `-- +goose Up` / `-- +goose Down` sections (directives.ts reads
+ * them, and `-- +goose NO TRANSACTION`; the splitter keeps StatementBegin … StatementEnd as one statement).
+ */
+function collectGoose(d: Discovery, entries: Dirent[]): void {
+  for (const e of entries) {
+    const file = join(d.dir, e.name);
+    if (isDir(e, file)) continue;
+    const parsed = parseGooseName(e.name);
+    if (!parsed) {
+      if (/\.sql$/i.test(e.name)) d.unmatched(file, 'goose');
+      continue;
+    }
+    if (parsed.go) {
+      d.problem(
+        'warning',
+        file,
+        `Go migration: ${d.rel(file)} is not SQL, so pgshift neither lints nor runs it; run it with goose`,
+      );
+      continue;
+    }
+    const content = d.read(file);
+    if (!content) continue;
+    const { bytes } = content;
+    const split = splitStatements(bytes);
+    const secs = sections(split.comments, bytes.length);
+    const up = secs.find((s) => s.kind === 'up');
+    if (!up) {
+      d.problem(
+        'error',
+        file,
+        `no -- +goose Up annotation: goose refuses ${d.rel(file)} (it must start its up section with a line "-- +goose Up")`,
+      );
+      continue;
+    }
+    const down = secs.find((s) => s.kind === 'down');
+    for (const [direction, sec] of [
+      ['up', up],
+      ['down', down],
+    ] as const) {
+      if (!sec) continue;
+      const script = d.script(
+        file,
+        bytes,
+        sec.start,
+        sec.end,
+        sec.noTransaction,
+        split,
+        ` ${direction} section`,
+      );
+      d.candidates.push({ version: parsed.version, name: parsed.name, direction, script });
     }
   }
 }

@@ -122,6 +122,8 @@ function template(layout: ConcreteLayout, file: string, version: string, name: s
         : `-- ${version} ${name}: undo (undo everything V${version}__${name}.sql did, in reverse order)\n\n`;
     case 'prisma':
       return `-- ${version} ${name}\n${tip}\n`;
+    case 'goose':
+      return '-- +goose Up\n\n\n-- +goose Down\n\n';
     case 'diesel':
       return file === 'up.sql'
         ? '-- Your SQL goes here\n'

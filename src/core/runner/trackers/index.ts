@@ -12,6 +12,7 @@ import { runWrite, type Write } from '../write';
 import { dbmateTracker } from './dbmate';
 import { flywayTracker } from './flyway';
 import { golangMigrateTracker } from './golang-migrate';
+import { gooseTracker } from './goose';
 import { prismaTracker } from './prisma';
 import type {
   ForeignKind,
@@ -39,6 +40,7 @@ export const TRACKERS: readonly Tracker[] = [
   dbmateTracker,
   flywayTracker,
   prismaTracker,
+  gooseTracker,
 ];
 
 export function trackerOf(kind: ForeignKind): Tracker {

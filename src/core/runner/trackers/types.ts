@@ -8,7 +8,7 @@ import type { Driver } from '../../db/driver';
 import type { ConcreteLayout, Migration } from '../../migrations/model';
 import type { Write } from '../write';
 
-export type ForeignKind = 'golang-migrate' | 'dbmate' | 'flyway' | 'prisma';
+export type ForeignKind = 'golang-migrate' | 'dbmate' | 'flyway' | 'prisma' | 'goose';
 
 export interface ForeignTable {
   kind: ForeignKind;
