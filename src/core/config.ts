@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from './errors';
 import { SEVERITIES, type SeveritySetting } from './lint/types';
 
-export type Layout = 'auto' | 'golang-migrate' | 'dbmate' | 'flyway' | 'diesel' | 'prisma' | 'goose';
+export type Layout = 'auto' | 'golang-migrate' | 'dbmate' | 'flyway' | 'diesel' | 'prisma' | 'goose' | 'sqlx';
 export const LAYOUTS: readonly Layout[] = [
   'auto',
   'golang-migrate',
@@ -16,6 +16,7 @@ export const LAYOUTS: readonly Layout[] = [
   'diesel',
   'prisma',
   'goose',
+  'sqlx',
 ];
 
 export interface EnvironmentConfig {

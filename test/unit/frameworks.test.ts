@@ -105,6 +105,54 @@ describe('frameworks: real projects detected, listed and linted', function () {
     });
   });
 
+  describe('sqlx (atuin’s server migrations)', () => {
+    const project = join(fixtures, 'sqlx');
+    const dir = join(project, 'migrations');
+
+    it('is detected from Cargo.toml and migrations/, listed and linted without a parse error', async () => {
+      const found = detectProject(project);
+      assert.deepEqual(
+        found.map((t) => [t.tool, t.dir]),
+        [['sqlx', dir]],
+      );
+      assert.deepEqual(found[0].reasons, [
+        'Cargo.toml depends on sqlx',
+        '20 files <version>_<name>.sql in migrations',
+      ]);
+      const set = discoverMigrations(dir, 'sqlx');
+      assert.equal(set.migrations.length, 20);
+      assert.deepEqual(
+        [set.migrations[0].version, set.migrations[0].name],
+        ['20210425153745', 'create_history'],
+      );
+      // simple migrations have no down, and that is not a problem for sqlx
+      assert.deepEqual(
+        set.problems.filter((p) => p.severity !== 'info'),
+        [],
+      );
+      const rules = await lintSet(set);
+      assert.deepEqual(
+        [...rules].filter(([, r]) => r.includes('syntax-error')),
+        [],
+      );
+    });
+
+    it('reads -- no-transaction on the first line, as sqlx does', () => {
+      const tmp = mkdtempSync(join(tmpdir(), 'pgshift-sqlx-'));
+      try {
+        writeFileSync(join(tmp, '1_a.sql'), '-- no-transaction\nCREATE INDEX CONCURRENTLY i ON t (c);\n');
+        writeFileSync(join(tmp, '2_b.sql'), 'SELECT 1;\n-- no-transaction\n');
+        const set = discoverMigrations(tmp, 'sqlx');
+        assert.deepEqual(
+          set.migrations.map((m) => m.up.noTransaction),
+          [true, false],
+        );
+      } finally {
+        rmSync(tmp, { recursive: true, force: true });
+      }
+    });
+  });
+
   describe('Prisma (documenso, in the shared corpus)', () => {
     const project = join(corpus, 'documenso');
     const dir = join(project, 'packages', 'prisma', 'migrations');

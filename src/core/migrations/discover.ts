@@ -25,6 +25,7 @@ import {
   parseGolangMigrateName,
   parseGooseName,
   parsePrismaFolder,
+  parseSqlxName,
   versionKey,
   type Direction,
 } from './layouts';
@@ -194,6 +195,7 @@ export function discoverMigrations(dir: string, layout: Layout = 'auto'): Migrat
   else if (concrete === 'flyway') collectFlyway(d, abs, entries);
   else if (concrete === 'prisma') collectPrisma(d, entries);
   else if (concrete === 'goose') collectGoose(d, entries);
+  else if (concrete === 'sqlx') collectSqlx(d, entries);
   else collectDiesel(d, entries);
   const migrations = assemble(d, concrete);
   return { dir: abs, layout: concrete, migrations, problems: d.problems };
@@ -416,6 +418,16 @@ function collectGoose(d: Discovery, entries: Dirent[]): void {
   }
 }
 
+/** sqlx: a file starting `-- no-transaction` runs outside a transaction, as sqlx reads it. */
+function collectSqlx(d: Discovery, entries: Dirent[]): void {
+  for (const { file, parsed } of namedSqlFiles(d, entries, 'sqlx', parseSqlxName)) {
+    const content = d.read(file);
+    if (!content) continue;
+    const noTx = content.text.replace(/^\uFEFF/, '').startsWith('-- no-transaction');
+    d.addWholeFile(file, parsed, {}, noTx);
+  }
+}
+
 /** Prisma: `<timestamp>_<name>/migration.sql`; migration_lock.toml beside them; no down migrations. */
 function collectPrisma(d: Discovery, entries: Dirent[]): void {
   for (const e of entries) {
@@ -450,8 +462,10 @@ function assemble(d: Discovery, layout: ConcreteLayout): Migration[] {
   }
   // Flyway undo scripts are a paid feature most projects never use: only miss them when some exist
   // and Prisma has none at all
+  // sqlx's simple migrations have none either
   const expectDowns =
-    layout !== 'prisma' && (layout !== 'flyway' || d.candidates.some((c) => c.direction === 'down'));
+    layout !== 'prisma' &&
+    ((layout !== 'flyway' && layout !== 'sqlx') || d.candidates.some((c) => c.direction === 'down'));
   const reported = new Set<string>();
   const migrations: Migration[] = [];
   for (const group of groups.values()) {

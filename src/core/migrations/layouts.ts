@@ -17,6 +17,7 @@ export const LAYOUT_GRAMMAR: Record<ConcreteLayout, string> = {
   diesel: 'folders <version>_<name>/ holding up.sql and down.sql',
   prisma: 'folders <timestamp>_<name>/ holding migration.sql (prisma/migrations)',
   goose: '<version>_<name>.sql with -- +goose Up and -- +goose Down sections',
+  sqlx: '<version>_<description>.sql, or <version>_<description>.up.sql and .down.sql',
 };
 
 export interface GolangMigrateName {
@@ -119,6 +120,15 @@ export function parseGooseName(fileName: string): { version: string; name: strin
   return { version: m[1], name: m[2], go: m[3] === 'go' };
 }
 
+/** sqlx: `<version>_<description>.sql` (simple) or `.up.sql` / `.down.sql` (reversible); version an i64. */
+export function parseSqlxName(
+  fileName: string,
+): { version: string; name: string; direction: Direction } | undefined {
+  const m = /^(\d+)_(.+?)(?:\.(up|down))?\.sql$/s.exec(fileName);
+  if (!m) return undefined;
+  return { version: m[1], name: m[2], direction: (m[3] as Direction | undefined) ?? 'up' };
+}
+
 /** A name someone probably meant as a migration, whatever the layout. */
 export function looksLikeMigration(fileName: string): boolean {
   if (!/\.sql$/i.test(fileName)) return false;
@@ -142,6 +152,8 @@ export function migrationFileNames(layout: ConcreteLayout, version: string, name
       return [join(`${version}_${name}`, 'migration.sql')];
     case 'goose':
       return [`${version}_${name}.sql`];
+    case 'sqlx':
+      return [`${version}_${name}.up.sql`, `${version}_${name}.down.sql`];
   }
 }
 
@@ -253,6 +265,8 @@ export function detectLayoutOf(
     flyway: 0,
     prisma: 0,
     goose: 0,
+    // sqlx's names are golang-migrate's or dbmate's: only the project (Cargo.toml) or the config says sqlx
+    sqlx: 0,
   };
   let unrecognised = 0;
   for (const e of entries) {
@@ -295,6 +309,7 @@ export function detectLayoutOf(
     flyway: `${plural(n, 'V/U/R__ script')}`,
     prisma: `${plural(n, 'folder')} with migration.sql`,
     goose: `${plural(n, 'file')} with -- +goose Up`,
+    sqlx: `${plural(n, 'file')}`,
   };
   const others = order.filter((l) => l !== layout && counts[l] > 0).map((l) => `${l} ${counts[l]}`);
   const reason = `${layout}: ${what[layout]}` + (others.length ? ` (also seen: ${others.join(', ')})` : '');

@@ -124,6 +124,10 @@ function template(layout: ConcreteLayout, file: string, version: string, name: s
       return `-- ${version} ${name}\n${tip}\n`;
     case 'goose':
       return '-- +goose Up\n\n\n-- +goose Down\n\n';
+    case 'sqlx':
+      return file.endsWith('.up.sql')
+        ? `-- ${version} ${name}: up\n-- To run this file outside a transaction, make its first line: -- no-transaction\n\n`
+        : `-- ${version} ${name}: down (undo everything the up file did, in reverse order)\n\n`;
     case 'diesel':
       return file === 'up.sql'
         ? '-- Your SQL goes here\n'
