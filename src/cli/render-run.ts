@@ -7,7 +7,12 @@ import type { Io } from './io';
 import { shownPath, type RunnerContext } from './runner-cli';
 
 /** Prints the outcome and returns the exit code: 0 when every step ran, 1 otherwise. */
-export function renderRun(result: RunResult, ctx: RunnerContext, io: Io): number {
+export function renderRun(
+  result: RunResult,
+  ctx: RunnerContext,
+  io: Io,
+  extra: Record<string, unknown> = {},
+): number {
   if (ctx.format === 'json') {
     io.out(
       JSON.stringify(
@@ -37,6 +42,7 @@ export function renderRun(result: RunResult, ctx: RunnerContext, io: Io): number
               }
             : null,
           warnings: result.warnings,
+          ...extra,
         },
         null,
         2,

@@ -2,6 +2,7 @@
  * The one configuration the editor, the CLI and CI share: `pgshift.config.json` (or the "pgshift" key of
  * package.json) at the project root. Validated strictly: a wrong key or value is an error that names it.
  */
+import { CODE_TOOLS, type CodeTool } from './frameworks/model';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from './errors';
@@ -18,6 +19,8 @@ export const LAYOUTS: readonly Layout[] = [
   'goose',
   'sqlx',
 ];
+/** every value `layout` takes: the SQL layouts and the code-based tools */
+export const LAYOUT_SETTINGS: readonly string[] = [...LAYOUTS, ...CODE_TOOLS];
 
 export interface EnvironmentConfig {
   /** A full URL, without password (the password comes from SecretStorage, env, .pgpass or a prompt). */
@@ -82,15 +85,34 @@ export interface BackupConfig {
   maxBytes: number | null;
 }
 
+export interface SeedsConfig {
+  /** Folder of the seed files, relative to the project root: common/ and <environment>/ in it. Default 'seeds'. */
+  dir: string;
+  /** `up` runs the environment's new and changed seeds after its migrations. Default true. */
+  afterUp: boolean;
+}
+
+export interface ZeroDowntimeConfig {
+  /** `up` refuses a contract migration whose group's expand was applied less than this long ago, without --yes. Default '1h'; null = never wait. */
+  minSoak: string | null;
+}
+
 export interface PgshiftConfig {
   migrationsDir: string;
   layout: Layout;
+  /**
+   * `"layout": "django"` (or rails, alembic, knex, sequelize, typeorm, efcore): the project's migrations
+   * are that code-based tool's, read from its files and table, never run by pgshift. `layout` is then 'auto'.
+   */
+  framework?: CodeTool;
   postgresVersion: number;
   include: string[];
   exclude: string[];
   rules: Record<string, SeveritySetting>;
   runner: RunnerConfig;
   backup: BackupConfig;
+  seeds: SeedsConfig;
+  zeroDowntime: ZeroDowntimeConfig;
   environments: Record<string, EnvironmentConfig>;
   defaultEnvironment?: string;
 }
@@ -136,6 +158,8 @@ export const DEFAULT_CONFIG: PgshiftConfig = {
     retentionDays: 30,
     maxBytes: 1024 ** 3,
   },
+  seeds: { dir: 'seeds', afterUp: true },
+  zeroDowntime: { minSoak: '1h' },
   environments: {},
 };
 
@@ -215,11 +239,15 @@ export const TOP_KEYS: readonly string[] = [
   'rules',
   'runner',
   'backup',
+  'seeds',
+  'zeroDowntime',
   'environments',
   'defaultEnvironment',
 ];
 export const RUNNER_KEYS: readonly string[] = Object.keys(DEFAULT_CONFIG.runner);
 export const BACKUP_KEYS: readonly string[] = Object.keys(DEFAULT_CONFIG.backup);
+export const SEEDS_KEYS: readonly string[] = Object.keys(DEFAULT_CONFIG.seeds);
+export const ZERO_DOWNTIME_KEYS: readonly string[] = Object.keys(DEFAULT_CONFIG.zeroDowntime);
 export const BACKUP_MODES: readonly BackupConfig['mode'][] = ['auto', 'off', 'file'];
 export const ENV_KEYS: readonly string[] = [
   'url',
@@ -251,8 +279,10 @@ export function validateConfig(raw: unknown, where: string): PgshiftConfig {
   if (raw.$schema !== undefined) str(raw.$schema, '$schema', fail);
   if (raw.migrationsDir !== undefined) c.migrationsDir = str(raw.migrationsDir, 'migrationsDir', fail);
   if (raw.layout !== undefined) {
-    if (!LAYOUTS.includes(raw.layout as Layout)) fail('layout', `must be one of ${LAYOUTS.join(', ')}`);
-    c.layout = raw.layout as Layout;
+    if (CODE_TOOLS.includes(raw.layout as CodeTool)) c.framework = raw.layout as CodeTool;
+    else if (!LAYOUTS.includes(raw.layout as Layout))
+      fail('layout', `must be one of ${LAYOUT_SETTINGS.join(', ')}`);
+    else c.layout = raw.layout as Layout;
   }
   if (raw.postgresVersion !== undefined) {
     const v = raw.postgresVersion;
@@ -320,6 +350,26 @@ export function validateConfig(raw: unknown, where: string): PgshiftConfig {
     }
   }
   if (raw.backup !== undefined) validateBackup(raw.backup, c.backup, fail);
+  if (raw.seeds !== undefined) {
+    if (!isObject(raw.seeds)) fail('seeds', 'must be an object');
+    const r = raw.seeds as Record<string, unknown>;
+    for (const k of Object.keys(r))
+      if (!SEEDS_KEYS.includes(k))
+        fail(`seeds.${k}`, `is not a seeds setting (known: ${SEEDS_KEYS.join(', ')})`);
+    if (r.dir !== undefined) c.seeds.dir = str(r.dir, 'seeds.dir', fail);
+    if (r.afterUp !== undefined) {
+      if (typeof r.afterUp !== 'boolean') fail('seeds.afterUp', 'must be true or false');
+      c.seeds.afterUp = r.afterUp as boolean;
+    }
+  }
+  if (raw.zeroDowntime !== undefined) {
+    if (!isObject(raw.zeroDowntime)) fail('zeroDowntime', 'must be an object');
+    const r = raw.zeroDowntime as Record<string, unknown>;
+    for (const k of Object.keys(r))
+      if (!ZERO_DOWNTIME_KEYS.includes(k))
+        fail(`zeroDowntime.${k}`, `is not a zeroDowntime setting (known: ${ZERO_DOWNTIME_KEYS.join(', ')})`);
+    if (r.minSoak !== undefined) c.zeroDowntime.minSoak = duration(r.minSoak, 'zeroDowntime.minSoak', fail);
+  }
   if (raw.environments !== undefined) {
     if (!isObject(raw.environments)) fail('environments', 'must be an object of name → connection');
     for (const [name, env] of Object.entries(raw.environments as Record<string, unknown>)) {
@@ -392,6 +442,11 @@ function bytes(v: unknown, key: string, fail: (k: string, m: string) => never): 
   if (!m) return fail(key, 'must be a size such as "500MB", "2GB", a number of bytes, or null for no limit');
   const unit = { B: 0, kB: 1, KB: 1, MB: 2, GB: 3, TB: 4 }[m[2] as 'B'];
   return Math.round(Number(m[1]) * 1024 ** unit);
+}
+
+/** Absolute seeds folder of a loaded config. */
+export function seedsDir(loaded: LoadedConfig): string {
+  return resolve(loaded.root, loaded.config.seeds.dir);
 }
 
 /** Absolute migrations directory of a loaded config. */

@@ -7,6 +7,7 @@ export type PgshiftErrorCode =
   | 'backup-too-big'
   | 'bad-batch'
   | 'bad-files'
+  | 'bad-seeds'
   | 'cancelled'
   | 'config'
   | 'dry-run-escaped'
@@ -15,6 +16,7 @@ export type PgshiftErrorCode =
   | 'modified'
   | 'needs-no-transaction'
   | 'no-down'
+  | 'no-seeds'
   | 'nothing-applied'
   | 'out-of-order'
   | 'partial'
@@ -23,6 +25,7 @@ export type PgshiftErrorCode =
   | 'restore-refused'
   | 'resolve-state'
   | 'running'
+  | 'soak'
   | 'transaction-control'
   | 'usage'
   | 'verify-scratch';

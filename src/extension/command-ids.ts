@@ -15,6 +15,7 @@ export const CommandId = {
   cancelBlocker: 'pgshift.cancelBlocker',
   terminateBlocker: 'pgshift.terminateBlocker',
   restoreBackup: 'pgshift.restoreBackup',
+  runSeeds: 'pgshift.runSeeds',
   clearDryRun: 'pgshift.clearDryRun',
   report: 'pgshift.report',
   showReport: 'pgshift.showReport',
@@ -49,6 +50,7 @@ export const NEEDS_TRUST: ReadonlySet<CommandId> = new Set<CommandId>([
   CommandId.cancelBlocker,
   CommandId.terminateBlocker,
   CommandId.restoreBackup,
+  CommandId.runSeeds,
 ]);
 
 /** Context keys the extension sets for `when` clauses (package.json uses the same strings). */

@@ -201,6 +201,7 @@ function commandHandlers(ctx: Ctx, f: Features, refresh: () => void): Record<Com
     [CommandId.cancelBlocker]: (item) => blockers.act(item, 'cancel'),
     [CommandId.terminateBlocker]: (item) => blockers.act(item, 'terminate'),
     [CommandId.restoreBackup]: (item) => backupActions.restore(item),
+    [CommandId.runSeeds]: () => runs.seed(),
     [CommandId.clearDryRun]: () => results.clearDryRun(),
     [CommandId.report]: (arg) => panels.showMigration(arg),
     [CommandId.showReport]: () => panels.showPending(),

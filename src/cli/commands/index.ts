@@ -9,6 +9,7 @@ const loaders: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
   ['lint', async () => (await import('./lint')).lintCommand],
   ['rules', async () => (await import('./rules')).rulesCommand],
   ['new', async () => (await import('./new')).newCommand],
+  ['expand', async () => (await import('./expand')).expandCommand],
   ['status', async () => (await import('./status')).statusCommand],
   ['up', async () => (await import('./up')).upCommand],
   ['down', async () => (await import('./down')).downCommand],
@@ -18,6 +19,7 @@ const loaders: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
   ['resolve', async () => (await import('./resolve')).resolveCommand],
   ['backups', async () => (await import('./backups')).backupsCommand],
   ['restore', async () => (await import('./restore')).restoreCommand],
+  ['seed', async () => (await import('./seed')).seedCommand],
   ['report', async () => (await import('./report')).reportCommand],
   ['verify', async () => (await import('./verify')).verifyCommand],
 ];

@@ -1,6 +1,7 @@
 import { describeProgress, progressText, status } from '../../core/runner';
 import type { Command } from '../command';
 import { describeChoice } from '../../core/migrations/choose';
+import { codeStatusCommand } from '../code-status';
 import { ms, outsideTransactionNote } from '../../core/text';
 import { RUNNER_OPTIONS, shownPath, table, TARGET_USAGE, when, withRunnerContext } from '../runner-cli';
 
@@ -13,6 +14,7 @@ export const statusCommand: Command = {
   options: RUNNER_OPTIONS,
   async run({ values }, io) {
     return withRunnerContext(values, io, {}, async (ctx) => {
+      if (ctx.code) return codeStatusCommand(ctx, io);
       const report = await status({ driver: ctx.driver, set: ctx.set, settings: ctx.settings });
       if (ctx.format === 'json') {
         const migrations = report.migrations.map((m) => ({
@@ -22,6 +24,7 @@ export const statusCommand: Command = {
           appliedAt: m.appliedAt,
           executionMs: m.executionMs,
           ...(m.progress ? { progress: m.progress } : {}),
+          ...(m.phase ? { phase: m.phase, group: m.group } : {}),
         }));
         const tools = ctx.migrations.detected.map((t) => ({
           tool: t.tool,
@@ -30,8 +33,10 @@ export const statusCommand: Command = {
           reasons: t.reasons,
           chosen: t === ctx.migrations.chosen,
         }));
+        const groups = report.groups.map((g) => ({ group: g.group, phases: g.phases }));
         io.out(
-          JSON.stringify({ layout: ctx.set.layout, dir: ctx.set.dir, tools, migrations }, null, 2) + '\n',
+          JSON.stringify({ layout: ctx.set.layout, dir: ctx.set.dir, tools, migrations, groups }, null, 2) +
+            '\n',
         );
         return 0;
       }
@@ -53,9 +58,12 @@ export const statusCommand: Command = {
           m.progress ? `${m.state} ${progressText(m)}` : m.state,
           when(m.appliedAt),
           ms(m.executionMs),
+          ...(report.groups.length ? [m.phase ? `${m.phase} ${m.group}` : ''] : []),
         ]);
-        io.out(table(['VERSION', 'NAME', 'STATE', 'APPLIED AT', 'TIME'], rows));
+        const head = ['VERSION', 'NAME', 'STATE', 'APPLIED AT', 'TIME'];
+        io.out(table(report.groups.length ? [...head, 'PHASE'] : head, rows));
       }
+      if (report.groups.length) io.out(`\n${report.groups.map((g) => g.text + '\n').join('')}`);
       for (const m of report.migrations)
         if (m.onlyNonTransactional && m.state === 'pending')
           io.out(`\n${m.version} ${m.name}${outsideTransactionNote(m)}\n`);

@@ -539,3 +539,22 @@ function scriptData(
     checks: checks.map((c) => ({ when: c.when, sql: c.sql })),
   };
 }
+
+/**
+ * One whole SQL file as a script (seed files): the same reading, UTF-8 check, split and
+ * no-transaction directive as a migration's; problems are returned, never thrown.
+ */
+export function readScriptFile(
+  file: string,
+  baseDir: string,
+): { script?: MigrationScript; problems: MigrationProblem[] } {
+  const d = new Discovery(baseDir);
+  const content = d.read(file);
+  if (!content) return { problems: d.problems };
+  const split = splitStatements(content.bytes);
+  const noTx = runsOutsideTransaction(split.comments);
+  return {
+    script: d.script(file, content.bytes, 0, content.bytes.length, noTx, split),
+    problems: d.problems,
+  };
+}

@@ -74,7 +74,7 @@ export function targetIsAbsent(t: ResolvedTarget): boolean {
   return t.target.kind === 'embedded' && !existsSync(t.target.dataDir);
 }
 
-export type WriteCommand = 'up' | 'down' | 'redo' | 'resolve' | 'restore' | 'prune';
+export type WriteCommand = 'up' | 'down' | 'redo' | 'resolve' | 'restore' | 'prune' | 'seed';
 
 /** Read-only environments refuse every write; production ones need an explicit --yes. */
 export function assertMayWrite(t: ResolvedTarget, command: WriteCommand, yes: boolean): void {

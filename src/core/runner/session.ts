@@ -88,7 +88,7 @@ export async function lockBusy(driver: Driver, settings: RunnerSettings): Promis
 
 /** Runs `fn` while holding the session-level migration lock; always releases it. */
 export async function withMigrationLock<T>(
-  input: RunnerInput,
+  input: Pick<RunnerInput, 'driver' | 'signal' | 'onEvent'>,
   settings: RunnerSettings,
   fn: () => Promise<T>,
 ): Promise<T> {

@@ -60,6 +60,9 @@ export interface MigrationStatus {
   failure?: FailureRecord;
   /** state 'partial' (or 'running' with batches): the checkpoint */
   progress?: MigrationProgress;
+  /** `-- pgshift:phase` of the up script: one phase of an expand/contract group */
+  phase?: import('../sql/directives').Phase;
+  group?: string;
 }
 
 export interface TrackingState {

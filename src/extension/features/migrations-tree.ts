@@ -9,7 +9,7 @@ import { relative } from 'node:path';
 import type { Severity } from '../../core/lint/types';
 import { compareVersions } from '../../core/migrations/layouts';
 import type { Migration, MigrationProblem } from '../../core/migrations/model';
-import type { Blocker, MigrationStatus, StepResult } from '../../core/runner';
+import type { Blocker, MigrationStatus, SeedStatus, StepResult } from '../../core/runner';
 import { CommandId } from '../command-ids';
 import type { Ctx } from '../ctx';
 import { describeState, ms, oneLineSql, when } from './format';
@@ -366,6 +366,9 @@ export class MigrationsTree implements vscode.TreeDataProvider<MigrationsNode>, 
           ),
         );
     }
+    // a seeds folder with files for any environment (an empty one shows nothing yet)
+    if (snap.seeds && (snap.seeds.statuses.length || snap.seeds.set.skipped.length))
+      items.push(seedsItem(snap.seeds, snap));
     const problems = set.problems.filter((p) => p.severity !== 'info');
     if (problems.length) items.push(problemsItem(problems, set.dir));
     return items.sort(byOrder);
@@ -413,6 +416,71 @@ function byOrder(a: MigrationsNode, b: MigrationsNode): number {
     return compareVersions(a.version, b.version);
   }
   return 0;
+}
+
+const SEED_ICON: Record<SeedStatus['state'], [string, string]> = {
+  applied: ['pass-filled', 'testing.iconPassed'],
+  pending: ['circle-large-outline', 'descriptionForeground'],
+  changed: ['diff-modified', 'gitDecoration.modifiedResourceForeground'],
+  failed: ['error', 'testing.iconFailed'],
+};
+
+/** The environment's seed files with their state, and on production the files it will not run. */
+function seedsItem(seeds: NonNullable<StatusSnapshot['seeds']>, snap: StatusSnapshot): MessageItem {
+  const { set, statuses } = seeds;
+  const open = (file: string): vscode.Command => ({
+    command: 'vscode.open',
+    title: 'Open',
+    arguments: [vscode.Uri.file(file)],
+  });
+  const children = statuses.map((st) => {
+    const [icon, color] = SEED_ICON[st.state];
+    const description =
+      st.state === 'applied'
+        ? `applied ${when(st.last!.finishedAt)} · ${ms(st.last!.executionMs)}`
+        : st.state === 'changed'
+          ? 'changed: runs again on the next Up or Run Seeds'
+          : st.state === 'pending'
+            ? 'new: runs on the next Up or Run Seeds'
+            : `failed: ${st.error ?? ''}`;
+    return new MessageItem(st.rel, icon, {
+      description,
+      tooltip: `${st.rel} on ${snap.env.label}: ${description}`,
+      color,
+      command: open(st.file),
+    });
+  });
+  const guarded = set.skipped.filter((x) => /marked production/.test(x.reason));
+  for (const x of guarded)
+    children.push(
+      new MessageItem(x.rel, 'circle-slash', {
+        description: 'not run on production',
+        tooltip: x.reason,
+        color: 'disabledForeground',
+        command: open(`${set.dir}/${x.rel}`),
+      }),
+    );
+  const count = (k: SeedStatus['state']): number => statuses.filter((x) => x.state === k).length;
+  const todo = count('pending') + count('changed') + count('failed');
+  const summary = statuses.length
+    ? todo
+      ? `${todo} to run${count('failed') ? ` (${count('failed')} failed)` : ''} · ${count('applied')} applied`
+      : `${count('applied')} applied`
+    : 'none for this environment';
+  const node = new MessageItem(
+    `Seeds (${set.environment}${set.production ? ', production' : ''})`,
+    'database',
+    {
+      description: summary,
+      tooltip: `seed data of "${set.environment}": ${set.production ? 'seeds/production/ only (marked production)' : 'seeds/common/ then seeds/' + set.environment + '/'}; each file runs once, and again when it changes`,
+      children,
+      contextValue: 'pgshift.seeds',
+    },
+  );
+  // open, with a stable id: VS Code keeps what the user chose when the state is read again after a run
+  node.id = `seeds:${set.environment}`;
+  if (children.length) node.collapsibleState = vscode.TreeItemCollapsibleState.Expanded;
+  return node;
 }
 
 function problemsItem(problems: MigrationProblem[], dir: string): MessageItem {

@@ -13,7 +13,16 @@ import { chooseMigrations } from '../../core/migrations/choose';
 import { discoverMigrations } from '../../core/migrations/discover';
 import { compareVersions } from '../../core/migrations/layouts';
 import type { Migration, MigrationSet } from '../../core/migrations/model';
-import { status, type MigrationStatus, type StatusReport } from '../../core/runner';
+import {
+  seedsFor,
+  seedStates,
+  seedStatus,
+  status,
+  type MigrationStatus,
+  type SeedSet,
+  type SeedStatus,
+  type StatusReport,
+} from '../../core/runner';
 import { ContextKey } from '../command-ids';
 import type { Ctx } from '../ctx';
 import { errorText } from './format';
@@ -37,6 +46,8 @@ export interface StatusSnapshot {
   /** where the state comes from, without secrets */
   description?: string;
   untrusted?: boolean;
+  /** the environment's seed files and their state, when the project has a seeds folder */
+  seeds?: { set: SeedSet; statuses: SeedStatus[] };
 }
 
 export interface Risk {
@@ -155,7 +166,24 @@ export class ProjectState implements vscode.Disposable {
           env,
           async (s) => {
             const report = set ? await status({ driver: s.driver, set, settings: s.settings }) : undefined;
-            return { env, report, loading: false, absent: !s.driver, description: s.target.description };
+            const found = seedsFor(s.loaded, s.target);
+            const seeds =
+              found.kind === 'seeds'
+                ? {
+                    set: found.seeds,
+                    statuses: s.driver
+                      ? await seedStatus(s.driver, found.seeds, s.settings.historySchema)
+                      : seedStates(found.seeds, []),
+                  }
+                : undefined;
+            return {
+              env,
+              report,
+              loading: false,
+              absent: !s.driver,
+              description: s.target.description,
+              seeds,
+            };
           },
           { purpose: 'read', prompt: false },
         );

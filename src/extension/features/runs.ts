@@ -15,8 +15,11 @@ import {
   describeBlocker,
   down,
   dryRun,
+  runSeeds,
+  seedsFor,
   up,
   type DownOptions,
+  type SeedRunResult,
   type DryRunReport,
   type MigrationStatus,
   type RunnerEvent,
@@ -149,13 +152,92 @@ export class Runs {
     const count = pending.filter(
       (m) => compareVersions(m.version, row.version) <= 0 && (m.state === 'pending' || opts.allowOutOfOrder),
     ).length;
-    return this.write(
+    const result = await this.write(
       'up',
       env,
       set,
       opts,
       `apply ${count === 1 ? `${row.version} ${row.name}` : `${count} migrations up to ${row.version}`}`,
     );
+    // as `pgshift up`: a complete up (nothing left pending) runs the environment's new and changed seeds
+    const complete = count === pending.filter((m) => m.state === 'pending' || opts.allowOutOfOrder).length;
+    if (result?.ok && complete && this.ctx.projectConfig()?.config.seeds.afterUp !== false)
+      await this.seed({ afterUp: true });
+    return result;
+  }
+
+  /**
+   * Run Seeds (`pgshift seed`): the selected environment's new, changed and failed seed files, in
+   * order, each in its own transaction; production runs only seeds/production/ and needs its name typed.
+   */
+  async seed({ afterUp = false }: { afterUp?: boolean } = {}): Promise<SeedRunResult | undefined> {
+    const env = this.ctx.environments.selected();
+    const { target } = await this.ctx.environments.resolve(env);
+    assertMayWrite(target, 'seed', true); // read-only refuses; production is confirmed below
+    if (
+      !afterUp &&
+      !(await confirmProduction(
+        env,
+        `pgshift: seed production environment "${env.label}"`,
+        `This will run the new and changed files of seeds/production/ on ${target.description}.`,
+      ))
+    ) {
+      this.ctx.output.info(`seed on ${env.label}: not confirmed, nothing ran`);
+      return undefined;
+    }
+    if (this.live.isRunning())
+      throw new PgshiftError('a migration is already running from this window', {
+        hint: 'wait for it, or cancel it from the Migrations view',
+      });
+    try {
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `pgshift: seeds on ${env.label}` },
+        (progress) =>
+          this.ctx.sessions.use(
+            env,
+            async (s) => {
+              const found = seedsFor(s.loaded, s.target);
+              if (found.kind === 'no-folder') {
+                if (afterUp) return undefined;
+                throw new PgshiftError(`no seeds folder: ${found.dir}`, {
+                  hint: 'create seeds/common/ (every environment but production) or seeds/<environment>/ with .sql files',
+                });
+              }
+              if (found.kind === 'no-environment')
+                throw new PgshiftError(found.message, { hint: found.hint });
+              return runSeeds({
+                driver: s.driver!,
+                settings: s.settings,
+                seeds: found.seeds,
+                onSeed: (e) => {
+                  if (e.type === 'seed-start') progress.report({ message: e.rel });
+                  else if (e.ok) this.ctx.output.info(`  seeded ${e.rel} (${ms(e.ms)})`);
+                  else this.ctx.output.error(`  ${e.rel} failed: ${e.error}`);
+                },
+              });
+            },
+            { purpose: 'write' },
+          ),
+      );
+      if (!result) return undefined;
+      const failed = result.ran.find((r) => !r.ok);
+      const guarded = result.skipped.filter((x) => /marked production/.test(x.reason)).length;
+      const note = guarded ? ` (${guarded} not run on production: only seeds/production/ runs there)` : '';
+      if (failed)
+        void this.notify(
+          'error',
+          `pgshift: seed ${failed.rel} failed on ${env.label}: ${failed.error}. The seeds before it stay applied; fix it and Run Seeds again.`,
+        );
+      else if (result.ran.length)
+        void this.notify(
+          'info',
+          `pgshift: ${result.ran.length} seed file${result.ran.length === 1 ? '' : 's'} ran on ${env.label}${note}.`,
+        );
+      else if (!afterUp) this.nothing(`the seeds of ${env.label} are up to date${note}`);
+      return result;
+    } finally {
+      this.afterRun();
+    }
   }
 
   /** ◀ Down: rolls back `arg` and every migration applied after it (the palette offers the newest). */
