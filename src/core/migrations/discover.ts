@@ -196,6 +196,7 @@ export function discoverMigrations(dir: string, layout: Layout = 'auto'): Migrat
   else if (concrete === 'prisma') collectPrisma(d, entries);
   else if (concrete === 'goose') collectGoose(d, entries);
   else if (concrete === 'sqlx') collectSqlx(d, entries);
+  else if (concrete === 'node-pg-migrate') collectNodePgMigrate(d, entries);
   else collectDiesel(d, entries);
   const migrations = assemble(d, concrete);
   return { dir: abs, layout: concrete, migrations, problems: d.problems };
@@ -398,6 +399,54 @@ function collectGoose(d: Discovery, entries: Dirent[]): void {
       );
       continue;
     }
+    const down = secs.find((s) => s.kind === 'down');
+    for (const [direction, sec] of [
+      ['up', up],
+      ['down', down],
+    ] as const) {
+      if (!sec) continue;
+      const script = d.script(
+        file,
+        bytes,
+        sec.start,
+        sec.end,
+        sec.noTransaction,
+        split,
+        ` ${direction} section`,
+      );
+      d.candidates.push({ version: parsed.version, name: parsed.name, direction, script });
+    }
+  }
+}
+
+/**
+ * node-pg-migrate SQL migrations: `<timestamp>_<name>.sql`, the up section from `-- Up Migration`
+ * (the whole file without one), the down from `-- Down Migration`. JavaScript/TypeScript migrations
+ * are reported: pgshift neither lints nor runs them.
+ */
+function collectNodePgMigrate(d: Discovery, entries: Dirent[]): void {
+  for (const e of entries) {
+    const file = join(d.dir, e.name);
+    if (isDir(e, file)) continue;
+    if (/^\d+[_-].*\.(js|cjs|mjs|ts)$/.test(e.name)) {
+      d.problem(
+        'warning',
+        file,
+        `JavaScript migration: ${d.rel(file)} is not SQL, so pgshift neither lints nor runs it; run it with node-pg-migrate`,
+      );
+      continue;
+    }
+    const parsed = /\.sql$/i.test(e.name) ? parseDbmateName(e.name) : undefined;
+    if (!parsed) {
+      if (/\.sql$/i.test(e.name)) d.unmatched(file, 'node-pg-migrate');
+      continue;
+    }
+    const content = d.read(file);
+    if (!content) continue;
+    const { bytes } = content;
+    const split = splitStatements(bytes);
+    const secs = sections(split.comments, bytes.length);
+    const up = secs.find((s) => s.kind === 'up') ?? secs.find((s) => s.kind === 'whole');
     const down = secs.find((s) => s.kind === 'down');
     for (const [direction, sec] of [
       ['up', up],

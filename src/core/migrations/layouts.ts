@@ -18,6 +18,7 @@ export const LAYOUT_GRAMMAR: Record<ConcreteLayout, string> = {
   prisma: 'folders <timestamp>_<name>/ holding migration.sql (prisma/migrations)',
   goose: '<version>_<name>.sql with -- +goose Up and -- +goose Down sections',
   sqlx: '<version>_<description>.sql, or <version>_<description>.up.sql and .down.sql',
+  'node-pg-migrate': '<timestamp>_<name>.sql with -- Up Migration and -- Down Migration sections',
 };
 
 export interface GolangMigrateName {
@@ -154,6 +155,8 @@ export function migrationFileNames(layout: ConcreteLayout, version: string, name
       return [`${version}_${name}.sql`];
     case 'sqlx':
       return [`${version}_${name}.up.sql`, `${version}_${name}.down.sql`];
+    case 'node-pg-migrate':
+      return [`${version}_${name}.sql`];
   }
 }
 
@@ -232,6 +235,8 @@ export interface LayoutDetection {
 
 const DBMATE_MARKER = /^[ \t]*--[ \t]*migrate:up\b/m;
 const GOOSE_MARKER = /^[ \t]*--[ \t]*\+goose[ \t]+Up\b/im;
+/** node-pg-migrate's own test: `^\s*--[\s-]*up\s+migration`, case-insensitive */
+const PG_MIGRATE_MARKER = /^\s*--[\s-]*up\s+migration/im;
 
 /**
  * Guesses the layout from the names (and, for dbmate, the `-- migrate:up` marker) of the files in
@@ -267,6 +272,7 @@ export function detectLayoutOf(
     goose: 0,
     // sqlx's names are golang-migrate's or dbmate's: only the project (Cargo.toml) or the config says sqlx
     sqlx: 0,
+    'node-pg-migrate': 0,
   };
   let unrecognised = 0;
   for (const e of entries) {
@@ -281,6 +287,8 @@ export function detectLayoutOf(
     else if (parseFlywayName(e.name)) counts.flyway++;
     else if (parseDbmateName(e.name) && hasMarker(full, e, DBMATE_MARKER, contents)) counts.dbmate++;
     else if (parseGooseName(e.name) && hasMarker(full, e, GOOSE_MARKER, contents)) counts.goose++;
+    else if (parseDbmateName(e.name) && hasMarker(full, e, PG_MIGRATE_MARKER, contents))
+      counts['node-pg-migrate']++;
     else if (looksLikeMigration(e.name)) unrecognised++;
   }
   if (Object.values(counts).every((c) => c === 0)) {
@@ -299,7 +307,15 @@ export function detectLayoutOf(
       : 'no migration files';
     return { layout: 'golang-migrate', reason: `${why} in ${dir}: defaulting to golang-migrate`, matched: 0 };
   }
-  const order: ConcreteLayout[] = ['diesel', 'golang-migrate', 'dbmate', 'flyway', 'prisma', 'goose'];
+  const order: ConcreteLayout[] = [
+    'diesel',
+    'golang-migrate',
+    'dbmate',
+    'flyway',
+    'prisma',
+    'goose',
+    'node-pg-migrate',
+  ];
   const layout = order.reduce((best, l) => (counts[l] > counts[best] ? l : best), order[0]);
   const n = counts[layout];
   const what: Record<ConcreteLayout, string> = {
@@ -310,6 +326,7 @@ export function detectLayoutOf(
     prisma: `${plural(n, 'folder')} with migration.sql`,
     goose: `${plural(n, 'file')} with -- +goose Up`,
     sqlx: `${plural(n, 'file')}`,
+    'node-pg-migrate': `${plural(n, 'file')} with -- Up Migration`,
   };
   const others = order.filter((l) => l !== layout && counts[l] > 0).map((l) => `${l} ${counts[l]}`);
   const reason = `${layout}: ${what[layout]}` + (others.length ? ` (also seen: ${others.join(', ')})` : '');

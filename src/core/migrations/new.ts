@@ -141,6 +141,8 @@ function template(layout: ConcreteLayout, file: string, version: string, name: s
       return `-- ${version} ${name}\n${tip}\n`;
     case 'goose':
       return '-- +goose Up\n\n\n-- +goose Down\n\n';
+    case 'node-pg-migrate':
+      return '-- Up Migration\n\n\n-- Down Migration\n\n';
     case 'sqlx':
       return file.endsWith('.up.sql')
         ? `-- ${version} ${name}: up\n-- To run this file outside a transaction, make its first line: -- no-transaction\n\n`

@@ -21,7 +21,7 @@ const DBMATE = /^\s*migrate:(up|down)\b(.*)$/i;
 const GOOSE = /^\s*\+goose\s+(Up|Down)\s*$/i;
 const GOOSE_NO_TX = /^\s*\+goose\s+NO\s+TRANSACTION\s*$/i;
 /** node-pg-migrate SQL migrations: `-- Up Migration` / `-- Down Migration` */
-const PG_MIGRATE = /^\s*(Up|Down)\s+Migration\s*$/i;
+const PG_MIGRATE = /^[\s-]*(Up|Down)\s+Migration\s*$/i;
 
 function hasNoTransactionDirective(comments: readonly Comment[]): boolean {
   return comments.some((c) => c.kind === 'line' && (NO_TX.test(c.body) || GOOSE_NO_TX.test(c.body)));

@@ -14,6 +14,7 @@ import { flywayTracker } from './flyway';
 import { golangMigrateTracker } from './golang-migrate';
 import { gooseTracker } from './goose';
 import { prismaTracker } from './prisma';
+import { nodePgMigrateTracker } from './node-pg-migrate';
 import { sqlxTracker } from './sqlx';
 import type {
   ForeignKind,
@@ -43,6 +44,7 @@ export const TRACKERS: readonly Tracker[] = [
   prismaTracker,
   gooseTracker,
   sqlxTracker,
+  nodePgMigrateTracker,
 ];
 
 export function trackerOf(kind: ForeignKind): Tracker {

@@ -8,7 +8,8 @@ import type { Driver } from '../../db/driver';
 import type { ConcreteLayout, Migration } from '../../migrations/model';
 import type { Write } from '../write';
 
-export type ForeignKind = 'golang-migrate' | 'dbmate' | 'flyway' | 'prisma' | 'goose' | 'sqlx';
+export type ForeignKind =
+  'golang-migrate' | 'dbmate' | 'flyway' | 'prisma' | 'goose' | 'sqlx' | 'node-pg-migrate';
 
 export interface ForeignTable {
   kind: ForeignKind;
