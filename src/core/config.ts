@@ -8,8 +8,27 @@ import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from './errors';
 import { SEVERITIES, type SeveritySetting } from './lint/types';
 
-export type Layout = 'auto' | 'golang-migrate' | 'dbmate' | 'flyway' | 'diesel' | 'prisma';
-export const LAYOUTS: readonly Layout[] = ['auto', 'golang-migrate', 'dbmate', 'flyway', 'diesel', 'prisma'];
+export type Layout =
+  | 'auto'
+  | 'golang-migrate'
+  | 'dbmate'
+  | 'flyway'
+  | 'diesel'
+  | 'prisma'
+  | 'goose'
+  | 'sqlx'
+  | 'node-pg-migrate';
+export const LAYOUTS: readonly Layout[] = [
+  'auto',
+  'golang-migrate',
+  'dbmate',
+  'flyway',
+  'diesel',
+  'prisma',
+  'goose',
+  'sqlx',
+  'node-pg-migrate',
+];
 /** every value `layout` takes: the SQL layouts and the code-based tools */
 export const LAYOUT_SETTINGS: readonly string[] = [...LAYOUTS, ...CODE_TOOLS];
 

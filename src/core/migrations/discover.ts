@@ -23,7 +23,9 @@ import {
   parseDieselFolder,
   parseFlywayName,
   parseGolangMigrateName,
+  parseGooseName,
   parsePrismaFolder,
+  parseSqlxName,
   versionKey,
   type Direction,
 } from './layouts';
@@ -192,6 +194,9 @@ export function discoverMigrations(dir: string, layout: Layout = 'auto'): Migrat
   else if (concrete === 'dbmate') collectDbmate(d, entries);
   else if (concrete === 'flyway') collectFlyway(d, abs, entries);
   else if (concrete === 'prisma') collectPrisma(d, entries);
+  else if (concrete === 'goose') collectGoose(d, entries);
+  else if (concrete === 'sqlx') collectSqlx(d, entries);
+  else if (concrete === 'node-pg-migrate') collectNodePgMigrate(d, entries);
   else collectDiesel(d, entries);
   const migrations = assemble(d, concrete);
   return { dir: abs, layout: concrete, migrations, problems: d.problems };
@@ -359,6 +364,119 @@ function collectDiesel(d: Discovery, entries: Dirent[]): void {
   }
 }
 
+/**
+ * goose: `<version>_<name>.sql` with `-- +goose Up` / `-- +goose Down` sections (directives.ts reads
+ * them, and `-- +goose NO TRANSACTION`; the splitter keeps StatementBegin … StatementEnd as one statement).
+ */
+function collectGoose(d: Discovery, entries: Dirent[]): void {
+  for (const e of entries) {
+    const file = join(d.dir, e.name);
+    if (isDir(e, file)) continue;
+    const parsed = parseGooseName(e.name);
+    if (!parsed) {
+      if (/\.sql$/i.test(e.name)) d.unmatched(file, 'goose');
+      continue;
+    }
+    if (parsed.go) {
+      d.problem(
+        'warning',
+        file,
+        `Go migration: ${d.rel(file)} is not SQL, so pgshift neither lints nor runs it; run it with goose`,
+      );
+      continue;
+    }
+    const content = d.read(file);
+    if (!content) continue;
+    const { bytes } = content;
+    const split = splitStatements(bytes);
+    const secs = sections(split.comments, bytes.length);
+    const up = secs.find((s) => s.kind === 'up');
+    if (!up) {
+      d.problem(
+        'error',
+        file,
+        `no -- +goose Up annotation: goose refuses ${d.rel(file)} (it must start its up section with a line "-- +goose Up")`,
+      );
+      continue;
+    }
+    const down = secs.find((s) => s.kind === 'down');
+    for (const [direction, sec] of [
+      ['up', up],
+      ['down', down],
+    ] as const) {
+      if (!sec) continue;
+      const script = d.script(
+        file,
+        bytes,
+        sec.start,
+        sec.end,
+        sec.noTransaction,
+        split,
+        ` ${direction} section`,
+      );
+      d.candidates.push({ version: parsed.version, name: parsed.name, direction, script });
+    }
+  }
+}
+
+/**
+ * node-pg-migrate SQL migrations: `<timestamp>_<name>.sql`, the up section from `-- Up Migration`
+ * (the whole file without one), the down from `-- Down Migration`. JavaScript/TypeScript migrations
+ * are reported: pgshift neither lints nor runs them.
+ */
+function collectNodePgMigrate(d: Discovery, entries: Dirent[]): void {
+  for (const e of entries) {
+    const file = join(d.dir, e.name);
+    if (isDir(e, file)) continue;
+    if (/^\d+[_-].*\.(js|cjs|mjs|ts)$/.test(e.name)) {
+      d.problem(
+        'warning',
+        file,
+        `JavaScript migration: ${d.rel(file)} is not SQL, so pgshift neither lints nor runs it; run it with node-pg-migrate`,
+      );
+      continue;
+    }
+    const parsed = /\.sql$/i.test(e.name) ? parseDbmateName(e.name) : undefined;
+    if (!parsed) {
+      if (/\.sql$/i.test(e.name)) d.unmatched(file, 'node-pg-migrate');
+      continue;
+    }
+    const content = d.read(file);
+    if (!content) continue;
+    const { bytes } = content;
+    const split = splitStatements(bytes);
+    const secs = sections(split.comments, bytes.length);
+    const up = secs.find((s) => s.kind === 'up') ?? secs.find((s) => s.kind === 'whole');
+    const down = secs.find((s) => s.kind === 'down');
+    for (const [direction, sec] of [
+      ['up', up],
+      ['down', down],
+    ] as const) {
+      if (!sec) continue;
+      const script = d.script(
+        file,
+        bytes,
+        sec.start,
+        sec.end,
+        sec.noTransaction,
+        split,
+        ` ${direction} section`,
+      );
+      d.candidates.push({ version: parsed.version, name: parsed.name, direction, script });
+    }
+  }
+}
+
+/** sqlx: a file starting `-- no-transaction` runs outside a transaction, as sqlx reads it. */
+function collectSqlx(d: Discovery, entries: Dirent[]): void {
+  for (const { file, parsed } of namedSqlFiles(d, entries, 'sqlx', parseSqlxName)) {
+    const content = d.read(file);
+    if (!content) continue;
+    const noTx = content.text.replace(/^\uFEFF/, '').startsWith('-- no-transaction');
+    d.addWholeFile(file, parsed, {}, noTx);
+  }
+}
+
 /** Prisma: `<timestamp>_<name>/migration.sql`; migration_lock.toml beside them; no down migrations. */
 function collectPrisma(d: Discovery, entries: Dirent[]): void {
   for (const e of entries) {
@@ -393,8 +511,10 @@ function assemble(d: Discovery, layout: ConcreteLayout): Migration[] {
   }
   // Flyway undo scripts are a paid feature most projects never use: only miss them when some exist
   // and Prisma has none at all
+  // sqlx's simple migrations have none either
   const expectDowns =
-    layout !== 'prisma' && (layout !== 'flyway' || d.candidates.some((c) => c.direction === 'down'));
+    layout !== 'prisma' &&
+    ((layout !== 'flyway' && layout !== 'sqlx') || d.candidates.some((c) => c.direction === 'down'));
   const reported = new Set<string>();
   const migrations: Migration[] = [];
   for (const group of groups.values()) {

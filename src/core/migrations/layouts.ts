@@ -16,6 +16,9 @@ export const LAYOUT_GRAMMAR: Record<ConcreteLayout, string> = {
   flyway: 'V<version>__<description>.sql, U<version>__<description>.sql (undo) or R__<description>.sql',
   diesel: 'folders <version>_<name>/ holding up.sql and down.sql',
   prisma: 'folders <timestamp>_<name>/ holding migration.sql (prisma/migrations)',
+  goose: '<version>_<name>.sql with -- +goose Up and -- +goose Down sections',
+  sqlx: '<version>_<description>.sql, or <version>_<description>.up.sql and .down.sql',
+  'node-pg-migrate': '<timestamp>_<name>.sql with -- Up Migration and -- Down Migration sections',
 };
 
 export interface GolangMigrateName {
@@ -111,6 +114,22 @@ export function parsePrismaFolder(folderName: string): { version: string; name: 
   return m ? { version: m[1], name: m[2] } : undefined;
 }
 
+/** goose: the number before the first `_` (greater than zero), as goose's NumericComponent reads it. */
+export function parseGooseName(fileName: string): { version: string; name: string; go: boolean } | undefined {
+  const m = /^(\d+)_(.*)\.(sql|go)$/s.exec(fileName);
+  if (!m || BigInt(m[1]) < 1n) return undefined;
+  return { version: m[1], name: m[2], go: m[3] === 'go' };
+}
+
+/** sqlx: `<version>_<description>.sql` (simple) or `.up.sql` / `.down.sql` (reversible); version an i64. */
+export function parseSqlxName(
+  fileName: string,
+): { version: string; name: string; direction: Direction } | undefined {
+  const m = /^(\d+)_(.+?)(?:\.(up|down))?\.sql$/s.exec(fileName);
+  if (!m) return undefined;
+  return { version: m[1], name: m[2], direction: (m[3] as Direction | undefined) ?? 'up' };
+}
+
 /** A name someone probably meant as a migration, whatever the layout. */
 export function looksLikeMigration(fileName: string): boolean {
   if (!/\.sql$/i.test(fileName)) return false;
@@ -132,6 +151,12 @@ export function migrationFileNames(layout: ConcreteLayout, version: string, name
       return [join(`${version}_${name}`, 'up.sql'), join(`${version}_${name}`, 'down.sql')];
     case 'prisma':
       return [join(`${version}_${name}`, 'migration.sql')];
+    case 'goose':
+      return [`${version}_${name}.sql`];
+    case 'sqlx':
+      return [`${version}_${name}.up.sql`, `${version}_${name}.down.sql`];
+    case 'node-pg-migrate':
+      return [`${version}_${name}.sql`];
   }
 }
 
@@ -209,6 +234,9 @@ export interface LayoutDetection {
 }
 
 const DBMATE_MARKER = /^[ \t]*--[ \t]*migrate:up\b/m;
+const GOOSE_MARKER = /^[ \t]*--[ \t]*\+goose[ \t]+Up\b/im;
+/** node-pg-migrate's own test: `^\s*--[\s-]*up\s+migration`, case-insensitive */
+const PG_MIGRATE_MARKER = /^\s*--[\s-]*up\s+migration/im;
 
 /**
  * Guesses the layout from the names (and, for dbmate, the `-- migrate:up` marker) of the files in
@@ -241,6 +269,10 @@ export function detectLayoutOf(
     dbmate: 0,
     flyway: 0,
     prisma: 0,
+    goose: 0,
+    // sqlx's names are golang-migrate's or dbmate's: only the project (Cargo.toml) or the config says sqlx
+    sqlx: 0,
+    'node-pg-migrate': 0,
   };
   let unrecognised = 0;
   for (const e of entries) {
@@ -253,7 +285,10 @@ export function detectLayoutOf(
     }
     if (parseGolangMigrateName(e.name)) counts['golang-migrate']++;
     else if (parseFlywayName(e.name)) counts.flyway++;
-    else if (parseDbmateName(e.name) && hasDbmateMarker(full, e, contents)) counts.dbmate++;
+    else if (parseDbmateName(e.name) && hasMarker(full, e, DBMATE_MARKER, contents)) counts.dbmate++;
+    else if (parseGooseName(e.name) && hasMarker(full, e, GOOSE_MARKER, contents)) counts.goose++;
+    else if (parseDbmateName(e.name) && hasMarker(full, e, PG_MIGRATE_MARKER, contents))
+      counts['node-pg-migrate']++;
     else if (looksLikeMigration(e.name)) unrecognised++;
   }
   if (Object.values(counts).every((c) => c === 0)) {
@@ -272,7 +307,15 @@ export function detectLayoutOf(
       : 'no migration files';
     return { layout: 'golang-migrate', reason: `${why} in ${dir}: defaulting to golang-migrate`, matched: 0 };
   }
-  const order: ConcreteLayout[] = ['diesel', 'golang-migrate', 'dbmate', 'flyway', 'prisma'];
+  const order: ConcreteLayout[] = [
+    'diesel',
+    'golang-migrate',
+    'dbmate',
+    'flyway',
+    'prisma',
+    'goose',
+    'node-pg-migrate',
+  ];
   const layout = order.reduce((best, l) => (counts[l] > counts[best] ? l : best), order[0]);
   const n = counts[layout];
   const what: Record<ConcreteLayout, string> = {
@@ -281,6 +324,9 @@ export function detectLayoutOf(
     dbmate: `${plural(n, 'file')} with -- migrate:up`,
     flyway: `${plural(n, 'V/U/R__ script')}`,
     prisma: `${plural(n, 'folder')} with migration.sql`,
+    goose: `${plural(n, 'file')} with -- +goose Up`,
+    sqlx: `${plural(n, 'file')}`,
+    'node-pg-migrate': `${plural(n, 'file')} with -- Up Migration`,
   };
   const others = order.filter((l) => l !== layout && counts[l] > 0).map((l) => `${l} ${counts[l]}`);
   const reason = `${layout}: ${what[layout]}` + (others.length ? ` (also seen: ${others.join(', ')})` : '');
@@ -299,7 +345,7 @@ function countFlywayIn(dir: string, depth = 0): number {
   return n;
 }
 
-function hasDbmateMarker(file: string, e: Dirent, contents?: Map<string, Buffer>): boolean {
+function hasMarker(file: string, e: Dirent, marker: RegExp, contents?: Map<string, Buffer>): boolean {
   let bytes = contents?.get(file);
   if (!bytes) {
     // a listed regular file needs no stat; a link or anything else does (a FIFO would block the read)
@@ -311,7 +357,7 @@ function hasDbmateMarker(file: string, e: Dirent, contents?: Map<string, Buffer>
     }
     contents?.set(file, bytes);
   }
-  return DBMATE_MARKER.test(bytes.toString('latin1'));
+  return marker.test(bytes.toString('latin1'));
 }
 
 /** Sorted entries without dot-files, or undefined when `dir` cannot be listed. */

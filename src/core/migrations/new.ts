@@ -139,6 +139,14 @@ function template(layout: ConcreteLayout, file: string, version: string, name: s
         : `-- ${version} ${name}: undo (undo everything V${version}__${name}.sql did, in reverse order)\n\n`;
     case 'prisma':
       return `-- ${version} ${name}\n${tip}\n`;
+    case 'goose':
+      return '-- +goose Up\n\n\n-- +goose Down\n\n';
+    case 'node-pg-migrate':
+      return '-- Up Migration\n\n\n-- Down Migration\n\n';
+    case 'sqlx':
+      return file.endsWith('.up.sql')
+        ? `-- ${version} ${name}: up\n-- To run this file outside a transaction, make its first line: -- no-transaction\n\n`
+        : `-- ${version} ${name}: down (undo everything the up file did, in reverse order)\n\n`;
     case 'diesel':
       return file === 'up.sql'
         ? '-- Your SQL goes here\n'

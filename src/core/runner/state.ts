@@ -5,7 +5,7 @@
 import type { Migration, MigrationSet } from '../migrations/model';
 import { compareVersions, versionKey } from '../migrations/layouts';
 import type { ForeignKind, ForeignSnapshot } from './foreign';
-import { foreignVerdict, unmatchedForeign } from './foreign';
+import { foreignScriptChecksum, foreignVerdict, unmatchedForeign } from './foreign';
 import type { Checkpoint } from './backfill-progress';
 import type { HistoryEntry } from './history';
 
@@ -207,7 +207,13 @@ function statusOf(
       state = 'applied';
       appliedAt = f.record?.appliedAt ?? null;
       executionMs = f.record?.executionMs ?? null;
-      foreignChecksum = f.record?.checksum ?? null;
+      // compared with what the tool would record for the file on disk (its own checksum algorithm)
+      foreignChecksum =
+        f.record?.checksum === undefined
+          ? null
+          : f.record.checksum === foreignScriptChecksum(foreign, m)
+            ? m.up.checksum
+            : `${f.record.checksum} (${foreign.table.kind})`;
     } else state = ours.state === 'failed' ? 'failed' : 'pending';
   } else {
     state = ours.state === 'none' ? 'pending' : ours.state;

@@ -17,9 +17,24 @@ export interface Section {
 
 const NO_TX = /^\s*pgshift:no-transaction\s*$/i;
 const DBMATE = /^\s*migrate:(up|down)\b(.*)$/i;
+/** goose: `-- +goose Up` / `-- +goose Down`, and `-- +goose NO TRANSACTION` for the whole file */
+const GOOSE = /^\s*\+goose\s+(Up|Down)\s*$/i;
+const GOOSE_NO_TX = /^\s*\+goose\s+NO\s+TRANSACTION\s*$/i;
+/** node-pg-migrate SQL migrations: `-- Up Migration` / `-- Down Migration` */
+const PG_MIGRATE = /^[\s-]*(Up|Down)\s+Migration\s*$/i;
 
 function hasNoTransactionDirective(comments: readonly Comment[]): boolean {
-  return comments.some((c) => c.kind === 'line' && NO_TX.test(c.body));
+  return comments.some((c) => c.kind === 'line' && (NO_TX.test(c.body) || GOOSE_NO_TX.test(c.body)));
+}
+
+/** The section marker a comment is, if any: dbmate's, goose's or node-pg-migrate's. */
+function sectionMarker(body: string): { kind: 'up' | 'down'; noTransaction: boolean } | undefined {
+  const m = DBMATE.exec(body) ?? GOOSE.exec(body) ?? PG_MIGRATE.exec(body);
+  if (!m) return undefined;
+  return {
+    kind: m[1].toLowerCase() as 'up' | 'down',
+    noTransaction: /\btransaction\s*:\s*false\b/i.test(m[2] ?? ''),
+  };
 }
 
 /**
@@ -33,25 +48,33 @@ export function runsOutsideTransaction(comments: readonly Comment[], start = 0, 
   );
 }
 
-/** Splits a file into dbmate `-- migrate:up` / `-- migrate:down` sections, or one 'whole' section. */
+/**
+ * Splits a file into up / down sections by dbmate's `-- migrate:up` / `-- migrate:down`, goose's
+ * `-- +goose Up` / `-- +goose Down` or node-pg-migrate's `-- Up Migration` / `-- Down Migration`,
+ * or one 'whole' section. goose's `-- +goose NO TRANSACTION` anywhere is pgshift's no-transaction.
+ */
 export function sections(comments: readonly Comment[], length: number): Section[] {
   const fileNoTx = hasNoTransactionDirective(comments);
   const markers = comments
     .filter((c) => c.kind === 'line')
-    .map((c) => ({ c, m: DBMATE.exec(c.body) }))
-    .filter((x): x is { c: Comment; m: RegExpExecArray } => x.m !== null);
+    .map((c) => ({ c, m: sectionMarker(c.body) }))
+    .filter((x): x is { c: Comment; m: NonNullable<ReturnType<typeof sectionMarker>> } => x.m !== undefined);
   if (markers.length === 0)
-    return [{ kind: 'whole', start: 0, end: length, noTransaction: runsOutsideTransaction(comments) }];
+    return [
+      {
+        kind: 'whole',
+        start: 0,
+        end: length,
+        noTransaction: runsOutsideTransaction(comments) || fileNoTx,
+      },
+    ];
   return markers.map(({ c, m }, i) => {
     const end = i + 1 < markers.length ? markers[i + 1].c.start : length;
     return {
-      kind: m[1].toLowerCase() as 'up' | 'down',
+      kind: m.kind,
       start: c.start,
       end,
-      noTransaction:
-        fileNoTx ||
-        /\btransaction\s*:\s*false\b/i.test(m[2]) ||
-        runsOutsideTransaction(comments, c.start, end),
+      noTransaction: fileNoTx || m.noTransaction || runsOutsideTransaction(comments, c.start, end),
     };
   });
 }

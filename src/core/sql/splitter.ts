@@ -139,7 +139,37 @@ export function splitStatements(bytes: Buffer): SplitResult {
     }
   }
   stmt.end(false);
+  if (out.comments.some((c) => GOOSE_BLOCK.test(c.body))) out.statements = gooseBlocks(out);
   return out;
+}
+
+const GOOSE_BLOCK = /^\s*\+goose\s+Statement(Begin|End)\b/i;
+
+/**
+ * goose's `-- +goose StatementBegin` … `-- +goose StatementEnd`: everything between them is one
+ * statement, whatever `;` it holds, as goose sends it (the runner, the linter and discovery all split here).
+ */
+function gooseBlocks(out: SplitResult): RawStatement[] {
+  const marks = out.comments
+    .filter((c) => c.kind === 'line')
+    .map((c) => ({ c, m: GOOSE_BLOCK.exec(c.body) }))
+    .filter((x) => x.m !== null);
+  const blocks: { from: number; to: number }[] = [];
+  for (let k = 0; k < marks.length; k++) {
+    if (marks[k].m![1].toLowerCase() !== 'begin') continue;
+    const end = marks.slice(k + 1).find((x) => x.m![1].toLowerCase() === 'end');
+    if (end) blocks.push({ from: marks[k].c.end, to: end.c.start });
+  }
+  const result: RawStatement[] = [];
+  for (const st of out.statements) {
+    const block = blocks.find((b) => st.start >= b.from && st.start < b.to);
+    const last = result[result.length - 1];
+    const lastBlock = last && blocks.find((b) => last.start >= b.from && last.start < b.to);
+    if (block && lastBlock === block)
+      result[result.length - 1] = { ...last, end: st.end, terminated: st.terminated };
+    else result.push(st);
+  }
+  return result;
 }
 
 /** A UTF-8 byte-order mark is not part of the SQL. */

@@ -12,7 +12,10 @@ import { runWrite, type Write } from '../write';
 import { dbmateTracker } from './dbmate';
 import { flywayTracker } from './flyway';
 import { golangMigrateTracker } from './golang-migrate';
+import { gooseTracker } from './goose';
 import { prismaTracker } from './prisma';
+import { nodePgMigrateTracker } from './node-pg-migrate';
+import { sqlxTracker } from './sqlx';
 import type {
   ForeignKind,
   ForeignRecord,
@@ -39,6 +42,9 @@ export const TRACKERS: readonly Tracker[] = [
   dbmateTracker,
   flywayTracker,
   prismaTracker,
+  gooseTracker,
+  sqlxTracker,
+  nodePgMigrateTracker,
 ];
 
 export function trackerOf(kind: ForeignKind): Tracker {
@@ -111,6 +117,11 @@ export function foreignVerdict(s: ForeignSnapshot, version: string): ForeignVerd
   if (rec) return { state: rec.success ? 'applied' : 'failed', record: rec };
   if (s.upTo !== undefined && tracker.below?.(version, s.upTo)) return { state: 'applied', record: null };
   return { state: 'absent' };
+}
+
+/** The checksum the tool records for a migration, to compare with its table's (sqlx: SHA-384; Prisma: pgshift's sha256). */
+export function foreignScriptChecksum(s: ForeignSnapshot, m: Migration): string {
+  return trackerOf(s.table.kind).scriptChecksum?.(m) ?? m.up.checksum;
 }
 
 /** Records naming no known migration: applied (or half-done) in the database, file gone. */

@@ -8,7 +8,8 @@ import type { Driver } from '../../db/driver';
 import type { ConcreteLayout, Migration } from '../../migrations/model';
 import type { Write } from '../write';
 
-export type ForeignKind = 'golang-migrate' | 'dbmate' | 'flyway' | 'prisma';
+export type ForeignKind =
+  'golang-migrate' | 'dbmate' | 'flyway' | 'prisma' | 'goose' | 'sqlx' | 'node-pg-migrate';
 
 export interface ForeignTable {
   kind: ForeignKind;
@@ -96,6 +97,8 @@ export interface Tracker {
   key(version: string): string;
   /** with a baseline (`upTo`): whether `version` is below it */
   below?(version: string, upTo: string): boolean;
+  /** the checksum it records for a migration, when not pgshift's sha256 of the up script (sqlx: SHA-384) */
+  scriptChecksum?(m: Migration): string;
   /** the statements that create the table as the tool does, for a run on a database that has none yet */
   create?(schema: string): string[];
   readOnly?: ReadOnlyMode;
