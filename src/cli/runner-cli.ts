@@ -9,6 +9,7 @@ import type { Driver } from '../core/db/driver';
 import { openDriver } from '../core/db/open';
 import { PgshiftError } from '../core/errors';
 import type { MigrationSet } from '../core/migrations/model';
+import type { MigrationsChoice } from '../core/migrations/choose';
 import { backupSettings, openProject, type ProjectRequest, type TargetChoice } from '../core/project';
 import type { BackupSettings } from '../core/runner/backup';
 import { fmtBytes, countText } from '../core/text';
@@ -46,6 +47,8 @@ export const TARGET_USAGE = `--db URL | --env NAME   the database (default: DATA
 export interface RunnerContext {
   loaded: LoadedConfig;
   set: MigrationSet;
+  /** how the migrations folder and layout were chosen (config or detection) */
+  migrations: MigrationsChoice;
   settings: RunnerSettings;
   backup: BackupSettings;
   target: ResolvedTarget;
@@ -79,7 +82,7 @@ async function runnerContext(values: Values, io: Io, opts: ContextOptions = {}):
   if (code && (opts.needsDatabase || (opts.write && RUNS_MIGRATIONS.has(opts.write))))
     throw codeRunRefusal(code);
   const project = openProject({ ...request, loaded: given, discover: code ? false : undefined });
-  const { loaded, target, settings } = project;
+  const { loaded, target, settings, migrations } = project;
   if (opts.write) assertMayWrite(target, opts.write, values.yes === true);
   const absent = targetIsAbsent(target);
   const driver = absent && !opts.write && !opts.needsDatabase ? undefined : await openDriver(target.target);
@@ -90,6 +93,7 @@ async function runnerContext(values: Values, io: Io, opts: ContextOptions = {}):
     get set() {
       return project.set;
     },
+    migrations,
     settings,
     backup,
     target,

@@ -8,8 +8,8 @@ import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from './errors';
 import { SEVERITIES, type SeveritySetting } from './lint/types';
 
-export type Layout = 'auto' | 'golang-migrate' | 'dbmate' | 'flyway' | 'diesel';
-export const LAYOUTS: readonly Layout[] = ['auto', 'golang-migrate', 'dbmate', 'flyway', 'diesel'];
+export type Layout = 'auto' | 'golang-migrate' | 'dbmate' | 'flyway' | 'diesel' | 'prisma';
+export const LAYOUTS: readonly Layout[] = ['auto', 'golang-migrate', 'dbmate', 'flyway', 'diesel', 'prisma'];
 /** every value `layout` takes: the SQL layouts and the code-based tools */
 export const LAYOUT_SETTINGS: readonly string[] = [...LAYOUTS, ...CODE_TOOLS];
 
@@ -83,6 +83,11 @@ export interface SeedsConfig {
   afterUp: boolean;
 }
 
+export interface ZeroDowntimeConfig {
+  /** `up` refuses a contract migration whose group's expand was applied less than this long ago, without --yes. Default '1h'; null = never wait. */
+  minSoak: string | null;
+}
+
 export interface PgshiftConfig {
   migrationsDir: string;
   layout: Layout;
@@ -98,6 +103,7 @@ export interface PgshiftConfig {
   runner: RunnerConfig;
   backup: BackupConfig;
   seeds: SeedsConfig;
+  zeroDowntime: ZeroDowntimeConfig;
   environments: Record<string, EnvironmentConfig>;
   defaultEnvironment?: string;
 }
@@ -108,6 +114,11 @@ export interface LoadedConfig {
   root: string;
   /** the file it came from, if any */
   file?: string;
+  /**
+   * The top-level keys the config actually sets (the rest are defaults). Without migrationsDir and
+   * layout, the project's migration tool is detected from its files (migrations/detect-project.ts).
+   */
+  given?: string[];
 }
 
 export const DEFAULT_CONFIG: PgshiftConfig = {
@@ -139,6 +150,7 @@ export const DEFAULT_CONFIG: PgshiftConfig = {
     maxBytes: 1024 ** 3,
   },
   seeds: { dir: 'seeds', afterUp: true },
+  zeroDowntime: { minSoak: '1h' },
   environments: {},
 };
 
@@ -149,24 +161,44 @@ export function loadConfig(startDir: string, explicitFile?: string): LoadedConfi
   if (explicitFile) {
     const file = resolve(startDir, explicitFile);
     if (!existsSync(file)) throw new ConfigError(`config file not found: ${file}`, 'check the --config path');
-    return { config: parseConfigFile(file), root: dirname(file), file };
+    return { config: parseConfigFile(file), root: dirname(file), file, given: givenKeys(readJson(file)) };
   }
   let dir = resolve(startDir);
   for (;;) {
     const own = join(dir, CONFIG_FILE);
-    if (existsSync(own)) return { config: parseConfigFile(own), root: dir, file: own };
+    if (existsSync(own))
+      return { config: parseConfigFile(own), root: dir, file: own, given: givenKeys(readJson(own)) };
     const pkg = join(dir, 'package.json');
     if (existsSync(pkg)) {
       const json = readJson(pkg) as Record<string, unknown>;
       if (json && typeof json === 'object' && 'pgshift' in json) {
-        return { config: validateConfig(json.pgshift, `${pkg} "pgshift"`), root: dir, file: pkg };
+        return {
+          config: validateConfig(json.pgshift, `${pkg} "pgshift"`),
+          root: dir,
+          file: pkg,
+          given: givenKeys(json.pgshift),
+        };
       }
     }
     const parent = dirname(dir);
     if (parent === dir) break;
     dir = parent;
   }
-  return { config: structuredClone(DEFAULT_CONFIG), root: resolve(startDir) };
+  return { config: structuredClone(DEFAULT_CONFIG), root: resolve(startDir), given: [] };
+}
+
+function givenKeys(raw: unknown): string[] {
+  return raw && typeof raw === 'object' ? Object.keys(raw) : [];
+}
+
+/** Whether the config names the migrations folder or layout itself (then nothing is detected). */
+export function namesMigrations(loaded: LoadedConfig): boolean {
+  // a config built without `given` (by a caller, a test) is taken at its word
+  if (!loaded.given) return true;
+  return (
+    loaded.given.includes('migrationsDir') ||
+    (loaded.given.includes('layout') && loaded.config.layout !== 'auto')
+  );
 }
 
 function parseConfigFile(file: string): PgshiftConfig {
@@ -199,12 +231,14 @@ export const TOP_KEYS: readonly string[] = [
   'runner',
   'backup',
   'seeds',
+  'zeroDowntime',
   'environments',
   'defaultEnvironment',
 ];
 export const RUNNER_KEYS: readonly string[] = Object.keys(DEFAULT_CONFIG.runner);
 export const BACKUP_KEYS: readonly string[] = Object.keys(DEFAULT_CONFIG.backup);
 export const SEEDS_KEYS: readonly string[] = Object.keys(DEFAULT_CONFIG.seeds);
+export const ZERO_DOWNTIME_KEYS: readonly string[] = Object.keys(DEFAULT_CONFIG.zeroDowntime);
 export const BACKUP_MODES: readonly BackupConfig['mode'][] = ['auto', 'off', 'file'];
 export const ENV_KEYS: readonly string[] = [
   'url',
@@ -318,6 +352,14 @@ export function validateConfig(raw: unknown, where: string): PgshiftConfig {
       if (typeof r.afterUp !== 'boolean') fail('seeds.afterUp', 'must be true or false');
       c.seeds.afterUp = r.afterUp as boolean;
     }
+  }
+  if (raw.zeroDowntime !== undefined) {
+    if (!isObject(raw.zeroDowntime)) fail('zeroDowntime', 'must be an object');
+    const r = raw.zeroDowntime as Record<string, unknown>;
+    for (const k of Object.keys(r))
+      if (!ZERO_DOWNTIME_KEYS.includes(k))
+        fail(`zeroDowntime.${k}`, `is not a zeroDowntime setting (known: ${ZERO_DOWNTIME_KEYS.join(', ')})`);
+    if (r.minSoak !== undefined) c.zeroDowntime.minSoak = duration(r.minSoak, 'zeroDowntime.minSoak', fail);
   }
   if (raw.environments !== undefined) {
     if (!isObject(raw.environments)) fail('environments', 'must be an object of name → connection');

@@ -25,6 +25,7 @@ export type PgshiftErrorCode =
   | 'restore-refused'
   | 'resolve-state'
   | 'running'
+  | 'soak'
   | 'transaction-control'
   | 'usage'
   | 'verify-scratch';

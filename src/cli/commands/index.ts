@@ -9,6 +9,7 @@ const loaders: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
   ['lint', async () => (await import('./lint')).lintCommand],
   ['rules', async () => (await import('./rules')).rulesCommand],
   ['new', async () => (await import('./new')).newCommand],
+  ['expand', async () => (await import('./expand')).expandCommand],
   ['status', async () => (await import('./status')).statusCommand],
   ['up', async () => (await import('./up')).upCommand],
   ['down', async () => (await import('./down')).downCommand],

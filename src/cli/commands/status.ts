@@ -1,5 +1,6 @@
 import { describeProgress, progressText, status } from '../../core/runner';
 import type { Command } from '../command';
+import { describeChoice } from '../../core/migrations/choose';
 import { codeStatusCommand } from '../code-status';
 import { ms, outsideTransactionNote } from '../../core/text';
 import { RUNNER_OPTIONS, shownPath, table, TARGET_USAGE, when, withRunnerContext } from '../runner-cli';
@@ -23,8 +24,20 @@ export const statusCommand: Command = {
           appliedAt: m.appliedAt,
           executionMs: m.executionMs,
           ...(m.progress ? { progress: m.progress } : {}),
+          ...(m.phase ? { phase: m.phase, group: m.group } : {}),
         }));
-        io.out(JSON.stringify({ migrations }, null, 2) + '\n');
+        const tools = ctx.migrations.detected.map((t) => ({
+          tool: t.tool,
+          dir: t.dir,
+          layout: t.layout ?? null,
+          reasons: t.reasons,
+          chosen: t === ctx.migrations.chosen,
+        }));
+        const groups = report.groups.map((g) => ({ group: g.group, phases: g.phases }));
+        io.out(
+          JSON.stringify({ layout: ctx.set.layout, dir: ctx.set.dir, tools, migrations, groups }, null, 2) +
+            '\n',
+        );
         return 0;
       }
       io.out(
@@ -33,7 +46,10 @@ export const statusCommand: Command = {
       io.out(
         `migrations  ${shownPath(ctx.set.dir, io.cwd)} (${ctx.set.layout}, ${ctx.set.migrations.length})\n`,
       );
-      io.out(`tracking    ${report.tracking.join(' + ')}\n\n`);
+      io.out(`tracking    ${report.tracking.join(' + ')}\n`);
+      for (const line of describeChoice(ctx.migrations, (p) => shownPath(p, io.cwd)))
+        io.out(`            ${line}\n`);
+      io.out('\n');
       if (!report.migrations.length) io.out('no migrations yet: create one with `pgshift new <name>`\n');
       else {
         const rows = report.migrations.map((m) => [
@@ -42,9 +58,12 @@ export const statusCommand: Command = {
           m.progress ? `${m.state} ${progressText(m)}` : m.state,
           when(m.appliedAt),
           ms(m.executionMs),
+          ...(report.groups.length ? [m.phase ? `${m.phase} ${m.group}` : ''] : []),
         ]);
-        io.out(table(['VERSION', 'NAME', 'STATE', 'APPLIED AT', 'TIME'], rows));
+        const head = ['VERSION', 'NAME', 'STATE', 'APPLIED AT', 'TIME'];
+        io.out(table(report.groups.length ? [...head, 'PHASE'] : head, rows));
       }
+      if (report.groups.length) io.out(`\n${report.groups.map((g) => g.text + '\n').join('')}`);
       for (const m of report.migrations)
         if (m.onlyNonTransactional && m.state === 'pending')
           io.out(`\n${m.version} ${m.name}${outsideTransactionNote(m)}\n`);

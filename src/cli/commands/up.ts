@@ -2,6 +2,7 @@ import { dryRun, up } from '../../core/runner';
 import type { Command } from '../command';
 import { renderDryRun, renderRun } from '../render-run';
 import { PgshiftError } from '../../core/errors';
+import { parseDurationMs } from '../../core/duration';
 import {
   BACKUP_OPTIONS,
   BACKUP_USAGE,
@@ -22,7 +23,8 @@ export const upCommand: Command = {
   --steps N               apply at most N migrations
   --dry-run               run them in one transaction that is rolled back, reporting locks, rewrites, rows, time
   --allow-out-of-order    also apply pending migrations older than the newest applied one
-  --yes                   confirm a write to an environment marked production
+  --yes                   confirm a write to an environment marked production, and a contract migration
+                          (-- pgshift:phase contract) whose expand was applied less than zeroDowntime.minSoak ago
   --no-seed               do not run the environment's new and changed seeds afterwards (seeds.afterUp)
   ${SEED_USAGE}
   ${BACKUP_USAGE}
@@ -49,7 +51,15 @@ export const upCommand: Command = {
     const dry = values['dry-run'] === true;
     return withRunnerContext(values, io, dry ? { needsDatabase: true } : { write: 'up' }, async (ctx) => {
       return withRunnerInput(ctx, io, async (input) => {
-        const opts = { ...input, to, steps, allowOutOfOrder };
+        const minSoak = ctx.loaded.config.zeroDowntime.minSoak;
+        const opts = {
+          ...input,
+          to,
+          steps,
+          allowOutOfOrder,
+          minSoakMs: minSoak ? parseDurationMs(minSoak) : undefined,
+          soakConfirmed: values.yes === true,
+        };
         if (dry) return renderDryRun(await dryRun({ ...opts, direction: 'up' }), ctx, io);
         const result = await up(opts);
         // seeds follow a complete up (not a partial one: --to / --steps leave migrations pending)

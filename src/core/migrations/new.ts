@@ -12,6 +12,8 @@ export interface NewMigrationOptions {
   now?: Date;
   /** true: next number in sequence; false: a timestamp; unset: follow what the directory already does */
   sequential?: boolean;
+  /** the SQL of the up and down scripts instead of the empty template (pgshift expand) */
+  content?: { up: string; down: string };
 }
 
 /** Lower-case `[a-z0-9_]` only, so the name is safe in any file system and any tool's parser. */
@@ -65,7 +67,10 @@ export function createMigration(
       createdDirs.push(folder);
     }
     for (const f of files) {
-      writeFileSync(f, template(concrete, basename(f), version, slug), { flag: 'wx' });
+      const text = opts.content
+        ? filled(concrete, basename(f), opts.content)
+        : template(concrete, basename(f), version, slug);
+      writeFileSync(f, text, { flag: 'wx' });
       created.push(f);
     }
   } catch (e) {
@@ -106,6 +111,18 @@ function nextVersion(layout: ConcreteLayout, existing: Migration[], opts: NewMig
   return `${date}-${time}` + (/^\d{4}-\d\d-\d\d-\d{6}-\d{4}_/.test(latest) ? '-0000' : '');
 }
 
+/** Which file of the layout holds the up script, and which the down (dbmate: one file, both). */
+function filled(layout: ConcreteLayout, file: string, content: { up: string; down: string }): string {
+  const isUp =
+    layout === 'golang-migrate'
+      ? file.endsWith('.up.sql')
+      : layout === 'flyway'
+        ? file.startsWith('V')
+        : file === 'up.sql';
+  if (layout === 'dbmate') return `-- migrate:up\n${content.up}\n-- migrate:down\n${content.down}`;
+  return isUp ? content.up : content.down;
+}
+
 function template(layout: ConcreteLayout, file: string, version: string, name: string): string {
   const tip =
     '-- To run this file outside a transaction (CREATE INDEX CONCURRENTLY), add the line: -- pgshift:no-transaction\n';
@@ -120,6 +137,8 @@ function template(layout: ConcreteLayout, file: string, version: string, name: s
       return file.startsWith('V')
         ? `-- ${version} ${name}\n${tip}\n`
         : `-- ${version} ${name}: undo (undo everything V${version}__${name}.sql did, in reverse order)\n\n`;
+    case 'prisma':
+      return `-- ${version} ${name}\n${tip}\n`;
     case 'diesel':
       return file === 'up.sql'
         ? '-- Your SQL goes here\n'

@@ -32,6 +32,9 @@ import {
   type RestoreResult,
 } from './backup-store';
 import { onlyNonTransactional } from './statements';
+import { groupSummaries, withPhases, type GroupSummary } from '../expand/phases';
+
+export type { GroupSummary } from '../expand/phases';
 
 export { up, down, redo, resolve, type RunResult, type ResolveResult } from './run';
 export {
@@ -102,6 +105,8 @@ export interface StatusInput {
 export interface StatusReport {
   /** in version order; repeatables last */
   migrations: MigrationStatus[];
+  /** expand/contract groups (`-- pgshift:phase`): the state of each phase */
+  groups: GroupSummary[];
   /** 'pgshift.history', plus the foreign table kept in step, e.g. 'golang-migrate table public.schema_migrations' */
   tracking: string[];
   /** another session holds the migration lock right now */
@@ -115,8 +120,13 @@ export async function status(input: StatusInput): Promise<StatusReport> {
   const settings = settingsOf(input);
   const historyName = `${settings.historySchema}.history`;
   if (!input.driver) {
+    const migrations = withPhases(
+      input.set,
+      await withOnlyNonTransactional(input.set, deriveState(input.set, []).migrations, settings),
+    );
     return {
-      migrations: await withOnlyNonTransactional(input.set, deriveState(input.set, []).migrations, settings),
+      migrations,
+      groups: groupSummaries(migrations),
       tracking: [historyName],
       runInProgress: false,
       invalidIndexes: [],
@@ -125,8 +135,13 @@ export async function status(input: StatusInput): Promise<StatusReport> {
   }
   const busy = await lockBusy(input.driver, settings);
   const t = await readTracking(input.driver, input.set, settings, busy);
+  const migrations = withPhases(
+    input.set,
+    await withOnlyNonTransactional(input.set, t.state.migrations, settings),
+  );
   return {
-    migrations: await withOnlyNonTransactional(input.set, t.state.migrations, settings),
+    migrations,
+    groups: groupSummaries(migrations),
     tracking: [historyName, ...(t.foreignTable ? [describeForeign(t.foreignTable)] : [])],
     runInProgress: busy,
     invalidIndexes: await invalidIndexes(input.driver),

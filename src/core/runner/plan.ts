@@ -34,6 +34,14 @@ export interface UpOptions {
   /** apply at most this many */
   steps?: number;
   allowOutOfOrder?: boolean;
+  /**
+   * zeroDowntime.minSoak: a contract migration (`-- pgshift:phase contract`) whose group's expand was
+   * applied less than this long ago is refused, unless `soakConfirmed` (--yes, or the editor's confirmation)
+   */
+  minSoakMs?: number;
+  soakConfirmed?: boolean;
+  /** the clock, for tests */
+  now?: Date;
 }
 
 export interface DownOptions {

@@ -4,6 +4,8 @@
  * together apply each migration exactly once: the others find nothing left to do.
  */
 import { CheckpointTable } from './backfill-progress';
+import { unsoakedContracts, withPhases } from '../expand/phases';
+import type { MigrationStatus } from './state';
 import { PgshiftError } from '../errors';
 import { findMigration } from '../migrations/discover';
 import { compareVersions } from '../migrations/layouts';
@@ -51,7 +53,34 @@ export interface RunResult {
 }
 
 export function up(input: RunnerInput & UpOptions): Promise<RunResult> {
-  return runLocked(input, 'up', (tracking, settings) => planUp(input.set, tracking.state, settings, input));
+  return runLocked(input, 'up', (tracking, settings) => {
+    const plan = planUp(input.set, tracking.state, settings, input);
+    refuseUnsoaked(input, plan.steps, tracking.state.migrations);
+    return plan;
+  });
+}
+
+/** A contract whose expand has not soaked for minSoak stops the run before anything of it runs. */
+export function refuseUnsoaked(
+  input: Pick<UpOptions, 'minSoakMs' | 'soakConfirmed' | 'now'> & { set: RunnerInput['set'] },
+  steps: readonly { migration: { version: string; name: string; up: { sql: string } } }[],
+  migrations: MigrationStatus[],
+): void {
+  if (input.soakConfirmed || !input.minSoakMs) return;
+  const refusals = unsoakedContracts(
+    steps.map((s) => ({ version: s.migration.version, name: s.migration.name, sql: s.migration.up.sql })),
+    withPhases(input.set, migrations),
+    input.minSoakMs,
+    input.now,
+  );
+  if (!refusals.length) return;
+  const r = refusals[0];
+  throw new PgshiftError(`refusing to contract: ${r.message}`, {
+    hint: r.soakEndsAt
+      ? `run it after ${r.soakEndsAt}, once every application instance runs the new code; or confirm now with --yes`
+      : 'apply the expand first (pgshift up --to <its version>) and deploy the application; or confirm with --yes',
+    code: 'soak',
+  });
 }
 
 export function down(input: RunnerInput & DownOptions): Promise<RunResult> {

@@ -148,3 +148,57 @@ export function statementAfter(end: number, statementStarts: readonly number[]):
   const i = statementStarts.findIndex((s) => s >= end);
   return i < 0 ? undefined : i;
 }
+
+/**
+ * `-- pgshift:phase expand|backfill|validate|contract group=<name>`: the migration is one phase of an
+ * expand/contract change (pgshift expand writes them). status groups them; up holds a contract back
+ * until its expand has soaked (zeroDowntime.minSoak).
+ */
+export const PHASES = ['expand', 'backfill', 'validate', 'contract'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface PhaseDirective {
+  start: number;
+  end: number;
+  phase?: Phase;
+  group?: string;
+  /** what is wrong with the directive's words (the linter reports it; status ignores the directive) */
+  error?: string;
+}
+
+const PHASE = /^\s*pgshift:phase\b(.*)$/i;
+
+/** The phase directives of a script (normally one); cheap when it has none. */
+export function phaseDirectives(comments: readonly Comment[]): PhaseDirective[] {
+  const out: PhaseDirective[] = [];
+  for (const c of comments) {
+    if (c.kind !== 'line') continue;
+    const m = PHASE.exec(c.body);
+    if (m) out.push({ start: c.start, end: c.end, ...parsePhaseWords(m[1]) });
+  }
+  return out;
+}
+
+/** `expand group=rename_users_email` → { phase, group }, or an error saying what to write. */
+export function parsePhaseWords(words: string): { phase?: Phase; group?: string; error?: string } {
+  const usage = 'write -- pgshift:phase expand|backfill|validate|contract group=<name>';
+  const parts = words.trim().split(/\s+/).filter(Boolean);
+  let phase: Phase | undefined;
+  let group: string | undefined;
+  for (const w of parts) {
+    const g = /^group=(.*)$/i.exec(w);
+    if (g) {
+      if (!/^[A-Za-z0-9_.-]+$/.test(g[1]))
+        return { error: `group=${g[1]}: a group name is letters, digits, _ . or - (${usage})` };
+      if (group !== undefined) return { error: `group= given twice (${usage})` };
+      group = g[1];
+    } else if ((PHASES as readonly string[]).includes(w.toLowerCase())) {
+      if (phase !== undefined)
+        return { error: `two phases, ${phase} and ${w.toLowerCase()}: keep one (${usage})` };
+      phase = w.toLowerCase() as Phase;
+    } else return { error: `unknown word "${w}": ${usage}` };
+  }
+  if (!phase) return { error: `no phase: ${usage}` };
+  if (!group) return { error: `no group=: ${usage}` };
+  return { phase, group };
+}

@@ -370,7 +370,9 @@ export class MigrationsTree implements vscode.TreeDataProvider<MigrationsNode>, 
           ),
         );
     }
-    if (snap.seeds) items.push(seedsItem(snap.seeds, snap));
+    // a seeds folder with files for any environment (an empty one shows nothing yet)
+    if (snap.seeds && (snap.seeds.statuses.length || snap.seeds.set.skipped.length))
+      items.push(seedsItem(snap.seeds, snap));
     const problems = set.problems.filter((p) => p.severity !== 'info');
     if (problems.length) items.push(problemsItem(problems, set.dir));
     return items.sort(byOrder);
@@ -535,12 +537,20 @@ function seedsItem(seeds: NonNullable<StatusSnapshot['seeds']>, snap: StatusSnap
       ? `${todo} to run${count('failed') ? ` (${count('failed')} failed)` : ''} · ${count('applied')} applied`
       : `${count('applied')} applied`
     : 'none for this environment';
-  return new MessageItem(`Seeds (${set.environment}${set.production ? ', production' : ''})`, 'database', {
-    description: summary,
-    tooltip: `seed data of "${set.environment}": ${set.production ? 'seeds/production/ only (marked production)' : 'seeds/common/ then seeds/' + set.environment + '/'}; each file runs once, and again when it changes`,
-    children,
-    contextValue: 'pgshift.seeds',
-  });
+  const node = new MessageItem(
+    `Seeds (${set.environment}${set.production ? ', production' : ''})`,
+    'database',
+    {
+      description: summary,
+      tooltip: `seed data of "${set.environment}": ${set.production ? 'seeds/production/ only (marked production)' : 'seeds/common/ then seeds/' + set.environment + '/'}; each file runs once, and again when it changes`,
+      children,
+      contextValue: 'pgshift.seeds',
+    },
+  );
+  // open, with a stable id: VS Code keeps what the user chose when the state is read again after a run
+  node.id = `seeds:${set.environment}`;
+  if (children.length) node.collapsibleState = vscode.TreeItemCollapsibleState.Expanded;
+  return node;
 }
 
 function problemsItem(problems: MigrationProblem[], dir: string): MessageItem {

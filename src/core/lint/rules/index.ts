@@ -34,6 +34,7 @@ import * as ignoreWithoutReason from './ignore-without-reason';
 import * as indexTooManyColumns from './index-too-many-columns';
 import * as multipleAlterTable from './multiple-alter-table';
 import * as partitionAttach from './partition-attach';
+import * as phaseDirective from './phase-directive';
 import * as preferBigintKeys from './prefer-bigint-keys';
 import * as preferIdentity from './prefer-identity';
 import * as preferJsonb from './prefer-jsonb';
@@ -97,6 +98,7 @@ export const allRules: Rule[] = [
   indexTooManyColumns,
   multipleAlterTable,
   partitionAttach,
+  phaseDirective,
   preferBigintKeys,
   preferIdentity,
   preferJsonb,
