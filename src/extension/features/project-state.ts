@@ -124,6 +124,7 @@ export class ProjectState implements vscode.Disposable {
       ContextKey.hasMigrations,
       (d.set?.migrations.length ?? 0) > 0,
     );
+    void vscode.commands.executeCommand('setContext', ContextKey.codeFramework, d.code !== undefined);
     return d;
   }
 
