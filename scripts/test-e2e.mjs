@@ -5,6 +5,7 @@
 //   3. `npm run package` (dist/ and pgshift.vsix)
 //   4. scripts/test-extension.mjs — mocha inside the extension host (test/extension)
 //   5. test/e2e/ui.e2e.mjs — the workbench in chromium with the vsix installed; screenshots in test-results/
+//   6. test/e2e/frameworks.e2e.mjs — a Django and a Prisma project in the tree, a RunSQL string's diagnostic
 // Ends with one line "N passed, N failed" (integration tests + e2e steps) and a non-zero exit on any failure.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -151,6 +152,15 @@ async function main() {
       failed += Math.max(r.failed, code !== 0 && r.failed === 0 ? 1 : 0);
       noteSteps('e2e', r, code);
     });
+    await phase('frameworks (Django and Prisma projects in the workbench)', async () => {
+      const report = path.join(RESULTS, 'frameworks-e2e.json');
+      fs.rmSync(report, { force: true });
+      const code = await run(process.execPath, [path.join(REPO, 'test', 'e2e', 'frameworks.e2e.mjs'), '--report', report]);
+      const r = readJson(report) ?? { passed: 0, failed: 1 };
+      passed += r.passed;
+      failed += Math.max(r.failed, code !== 0 && r.failed === 0 ? 1 : 0);
+      noteSteps('frameworks', r, code);
+    });
     await phase('report (exported HTML + webview UI in chromium)', async () => {
       const report = path.join(RESULTS, 'report-e2e.json');
       fs.rmSync(report, { force: true });
@@ -165,7 +175,7 @@ async function main() {
   banner('timings');
   for (const [name, ms] of timings) console.log(`${name.padEnd(40)} ${secs(ms).padStart(9)}`);
   console.log(`${'total'.padEnd(40)} ${secs(Date.now() - started).padStart(9)}`);
-  console.log(`screenshots: ${path.relative(process.cwd(), RESULTS) || '.'}/{e2e,report}-*.png`);
+  console.log(`screenshots: ${path.relative(process.cwd(), RESULTS) || '.'}/{e2e,fw,report}-*.png`);
   if (failures.length) {
     banner('failures');
     for (const f of failures) console.log(`  ${f}`);

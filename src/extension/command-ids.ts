@@ -57,6 +57,8 @@ export const NEEDS_TRUST: ReadonlySet<CommandId> = new Set<CommandId>([
 export const ContextKey = {
   ready: 'pgshift.ready',
   hasMigrations: 'pgshift.hasMigrations',
+  /** the project's migrations are a code-based tool's (Django, Rails, ...): shown read only */
+  codeFramework: 'pgshift.codeFramework',
   connectionFailed: 'pgshift.connectionFailed',
   envIsSandbox: 'pgshift.envIsSandbox',
   envReadOnly: 'pgshift.envReadOnly',

@@ -53,6 +53,15 @@ const SQL_SELECTOR: vscode.DocumentSelector = [
   { pattern: '**/*.sql', scheme: 'file' },
 ];
 
+/** Code migrations of Django, Rails, Alembic, Knex, Sequelize, TypeORM, EF: their SQL strings get the hover (LintService.wants narrows to the tool's folders). */
+const CODE_MIGRATION_SELECTOR: vscode.DocumentSelector = [
+  'python',
+  'ruby',
+  'javascript',
+  'typescript',
+  'csharp',
+].map((language) => ({ language, scheme: 'file' }));
+
 export function activate(context: vscode.ExtensionContext): PgshiftApi {
   const started = performance.now();
   const ctx = new Ctx(context);
@@ -160,6 +169,7 @@ function createFeatures(ctx: Ctx): Features {
 function registerLanguageProviders(ctx: Ctx, f: Features): void {
   ctx.push(
     vscode.languages.registerHoverProvider(SQL_SELECTOR, new RiskHoverProvider(ctx, f.lint)),
+    vscode.languages.registerHoverProvider(CODE_MIGRATION_SELECTOR, new RiskHoverProvider(ctx, f.lint)),
     vscode.languages.registerCodeActionsProvider(SQL_SELECTOR, new PgshiftCodeActions(f.lint), {
       providedCodeActionKinds: PgshiftCodeActions.kinds,
     }),

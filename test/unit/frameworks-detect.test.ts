@@ -14,6 +14,9 @@ import { railsVersion } from '../../src/core/frameworks/rails';
 import { typeormName } from '../../src/core/frameworks/typeorm';
 import { loadParser } from '../../src/core/sql/parser';
 import { readFileSync } from 'node:fs';
+import { loadConfig } from '../../src/core/config';
+import { codeProjectOf } from '../../src/core/frameworks/project';
+import { detectProject } from '../../src/core/migrations/detect-project';
 
 const fixtures = join(__dirname, '..', '..', '..', 'test', 'unit', 'fixtures', 'frameworks');
 
@@ -219,6 +222,31 @@ describe('frameworks: detection and listing from the project files', () => {
       ['20240101000000_Initial', '20240202000000_AddName'],
     );
     assert.equal(basename(e.dirs[0]), 'Migrations');
+  });
+
+  it('the project detectors list a code-based tool beside a SQL one; the SQL tool is the one pgshift reads', () => {
+    const root = make({
+      'prisma/migrations/migration_lock.toml': 'provider = "postgresql"\n',
+      'prisma/migrations/20240101000000_init/migration.sql': 'CREATE TABLE a (id int);\n',
+      'manage.py': 'import django\n',
+      'shop/migrations/__init__.py': '',
+      'shop/migrations/0001_initial.py': '',
+    });
+    const found = detectProject(root);
+    assert.deepEqual(
+      found.map((t) => [t.tool, t.layout]),
+      [
+        ['prisma', 'prisma'],
+        ['django', undefined],
+      ],
+    );
+    assert.equal(codeProjectOf(loadConfig(root)), undefined);
+    const django = make({
+      'manage.py': 'import django\n',
+      'shop/migrations/__init__.py': '',
+      'shop/migrations/0001_initial.py': '',
+    });
+    assert.equal(codeProjectOf(loadConfig(django))?.detection.tool, 'django');
   });
 
   it('a project with two tools reports both; a plain SQL project reports none', () => {

@@ -4,7 +4,8 @@
  * pgshift's own SQL migrations win over a detected tool, so adding pgshift to a project changes nothing
  * until its config says otherwise.
  */
-import { migrationsDir, type LoadedConfig } from '../config';
+import type { LoadedConfig } from '../config';
+import { chooseMigrations } from '../migrations/choose';
 import type { Driver } from '../db/driver';
 import { PgshiftError } from '../errors';
 import { walkFiles } from '../files';
@@ -49,8 +50,10 @@ export function codeProjectOf(
     const source = loaded.file ? 'the config' : 'the settings';
     return { detection: { ...d, reasons: [`${source} sets "layout": "${tool}"`, ...d.reasons] }, others: [] };
   }
-  if (opts.dirGiven || loaded.config.layout !== 'auto' || hasSqlMigrations(migrationsDir(loaded)))
-    return undefined;
+  if (opts.dirGiven || loaded.config.layout !== 'auto') return undefined;
+  // a SQL tool detected (Prisma, goose, ...) or SQL files in the configured folder win
+  const choice = chooseMigrations(loaded);
+  if (choice.source === 'detected' || hasSqlMigrations(choice.dir)) return undefined;
   const [first, ...others] = detectCodeFrameworks(loaded.root);
   return first && { detection: first, others };
 }

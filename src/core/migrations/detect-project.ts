@@ -7,6 +7,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { LAYOUTS } from '../config';
+import { detectCodeFrameworks } from '../frameworks/index';
 import type { ConcreteLayout } from './model';
 import { detectLayoutOf, isDir, listDir } from './layouts';
 
@@ -318,7 +319,30 @@ export function readableLayout(t: DetectedTool): ConcreteLayout | undefined {
  * Every detector, in order of preference: a tool declared by its own files comes before one found by
  * file names alone. Code-based tools (Django, Rails, Alembic, Knex, ...) are added here too.
  */
-export const PROJECT_DETECTORS: ProjectDetector[] = [prisma, goose, sqlx, nodePgMigrate, liquibase, classic];
+/**
+ * Django, Rails, Alembic, Knex, Sequelize, TypeORM, EF (src/core/frameworks): listed so a project says
+ * what it has; no SQL layout reads them (their own table and command are used, see frameworks/project.ts).
+ */
+const codeTools: ProjectDetector = {
+  tool: 'code-based tools',
+  detect: (p) =>
+    detectCodeFrameworks(p.root).map((d) => ({
+      tool: d.tool,
+      dir: d.dirs[0],
+      reasons: d.reasons,
+      strength: 2,
+    })),
+};
+
+export const PROJECT_DETECTORS: ProjectDetector[] = [
+  prisma,
+  goose,
+  sqlx,
+  nodePgMigrate,
+  liquibase,
+  classic,
+  codeTools,
+];
 
 /**
  * The tools found in the project at `root`, best first. When two detectors claim one folder (sqlx's

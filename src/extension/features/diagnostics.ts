@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { Finding, Severity } from '../../core/lint/types';
 import type { SourceText } from '../../core/sql/source';
+import type { CodeLintResult } from '../../core/frameworks/lint-code';
 import type { Ctx } from '../ctx';
 import { toVsRange } from '../positions';
 import { settings } from '../settings';
@@ -92,6 +93,16 @@ export class Diagnostics implements vscode.Disposable {
       const res = await this.lint.lint(doc);
       if (!res || doc.isClosed) return;
       const findings = res.result.findings.map((f) => findingToDiagnostic(this.ctx, res.result.source, f));
+      // a code migration's SQL string built by interpolation: said, since silence would read as safe
+      for (const s of (res.result as Partial<CodeLintResult>).skipped ?? []) {
+        const d = new vscode.Diagnostic(
+          toVsRange(res.result.source, s.range),
+          s.reason,
+          vscode.DiagnosticSeverity.Information,
+        );
+        d.source = DIAGNOSTIC_SOURCE;
+        findings.push(d);
+      }
       this.collection.set(doc.uri, findings);
       const version = doc.version;
       const more = await this.extra?.(doc, res.result.source).catch(() => []);

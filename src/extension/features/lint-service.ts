@@ -11,6 +11,9 @@ import { lintOptionsFromConfig, runsOutsideTransaction, schemaBefore } from '../
 import type { SchemaModel } from '../../core/lint/schema';
 import { loadParser } from '../../core/sql/parser';
 import type { Ctx } from '../ctx';
+import { detectCodeFrameworks, frameworkOfFile, type CodeDetection } from '../../core/frameworks/index';
+import { codeLanguageOf, lintCode } from '../../core/frameworks/lint-code';
+import { codeProjectOf } from '../../core/frameworks/project';
 
 export interface DocumentLint {
   version: number;
@@ -21,13 +24,19 @@ export class LintService implements vscode.Disposable {
   private readonly results = new Map<string, DocumentLint>();
   /** prior-schema per file path, dropped whenever a migration file changes on disk */
   private readonly priorSchemas = new Map<string, Promise<{ schema?: SchemaModel; direction?: 'down' }>>();
+  /** the code-based tools of the project, for the config they were detected with */
+  private detections?: { loaded: object; found: CodeDetection[] };
 
   constructor(private readonly ctx: Ctx) {}
 
-  /** True for SQL files the project's include/exclude globs select (any .sql when no config). */
+  /**
+   * True for SQL files the project's include/exclude globs select (any .sql when no config), and for
+   * the code migrations (.py/.rb/.js/.ts/.cs) of a detected code-based tool, whose SQL strings are linted.
+   */
   wants(doc: vscode.TextDocument): boolean {
-    if (doc.uri.scheme !== 'file' || !(doc.languageId === 'sql' || doc.fileName.endsWith('.sql')))
-      return false;
+    if (doc.uri.scheme !== 'file') return false;
+    if (codeLanguageOf(doc.fileName)) return this.codeMigration(doc.fileName) !== undefined;
+    if (!(doc.languageId === 'sql' || doc.fileName.endsWith('.sql'))) return false;
     const loaded = this.ctx.projectConfig();
     if (!loaded) return false;
     const rel = vscode.workspace.asRelativePath(doc.uri, false);
@@ -42,11 +51,34 @@ export class LintService implements vscode.Disposable {
     return r && r.version === doc.version ? r : undefined;
   }
 
+  /** The code-based tool whose migrations folder holds `file` (detected once per config). */
+  private codeMigration(file: string): CodeDetection | undefined {
+    const loaded = this.ctx.projectConfig();
+    if (!loaded) return undefined;
+    if (this.detections?.loaded !== loaded) {
+      let found: CodeDetection[] = [];
+      try {
+        const p = codeProjectOf(loaded);
+        found = p ? [p.detection, ...p.others] : detectCodeFrameworks(loaded.root);
+      } catch {
+        found = [];
+      }
+      this.detections = { loaded, found };
+    }
+    return frameworkOfFile(this.detections.found, file);
+  }
+
   async lint(doc: vscode.TextDocument): Promise<DocumentLint | undefined> {
     const loaded = this.ctx.projectConfig();
     if (!loaded) return undefined;
     const parser = await loadParser();
     const options = lintOptionsFromConfig(loaded.config);
+    const lang = codeLanguageOf(doc.fileName);
+    if (lang) {
+      const entry = { version: doc.version, result: lintCode(parser, doc.getText(), lang, options) };
+      this.results.set(doc.uri.toString(), entry);
+      return entry;
+    }
     const prior = await this.priorSchema(doc.fileName, options);
     const started = performance.now();
     const result = lintWith(parser, doc.getText(), {
@@ -69,6 +101,7 @@ export class LintService implements vscode.Disposable {
 
   migrationFilesChanged(): void {
     this.priorSchemas.clear();
+    this.detections = undefined;
   }
 
   private priorSchema(

@@ -5,6 +5,9 @@
  * version (menus match on the item's contextValue). The state loads when the view first asks.
  */
 import * as vscode from 'vscode';
+import { codeRunCommand, listCodeMigrations } from '../../core/frameworks/index';
+import { TOOL_TITLES, type CodeStatusRow } from '../../core/frameworks/model';
+import type { CodeProject } from '../../core/frameworks/project';
 import { relative } from 'node:path';
 import type { Severity } from '../../core/lint/types';
 import { compareVersions } from '../../core/migrations/layouts';
@@ -311,6 +314,7 @@ export class MigrationsTree implements vscode.TreeDataProvider<MigrationsNode>, 
           color: 'list.warningForeground',
         }),
       ];
+    if (d.code) return this.codeItems(d.code);
     const set = d.set;
     if (!set || !set.migrations.length) {
       this.describeView();
@@ -372,6 +376,72 @@ export class MigrationsTree implements vscode.TreeDataProvider<MigrationsNode>, 
     const problems = set.problems.filter((p) => p.severity !== 'info');
     if (problems.length) items.push(problemsItem(problems, set.dir));
     return items.sort(byOrder);
+  }
+
+  /**
+   * A code-based tool's project: a header naming the tool, why pgshift thinks so and the command that
+   * applies, then its migrations with the state from its own table. No run actions: the tool runs them.
+   */
+  private codeItems(code: CodeProject): MigrationsNode[] {
+    const snap = this.state.status();
+    this.describeView(snap);
+    const d = code.detection;
+    const title = TOOL_TITLES[d.tool];
+    if (this.view && snap.absent)
+      this.view.message = `${snap.env.label} does not exist yet, so ${title} has applied nothing there: pick the environment ${title} migrates from the status bar.`;
+    const report = snap.code;
+    const command = codeRunCommand(d);
+    const items: MigrationsNode[] = [
+      new MessageItem(title, 'info', {
+        description: `read only · ${command}`,
+        tooltip: `${title}: ${d.reasons.join('; ')}.\n\nIts table ${report?.snapshot.table ?? ''} is the truth; \`${command}\` applies its migrations, pgshift shows and lints them.${
+          code.others.length
+            ? `\n\nAlso found: ${code.others.map((o) => TOOL_TITLES[o.tool]).join(', ')}`
+            : ''
+        }`,
+        contextValue: 'pgshift.framework',
+      }),
+    ];
+    if (snap.error)
+      items.push(
+        new MessageItem(`Cannot read the state on ${snap.env.label}`, 'warning', {
+          description: snap.error,
+          color: 'list.warningForeground',
+        }),
+      );
+    const rows: CodeStatusRow[] =
+      report?.rows ??
+      listCodeMigrations(d).migrations.map((m) => ({
+        key: m.key,
+        label: m.label,
+        file: m.file,
+        state: 'pending',
+        appliedAt: null,
+      }));
+    for (const r of rows) {
+      const icon =
+        r.state === 'applied' ? 'pass-filled' : r.state === 'pending' ? 'circle-large-outline' : 'question';
+      const color =
+        r.state === 'applied'
+          ? 'testing.iconPassed'
+          : r.state === 'unknown-in-db'
+            ? 'list.warningForeground'
+            : undefined;
+      items.push(
+        new MessageItem(r.label, icon, {
+          description: report
+            ? `${r.state}${r.appliedAt ? ` · ${r.appliedAt.replace('T', ' ').replace(/\.\d+$/, '')}` : ''}`
+            : 'state not read yet',
+          tooltip: r.state === 'unknown-in-db' ? `in ${report?.snapshot.table} but no file names it` : r.file,
+          color,
+          contextValue: 'pgshift.codeMigration',
+          ...(r.file
+            ? { command: { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(r.file)] } }
+            : {}),
+        }),
+      );
+    }
+    return items;
   }
 
   /** what this window's run settled, while the state read from the database does not show it yet */

@@ -7,6 +7,12 @@
  */
 import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
+import {
+  codeProjectOf,
+  codeStatusReport,
+  type CodeProject,
+  type CodeStatusReport,
+} from '../../core/frameworks/project';
 import { lintFiles, lintOptionsFromConfig } from '../../core/lint/lint-files';
 import type { Severity } from '../../core/lint/types';
 import { chooseMigrations } from '../../core/migrations/choose';
@@ -33,6 +39,8 @@ export interface Discovery {
   /** the folder that was searched, when there is a project */
   dir?: string;
   error?: string;
+  /** the project's migrations are a code-based tool's (Django, Rails, ...): shown from its table, never run */
+  code?: CodeProject;
 }
 
 export interface StatusSnapshot {
@@ -48,6 +56,8 @@ export interface StatusSnapshot {
   untrusted?: boolean;
   /** the environment's seed files and their state, when the project has a seeds folder */
   seeds?: { set: SeedSet; statuses: SeedStatus[] };
+  /** a code-based tool's migrations with the state its own table holds */
+  code?: CodeStatusReport;
 }
 
 export interface Risk {
@@ -94,7 +104,14 @@ export class ProjectState implements vscode.Disposable {
     const choice = chooseMigrations(loaded);
     const dir = choice.dir;
     let d: Discovery;
-    if (!existsSync(dir)) d = { dir };
+    let code: CodeProject | undefined;
+    try {
+      code = codeProjectOf(loaded);
+    } catch (e) {
+      return { dir, error: errorText(e) };
+    }
+    if (code) d = { dir, code };
+    else if (!existsSync(dir)) d = { dir };
     else {
       try {
         d = { dir, set: discoverMigrations(dir, choice.layout) };
@@ -107,6 +124,7 @@ export class ProjectState implements vscode.Disposable {
       ContextKey.hasMigrations,
       (d.set?.migrations.length ?? 0) > 0,
     );
+    void vscode.commands.executeCommand('setContext', ContextKey.codeFramework, d.code !== undefined);
     return d;
   }
 
@@ -159,6 +177,7 @@ export class ProjectState implements vscode.Disposable {
     const previous = this.current?.env.id === env.id ? this.current : undefined;
     this.current = { env, loading: true, report: previous?.report, description: previous?.description };
     const set = this.migrations().set;
+    const code = this.migrations().code;
     void (async () => {
       let next: StatusSnapshot;
       try {
@@ -166,6 +185,8 @@ export class ProjectState implements vscode.Disposable {
           env,
           async (s) => {
             const report = set ? await status({ driver: s.driver, set, settings: s.settings }) : undefined;
+            // SELECTs on the tool's table only: pgshift never writes a code-based tool's state
+            const codeReport = code ? await codeStatusReport(s.driver, code.detection) : undefined;
             const found = seedsFor(s.loaded, s.target);
             const seeds =
               found.kind === 'seeds'
@@ -183,6 +204,7 @@ export class ProjectState implements vscode.Disposable {
               absent: !s.driver,
               description: s.target.description,
               seeds,
+              ...(codeReport ? { code: codeReport } : {}),
             };
           },
           { purpose: 'read', prompt: false },
