@@ -138,8 +138,9 @@ export class Facts {
     readonly kind: string,
     readonly text: string,
   ) {
-    this.command = commandOf(text);
-    this.summary = oneLineSql(stripComments(text), 140);
+    const stripped = stripComments(text);
+    this.command = commandOfStripped(stripped);
+    this.summary = summaryOfStripped(stripped, 140);
   }
 
   /** The strongest mode per relation and object wins; `extra` says more about the object. */
@@ -223,11 +224,16 @@ export function sameName(a: QualifiedName, b: QualifiedName): boolean {
 
 /** 'CREATE INDEX', 'ALTER TABLE', ... from the statement's first words. */
 export function commandOf(text: string): string {
-  const words = stripComments(text)
-    .split(/\s+/)
-    .filter(Boolean)
-    .slice(0, 3)
-    .map((w) => w.toUpperCase().replace(/[^A-Z]/g, ''));
+  return commandOfStripped(stripComments(text));
+}
+
+// Describing a statement reads only its first words and 140 characters, so neither splits nor collapses
+// the whole text (a function body of many kB): the linter describes every statement it lints.
+function commandOfStripped(stripped: string): string {
+  const words: string[] = [];
+  const word = /\S+/g;
+  for (let m = word.exec(stripped); m && words.length < 3; m = word.exec(stripped))
+    words.push(m[0].toUpperCase().replace(/[^A-Z]/g, ''));
   if (!words.length) return '?';
   if (['CREATE', 'ALTER', 'DROP'].includes(words[0])) {
     const skip = ['OR', 'REPLACE', 'UNIQUE', 'TEMP', 'TEMPORARY', 'UNLOGGED'];
@@ -235,6 +241,22 @@ export function commandOf(text: string): string {
     return `${words[0]} ${rest[0] ?? ''}`.trim();
   }
   return words[0];
+}
+
+/** The statement on one line, cut at `max` characters: oneLineSql(stripComments(text), max). */
+export function statementSummary(text: string, max: number): string {
+  return summaryOfStripped(stripComments(text), max);
+}
+
+// Collapsing a prefix gives a prefix of the collapsed whole (its last character may be a space that
+// trim would drop at the very end), so once a prefix collapses to more than max + 1 characters, its first
+// max - 1 are the summary's. stripComments leaves no `--` for oneLineSql to remove.
+function summaryOfStripped(stripped: string, max: number): string {
+  for (let k = 4 * max; k < stripped.length; k *= 4) {
+    const s = stripped.slice(0, k).replace(/\s+/g, ' ').trimStart();
+    if (s.length > max + 1) return s.slice(0, max - 1) + '…';
+  }
+  return oneLineSql(stripped, max);
 }
 
 function stripComments(sql: string): string {
