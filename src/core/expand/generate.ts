@@ -264,8 +264,8 @@ function renameColumn(c: Extract<RiskyChange, { kind: 'rename-column' }>, group:
         `DEPLOY FIRST: every application instance must read and write ${c.to}, none ${c.from}.`,
         `Then this drops the trigger and ${c.from}.`,
       ]) +
-      sync.drop +
       (c.notNull ? keepNotNullName(c.table, c.from, c.to) : '') +
+      sync.drop +
       `-- pgshift-ignore ban-drop-column: contract phase of ${group}, the application no longer uses ${c.from}\n` +
       `ALTER TABLE ${t} DROP COLUMN ${A};\n`,
     down:
@@ -337,8 +337,8 @@ function changeType(c: Extract<RiskyChange, { kind: 'change-type' }>, group: str
         `DEPLOY FIRST: every application instance must accept ${c.column} as ${c.to} (reads and writes).`,
         `The swap: drops the trigger and the old ${c.column}, and renames ${tmp} to ${c.column}, in one short transaction.`,
       ]) +
-      sync.drop +
       (c.notNull ? keepNotNullName(c.table, c.column, tmp) : '') +
+      sync.drop +
       `-- pgshift-ignore ban-drop-column: contract phase of ${group}, ${tmp} replaces it\n` +
       `ALTER TABLE ${t} DROP COLUMN ${A};\n` +
       `-- pgshift-ignore renaming-column: contract phase of ${group}, the column keeps the name the application uses\n` +
@@ -410,7 +410,6 @@ function renameTable(c: Extract<RiskyChange, { kind: 'rename-table' }>, group: s
             `Renames the table and leaves an updatable view under the old name, in one transaction:`,
             `the running application keeps reading and writing ${c.table.name} through the view.`,
           ]) +
-          `-- pgshift-ignore renaming-table: expand phase of ${group}, the view ${c.table.name} stands in for the old name\n` +
           `ALTER TABLE ${old} RENAME TO ${ident(c.to)};\n` +
           `CREATE VIEW ${old} AS SELECT * FROM ${renamed};\n`,
         down: `DROP VIEW IF EXISTS ${old};\nALTER TABLE ${renamed} RENAME TO ${ident(c.table.name)};\n`,
