@@ -271,7 +271,9 @@ function renameColumn(c: Extract<RiskyChange, { kind: 'rename-column' }>, group:
     down:
       `ALTER TABLE ${t} ADD COLUMN ${A} ${c.type};\n` +
       `UPDATE ${t} SET ${A} = ${B};\n` +
-      (c.notNull ? `ALTER TABLE ${t} ALTER COLUMN ${A} SET NOT NULL;\n` : '') +
+      (c.notNull
+        ? `ALTER TABLE ${t} ALTER COLUMN ${A} SET NOT NULL;\n` + keepNotNullName(c.table, c.to, c.from)
+        : '') +
       sync.create,
   });
   return {
@@ -347,7 +349,9 @@ function changeType(c: Extract<RiskyChange, { kind: 'change-type' }>, group: str
       `ALTER TABLE ${t} RENAME COLUMN ${A} TO ${N};\n` +
       `ALTER TABLE ${t} ADD COLUMN ${A} ${c.from};\n` +
       `UPDATE ${t} SET ${A} = (${N})::${c.from};\n` +
-      (c.notNull ? `ALTER TABLE ${t} ALTER COLUMN ${A} SET NOT NULL;\n` : '') +
+      (c.notNull
+        ? `ALTER TABLE ${t} ALTER COLUMN ${A} SET NOT NULL;\n` + keepNotNullName(c.table, tmp, c.column)
+        : '') +
       sync.create,
   });
   return {
