@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', '.cache/**', 'test-results/**', 'bench/results/**', 'examples/**', '.work/**'] },
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', '.cache/**', 'test-results/**', 'bench/results/**', 'examples/**', '.work/**', 'test/unit/fixtures/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

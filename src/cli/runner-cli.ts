@@ -3,11 +3,13 @@
  * turning options into a target, a migration set and settings, opening the database, and rendering.
  */
 import { isAbsolute, relative } from 'node:path';
-import type { LoadedConfig } from '../core/config';
+import { loadConfig, type LoadedConfig } from '../core/config';
+import { codeProjectOf, codeRunRefusal, type CodeProject } from '../core/frameworks/project';
 import type { Driver } from '../core/db/driver';
 import { openDriver } from '../core/db/open';
 import { PgshiftError } from '../core/errors';
 import type { MigrationSet } from '../core/migrations/model';
+import type { MigrationsChoice } from '../core/migrations/choose';
 import { backupSettings, openProject, type ProjectRequest, type TargetChoice } from '../core/project';
 import type { BackupSettings } from '../core/runner/backup';
 import { fmtBytes, countText } from '../core/text';
@@ -45,14 +47,21 @@ export const TARGET_USAGE = `--db URL | --env NAME   the database (default: DATA
 export interface RunnerContext {
   loaded: LoadedConfig;
   set: MigrationSet;
+  /** how the migrations folder and layout were chosen (config or detection) */
+  migrations: MigrationsChoice;
   settings: RunnerSettings;
   backup: BackupSettings;
   target: ResolvedTarget;
   format: 'text' | 'json';
   /** undefined when the embedded database does not exist yet and the command only reads */
   driver?: Driver;
+  /** the project's migrations are a code-based tool's (Django, Rails, ...): read from its table, never run */
+  code?: CodeProject;
   close(): Promise<void>;
 }
+
+/** The commands that would apply or unapply migrations: a code-based tool's are its own to run. */
+const RUNS_MIGRATIONS: ReadonlySet<string> = new Set(['up', 'down', 'redo', 'resolve']);
 
 export interface ContextOptions {
   /** the command writes: read-only environments refuse, production ones need --yes */
@@ -67,12 +76,32 @@ function formatOf(values: Values): 'text' | 'json' {
 
 async function runnerContext(values: Values, io: Io, opts: ContextOptions = {}): Promise<RunnerContext> {
   const format = formatOf(values);
-  const { loaded, set, target, settings } = openProject(projectRequest(values, io));
+  const request = projectRequest(values, io);
+  const given = loadConfig(request.cwd, request.configFile);
+  const code = codeProjectOf(given, { dirGiven: request.dir !== undefined });
+  if (code && (opts.needsDatabase || (opts.write && RUNS_MIGRATIONS.has(opts.write))))
+    throw codeRunRefusal(code);
+  const project = openProject({ ...request, loaded: given, discover: code ? false : undefined });
+  const { loaded, target, settings, migrations } = project;
   if (opts.write) assertMayWrite(target, opts.write, values.yes === true);
   const absent = targetIsAbsent(target);
   const driver = absent && !opts.write && !opts.needsDatabase ? undefined : await openDriver(target.target);
   const backup = backupSettings(loaded, target, values['no-backup'] === true);
-  return { loaded, set, settings, backup, target, format, driver, close: async () => driver?.close() };
+  return {
+    loaded,
+    // a code-based tool's project has no SQL migrations folder: read only if a command asks
+    get set() {
+      return project.set;
+    },
+    migrations,
+    settings,
+    backup,
+    target,
+    format,
+    driver,
+    ...(code ? { code } : {}),
+    close: async () => driver?.close(),
+  };
 }
 
 /** What --config, --dir, --db and --env ask for, as openProject takes it. */

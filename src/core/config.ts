@@ -2,13 +2,16 @@
  * The one configuration the editor, the CLI and CI share: `pgshift.config.json` (or the "pgshift" key of
  * package.json) at the project root. Validated strictly: a wrong key or value is an error that names it.
  */
+import { CODE_TOOLS, type CodeTool } from './frameworks/model';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from './errors';
 import { SEVERITIES, type SeveritySetting } from './lint/types';
 
-export type Layout = 'auto' | 'golang-migrate' | 'dbmate' | 'flyway' | 'diesel';
-export const LAYOUTS: readonly Layout[] = ['auto', 'golang-migrate', 'dbmate', 'flyway', 'diesel'];
+export type Layout = 'auto' | 'golang-migrate' | 'dbmate' | 'flyway' | 'diesel' | 'prisma';
+export const LAYOUTS: readonly Layout[] = ['auto', 'golang-migrate', 'dbmate', 'flyway', 'diesel', 'prisma'];
+/** every value `layout` takes: the SQL layouts and the code-based tools */
+export const LAYOUT_SETTINGS: readonly string[] = [...LAYOUTS, ...CODE_TOOLS];
 
 export interface EnvironmentConfig {
   /** A full URL, without password (the password comes from SecretStorage, env, .pgpass or a prompt). */
@@ -88,6 +91,11 @@ export interface ZeroDowntimeConfig {
 export interface PgshiftConfig {
   migrationsDir: string;
   layout: Layout;
+  /**
+   * `"layout": "django"` (or rails, alembic, knex, sequelize, typeorm, efcore): the project's migrations
+   * are that code-based tool's, read from its files and table, never run by pgshift. `layout` is then 'auto'.
+   */
+  framework?: CodeTool;
   postgresVersion: number;
   include: string[];
   exclude: string[];
@@ -106,6 +114,11 @@ export interface LoadedConfig {
   root: string;
   /** the file it came from, if any */
   file?: string;
+  /**
+   * The top-level keys the config actually sets (the rest are defaults). Without migrationsDir and
+   * layout, the project's migration tool is detected from its files (migrations/detect-project.ts).
+   */
+  given?: string[];
 }
 
 export const DEFAULT_CONFIG: PgshiftConfig = {
@@ -148,24 +161,44 @@ export function loadConfig(startDir: string, explicitFile?: string): LoadedConfi
   if (explicitFile) {
     const file = resolve(startDir, explicitFile);
     if (!existsSync(file)) throw new ConfigError(`config file not found: ${file}`, 'check the --config path');
-    return { config: parseConfigFile(file), root: dirname(file), file };
+    return { config: parseConfigFile(file), root: dirname(file), file, given: givenKeys(readJson(file)) };
   }
   let dir = resolve(startDir);
   for (;;) {
     const own = join(dir, CONFIG_FILE);
-    if (existsSync(own)) return { config: parseConfigFile(own), root: dir, file: own };
+    if (existsSync(own))
+      return { config: parseConfigFile(own), root: dir, file: own, given: givenKeys(readJson(own)) };
     const pkg = join(dir, 'package.json');
     if (existsSync(pkg)) {
       const json = readJson(pkg) as Record<string, unknown>;
       if (json && typeof json === 'object' && 'pgshift' in json) {
-        return { config: validateConfig(json.pgshift, `${pkg} "pgshift"`), root: dir, file: pkg };
+        return {
+          config: validateConfig(json.pgshift, `${pkg} "pgshift"`),
+          root: dir,
+          file: pkg,
+          given: givenKeys(json.pgshift),
+        };
       }
     }
     const parent = dirname(dir);
     if (parent === dir) break;
     dir = parent;
   }
-  return { config: structuredClone(DEFAULT_CONFIG), root: resolve(startDir) };
+  return { config: structuredClone(DEFAULT_CONFIG), root: resolve(startDir), given: [] };
+}
+
+function givenKeys(raw: unknown): string[] {
+  return raw && typeof raw === 'object' ? Object.keys(raw) : [];
+}
+
+/** Whether the config names the migrations folder or layout itself (then nothing is detected). */
+export function namesMigrations(loaded: LoadedConfig): boolean {
+  // a config built without `given` (by a caller, a test) is taken at its word
+  if (!loaded.given) return true;
+  return (
+    loaded.given.includes('migrationsDir') ||
+    (loaded.given.includes('layout') && loaded.config.layout !== 'auto')
+  );
 }
 
 function parseConfigFile(file: string): PgshiftConfig {
@@ -237,8 +270,10 @@ export function validateConfig(raw: unknown, where: string): PgshiftConfig {
   if (raw.$schema !== undefined) str(raw.$schema, '$schema', fail);
   if (raw.migrationsDir !== undefined) c.migrationsDir = str(raw.migrationsDir, 'migrationsDir', fail);
   if (raw.layout !== undefined) {
-    if (!LAYOUTS.includes(raw.layout as Layout)) fail('layout', `must be one of ${LAYOUTS.join(', ')}`);
-    c.layout = raw.layout as Layout;
+    if (CODE_TOOLS.includes(raw.layout as CodeTool)) c.framework = raw.layout as CodeTool;
+    else if (!LAYOUTS.includes(raw.layout as Layout))
+      fail('layout', `must be one of ${LAYOUT_SETTINGS.join(', ')}`);
+    else c.layout = raw.layout as Layout;
   }
   if (raw.postgresVersion !== undefined) {
     const v = raw.postgresVersion;

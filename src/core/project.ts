@@ -7,7 +7,8 @@
  * ~/.pgpass are read later by the db layer), the editor the password it keeps in SecretStorage.
  */
 import { resolve } from 'node:path';
-import { loadConfig, migrationsDir, type EnvironmentConfig, type LoadedConfig } from './config';
+import { loadConfig, type EnvironmentConfig, type LoadedConfig } from './config';
+import { chooseMigrations, type MigrationsChoice } from './migrations/choose';
 import { discoverMigrations } from './migrations/discover';
 import type { MigrationSet } from './migrations/model';
 import { chosenEnvironment, resolveTarget, type ResolvedTarget } from './runner/connect';
@@ -52,6 +53,8 @@ export interface Project<C extends TargetChoice = TargetChoice> {
   loaded: LoadedConfig;
   /** the absolute migrations folder */
   dir: string;
+  /** how the folder and layout were chosen: the config, or the tool detected from the project's files */
+  migrations: MigrationsChoice;
   readonly set: MigrationSet;
   /** undefined only for a 'settings-only' choice */
   target: C extends { kind: 'settings-only' } ? undefined : ResolvedTarget;
@@ -82,9 +85,14 @@ export function backupSettings(
 
 export function openProject<C extends TargetChoice>(req: ProjectRequest<C>): Project<C> {
   const loaded = req.loaded ?? loadConfig(req.cwd, req.configFile);
-  const dir = req.dir !== undefined ? resolve(req.cwd, req.dir) : migrationsDir(loaded);
+  // --dir names the folder as the config's migrationsDir would
+  const migrations: MigrationsChoice =
+    req.dir !== undefined
+      ? { dir: resolve(req.cwd, req.dir), layout: loaded.config.layout, source: 'config', detected: [] }
+      : chooseMigrations(loaded);
+  const dir = migrations.dir;
   let set: MigrationSet | undefined;
-  const discovered = (): MigrationSet => (set ??= discoverMigrations(dir, loaded.config.layout));
+  const discovered = (): MigrationSet => (set ??= discoverMigrations(dir, migrations.layout));
   // a missing migrations folder is reported before a target problem, as the commands always did
   if (req.discover !== false) discovered();
   const choice: TargetChoice = req.target;
@@ -103,6 +111,7 @@ export function openProject<C extends TargetChoice>(req: ProjectRequest<C>): Pro
   return {
     loaded,
     dir,
+    migrations,
     get set() {
       return discovered();
     },

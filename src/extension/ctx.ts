@@ -50,7 +50,10 @@ export class Ctx implements vscode.Disposable {
         const loaded = loadConfig(root);
         const dir = settings.migrationsDirOverride();
         const pg = settings.postgresVersionOverride();
-        if (dir) loaded.config.migrationsDir = dir;
+        if (dir) {
+          loaded.config.migrationsDir = dir;
+          loaded.given = [...(loaded.given ?? []), 'migrationsDir'];
+        }
         if (pg) loaded.config.postgresVersion = pg;
         this.config = loaded;
       } catch (e) {

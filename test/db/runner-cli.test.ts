@@ -59,7 +59,19 @@ describe('runner (CLI processes on a real server)', function () {
     const p = makeProject({ '10_b.up.sql': 'SELECT 1;', '9_a.up.sql': 'SELECT 1;' });
     assert.equal((await runCli(['up', '--db', db.url, '--steps', '1'], p.root)).code, 0);
     const s = await statusJson(p);
-    assert.deepEqual(Object.keys(s), ['migrations']);
+    assert.deepEqual(Object.keys(s), ['layout', 'dir', 'tools', 'migrations', 'groups']);
+    const full = s as unknown as {
+      layout: string;
+      dir: string;
+      tools: { tool: string; reasons: string[] }[];
+    };
+    assert.equal(full.layout, 'golang-migrate');
+    assert.equal(full.dir, p.dir);
+    // what project detection found in the folder, with why
+    assert.deepEqual(
+      full.tools.map((t) => [t.tool, t.reasons]),
+      [['golang-migrate', ['2 .up.sql/.down.sql files in migrations']]],
+    );
     assert.deepEqual(
       s.migrations.map((m) => Object.keys(m)),
       [

@@ -8,7 +8,7 @@ import Ajv from 'ajv';
 import {
   DEFAULT_CONFIG,
   ENV_KEYS,
-  LAYOUTS,
+  LAYOUT_SETTINGS,
   RUNNER_KEYS,
   SSLMODES,
   TOP_KEYS,
@@ -54,7 +54,7 @@ describe('the config schema matches the config validator', () => {
   });
 
   it('has the validator’s enums', () => {
-    assert.deepEqual(sorted(top.layout.enum!), sorted(LAYOUTS));
+    assert.deepEqual(sorted(top.layout.enum!), sorted(LAYOUT_SETTINGS));
     assert.deepEqual(
       sorted((top.rules.additionalProperties as Schema).enum!),
       sorted(['off', ...SEVERITIES]),

@@ -29,7 +29,7 @@ describe('config loader', () => {
     const bad: [unknown, RegExp][] = [
       [{ migrationDir: 'x' }, /"migrationDir" is not a pgshift setting/],
       [{ postgresVersion: '15' }, /"postgresVersion" must be a major version/],
-      [{ layout: 'rails' }, /"layout" must be one of/],
+      [{ layout: 'hibernate' }, /"layout" must be one of/],
       [{ runner: { lockTimeout: 'soon' } }, /"runner\.lockTimeout" must be a duration/],
       [{ runner: { retries: 1 } }, /"runner\.retries" is not a runner setting/],
       [

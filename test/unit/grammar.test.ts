@@ -23,6 +23,7 @@ describe('directive grammar', () => {
     'pgshift:batch',
     'pgshift:check-before SELECT count(*) = 0 FROM orders WHERE currency IS NULL',
     'pgshift:check-after SELECT true',
+    'pgshift:phase contract group=rename_users_email',
     'pgshift-ignore ban-drop-column: the column is unused since v2',
     'pgshift-ignore-file require-lock-timeout: set by the deploy job',
     'migrate:up transaction:false',

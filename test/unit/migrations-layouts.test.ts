@@ -206,6 +206,7 @@ describe('migration layouts: detectLayout', () => {
     assert.deepEqual(detectLayout(dir), {
       layout: 'golang-migrate',
       reason: 'golang-migrate: 2 .up.sql/.down.sql files',
+      matched: 2,
     });
   });
 
@@ -231,13 +232,16 @@ describe('migration layouts: detectLayout', () => {
     assert.match(d.reason, /sub-folders/);
   });
 
-  it('diesel from <version>_<name>/ folders with up.sql; a folder without scripts is no evidence', () => {
+  it('diesel from <version>_<name>/ folders with up.sql; a folder with migration.sql is Prisma', () => {
     file('2019-02-26-002946_create_user/up.sql');
     file('2019-02-26-002946_create_user/down.sql');
     assert.equal(detectLayout(dir).layout, 'diesel');
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(join(dir, '20260101000000_prisma_style'), { recursive: true });
     file('20260101000000_prisma_style/migration.sql');
+    assert.equal(detectLayout(dir).layout, 'prisma');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(join(dir, '20260101000000_empty'), { recursive: true });
     assert.equal(detectLayout(dir).layout, 'golang-migrate');
   });
 

@@ -1,6 +1,7 @@
 import { history } from '../../core/runner';
 import { ms, oneLineSql } from '../../core/text';
 import type { Command } from '../command';
+import { codeHistoryCommand } from '../code-status';
 import { positiveInt, RUNNER_OPTIONS, table, TARGET_USAGE, when, withRunnerContext } from '../runner-cli';
 
 export const historyCommand: Command = {
@@ -15,6 +16,7 @@ export const historyCommand: Command = {
   async run({ values }, io) {
     const limit = positiveInt(values, 'limit');
     return withRunnerContext(values, io, {}, async (ctx) => {
+      if (ctx.code) return codeHistoryCommand(ctx, io);
       const entries = await history({
         driver: ctx.driver,
         settings: ctx.settings,

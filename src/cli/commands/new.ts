@@ -1,5 +1,6 @@
 import { isAbsolute, relative, resolve } from 'node:path';
-import { LAYOUTS, loadConfig, migrationsDir, type Layout } from '../../core/config';
+import { LAYOUTS, loadConfig, type Layout } from '../../core/config';
+import { chooseMigrations } from '../../core/migrations/choose';
 import { PgshiftError } from '../../core/errors';
 import { detectLayout } from '../../core/migrations/layouts';
 import { createMigration } from '../../core/migrations/new';
@@ -34,8 +35,10 @@ export const newCommand: Command = {
       });
     }
     const loaded = loadConfig(io.cwd, values.config as string | undefined);
-    const dir = values.dir !== undefined ? resolve(io.cwd, values.dir as string) : migrationsDir(loaded);
-    const wanted = (layoutArg as Layout | undefined) ?? loaded.config.layout;
+    // the config's folder, or the detected tool's (prisma/migrations), as status reads it
+    const choice = values.dir === undefined ? chooseMigrations(loaded) : undefined;
+    const dir = choice ? choice.dir : resolve(io.cwd, values.dir as string);
+    const wanted = (layoutArg as Layout | undefined) ?? choice?.layout ?? loaded.config.layout;
     const layout = wanted === 'auto' ? detectLayout(dir).layout : wanted;
     const created = createMigration(dir, layout, positionals.join(' '));
     const shown = created.map((f) => {

@@ -1,5 +1,7 @@
 import { describeProgress, progressText, status } from '../../core/runner';
 import type { Command } from '../command';
+import { describeChoice } from '../../core/migrations/choose';
+import { codeStatusCommand } from '../code-status';
 import { ms, outsideTransactionNote } from '../../core/text';
 import { RUNNER_OPTIONS, shownPath, table, TARGET_USAGE, when, withRunnerContext } from '../runner-cli';
 
@@ -12,6 +14,7 @@ export const statusCommand: Command = {
   options: RUNNER_OPTIONS,
   async run({ values }, io) {
     return withRunnerContext(values, io, {}, async (ctx) => {
+      if (ctx.code) return codeStatusCommand(ctx, io);
       const report = await status({ driver: ctx.driver, set: ctx.set, settings: ctx.settings });
       if (ctx.format === 'json') {
         const migrations = report.migrations.map((m) => ({
@@ -23,8 +26,18 @@ export const statusCommand: Command = {
           ...(m.progress ? { progress: m.progress } : {}),
           ...(m.phase ? { phase: m.phase, group: m.group } : {}),
         }));
+        const tools = ctx.migrations.detected.map((t) => ({
+          tool: t.tool,
+          dir: t.dir,
+          layout: t.layout ?? null,
+          reasons: t.reasons,
+          chosen: t === ctx.migrations.chosen,
+        }));
         const groups = report.groups.map((g) => ({ group: g.group, phases: g.phases }));
-        io.out(JSON.stringify({ migrations, groups }, null, 2) + '\n');
+        io.out(
+          JSON.stringify({ layout: ctx.set.layout, dir: ctx.set.dir, tools, migrations, groups }, null, 2) +
+            '\n',
+        );
         return 0;
       }
       io.out(
@@ -33,7 +46,10 @@ export const statusCommand: Command = {
       io.out(
         `migrations  ${shownPath(ctx.set.dir, io.cwd)} (${ctx.set.layout}, ${ctx.set.migrations.length})\n`,
       );
-      io.out(`tracking    ${report.tracking.join(' + ')}\n\n`);
+      io.out(`tracking    ${report.tracking.join(' + ')}\n`);
+      for (const line of describeChoice(ctx.migrations, (p) => shownPath(p, io.cwd)))
+        io.out(`            ${line}\n`);
+      io.out('\n');
       if (!report.migrations.length) io.out('no migrations yet: create one with `pgshift new <name>`\n');
       else {
         const rows = report.migrations.map((m) => [

@@ -132,6 +132,12 @@ export async function pipelineOneByOne(
 }
 
 /** `fn` between BEGIN and COMMIT; on any error ROLLBACK (whose own failure is ignored) and rethrow. */
+/** Whether a table (or any relation) by this qualified, quoted name exists, e.g. '"pgshift".history'. */
+export async function relationExists(driver: Pick<Driver, 'query'>, qualified: string): Promise<boolean> {
+  const r = await driver.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [qualified]);
+  return r.rows[0]?.t != null;
+}
+
 export async function inTransaction<T>(driver: Driver, fn: () => Promise<T>): Promise<T> {
   await driver.exec('BEGIN');
   try {

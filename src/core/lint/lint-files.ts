@@ -224,12 +224,14 @@ function chain(
 // diesel-style folders (<version>_<name>/up.sql) form one group with their parent directory.
 export function migrationGroup(file: string): string {
   const dir = dirname(file);
-  return /^(up|down)\.sql$/i.test(basename(file)) ? dirname(dir) : dir;
+  return /^(up|down|migration)\.sql$/i.test(basename(file)) ? dirname(dir) : dir;
 }
 
 function migrationKey(file: string): string {
   const b = basename(file);
-  return /^(up|down)\.sql$/i.test(b) ? `${basename(dirname(file))}/${b}` : b.replace(/^[VU](\d)/, '$1');
+  return /^(up|down|migration)\.sql$/i.test(b)
+    ? `${basename(dirname(file))}/${b}`
+    : b.replace(/^[VU](\d)/, '$1');
 }
 
 // one collator: localeCompare with options builds one per call, a third of the sort's time

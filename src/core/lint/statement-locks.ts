@@ -5,6 +5,7 @@
  */
 import type * as T from '@pgsql/types';
 import { describeStatement } from '../pg/describe';
+import type { StatementFacts } from '../pg/facts';
 import type { LockMode } from '../pg/lock-modes';
 import { as, formatName, rangeVarName, stringList, type QualifiedName } from './ast';
 import type { Stmt } from './types';
@@ -27,7 +28,7 @@ export interface StatementLock {
  * each index mapped to its table when the file created the index.
  */
 export function statementLocks(stmt: Stmt, pg: number, created: CreatedInFile): StatementLock[] {
-  const facts = describeStatement(stmt.node, stmt.text, { postgresVersion: pg });
+  const facts = statementFacts(stmt, pg);
   const out: StatementLock[] = [];
   for (const l of facts.locks) {
     const common = {
@@ -53,6 +54,20 @@ export function statementLocks(stmt: Stmt, pg: number, created: CreatedInFile): 
   }
   for (const w of facts.wideLocks) out.push({ label: w.label, mode: w.mode, object: 'many' });
   return out;
+}
+
+// Several rules ask what each statement does (require-lock-timeout, statements-after-access-exclusive,
+// the backfill rules): it is described once per statement and target version. The answer is shared, so
+// nothing may mutate it.
+const described = new WeakMap<Stmt, { pg: number; facts: StatementFacts }>();
+
+/** describeStatement() of a linted statement, once per statement (see above). */
+export function statementFacts(stmt: Stmt, pg: number): StatementFacts {
+  const hit = described.get(stmt);
+  if (hit && hit.pg === pg) return hit.facts;
+  const facts = describeStatement(stmt.node, stmt.text, { postgresVersion: pg });
+  described.set(stmt, { pg, facts });
+  return facts;
 }
 
 /** Tables and indexes created by the statements seen so far (replayed in file order by file-level rules). */

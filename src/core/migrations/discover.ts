@@ -23,6 +23,7 @@ import {
   parseDieselFolder,
   parseFlywayName,
   parseGolangMigrateName,
+  parsePrismaFolder,
   versionKey,
   type Direction,
 } from './layouts';
@@ -190,6 +191,7 @@ export function discoverMigrations(dir: string, layout: Layout = 'auto'): Migrat
   if (concrete === 'golang-migrate') collectGolangMigrate(d, entries);
   else if (concrete === 'dbmate') collectDbmate(d, entries);
   else if (concrete === 'flyway') collectFlyway(d, abs, entries);
+  else if (concrete === 'prisma') collectPrisma(d, entries);
   else collectDiesel(d, entries);
   const migrations = assemble(d, concrete);
   return { dir: abs, layout: concrete, migrations, problems: d.problems };
@@ -357,6 +359,29 @@ function collectDiesel(d: Discovery, entries: Dirent[]): void {
   }
 }
 
+/** Prisma: `<timestamp>_<name>/migration.sql`; migration_lock.toml beside them; no down migrations. */
+function collectPrisma(d: Discovery, entries: Dirent[]): void {
+  for (const e of entries) {
+    const full = join(d.dir, e.name);
+    if (!isDir(e, full)) {
+      if (/\.sql$/i.test(e.name)) d.unmatched(full, 'prisma');
+      continue;
+    }
+    const parsed = parsePrismaFolder(e.name);
+    const inside = new Set((listDir(full) ?? []).map((x) => x.name));
+    if (!parsed || !inside.has('migration.sql')) {
+      if (parsed || inside.has('migration.sql'))
+        d.problem(
+          'warning',
+          full,
+          `not a Prisma migration folder: ${d.rel(full)} is not applied; Prisma expects ${LAYOUT_GRAMMAR.prisma}`,
+        );
+      continue;
+    }
+    d.addWholeFile(join(full, 'migration.sql'), { ...parsed, direction: 'up' });
+  }
+}
+
 /** Pairs ups with downs, reports duplicates and orphans, and orders the result. */
 function assemble(d: Discovery, layout: ConcreteLayout): Migration[] {
   const groups = new Map<string, Candidate[]>();
@@ -367,7 +392,9 @@ function assemble(d: Discovery, layout: ConcreteLayout): Migration[] {
     else groups.set(key, [c]);
   }
   // Flyway undo scripts are a paid feature most projects never use: only miss them when some exist
-  const expectDowns = layout !== 'flyway' || d.candidates.some((c) => c.direction === 'down');
+  // and Prisma has none at all
+  const expectDowns =
+    layout !== 'prisma' && (layout !== 'flyway' || d.candidates.some((c) => c.direction === 'down'));
   const reported = new Set<string>();
   const migrations: Migration[] = [];
   for (const group of groups.values()) {

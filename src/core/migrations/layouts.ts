@@ -15,6 +15,7 @@ export const LAYOUT_GRAMMAR: Record<ConcreteLayout, string> = {
   dbmate: '<version>_<name>.sql with -- migrate:up and -- migrate:down sections',
   flyway: 'V<version>__<description>.sql, U<version>__<description>.sql (undo) or R__<description>.sql',
   diesel: 'folders <version>_<name>/ holding up.sql and down.sql',
+  prisma: 'folders <timestamp>_<name>/ holding migration.sql (prisma/migrations)',
 };
 
 export interface GolangMigrateName {
@@ -104,6 +105,12 @@ export function parseDieselFolder(folderName: string): DieselFolderName | undefi
   return { version, rawVersion: m[1], name: m[2] };
 }
 
+/** Prisma: a folder `<timestamp>_<name>` (its whole name is the migration_name Prisma records). */
+export function parsePrismaFolder(folderName: string): { version: string; name: string } | undefined {
+  const m = /^(\d+)_(.+)$/s.exec(folderName);
+  return m ? { version: m[1], name: m[2] } : undefined;
+}
+
 /** A name someone probably meant as a migration, whatever the layout. */
 export function looksLikeMigration(fileName: string): boolean {
   if (!/\.sql$/i.test(fileName)) return false;
@@ -123,6 +130,8 @@ export function migrationFileNames(layout: ConcreteLayout, version: string, name
       return [`V${version}__${name}.sql`, `U${version}__${name}.sql`];
     case 'diesel':
       return [join(`${version}_${name}`, 'up.sql'), join(`${version}_${name}`, 'down.sql')];
+    case 'prisma':
+      return [join(`${version}_${name}`, 'migration.sql')];
   }
 }
 
@@ -195,6 +204,8 @@ export interface LayoutDetection {
   layout: ConcreteLayout;
   /** one sentence saying what was found, shown to the user ("diesel: 341 folders with up.sql/down.sql") */
   reason: string;
+  /** how many files (or folders) fit the layout; 0 when it is only the default */
+  matched: number;
 }
 
 const DBMATE_MARKER = /^[ \t]*--[ \t]*migrate:up\b/m;
@@ -207,7 +218,11 @@ const DBMATE_MARKER = /^[ \t]*--[ \t]*migrate:up\b/m;
 export function detectLayout(dir: string): LayoutDetection {
   const entries = listDir(dir);
   if (entries === undefined)
-    return { layout: 'golang-migrate', reason: `${dir} does not exist yet: defaulting to golang-migrate` };
+    return {
+      layout: 'golang-migrate',
+      reason: `${dir} does not exist yet: defaulting to golang-migrate`,
+      matched: 0,
+    };
   return detectLayoutOf(dir, entries);
 }
 
@@ -220,13 +235,20 @@ export function detectLayoutOf(
   entries: Dirent[],
   contents?: Map<string, Buffer>,
 ): LayoutDetection {
-  const counts: Record<ConcreteLayout, number> = { diesel: 0, 'golang-migrate': 0, dbmate: 0, flyway: 0 };
+  const counts: Record<ConcreteLayout, number> = {
+    diesel: 0,
+    'golang-migrate': 0,
+    dbmate: 0,
+    flyway: 0,
+    prisma: 0,
+  };
   let unrecognised = 0;
   for (const e of entries) {
     const full = join(dir, e.name);
     if (isDir(e, full)) {
       if (parseDieselFolder(e.name) && (isFile(join(full, 'up.sql')) || isFile(join(full, 'down.sql'))))
         counts.diesel++;
+      else if (parsePrismaFolder(e.name) && isFile(join(full, 'migration.sql'))) counts.prisma++;
       continue;
     }
     if (parseGolangMigrateName(e.name)) counts['golang-migrate']++;
@@ -240,13 +262,17 @@ export function detectLayoutOf(
       .filter((e) => isDir(e, join(dir, e.name)))
       .reduce((n, e) => n + countFlywayIn(join(dir, e.name)), 0);
     if (nested > 0)
-      return { layout: 'flyway', reason: `flyway: ${plural(nested, 'V/U/R__ script')} in sub-folders` };
+      return {
+        layout: 'flyway',
+        reason: `flyway: ${plural(nested, 'V/U/R__ script')} in sub-folders`,
+        matched: nested,
+      };
     const why = unrecognised
       ? `${plural(unrecognised, 'numbered .sql file')} matching no layout (no -- migrate:up, .up.sql/.down.sql, V__ or up.sql folders)`
       : 'no migration files';
-    return { layout: 'golang-migrate', reason: `${why} in ${dir}: defaulting to golang-migrate` };
+    return { layout: 'golang-migrate', reason: `${why} in ${dir}: defaulting to golang-migrate`, matched: 0 };
   }
-  const order: ConcreteLayout[] = ['diesel', 'golang-migrate', 'dbmate', 'flyway'];
+  const order: ConcreteLayout[] = ['diesel', 'golang-migrate', 'dbmate', 'flyway', 'prisma'];
   const layout = order.reduce((best, l) => (counts[l] > counts[best] ? l : best), order[0]);
   const n = counts[layout];
   const what: Record<ConcreteLayout, string> = {
@@ -254,10 +280,11 @@ export function detectLayoutOf(
     'golang-migrate': `${plural(n, '.up.sql/.down.sql file')}`,
     dbmate: `${plural(n, 'file')} with -- migrate:up`,
     flyway: `${plural(n, 'V/U/R__ script')}`,
+    prisma: `${plural(n, 'folder')} with migration.sql`,
   };
   const others = order.filter((l) => l !== layout && counts[l] > 0).map((l) => `${l} ${counts[l]}`);
   const reason = `${layout}: ${what[layout]}` + (others.length ? ` (also seen: ${others.join(', ')})` : '');
-  return { layout, reason };
+  return { layout, reason, matched: n };
 }
 
 function countFlywayIn(dir: string, depth = 0): number {

@@ -137,6 +137,8 @@ function template(layout: ConcreteLayout, file: string, version: string, name: s
       return file.startsWith('V')
         ? `-- ${version} ${name}\n${tip}\n`
         : `-- ${version} ${name}: undo (undo everything V${version}__${name}.sql did, in reverse order)\n\n`;
+    case 'prisma':
+      return `-- ${version} ${name}\n${tip}\n`;
     case 'diesel':
       return file === 'up.sql'
         ? '-- Your SQL goes here\n'

@@ -4,7 +4,7 @@
  * crash leaves every finished batch recorded and none half-done, and the next `up` continues from it.
  * One row per (version, direction) while the migration is unfinished; deleted when it completes.
  */
-import type { Driver, PipelineStep } from '../db/driver';
+import { relationExists, type Driver, type PipelineStep } from '../db/driver';
 import { quoteIdent } from './settings';
 
 export interface Checkpoint {
@@ -49,8 +49,7 @@ export class CheckpointTable {
 
   /** Every unfinished checkpoint; none when the table does not exist. */
   async read(driver: Driver): Promise<Checkpoint[]> {
-    const t = await driver.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [this.qualified]);
-    if (t.rows[0]?.t == null) return [];
+    if (!(await relationExists(driver, this.qualified))) return [];
     const r = await driver.query<Record<string, unknown>>(
       `SELECT version, direction, checksum, statement, last_key, rows_done::text AS rows_done,
               rows_total::text AS rows_total, batches, updated_at::text AS updated_at
@@ -93,8 +92,7 @@ export class CheckpointTable {
    * run must start over, not continue from a key the person has decided no longer counts.
    */
   async discard(driver: Driver, versions: readonly string[]): Promise<number> {
-    const t = await driver.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [this.qualified]);
-    if (t.rows[0]?.t == null) return 0;
+    if (!(await relationExists(driver, this.qualified))) return 0;
     const r = await driver.query(`DELETE FROM ${this.qualified} WHERE version = ANY($1::text[])`, [
       [...new Set(versions)],
     ]);

@@ -5,7 +5,7 @@
  * table or column is named with that next step.
  */
 import { rmSync } from 'node:fs';
-import { inTransaction, type Driver } from '../db/driver';
+import { inTransaction, relationExists, type Driver } from '../db/driver';
 import { PgshiftError } from '../errors';
 import type { BackupSettings } from './backup';
 import { readTracking, type RunnerInput } from './session';
@@ -47,10 +47,7 @@ export interface BackupEntry {
 }
 
 export async function archiveExists(driver: Driver, schema: string): Promise<boolean> {
-  const r = await driver.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [
-    `${quoteIdent(schema)}.backup_objects`,
-  ]);
-  return r.rows[0]?.t != null;
+  return relationExists(driver, `${quoteIdent(schema)}.backup_objects`);
 }
 
 /** Every backup, newest first; [] when no migration ever destroyed anything here. */

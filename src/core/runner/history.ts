@@ -5,7 +5,7 @@
  * same row afterwards, so an interrupted run leaves a row with no finished_at: the truth.
  */
 import * as os from 'node:os';
-import type { Driver } from '../db/driver';
+import { relationExists, type Driver } from '../db/driver';
 import { PGSHIFT_VERSION } from '../version';
 import { quoteIdent } from './settings';
 import { runWrite, type Write } from './write';
@@ -72,8 +72,7 @@ export class HistoryTable {
   }
 
   async exists(driver: Driver): Promise<boolean> {
-    const r = await driver.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [this.qualified]);
-    return r.rows[0]?.t != null;
+    return relationExists(driver, this.qualified);
   }
 
   /** Idempotent; call only while holding the migration lock (CREATE SCHEMA IF NOT EXISTS races otherwise). */

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { seedsDir, type LoadedConfig } from '../config';
 import type { Driver } from '../db/driver';
-import { DbError, inTransaction } from '../db/driver';
+import { DbError, inTransaction, relationExists } from '../db/driver';
 import { PgshiftError } from '../errors';
 import { readScriptFile } from '../migrations/discover';
 import type { MigrationProblem, MigrationScript } from '../migrations/model';
@@ -190,8 +190,7 @@ export class SeedTable {
   }
 
   async exists(driver: Driver): Promise<boolean> {
-    const r = await driver.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [this.qualified]);
-    return r.rows[0]?.t != null;
+    return relationExists(driver, this.qualified);
   }
 
   /** Call only under the migration lock. */

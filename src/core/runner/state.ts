@@ -141,7 +141,7 @@ export function deriveState(
       rows.push(
         goneRow(
           r.version,
-          ours?.entry?.name ?? '',
+          ours?.entry?.name ?? r.name ?? '',
           r.success ? 'missing' : 'failed',
           r.appliedAt,
           r.executionMs,
@@ -199,6 +199,7 @@ function statusOf(
   let state: 'applied' | 'pending' | 'failed';
   let appliedAt: string | null = null;
   let executionMs: number | null = null;
+  let foreignChecksum: string | null = null;
   if (foreign && !m.repeatable) {
     const f = foreignVerdict(foreign, m.version);
     if (f.state === 'failed') state = 'failed';
@@ -206,6 +207,7 @@ function statusOf(
       state = 'applied';
       appliedAt = f.record?.appliedAt ?? null;
       executionMs = f.record?.executionMs ?? null;
+      foreignChecksum = f.record?.checksum ?? null;
     } else state = ours.state === 'failed' ? 'failed' : 'pending';
   } else {
     state = ours.state === 'none' ? 'pending' : ours.state;
@@ -231,7 +233,7 @@ function statusOf(
   if (state === 'pending') return base;
   // applied
   const e = ours.state === 'applied' ? ours.entry : undefined;
-  const appliedChecksum = e?.checksum ?? null;
+  const appliedChecksum = e?.checksum ?? foreignChecksum;
   const row: MigrationStatus = {
     ...base,
     state: 'applied',

@@ -382,7 +382,9 @@ export class MigrationsTree implements vscode.TreeDataProvider<MigrationsNode>, 
           ),
         );
     }
-    if (snap.seeds) items.push(seedsItem(snap.seeds, snap));
+    // a seeds folder with files for any environment (an empty one shows nothing yet)
+    if (snap.seeds && (snap.seeds.statuses.length || snap.seeds.set.skipped.length))
+      items.push(seedsItem(snap.seeds, snap));
     const problems = set.problems.filter((p) => p.severity !== 'info');
     if (problems.length) items.push(problemsItem(problems, set.dir));
     return items.sort(byOrder);
@@ -491,8 +493,9 @@ function seedsItem(seeds: NonNullable<StatusSnapshot['seeds']>, snap: StatusSnap
       contextValue: 'pgshift.seeds',
     },
   );
-  // a stable id: VS Code keeps the node open when the state is read again after a run
+  // open, with a stable id: VS Code keeps what the user chose when the state is read again after a run
   node.id = `seeds:${set.environment}`;
+  if (children.length) node.collapsibleState = vscode.TreeItemCollapsibleState.Expanded;
   return node;
 }
 

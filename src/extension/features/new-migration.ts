@@ -1,6 +1,6 @@
 /** `pgshift new <name>` in the editor: the same core call, then the new up script opens. */
 import * as vscode from 'vscode';
-import { migrationsDir } from '../../core/config';
+import { chooseMigrations } from '../../core/migrations/choose';
 import { PgshiftError } from '../../core/errors';
 import { createMigration, sanitizeMigrationName } from '../../core/migrations/new';
 import type { Ctx } from '../ctx';
@@ -26,7 +26,8 @@ export async function newMigration(
           validateInput: (v) => (v.trim() && !sanitizeMigrationName(v) ? 'use letters or digits' : undefined),
         });
   if (!given?.trim()) return undefined;
-  const files = createMigration(migrationsDir(loaded), loaded.config.layout, given);
+  const choice = chooseMigrations(loaded);
+  const files = createMigration(choice.dir, choice.layout, given);
   ctx.output.info(`created ${files.map((f) => vscode.workspace.asRelativePath(f)).join(', ')}`);
   state.filesChanged();
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(files[0]));

@@ -7,9 +7,9 @@
  */
 import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
-import { migrationsDir } from '../../core/config';
 import { lintFiles, lintOptionsFromConfig } from '../../core/lint/lint-files';
 import type { Severity } from '../../core/lint/types';
+import { chooseMigrations } from '../../core/migrations/choose';
 import { discoverMigrations } from '../../core/migrations/discover';
 import { compareVersions } from '../../core/migrations/layouts';
 import type { Migration, MigrationSet } from '../../core/migrations/model';
@@ -90,12 +90,14 @@ export class ProjectState implements vscode.Disposable {
   private discover(): Discovery {
     const loaded = this.ctx.projectConfig();
     if (!loaded) return {};
-    const dir = migrationsDir(loaded);
+    // the config's folder, or the tool detected from the project's files (a Prisma project's prisma/migrations)
+    const choice = chooseMigrations(loaded);
+    const dir = choice.dir;
     let d: Discovery;
     if (!existsSync(dir)) d = { dir };
     else {
       try {
-        d = { dir, set: discoverMigrations(dir, loaded.config.layout) };
+        d = { dir, set: discoverMigrations(dir, choice.layout) };
       } catch (e) {
         d = { dir, error: errorText(e) };
       }

@@ -5,7 +5,7 @@
  */
 import type * as T from '@pgsql/types';
 import { as, formatName, qualifiedName, rangeVarName, stringList, walk, type QualifiedName } from '../ast';
-import { describeStatement } from '../../pg/describe';
+import { statementFacts } from '../statement-locks';
 import { sameName, type LockTaken } from '../../pg/facts';
 import { blocksWrites, type LockMode } from '../../pg/lock-modes';
 import type { RuleContext, Stmt } from '../types';
@@ -47,16 +47,9 @@ const lockingByTransaction = perFile((statements) => {
   return byTx;
 });
 
-// The locks each statement takes, from src/core/pg (version-aware); a statement's are the same at every
-// later backfill of the file, so they are described once.
-const described = new WeakMap<Stmt, LockTaken[]>();
+// The locks each statement takes, from src/core/pg (version-aware), described once per statement.
 function locksOf(ctx: RuleContext, s: Stmt): LockTaken[] {
-  let locks = described.get(s);
-  if (!locks) {
-    locks = describeStatement(s.node, s.text, { postgresVersion: ctx.postgresVersion }).locks;
-    described.set(s, locks);
-  }
-  return locks;
+  return statementFacts(s, ctx.postgresVersion).locks;
 }
 
 /** The schema change `s` (`what`) holding the lock src/core/pg says it takes on `locked`, a table named `on`. */

@@ -12,6 +12,7 @@ import { runWrite, type Write } from '../write';
 import { dbmateTracker } from './dbmate';
 import { flywayTracker } from './flyway';
 import { golangMigrateTracker } from './golang-migrate';
+import { prismaTracker } from './prisma';
 import type {
   ForeignKind,
   ForeignRecord,
@@ -33,7 +34,12 @@ export type {
 export { flywayChecksum } from './flyway';
 
 /** Every tool pgshift knows the table of. Order matters only between tables of the same name. */
-export const TRACKERS: readonly Tracker[] = [golangMigrateTracker, dbmateTracker, flywayTracker];
+export const TRACKERS: readonly Tracker[] = [
+  golangMigrateTracker,
+  dbmateTracker,
+  flywayTracker,
+  prismaTracker,
+];
 
 export function trackerOf(kind: ForeignKind): Tracker {
   const t = TRACKERS.find((x) => x.kind === kind);

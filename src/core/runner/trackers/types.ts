@@ -8,7 +8,7 @@ import type { Driver } from '../../db/driver';
 import type { ConcreteLayout, Migration } from '../../migrations/model';
 import type { Write } from '../write';
 
-export type ForeignKind = 'golang-migrate' | 'dbmate' | 'flyway';
+export type ForeignKind = 'golang-migrate' | 'dbmate' | 'flyway' | 'prisma';
 
 export interface ForeignTable {
   kind: ForeignKind;
@@ -23,6 +23,13 @@ export interface ForeignRecord {
   executionMs: number | null;
   /** false: the foreign tool says this version is half-done (golang-migrate dirty, Flyway success = false) */
   success: boolean;
+  /** the migration's name, when the table records it (Prisma's migration_name after its timestamp) */
+  name?: string;
+  /**
+   * sha256 hex of the script as applied, when the tool records one pgshift computes the same way
+   * (Prisma): an edited file is then 'modified' even when pgshift did not apply it
+   */
+  checksum?: string;
 }
 
 export interface ForeignSnapshot {
