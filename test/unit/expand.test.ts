@@ -5,7 +5,9 @@ import * as path from 'node:path';
 import { expandMigration, findCandidates, plan } from '../../src/core/expand';
 import { groupSummaries, unsoakedContracts } from '../../src/core/expand/phases';
 import { lint } from '../../src/core/lint/engine';
+import { main } from '../../src/cli/main';
 import { discoverMigrations } from '../../src/core/migrations/discover';
+import { fakeIo } from './helpers/fake-io';
 import { SchemaModel } from '../../src/core/lint/schema';
 import { loadParser } from '../../src/core/sql/parser';
 
@@ -292,5 +294,47 @@ describe('pgshift expand: phases in status and up', () => {
       unsoakedContracts([{ version: '1', name: 'x', sql: sql('expand') }], all, 3_600_000),
       [],
     );
+  });
+});
+
+describe('pgshift expand (CLI)', () => {
+  it('--dry-run prints every migration and writes nothing; --format json lists the phases; usage errors exit 2', async () => {
+    const root = project({ 'pgshift.config.json': JSON.stringify({ layout: 'golang-migrate' }) });
+    fs.mkdirSync(path.join(root, 'migrations'));
+    fs.writeFileSync(path.join(root, 'migrations', '000001_a.up.sql'), USERS);
+    fs.writeFileSync(
+      path.join(root, 'migrations', '000002_b.up.sql'),
+      'ALTER TABLE users ALTER COLUMN name TYPE varchar(50);',
+    );
+    const dry = fakeIo(root);
+    assert.equal(await main(['expand', 'migrations/000002_b.up.sql', '--dry-run'], dry), 0, dry.stderr);
+    assert.match(dry.stdout, /group retype_users_name: expand → backfill → contract/);
+    assert.match(
+      dry.stdout,
+      /== retype_users_name_expand \(up\)\n-- pgshift:phase expand group=retype_users_name/,
+    );
+    assert.equal(fs.readdirSync(path.join(root, 'migrations')).length, 2);
+    const json = fakeIo(root);
+    assert.equal(
+      await main(['expand', 'migrations/000002_b.up.sql', '--format', 'json'], json),
+      0,
+      json.stderr,
+    );
+    const out = JSON.parse(json.stdout) as {
+      group: string;
+      created: string[];
+      migrations: { phase: string }[];
+    };
+    assert.deepEqual(
+      out.migrations.map((m) => m.phase),
+      ['expand', 'backfill', 'contract'],
+    );
+    assert.equal(out.created.length, 6);
+    assert.match(out.created[0], /^migrations\/000003_retype_users_name_expand\.up\.sql$/);
+    for (const args of [['expand'], ['expand', 'migrations/000002_b.up.sql', '--statement', 'x']]) {
+      const io = fakeIo(root);
+      assert.equal(await main(args, io), 2, args.join(' '));
+      assert.match(io.stderr, /give one migration file|write the statement's number/);
+    }
   });
 });
