@@ -8,6 +8,9 @@ import { lint } from '../../src/core/lint/engine';
 import { main } from '../../src/cli/main';
 import { discoverMigrations } from '../../src/core/migrations/discover';
 import { fakeIo } from './helpers/fake-io';
+import { sampleReport } from './helpers/report-fixture';
+import { renderMarkdown } from '../../src/core/report/render-md';
+import { renderHtml } from '../../src/core/report/render-html';
 import { SchemaModel } from '../../src/core/lint/schema';
 import { loadParser } from '../../src/core/sql/parser';
 
@@ -336,5 +339,17 @@ describe('pgshift expand (CLI)', () => {
       assert.equal(await main(args, io), 2, args.join(' '));
       assert.match(io.stderr, /give one migration file|write the statement's number/);
     }
+  });
+});
+
+describe('pgshift expand: the phase in the report', () => {
+  it('the markdown and HTML reports name the phase and group of a migration', () => {
+    const r = sampleReport();
+    r.migrations[0].phase = { phase: 'contract', group: 'rename_users_email' };
+    assert.match(renderMarkdown(r), /Phase: \*\*contract\*\* of expand\/contract group `rename_users_email`/);
+    assert.match(
+      renderHtml(r),
+      /<dt>Phase<\/dt><dd>contract of expand\/contract group <code>rename_users_email<\/code>/,
+    );
   });
 });
