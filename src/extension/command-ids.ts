@@ -3,6 +3,7 @@ export const CommandId = {
   refresh: 'pgshift.refresh',
   lintWorkspace: 'pgshift.lintWorkspace',
   newMigration: 'pgshift.newMigration',
+  expandMigration: 'pgshift.expandMigration',
   openRuleDoc: 'pgshift.openRuleDoc',
   showOutput: 'pgshift.showOutput',
   up: 'pgshift.up',
@@ -38,6 +39,7 @@ export type CommandId = (typeof CommandId)[keyof typeof CommandId];
  */
 export const NEEDS_TRUST: ReadonlySet<CommandId> = new Set<CommandId>([
   CommandId.newMigration,
+  CommandId.expandMigration,
   CommandId.up,
   CommandId.down,
   CommandId.dryRun,

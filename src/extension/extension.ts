@@ -19,6 +19,7 @@ import { LintService } from './features/lint-service';
 import { LiveRun } from './features/live-run';
 import { MigrationsTree, RiskDecorations, type MigrationsNode } from './features/migrations-tree';
 import { newMigration } from './features/new-migration';
+import { expandFromEditor } from './features/expand-action';
 import { ProjectState } from './features/project-state';
 import { REPORT_VIEW_TYPE, ReportPanels, type ReportPanelState } from './features/report-panel';
 import { RunResults } from './features/run-results';
@@ -198,6 +199,7 @@ function commandHandlers(ctx: Ctx, f: Features, refresh: () => void): Record<Com
         },
       ),
     [CommandId.newMigration]: (name) => newMigration(ctx, state, name),
+    [CommandId.expandMigration]: (file, at) => expandFromEditor(ctx, state, file, at),
     [CommandId.openRuleDoc]: (rule) =>
       vscode.commands.executeCommand('markdown.showPreview', ruleDocUri(ctx, String(rule))),
     [CommandId.showOutput]: () => ctx.output.show(),

@@ -164,7 +164,7 @@ describe('pgshift expand: every phase under a running application (CLI on a real
   });
 
   for (const pat of PATTERNS) {
-    it(`${pat.title}: the simulator sees no error and the final schema is the one-step change's`, async () => {
+    it(`${pat.title}: the simulator sees no error, the final schema is the one-step change's, the downs give back the start`, async () => {
       const db = await createScratchDatabase('expand');
       dbs.push(db);
       const p = makeProject({
@@ -278,6 +278,15 @@ describe('pgshift expand: every phase under a running application (CLI on a real
       assert.equal(r.code, 0, r.stderr);
       const [a, b] = await Promise.all([snapshot(db.url), snapshot(fresh.url)]);
       assert.equal(a, b);
+
+      // every down, newest first, gives back the schema from before the change
+      const back = await runCli(['down', '--db', db.url, '--to', '000001'], p.root);
+      assert.equal(back.code, 0, `${back.stdout}\n${back.stderr}`);
+      const before = await createScratchDatabase('expand_before');
+      dbs.push(before);
+      const setupOnly = makeProject({ '000001_setup.up.sql': pat.setup });
+      assert.equal((await runCli(['up', '--db', before.url], setupOnly.root)).code, 0);
+      assert.equal(await snapshot(db.url), await snapshot(before.url));
     });
   }
 

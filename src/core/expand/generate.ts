@@ -264,14 +264,16 @@ function renameColumn(c: Extract<RiskyChange, { kind: 'rename-column' }>, group:
         `DEPLOY FIRST: every application instance must read and write ${c.to}, none ${c.from}.`,
         `Then this drops the trigger and ${c.from}.`,
       ]) +
-      sync.drop +
       (c.notNull ? keepNotNullName(c.table, c.from, c.to) : '') +
+      sync.drop +
       `-- pgshift-ignore ban-drop-column: contract phase of ${group}, the application no longer uses ${c.from}\n` +
       `ALTER TABLE ${t} DROP COLUMN ${A};\n`,
     down:
       `ALTER TABLE ${t} ADD COLUMN ${A} ${c.type};\n` +
       `UPDATE ${t} SET ${A} = ${B};\n` +
-      (c.notNull ? `ALTER TABLE ${t} ALTER COLUMN ${A} SET NOT NULL;\n` : '') +
+      (c.notNull
+        ? `ALTER TABLE ${t} ALTER COLUMN ${A} SET NOT NULL;\n` + keepNotNullName(c.table, c.to, c.from)
+        : '') +
       sync.create,
   });
   return {
@@ -337,8 +339,8 @@ function changeType(c: Extract<RiskyChange, { kind: 'change-type' }>, group: str
         `DEPLOY FIRST: every application instance must accept ${c.column} as ${c.to} (reads and writes).`,
         `The swap: drops the trigger and the old ${c.column}, and renames ${tmp} to ${c.column}, in one short transaction.`,
       ]) +
-      sync.drop +
       (c.notNull ? keepNotNullName(c.table, c.column, tmp) : '') +
+      sync.drop +
       `-- pgshift-ignore ban-drop-column: contract phase of ${group}, ${tmp} replaces it\n` +
       `ALTER TABLE ${t} DROP COLUMN ${A};\n` +
       `-- pgshift-ignore renaming-column: contract phase of ${group}, the column keeps the name the application uses\n` +
@@ -347,7 +349,9 @@ function changeType(c: Extract<RiskyChange, { kind: 'change-type' }>, group: str
       `ALTER TABLE ${t} RENAME COLUMN ${A} TO ${N};\n` +
       `ALTER TABLE ${t} ADD COLUMN ${A} ${c.from};\n` +
       `UPDATE ${t} SET ${A} = (${N})::${c.from};\n` +
-      (c.notNull ? `ALTER TABLE ${t} ALTER COLUMN ${A} SET NOT NULL;\n` : '') +
+      (c.notNull
+        ? `ALTER TABLE ${t} ALTER COLUMN ${A} SET NOT NULL;\n` + keepNotNullName(c.table, tmp, c.column)
+        : '') +
       sync.create,
   });
   return {
@@ -410,7 +414,6 @@ function renameTable(c: Extract<RiskyChange, { kind: 'rename-table' }>, group: s
             `Renames the table and leaves an updatable view under the old name, in one transaction:`,
             `the running application keeps reading and writing ${c.table.name} through the view.`,
           ]) +
-          `-- pgshift-ignore renaming-table: expand phase of ${group}, the view ${c.table.name} stands in for the old name\n` +
           `ALTER TABLE ${old} RENAME TO ${ident(c.to)};\n` +
           `CREATE VIEW ${old} AS SELECT * FROM ${renamed};\n`,
         down: `DROP VIEW IF EXISTS ${old};\nALTER TABLE ${renamed} RENAME TO ${ident(c.table.name)};\n`,

@@ -21,6 +21,8 @@ export interface ExpandInput {
   set: MigrationSet;
   /** which risky statement, 1-based number among the file's statements; default: the only one */
   statement?: number;
+  /** or: the risky statement holding this byte offset of the file (the editor's finding) */
+  at?: number;
   /** for ADD COLUMN … NOT NULL: the SQL value of the existing rows */
   fill?: string;
   /** write nothing, return the plan */
@@ -45,7 +47,9 @@ export interface ExpandResult {
 export async function expandMigration(input: ExpandInput): Promise<ExpandResult> {
   const file = resolve(input.file);
   const all = await findCandidates(file, input.set, { fill: input.fill });
-  const candidate = pick(all, input.statement, file);
+  const at = input.at;
+  const byOffset = at === undefined ? undefined : all.find((c) => at >= c.start && at <= c.end);
+  const candidate = byOffset ?? pick(all, input.statement, file);
   if (!candidate.change)
     throw new PgshiftError(`statement ${candidate.statement} cannot be planned: ${candidate.problem}`, {
       hint: 'write the expand/contract migrations by hand (see README "Zero-downtime changes")',

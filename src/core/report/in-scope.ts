@@ -3,6 +3,7 @@
  * runner's status, the linter's findings (up and down), and per statement the lock analysis, the text
  * the estimator and the pre-flight checks need, and which transaction it runs in.
  */
+import { phaseOf } from '../expand/phases';
 import { relative } from 'node:path';
 import type { PgshiftConfig } from '../config';
 import { formatName } from '../lint/ast';
@@ -77,6 +78,7 @@ export async function planInScope(input: ScopeInput): Promise<Planned[]> {
       ...(st?.appliedAt !== undefined ? { appliedAt: st.appliedAt } : {}),
       ...(st?.executionMs !== undefined ? { executionMs: st.executionMs } : {}),
       noTransaction,
+      ...phaseField(m.up.sql),
       inScope: true,
       statements: [],
       estimatedSeconds: null,
@@ -246,4 +248,9 @@ function findingsOf(
       help: f.help,
       script: which,
     }));
+}
+
+function phaseField(sql: string): { phase?: { phase: string; group: string } } {
+  const mark = phaseOf(sql);
+  return mark ? { phase: mark } : {};
 }

@@ -64,6 +64,8 @@ export interface MigrationReport {
   /** measured when it was applied */
   executionMs?: number | null;
   noTransaction: boolean;
+  /** `-- pgshift:phase`: one phase of an expand/contract group */
+  phase?: { phase: string; group: string };
   /** in scope: estimated, checked; out of scope: listed for context only */
   inScope: boolean;
   statements: StatementReport[];

@@ -183,6 +183,7 @@ function migration(m: MigrationReport): string {
   return `<section class="migration" id="m-${esc(anchor(m.version))}">
 <h2>${esc(m.version)} ${esc(m.name)} <span class="muted">${esc(m.state)}</span></h2>
 <dl class="kv"><dt>File</dt><dd><code class="file" data-file="${esc(m.file)}">${esc(m.file)}</code>${m.downFile ? ` · down: <code class="file" data-file="${esc(m.downFile)}">${esc(m.downFile)}</code>` : ' · <span class="warn">no down</span>'}</dd>
+${m.phase ? `<dt>Phase</dt><dd>${esc(m.phase.phase)} of expand/contract group <code>${esc(m.phase.group)}</code></dd>` : ''}
 <dt>Runs</dt><dd>${m.noTransaction ? 'statement by statement, outside a transaction' : 'in one transaction: every lock is held until COMMIT'}</dd>
 <dt>Estimated</dt><dd>${duration(m.estimatedSeconds, m.estimatedRange)}${m.executionMs !== undefined && m.executionMs !== null ? ` <span class="muted">(applied in ${m.executionMs} ms)</span>` : ''}</dd>
 ${m.backup ? `<dt>Backup</dt><dd>copied into the archive first: ${esc(backupLine(m.backup))}</dd>` : ''}

@@ -172,6 +172,7 @@ function migration(m: MigrationReport): string[] {
     `\`${m.file}\`${m.downFile ? ` · down \`${m.downFile}\`` : ' · **no down**'} · ${m.noTransaction ? 'runs outside a transaction' : 'runs in one transaction (locks held until COMMIT)'} · estimated ${duration(m)}`,
     '',
   );
+  if (m.phase) out.push(`Phase: **${m.phase.phase}** of expand/contract group \`${m.phase.group}\`.`, '');
   if (m.recommendedLockTimeout)
     out.push(`Recommended: \`SET lock_timeout = '${m.recommendedLockTimeout}'\`.`, '');
   if (m.backup) out.push(`Backed up first: ${backupLine(m.backup)}.`, '');

@@ -10,6 +10,7 @@ import type { SourceText } from '../../core/sql/source';
 import { CommandId } from '../command-ids';
 import { toVsRange } from '../positions';
 import { DIAGNOSTIC_SOURCE } from './diagnostics';
+import { EXPANDABLE_RULES } from './expand-action';
 import type { LintService } from './lint-service';
 
 const FIX_ALL = vscode.CodeActionKind.SourceFixAll.append('pgshift');
@@ -39,6 +40,19 @@ export class PgshiftCodeActions implements vscode.CodeActionProvider {
       if (f.fix) actions.push(this.editAction(doc, source, f.fix, diag, true));
       for (const s of f.suggestions ?? [])
         actions.push(this.editAction(doc, source, s, diag, !f.fix && actions.length === 0));
+      if (EXPANDABLE_RULES.has(rule)) {
+        const a = new vscode.CodeAction(
+          'Generate expand/contract migrations',
+          vscode.CodeActionKind.QuickFix,
+        );
+        a.command = {
+          command: CommandId.expandMigration,
+          title: 'Generate expand/contract migrations',
+          arguments: [doc.uri.fsPath, f.range.start],
+        };
+        a.diagnostics = [diag];
+        actions.push(a);
+      }
       if (!isMetaRule(rule)) {
         const stmt = statements.find(
           (s) => s.origin === 'top' && f.range.start >= s.range.start && f.range.start <= s.range.end,

@@ -4,6 +4,7 @@
  * Click opens the up script; the context menu runs, dry-runs, reports, reveals in History, copies the
  * version (menus match on the item's contextValue). The state loads when the view first asks.
  */
+import { phaseOf, type PhaseMark } from '../../core/expand/phases';
 import * as vscode from 'vscode';
 import { codeRunCommand, listCodeMigrations } from '../../core/frameworks/index';
 import { TOOL_TITLES, type CodeStatusRow } from '../../core/frameworks/model';
@@ -86,6 +87,8 @@ export class MigrationItem extends vscode.TreeItem {
               : snap.error
                 ? 'unknown'
                 : version;
+    const mark = phaseMark(migration, status);
+    if (mark) this.description = `${this.description ?? ''} · ${mark.phase} ${mark.group}`;
     // the badge: a FileDecorationProvider keyed on this uri (see RiskDecorations)
     if (risk?.worst)
       this.resourceUri = vscode.Uri.from({
@@ -218,6 +221,12 @@ function riskQuery(r: Risk): string {
   }).toString();
 }
 
+/** `-- pgshift:phase` of the migration: from the status when read, else from the file. */
+function phaseMark(m: Migration | undefined, s: MigrationStatus | undefined): PhaseMark | undefined {
+  if (s?.phase && s.group) return { phase: s.phase, group: s.group };
+  return m ? phaseOf(m.up.sql) : undefined;
+}
+
 function tooltip(
   version: string,
   m: Migration | undefined,
@@ -246,6 +255,13 @@ function tooltip(
       );
   } else if (snap.untrusted) md.appendMarkdown('state not read: the workspace is not trusted\n\n');
   else if (snap.error) md.appendMarkdown(`state unknown: ${snap.error}\n\n`);
+  const mark = phaseMark(m, s);
+  if (mark) {
+    const line = snap.report?.groups.find((g) => g.group === mark.group)?.text;
+    md.appendMarkdown(
+      `$(layers) ${mark.phase} phase of expand/contract group \`${mark.group}\`${line ? ` — ${line.slice(mark.group.length + 2)}` : ''}\n\n`,
+    );
+  }
   if (risk?.worst) {
     const parts = (['error', 'warning', 'info'] as Severity[])
       .filter((k) => risk.counts[k])

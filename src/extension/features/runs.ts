@@ -10,6 +10,8 @@ import { compareVersions } from '../../core/migrations/layouts';
 import type { MigrationSet } from '../../core/migrations/model';
 import { PgshiftError } from '../../core/errors';
 import { openDriver } from '../../core/db/open';
+import { parseDurationMs } from '../../core/duration';
+import { unsoakedContracts } from '../../core/expand/phases';
 import {
   assertMayWrite,
   describeBlocker,
@@ -152,6 +154,7 @@ export class Runs {
     const count = pending.filter(
       (m) => compareVersions(m.version, row.version) <= 0 && (m.state === 'pending' || opts.allowOutOfOrder),
     ).length;
+    if (!(await this.confirmSoak(set, states, row.version, opts))) return undefined;
     const result = await this.write(
       'up',
       env,
@@ -164,6 +167,45 @@ export class Runs {
     if (result?.ok && complete && this.ctx.projectConfig()?.config.seeds.afterUp !== false)
       await this.seed({ afterUp: true });
     return result;
+  }
+
+  /**
+   * As `pgshift up` without --yes: a contract migration whose group's expand was applied less than
+   * zeroDowntime.minSoak ago asks first, saying when the soak ends. The core checks again under the lock.
+   */
+  private async confirmSoak(
+    set: MigrationSet,
+    states: MigrationStatus[],
+    to: string,
+    opts: UpOptions,
+  ): Promise<boolean> {
+    const minSoak = this.ctx.projectConfig()?.config.zeroDowntime.minSoak;
+    const minSoakMs = minSoak ? parseDurationMs(minSoak) : undefined;
+    if (!minSoakMs) return true;
+    opts.minSoakMs = minSoakMs;
+    const toRun = set.migrations.filter(
+      (m) =>
+        compareVersions(m.version, to) <= 0 &&
+        states.some((s) => s.version === m.version && (s.state === 'pending' || s.state === 'out-of-order')),
+    );
+    const refusals = unsoakedContracts(
+      toRun.map((m) => ({ version: m.version, name: m.name, sql: m.up.sql })),
+      states,
+      minSoakMs,
+    );
+    if (!refusals.length) return true;
+    const r = refusals[0];
+    const ok = await vscode.window.showWarningMessage(
+      `${r.version} ${r.name} contracts ${r.group} before its expand has soaked. Run it anyway?`,
+      {
+        modal: true,
+        detail: `${r.message}. Run it only when every application instance runs the code that no longer uses the old schema (pgshift up --yes).`,
+      },
+      'Contract Now',
+    );
+    if (!ok) return false;
+    opts.soakConfirmed = true;
+    return true;
   }
 
   /**
