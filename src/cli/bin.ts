@@ -16,6 +16,11 @@ if (isLintWorker()) {
   // default's time there, where --liftoff-only (lint's choice for the parser) took 1.3-1.5x. Main thread
   // only, and never in the editor's host, whose PGlite stays compiled across opens.
   setFlagsFromString('--wasm-tiering-budget=2147483647');
+  // `pgshift lint | head`: the reader went away; stop quietly as other CLIs do, not with a stack trace
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   main(process.argv.slice(2), { ...processIo(), workerScript: __filename }).then(
     (code) => {
       process.exitCode = code;

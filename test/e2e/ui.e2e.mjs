@@ -975,6 +975,69 @@ export async function runUiTest({
       { timeout: 90_000 },
     );
 
+    // --- a risky rename becomes expand/contract migrations from its quick fix ------------------------
+    await step(
+      'expand-contract',
+      async () => {
+        const name = '20260307090000_rename_customers_email';
+        const before = new Set(fs.readdirSync(path.join(workspace, 'migrations')));
+        await openNewMigration(name, {
+          up: 'ALTER TABLE customers RENAME COLUMN email TO email_address;\n',
+          down: 'ALTER TABLE customers RENAME COLUMN email_address TO email;\n',
+        });
+        await page
+          .locator('.editor-group-container.active .squiggly-error')
+          .first()
+          .waitFor({ timeout: 20_000 });
+        // the cursor on the flagged name, then the quick fixes (Ctrl+.)
+        await page
+          .locator('.editor-group-container.active .view-line span span', { hasText: 'email_address' })
+          .first()
+          .click();
+        await page.keyboard.press('Control+.');
+        const fix = page
+          .locator('.action-widget .monaco-list-row', { hasText: 'Generate expand/contract migrations' })
+          .first();
+        await fix.waitFor({ timeout: 15_000 });
+        await shot('e2e-expand-quick-fix.png');
+        await fix.click();
+        const keep = page
+          .locator('.quick-input-widget .monaco-list-row', { hasText: 'Keep the original' })
+          .first();
+        await keep.waitFor();
+        await keep.click();
+        await page
+          .locator('.notification-toast', { hasText: /wrote \d+ migrations for rename_customers_email/ })
+          .first()
+          .waitFor({ timeout: 30_000 });
+        const created = fs
+          .readdirSync(path.join(workspace, 'migrations'))
+          .filter((f) => !before.has(f) && !f.startsWith(name) && f.endsWith('.up.sql'))
+          .sort();
+        assert.ok(created.length >= 3, `created: ${created.join(', ')}`);
+        const phases = created.map(
+          (f) =>
+            /-- pgshift:phase (\w+) group=rename_customers_email/.exec(
+              fs.readFileSync(path.join(workspace, 'migrations', f), 'utf8'),
+            )?.[1],
+        );
+        assert.equal(phases[0], 'expand', phases.join(', '));
+        assert.equal(phases[phases.length - 1], 'contract', phases.join(', '));
+        assert.ok(
+          fs.existsSync(path.join(workspace, 'migrations', `${name}.up.sql`)),
+          'the original is kept',
+        );
+        // the tree shows them with their phase and group
+        await migrationsPane
+          .locator('.monaco-list-row', { hasText: /rename_customers_email.*expand/ })
+          .first()
+          .waitFor({ timeout: 20_000 });
+        await page.mouse.move(900, 450);
+        await shot('e2e-expand.png');
+      },
+      { timeout: 90_000 },
+    );
+
     // --- an untrusted workspace: linting works, nothing runs ----------------------------------------
     await step(
       'restricted-mode',
