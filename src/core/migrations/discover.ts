@@ -8,7 +8,13 @@ import { readFileSync, statSync, type Dirent } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import type { Layout } from '../config';
 import { PgshiftError } from '../errors';
-import { dataDirectives, runsOutsideTransaction, sections, statementAfter } from '../sql/directives';
+import {
+  dataDirectives,
+  runsOutsideTransaction,
+  sections,
+  statementAfter,
+  type Section,
+} from '../sql/directives';
 import { countNewlines } from '../sql/source';
 import { splitStatements, type Comment, type SplitResult } from '../sql/splitter';
 import {
@@ -152,6 +158,33 @@ class Discovery {
     this.candidates.push({ version, name, direction, script, ...extra });
   }
 
+  /** The up and down sections of one file (dbmate, goose, node-pg-migrate) as the scripts of one migration. */
+  addSections(
+    file: string,
+    bytes: Buffer,
+    split: SplitResult,
+    { version, name }: { version: string; name: string },
+    up: Section | undefined,
+    down: Section | undefined,
+  ): void {
+    for (const [direction, sec] of [
+      ['up', up],
+      ['down', down],
+    ] as const) {
+      if (!sec) continue;
+      const script = this.script(
+        file,
+        bytes,
+        sec.start,
+        sec.end,
+        sec.noTransaction,
+        split,
+        ` ${direction} section`,
+      );
+      this.candidates.push({ version, name, direction, script });
+    }
+  }
+
   unmatched(file: string, layout: ConcreteLayout): void {
     const name = basename(file);
     if (looksLikeMigration(name)) {
@@ -280,22 +313,7 @@ function collectDbmate(d: Discovery, entries: Dirent[]): void {
         `SQL before -- migrate:up in ${d.rel(file)} belongs to no section and would never run`,
       );
     }
-    for (const [direction, sec] of [
-      ['up', up],
-      ['down', downs[0]],
-    ] as const) {
-      if (!sec) continue;
-      const script = d.script(
-        file,
-        bytes,
-        sec.start,
-        sec.end,
-        sec.noTransaction,
-        split,
-        ` ${direction} section`,
-      );
-      d.candidates.push({ version: parsed.version, name: parsed.name, direction, script });
-    }
+    d.addSections(file, bytes, split, parsed, up, downs[0]);
   }
 }
 
@@ -400,22 +418,7 @@ function collectGoose(d: Discovery, entries: Dirent[]): void {
       continue;
     }
     const down = secs.find((s) => s.kind === 'down');
-    for (const [direction, sec] of [
-      ['up', up],
-      ['down', down],
-    ] as const) {
-      if (!sec) continue;
-      const script = d.script(
-        file,
-        bytes,
-        sec.start,
-        sec.end,
-        sec.noTransaction,
-        split,
-        ` ${direction} section`,
-      );
-      d.candidates.push({ version: parsed.version, name: parsed.name, direction, script });
-    }
+    d.addSections(file, bytes, split, parsed, up, down);
   }
 }
 
@@ -448,22 +451,7 @@ function collectNodePgMigrate(d: Discovery, entries: Dirent[]): void {
     const secs = sections(split.comments, bytes.length);
     const up = secs.find((s) => s.kind === 'up') ?? secs.find((s) => s.kind === 'whole');
     const down = secs.find((s) => s.kind === 'down');
-    for (const [direction, sec] of [
-      ['up', up],
-      ['down', down],
-    ] as const) {
-      if (!sec) continue;
-      const script = d.script(
-        file,
-        bytes,
-        sec.start,
-        sec.end,
-        sec.noTransaction,
-        split,
-        ` ${direction} section`,
-      );
-      d.candidates.push({ version: parsed.version, name: parsed.name, direction, script });
-    }
+    d.addSections(file, bytes, split, parsed, up, down);
   }
 }
 
