@@ -1000,7 +1000,13 @@ export async function runUiTest({
           .first();
         await fix.waitFor({ timeout: 15_000 });
         await shot('e2e-expand-quick-fix.png');
-        await fix.click();
+        // the menu's pointer block swallows clicks while it opens: choose with the keyboard, as users do
+        for (let i = 0; i < 6; i++) {
+          const focused = page.locator('.action-widget .monaco-list-row.focused').first();
+          if (/Generate expand\/contract migrations/.test((await focused.getAttribute('aria-label')) ?? '')) break;
+          await page.keyboard.press('ArrowDown');
+        }
+        await page.keyboard.press('Enter');
         const keep = page
           .locator('.quick-input-widget .monaco-list-row', { hasText: 'Keep the original' })
           .first();
