@@ -42,6 +42,11 @@ class Builder implements Decoded {
     }
     this.value += text.slice(from, to);
   }
+  /** what was built, as the literal whose token spans [start, end) */
+  literal(start: number, end: number, bodyEnd?: number): Literal {
+    const { value, starts, ends, interpolated } = this;
+    return { value, starts, ends, interpolated, start, end, ...(bodyEnd !== undefined ? { bodyEnd } : {}) };
+  }
 }
 
 /** Appends `b`'s value and map to `a` (literals joined by juxtaposition or `+`). */
@@ -225,15 +230,7 @@ function csharp(text: string, i: number): Literal | undefined {
     const inner = text.slice(from, close);
     if (!inner.includes('\n')) {
       b.copy(text, from, close);
-      return {
-        ...b,
-        value: b.value,
-        starts: b.starts,
-        ends: b.ends,
-        interpolated: b.interpolated,
-        start: i,
-        end: close + q.length,
-      };
+      return b.literal(i, close + q.length);
     }
     const lastNl = text.lastIndexOf('\n', close - 1);
     const indent = close - lastNl - 1;
@@ -251,15 +248,7 @@ function csharp(text: string, i: number): Literal | undefined {
       pos = lineEnd + 1;
       if (lineEnd === lastNl) break;
     }
-    return {
-      ...b,
-      value: b.value,
-      starts: b.starts,
-      ends: b.ends,
-      interpolated: b.interpolated,
-      start: i,
-      end: close + q.length,
-    };
+    return b.literal(i, close + q.length);
   }
   const verbatim = m[2] === '@';
   const r = body(text, from, '"', 'csharp', {
@@ -352,16 +341,7 @@ function heredoc(
     } else b.copy(text, from, l.to);
     if (l.to < text.length) b.push('\n', l.to, l.to + 1);
   }
-  return {
-    ...b,
-    value: b.value,
-    starts: b.starts,
-    ends: b.ends,
-    interpolated: b.interpolated,
-    start,
-    end: start + openerLength,
-    bodyEnd,
-  };
+  return b.literal(start, start + openerLength, bodyEnd);
 }
 
 function concatInto(a: Builder, b: Builder): Builder {
