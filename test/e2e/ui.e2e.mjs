@@ -18,7 +18,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   REPO,
-  SetupError,
   ensureCodeServer,
   installVsix,
   launchBrowser,
@@ -28,16 +27,11 @@ import {
   workbenchUrl,
   writeSettings,
 } from '../../scripts/code-server.mjs';
+import { arg, runSuiteMain, stepRecorder, text } from './harness.mjs';
 
-const RESULTS = path.join(REPO, 'test-results');
 const require = createRequire(import.meta.url);
 const STEP_TIMEOUT = 30_000;
 const TOTAL_TIMEOUT = Number(process.env.PGSHIFT_E2E_TIMEOUT || 240) * 1000;
-
-function arg(name, fallback) {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : fallback;
-}
 
 /** The migration files of the example as a user would look for them in the tree. */
 function migrations(dir) {
@@ -51,50 +45,20 @@ function migrations(dir) {
     });
 }
 
-// The editor renders spaces as U+00A0.
-const text = (s) =>
-  (s ?? '')
-    .replace(/\u00a0/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-
 export async function runUiTest({
   vsix,
   example = path.join(REPO, 'examples', 'shop'),
   log = console.log,
 } = {}) {
   const started = Date.now();
-  const steps = [];
   const timings = {};
   let page = null;
-  let shotNo = 0;
-  fs.mkdirSync(RESULTS, { recursive: true });
-  for (const f of fs.readdirSync(RESULTS)) if (/^e2e-.*\.png$/.test(f)) fs.rmSync(path.join(RESULTS, f));
-
-  async function shot(file) {
-    if (!page) return null;
-    const p = path.join(RESULTS, file);
-    await page
-      .screenshot({ path: p, timeout: 10_000 })
-      .catch((e) => log(`  (screenshot failed: ${e.message})`));
-    return p;
-  }
-  async function step(name, fn, { screenshot = true, timeout = STEP_TIMEOUT } = {}) {
-    const t = Date.now();
-    try {
-      page?.setDefaultTimeout(timeout);
-      await fn();
-      page?.setDefaultTimeout(STEP_TIMEOUT);
-      const file = screenshot ? await shot(`e2e-${String(++shotNo).padStart(2, '0')}-${name}.png`) : null;
-      steps.push({ name, ok: true, ms: Date.now() - t, screenshot: file });
-      log(`  ✔ ${name} (${Date.now() - t} ms)${file ? ` → ${path.relative(REPO, file)}` : ''}`);
-    } catch (e) {
-      const file = await shot(`e2e-FAILED-${name}.png`);
-      steps.push({ name, ok: false, ms: Date.now() - t, error: String(e?.message ?? e), screenshot: file });
-      log(`  ✘ ${name}: ${e?.message ?? e}${file ? `\n    screenshot: ${path.relative(REPO, file)}` : ''}`);
-      throw e;
-    }
-  }
+  const { steps, shot, step } = stepRecorder({
+    prefix: 'e2e',
+    log,
+    page: () => page,
+    stepTimeout: STEP_TIMEOUT,
+  });
 
   const runDir = makeRunDir('pgs-e2e-');
   const layout = runLayout(runDir);
@@ -1003,7 +967,8 @@ export async function runUiTest({
         // the menu's pointer block swallows clicks while it opens: choose with the keyboard, as users do
         for (let i = 0; i < 6; i++) {
           const focused = page.locator('.action-widget .monaco-list-row.focused').first();
-          if (/Generate expand\/contract migrations/.test((await focused.getAttribute('aria-label')) ?? '')) break;
+          if (/Generate expand\/contract migrations/.test((await focused.getAttribute('aria-label')) ?? ''))
+            break;
           await page.keyboard.press('ArrowDown');
         }
         await page.keyboard.press('Enter');
@@ -1156,18 +1121,7 @@ export async function runUiTest({
 async function main() {
   const vsix = path.resolve(arg('--vsix', path.join(REPO, 'pgshift.vsix')));
   const example = path.resolve(arg('--example', path.join(REPO, 'examples', 'shop')));
-  const out = arg('--report', null);
-  console.log('e2e: pgshift in the code-server workbench');
-  let result;
-  try {
-    result = await runUiTest({ vsix, example });
-  } catch (e) {
-    console.error(e instanceof SetupError ? `error: ${e.message}` : e);
-    result = { passed: 0, failed: 1, steps: [], seconds: 0 };
-  }
-  if (out) fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-  console.log(`e2e: ${result.passed} passed, ${result.failed} failed (${result.seconds.toFixed(1)} s)`);
-  process.exitCode = result.failed > 0 || result.passed === 0 ? 1 : 0;
+  await runSuiteMain('e2e: pgshift in the code-server workbench', () => runUiTest({ vsix, example }));
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
