@@ -104,12 +104,9 @@ export function discoverSeeds(dir: string, environment: string, production: bool
   }
   for (const group of subfolders(dir)) {
     if (groups.includes(group)) continue;
-    const reason = production
-      ? group === COMMON_SEEDS || group === environment
+    const reason =
+      production && (group === COMMON_SEEDS || group === environment)
         ? `"${environment}" is marked production: only ${PRODUCTION_SEEDS}/ seeds run there (move what production needs into seeds/${PRODUCTION_SEEDS}/)`
-        : `for environment "${group}"`
-      : group === PRODUCTION_SEEDS && environment !== PRODUCTION_SEEDS
-        ? `for environment "${PRODUCTION_SEEDS}"`
         : `for environment "${group}"`;
     for (const name of sqlFiles(join(dir, group))) set.skipped.push({ rel: `${group}/${name}`, reason });
   }
@@ -160,6 +157,8 @@ export function seedsFor(loaded: LoadedConfig, target: ResolvedTarget, explicit?
 }
 
 export type SeedState = 'pending' | 'changed' | 'applied' | 'failed';
+/** why a seed runs: every state but applied */
+export type SeedReason = Exclude<SeedState, 'applied'>;
 
 export interface SeedRecord {
   environment: string;
@@ -292,7 +291,7 @@ export interface SeedRunResult {
   ok: boolean;
   environment: string;
   /** files that ran (in order), with their outcome */
-  ran: { rel: string; reason: 'pending' | 'changed' | 'failed'; ms: number; ok: boolean; error?: string }[];
+  ran: { rel: string; reason: SeedReason; ms: number; ok: boolean; error?: string }[];
   /** files that were up to date */
   unchanged: string[];
   skipped: SeedSet['skipped'];
@@ -300,7 +299,7 @@ export interface SeedRunResult {
 }
 
 export type SeedEvent =
-  | { type: 'seed-start'; rel: string; reason: 'pending' | 'changed' | 'failed' }
+  | { type: 'seed-start'; rel: string; reason: SeedReason }
   | { type: 'seed-done'; rel: string; ms: number; ok: boolean; error?: string };
 
 /**
@@ -335,7 +334,7 @@ export async function runSeeds(
   const base = { environment: seeds.environment, skipped: seeds.skipped };
   if (input.dryRun) {
     const { todo, unchanged } = await plan();
-    const ran = todo.map((s) => ({ rel: s.rel, reason: s.state as 'pending', ms: 0, ok: true }));
+    const ran = todo.map((s) => ({ rel: s.rel, reason: s.state as SeedReason, ms: 0, ok: true }));
     return { ...base, ok: true, ran, unchanged, dryRun: true };
   }
   await prepareSession(driver);
@@ -359,7 +358,7 @@ export async function runSeeds(
     const ran: SeedRunResult['ran'] = [];
     for (let i = 0; i < todo.length; i++) {
       if (input.signal?.aborted) break;
-      const reason = todo[i].state as 'pending' | 'changed' | 'failed';
+      const reason = todo[i].state as SeedReason;
       const step = prepared[i];
       input.onSeed?.({ type: 'seed-start', rel: todo[i].rel, reason });
       const outcome = await runSeedStep(driver, table, seeds.environment, step, settings, input.signal);
