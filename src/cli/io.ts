@@ -2,7 +2,8 @@
 export interface Io {
   cwd: string;
   env: NodeJS.ProcessEnv;
-  out(text: string): void;
+  /** text, or bytes already in UTF-8 (a large report need not be decoded to be printed) */
+  out(text: string | Uint8Array): void;
   err(text: string): void;
   /** colours and progress only when stdout/stderr is a terminal */
   color: boolean;

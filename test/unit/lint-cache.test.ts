@@ -16,10 +16,17 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { main } from '../../src/cli/main';
-import { formatJson, formatSarif, formatText, type FileFindings } from '../../src/core/lint/format';
+import {
+  formatJson,
+  formatSarif,
+  formatText,
+  reportFile,
+  type FileFindings,
+  type ReportFile,
+} from '../../src/core/lint/format';
 import { codeFingerprint, lintCacheKey } from '../../src/core/lint/lint-cache';
 import { lintFilesCached, type LintCacheStats } from '../../src/core/lint/lint-cached';
 import { lintFiles, migrationGroup, planGroup } from '../../src/core/lint/lint-files';
@@ -37,13 +44,17 @@ function sqlFiles(dir: string): string[] {
     .sort();
 }
 
-/** Everything a report is made of: the three formats and the findings themselves, fixes included. */
-function report(results: FileFindings[]): string {
+/**
+ * Everything a report is made of: the three formats and the findings themselves with their positions
+ * and code-frame lines, fixes included (of a linted file, or of the cache, which has no file text).
+ */
+function report(files: (FileFindings | ReportFile)[]): string {
+  const results = files.map((r) => ('source' in r ? reportFile(r) : r));
   return [
     formatJson(results, corpus),
     formatSarif(results, corpus, 'test'),
     formatText(results, corpus, false),
-    JSON.stringify(results.map((r) => [r.file, r.source.text.length, r.findings])),
+    JSON.stringify(results.map((r) => [r.file, r.counts, r.located()])),
   ].join('\n');
 }
 
@@ -71,7 +82,10 @@ describe('the lint cache', () => {
     this.timeout(180_000);
     const files = sqlFiles(corpus);
     assert.ok(files.length > 2800, `${files.length} files`);
-    const uncached = report(await lintFiles(files, {}));
+    const linted = await lintFiles(files, {});
+    // the JSON report is put together from per-file parts: byte for byte what stringifying it whole gives
+    assert.equal(formatJson(linted.map(reportFile), corpus), stringified(linted));
+    const uncached = report(linted);
     const cold = await cached(files, tmp);
     assert.deepEqual([cold.stats.hits, cold.stats.misses], [0, files.length]);
     assert.equal(cold.out, uncached);
@@ -158,6 +172,42 @@ describe('the lint cache', () => {
       );
     });
 
+    it('reads no file whose stat stamp is the stored one, and a file edited behind an unchanged size and mtime', async function () {
+      this.timeout(60_000);
+      const run = async (stampMargin?: number) => {
+        const stats = newStats();
+        const results = await lintFilesCached(files(), {}, { cacheDir, stats, stampMargin });
+        return { out: report(results), stats };
+      };
+      // the copy was written just now: with the default margin no stamp is trusted, every file is read
+      const fresh = await run();
+      assert.deepEqual([fresh.stats.read, fresh.stats.misses], [files().length, 0]);
+      assert.equal((await run()).stats.read, files().length, 'recent files: no stamp stored');
+      // as if they were older than the margin: their stamps are stored, and the next run reads none
+      const folders = readdirSync(lemmy).sort(new Intl.Collator('en', { numeric: true }).compare);
+      const edited = join(lemmy, folders[100], 'up.sql');
+      const then = new Date('2020-01-01T00:00:00Z'); // a whole second: utimes keeps it exactly
+      utimesSync(edited, then, then);
+      assert.equal((await run(0)).stats.read, files().length);
+      const warm = await run(0);
+      assert.deepEqual([warm.stats.read, warm.stats.hits], [0, files().length]);
+      assert.equal(warm.out, report(await lintFiles(files(), {})));
+      // same size, mtime set back: the ctime and the bytes tell
+      const before = statSync(edited, { bigint: true });
+      const text = readFileSync(edited, 'utf8');
+      writeFileSync(
+        edited,
+        text.replace(/[a-z]/, (c) => (c === 'x' ? 'y' : 'x')),
+      );
+      utimesSync(edited, then, then);
+      const now = statSync(edited, { bigint: true });
+      assert.deepEqual([now.size, now.mtimeNs], [before.size, before.mtimeNs]);
+      const after = await run(0);
+      assert.equal(after.stats.read, 1);
+      assert.ok(after.stats.linted.includes(edited), 'the edited file is linted again');
+      assert.equal(after.out, report(await lintFiles(files(), {})));
+    });
+
     it('a changed rule setting or target version misses, and gives that setting’s findings', async function () {
       this.timeout(60_000);
       const harbor = sqlFiles(join(tree, 'harbor'));
@@ -195,9 +245,12 @@ describe('the lint cache', () => {
         ['empty', () => Buffer.alloc(0)],
         ['JSON', () => Buffer.from('{"format": 1}')],
         ['another format', (b) => serialize({ ...deserialize(b), format: 999 })],
+        ['findings of the wrong shape', (b) => repack(b, () => serialize([{ rule: 1 }]))],
+        ['findings that do not deserialize', (b) => repack(b, () => Buffer.from('not v8'))],
+        ['counts of the wrong type', (b) => serialize(mapEntries(b, (e) => ({ ...e, counts: [1] })))],
         [
-          'findings of the wrong shape',
-          (b) => serialize(mapEntries(b, (e) => ({ ...e, findings: [{ rule: 1 }] }))),
+          'parts beyond the end',
+          (b) => serialize(mapEntries(b, (e) => ({ ...e, at: (e.at as number) + 1e9 }))),
         ],
         ['keys of the wrong type', (b) => serialize(mapEntries(b, (e) => ({ ...e, key: 5 })))],
       ];
@@ -375,6 +428,46 @@ describe('the lint cache', () => {
     assert.notEqual(codeFingerprint(bundle), b1);
   });
 });
+
+/** The JSON report as one JSON.stringify of all findings (formatJson before it was built from parts). */
+function stringified(results: FileFindings[]): string {
+  const findings = results.flatMap((ff) =>
+    ff.findings.map((f) => {
+      const s = ff.source.positionAt(f.range.start);
+      const e = ff.source.positionAt(f.range.end);
+      return {
+        file: relative(corpus, ff.file).split(sep).join('/'),
+        rule: f.rule,
+        severity: f.severity,
+        line: s.line + 1,
+        column: s.character + 1,
+        endLine: e.line + 1,
+        endColumn: e.character + 1,
+        message: f.message,
+        help: f.help,
+      };
+    }),
+  );
+  return JSON.stringify({ findings, files: results.length }, null, 2) + '\n';
+}
+
+/** The file with each entry's findings bytes replaced (the entries' ranges in `parts` moved to fit). */
+function repack(bytes: Buffer, located: () => Buffer): Buffer {
+  const data = deserialize(bytes);
+  const chunks: Buffer[] = [];
+  let at = 0;
+  const move = (e: { at: number; json: number; located: number }) => {
+    const json = Buffer.from(data.parts.subarray(e.at, e.at + e.json));
+    const l = located();
+    chunks.push(json, l);
+    const moved = { ...e, at, located: l.length };
+    at += json.length + l.length;
+    return moved;
+  };
+  const ups = data.ups.map(move);
+  const downs = data.downs.map(move);
+  return serialize({ ...data, ups, downs, parts: Buffer.concat(chunks) });
+}
 
 function mapEntries(bytes: Buffer, f: (e: Record<string, unknown>) => Record<string, unknown>): unknown {
   const data = deserialize(bytes);

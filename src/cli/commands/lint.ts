@@ -6,7 +6,14 @@ import { loadConfig, seedsDir, type LoadedConfig } from '../../core/config';
 import { chooseMigrations } from '../../core/migrations/choose';
 import { PgshiftError } from '../../core/errors';
 import { expandPaths } from '../../core/files';
-import { formatGithub, formatJson, formatSarif, formatText, type FileFindings } from '../../core/lint/format';
+import {
+  formatGithub,
+  formatSarif,
+  formatText,
+  jsonReport,
+  reportFiles,
+  type ReportFile,
+} from '../../core/lint/format';
 import { lintFilesCached, type LintCacheStats } from '../../core/lint/lint-cached';
 import { lintFiles, lintOptionsFromConfig } from '../../core/lint/lint-files';
 import { codeLanguageOf } from '../../core/frameworks/lint-code';
@@ -106,11 +113,20 @@ export const lintCommand: Command = {
     const sqlResults = !sqlFiles.length
       ? []
       : cacheDir
-        ? await lintFilesCached(sqlFiles, options, { cacheDir, parallel, onProgress, stats: cacheStats })
+        ? await lintFilesCached(sqlFiles, options, {
+            cacheDir,
+            parallel,
+            onProgress,
+            stats: cacheStats,
+            // the JSON report prints the stored parts; the other formats need the findings themselves
+            located: format !== 'json',
+          })
         : parallel
-          ? await lintFilesParallel(sqlFiles, options, parallel)
-          : await lintFiles(sqlFiles, options, onProgress);
-    const byFile = new Map<string, FileFindings>([...sqlResults, ...codeResults].map((r) => [r.file, r]));
+          ? reportFiles(await lintFilesParallel(sqlFiles, options, parallel))
+          : reportFiles(await lintFiles(sqlFiles, options, onProgress));
+    const byFile = new Map<string, ReportFile>(
+      [...sqlResults, ...reportFiles(codeResults)].map((r) => [r.file, r]),
+    );
     const results = files.map((f) => byFile.get(f)!);
     if (io.env.PGSHIFT_DEBUG)
       io.err(
@@ -119,7 +135,7 @@ export const lintCommand: Command = {
     if (showProgress) io.err('\r\x1b[K');
     const rendered =
       format === 'json'
-        ? formatJson(results, io.cwd)
+        ? jsonReport(results, io.cwd)
         : format === 'sarif'
           ? formatSarif(results, io.cwd, PGSHIFT_VERSION)
           : format === 'github'
@@ -127,8 +143,8 @@ export const lintCommand: Command = {
             : formatText(results, io.cwd, io.color);
     io.out(rendered);
     if (format === 'text') for (const r of codeResults) io.out(skippedNotes(r, io.cwd));
-    const rank = (s: Severity): number => SEVERITIES.indexOf(s);
-    const failing = results.some((r) => r.findings.some((f) => rank(f.severity) <= rank(failOn as Severity)));
+    const worst = SEVERITIES.indexOf(failOn as Severity);
+    const failing = results.some((r) => r.counts.some((n, i) => n > 0 && i <= worst));
     return failing ? 1 : 0;
   },
 };

@@ -2,7 +2,7 @@
 import { relative, sep } from 'node:path';
 import type { SourceText } from '../sql/source';
 import { allRules } from './rules';
-import type { Finding, Severity } from './types';
+import { SEVERITIES, type Finding, type Severity } from './types';
 
 export interface FileFindings {
   file: string;
@@ -16,29 +16,73 @@ export function docsPath(rule: string): string {
   return `${DOCS_BASE}/${rule}.md`;
 }
 
-interface Located {
-  file: string;
-  f: Finding;
+/** A finding with its place in the file, 1-based as editors show it, and the text of its first line. */
+export interface LocatedFinding extends Finding {
   line: number;
   column: number;
   endLine: number;
   endColumn: number;
+  /** the text of line `line` (the code frame of the text format) */
+  lineText: string;
 }
 
-function locate(ff: FileFindings, cwd: string): Located[] {
-  const file = relative(cwd, ff.file).split(sep).join('/') || ff.file;
+/**
+ * What every format renders of one file. Made from a linted file (reportFile), or by the lint cache from
+ * what it stored, without the file's text: the findings with their positions, deserialized only when a
+ * format needs them, and the file's part of the JSON report as it was rendered when the file was linted.
+ */
+export interface ReportFile {
+  file: string;
+  /** findings per severity, in SEVERITIES order */
+  counts: readonly number[];
+  located(): LocatedFinding[];
+  /** the file's findings as formatJson prints them, in UTF-8, its name left as a NUL byte (see jsonPart) */
+  json(): Buffer;
+}
+
+/** The report of a linted file; its parts are computed once, when first asked for. */
+export function reportFile(ff: FileFindings): ReportFile {
+  let located: LocatedFinding[] | undefined;
+  let json: Buffer | undefined;
+  const r: ReportFile = {
+    file: ff.file,
+    counts: countsOf(ff.findings),
+    located: () => (located ??= locateFindings(ff)),
+    json: () => (json ??= jsonPart(r.located())),
+  };
+  return r;
+}
+
+export function reportFiles(results: FileFindings[]): ReportFile[] {
+  return results.map(reportFile);
+}
+
+export function countsOf(findings: readonly Finding[]): number[] {
+  const counts = SEVERITIES.map(() => 0);
+  for (const f of findings) counts[SEVERITIES.indexOf(f.severity)]++;
+  return counts;
+}
+
+function locateFindings(ff: FileFindings): LocatedFinding[] {
+  if (!ff.findings.length) return [];
+  const lines = ff.source.text.split(/\r?\n|\r/);
   return ff.findings.map((f) => {
     const s = ff.source.positionAt(f.range.start);
     const e = ff.source.positionAt(f.range.end);
     return {
-      file,
-      f,
+      ...f,
       line: s.line + 1,
       column: s.character + 1,
       endLine: e.line + 1,
       endColumn: e.character + 1,
+      lineText: lines[s.line] ?? '',
     };
   });
+}
+
+/** A file's name as the reports print it: relative to cwd, with forward slashes. */
+function shownName(file: string, cwd: string): string {
+  return relative(cwd, file).split(sep).join('/') || file;
 }
 
 const COLORS: Record<Severity, string> = {
@@ -48,29 +92,30 @@ const COLORS: Record<Severity, string> = {
   hint: '\x1b[2m',
 };
 
-export function formatText(results: FileFindings[], cwd: string, color: boolean): string {
+export function formatText(results: ReportFile[], cwd: string, color: boolean): string {
   const paint = (code: string, s: string): string => (color ? `${code}${s}\x1b[0m` : s);
   const out: string[] = [];
   const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0, hint: 0 };
-  for (const ff of results) {
-    const lines = ff.source.text.split(/\r?\n|\r/);
-    for (const l of locate(ff, cwd)) {
-      counts[l.f.severity]++;
+  for (const r of results) {
+    if (!r.counts.some((n) => n > 0)) continue;
+    const file = shownName(r.file, cwd);
+    for (const l of r.located()) {
+      counts[l.severity]++;
       out.push(
-        `${paint('\x1b[1m', `${l.file}:${l.line}:${l.column}`)}: ${paint(COLORS[l.f.severity], l.f.severity)}: ${l.f.message} ${paint('\x1b[2m', `[${l.f.rule}]`)}`,
+        `${paint('\x1b[1m', `${file}:${l.line}:${l.column}`)}: ${paint(COLORS[l.severity], l.severity)}: ${l.message} ${paint('\x1b[2m', `[${l.rule}]`)}`,
       );
-      const text = lines[l.line - 1] ?? '';
+      const text = l.lineText;
       const gutter = String(l.line).length;
       out.push(`${' '.repeat(gutter)} |`);
       out.push(`${l.line} | ${text}`);
       const width =
         l.endLine === l.line ? Math.max(1, l.endColumn - l.column) : Math.max(1, text.length - l.column + 1);
       out.push(
-        `${' '.repeat(gutter)} | ${' '.repeat(l.column - 1)}${paint(COLORS[l.f.severity], '^'.repeat(width))}`,
+        `${' '.repeat(gutter)} | ${' '.repeat(l.column - 1)}${paint(COLORS[l.severity], '^'.repeat(width))}`,
       );
-      const help = firstParagraph(l.f.help);
+      const help = firstParagraph(l.help);
       if (help) out.push(`${' '.repeat(gutter)} = help: ${help}`);
-      out.push(`${' '.repeat(gutter)} = docs: ${docsPath(l.f.rule)}`);
+      out.push(`${' '.repeat(gutter)} = docs: ${docsPath(l.rule)}`);
       out.push('');
     }
   }
@@ -89,25 +134,70 @@ function firstParagraph(md: string): string {
   return p.replace(/\*\*/g, '').replace(/`/g, '').replace(/\s+/g, ' ').trim();
 }
 
-export function formatJson(results: FileFindings[], cwd: string): string {
-  const findings = results.flatMap((ff) =>
-    locate(ff, cwd).map((l) => ({
-      file: l.file,
-      rule: l.f.rule,
-      severity: l.f.severity,
-      line: l.line,
-      column: l.column,
-      endLine: l.endLine,
-      endColumn: l.endColumn,
-      message: l.f.message,
-      help: l.f.help,
-    })),
+/**
+ * `{ findings, files }`, as JSON.stringify(…, null, 2) would print it (a test holds the two equal), put
+ * together from each file's part, so that the lint cache can store a file's part and a run that finds
+ * it there prints it without building or stringifying its findings (jsonReport: nor decoding them).
+ */
+export function formatJson(results: ReportFile[], cwd: string): string {
+  return jsonReport(results, cwd).toString('utf8');
+}
+
+/** formatJson's UTF-8 bytes, from the files' parts as they are. */
+export function jsonReport(results: ReportFile[], cwd: string): Buffer {
+  const chunks: Uint8Array[] = [];
+  for (const r of results) {
+    if (!r.counts.some((n) => n > 0)) continue;
+    const part = r.json();
+    const name = Buffer.from(JSON.stringify(shownName(r.file, cwd)));
+    chunks.push(chunks.length ? PART_SEPARATOR : FINDINGS_START);
+    let at = 0;
+    for (let nul = part.indexOf(0); nul >= 0; nul = part.indexOf(0, at)) {
+      chunks.push(part.subarray(at, nul), name);
+      at = nul + 1;
+    }
+    chunks.push(part.subarray(at));
+  }
+  chunks.push(Buffer.from(`${chunks.length ? '\n  ]' : '[]'},\n  "files": ${results.length}\n}\n`));
+  return Buffer.concat([JSON_START, ...chunks]);
+}
+
+const JSON_START = Buffer.from('{\n  "findings": ');
+const FINDINGS_START = Buffer.from('[\n');
+const PART_SEPARATOR = Buffer.from(',\n');
+
+/**
+ * A file's findings as they stand in the JSON report's "findings" array (indented, comma-separated), in
+ * UTF-8, the file's name left as a NUL byte, which JSON.stringify never prints (it escapes U+0000).
+ */
+export function jsonPart(located: LocatedFinding[]): Buffer {
+  return Buffer.from(
+    located
+      .map((l) =>
+        JSON.stringify(
+          {
+            file: '\0',
+            rule: l.rule,
+            severity: l.severity,
+            line: l.line,
+            column: l.column,
+            endLine: l.endLine,
+            endColumn: l.endColumn,
+            message: l.message,
+            help: l.help,
+          },
+          null,
+          2,
+        )
+          .replace(/^/gm, '    ')
+          .replace('"\\u0000"', '\0'),
+      )
+      .join(',\n'),
   );
-  return JSON.stringify({ findings, files: results.length }, null, 2) + '\n';
 }
 
 /** GitHub Actions workflow commands: annotations on the pull request. */
-export function formatGithub(results: FileFindings[], cwd: string): string {
+export function formatGithub(results: ReportFile[], cwd: string): string {
   const esc = (s: string): string => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
   const escProp = (s: string): string => esc(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
   const level: Record<Severity, string> = {
@@ -118,18 +208,21 @@ export function formatGithub(results: FileFindings[], cwd: string): string {
   };
   return (
     results
-      .flatMap((ff) =>
-        locate(ff, cwd).map(
-          (l) =>
-            `::${level[l.f.severity]} file=${escProp(l.file)},line=${l.line},col=${l.column},endLine=${l.endLine},endColumn=${l.endColumn},title=${escProp(`pgshift ${l.f.rule}`)}::${esc(l.f.message)}`,
-        ),
-      )
-      .join('\n') + (results.some((r) => r.findings.length) ? '\n' : '')
+      .flatMap((r) => {
+        const file = shownName(r.file, cwd);
+        return r
+          .located()
+          .map(
+            (l) =>
+              `::${level[l.severity]} file=${escProp(file)},line=${l.line},col=${l.column},endLine=${l.endLine},endColumn=${l.endColumn},title=${escProp(`pgshift ${l.rule}`)}::${esc(l.message)}`,
+          );
+      })
+      .join('\n') + (results.some((r) => r.counts.some((n) => n > 0)) ? '\n' : '')
   );
 }
 
-export function formatSarif(results: FileFindings[], cwd: string, toolVersion: string): string {
-  const usedRules = [...new Set(results.flatMap((r) => r.findings.map((f) => f.rule)))].sort();
+export function formatSarif(results: ReportFile[], cwd: string, toolVersion: string): string {
+  const usedRules = [...new Set(results.flatMap((r) => r.located().map((f) => f.rule)))].sort();
   const rules = usedRules.map((id) => {
     const meta = allRules.find((r) => r.meta.id === id)?.meta;
     return {
@@ -153,16 +246,16 @@ export function formatSarif(results: FileFindings[], cwd: string, toolVersion: s
             rules,
           },
         },
-        results: results.flatMap((ff) =>
-          locate(ff, cwd).map((l) => ({
-            ruleId: l.f.rule,
-            ruleIndex: usedRules.indexOf(l.f.rule),
-            level: sarifLevel(l.f.severity),
-            message: { text: l.f.message },
+        results: results.flatMap((r) =>
+          r.located().map((l) => ({
+            ruleId: l.rule,
+            ruleIndex: usedRules.indexOf(l.rule),
+            level: sarifLevel(l.severity),
+            message: { text: l.message },
             locations: [
               {
                 physicalLocation: {
-                  artifactLocation: { uri: encodeURI(l.file) },
+                  artifactLocation: { uri: encodeURI(shownName(r.file, cwd)) },
                   region: {
                     startLine: l.line,
                     startColumn: l.column,

@@ -1,13 +1,17 @@
 /**
  * Where the lint cache keeps what it knows: one file per migration directory (and per lint key and
  * first file, so that linting a few files of a directory does not evict the whole directory's entries),
- * holding for each up migration, in migration order, its key and findings, for each down migration its
- * key and findings, and the up migrations' schema deltas in a block of their own (see CachedGroup.deltas).
- * See lint-cached.ts for what the keys cover.
+ * holding for each up migration, in migration order, its key, the stat stamp and sha256 its file was read
+ * with, and its findings, for each down migration the same, and the up migrations' schema deltas in a
+ * block of their own (see CachedGroup.deltas). See lint-cached.ts for what the keys cover.
  *
- * The files are V8's serialization (node:v8), not JSON: a warm run of 2,675 files reads 10 MB of findings
- * (their help texts are most of it), which V8 deserializes in ~35 ms where reading and parsing the JSON
- * took ~55 (no UTF-8 decoding: strings are stored as they are in memory).
+ * A file's findings are stored twice: as its part of the JSON report (UTF-8 bytes: a warm `--format
+ * json` run prints the stored parts as they are, without decoding or encoding them) and, in a block of their own, with their positions for the
+ * other formats (deserialized only when a format needs them: 6,864 findings' objects cost more to
+ * deserialize than their text).
+ *
+ * The files are V8's serialization (node:v8), not JSON: strings are stored as they are in memory, so
+ * reading them needs no UTF-8 decoding.
  *
  * A cache is only ever a shortcut: a file that cannot be read, does not deserialize, was written by another
  * format or for another key is treated as empty and replaced. Writes go to a temporary file that is then
@@ -31,18 +35,30 @@ import {
 import { dirname, join, relative, resolve } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { PGSHIFT_VERSION } from '../version';
+import type { LocatedFinding } from './format';
 import type { SchemaDelta } from './schema-state';
 import { SEVERITIES, type Finding, type LintOptions } from './types';
 
 /** Bumped whenever what a cache file holds changes meaning; files of other formats are ignored. */
-export const CACHE_FORMAT = 1;
+export const CACHE_FORMAT = 2;
 
 const DAY = 24 * 3600 * 1000;
 const UNUSED_FOR = 30 * DAY;
 
 export interface CachedEntry {
   key: string;
-  findings: Finding[];
+  /** the file's path relative to its group's directory */
+  name: string;
+  /** sha256 of the file's bytes as last read */
+  sha: string;
+  /** the file's stat stamp when it was read (see lint-cached.ts); '' when too recent to be trusted */
+  stamp: string;
+  /** findings per severity, in SEVERITIES order */
+  counts: number[];
+  /** the file's part of the JSON report (format.ts, jsonPart) */
+  json: Uint8Array;
+  /** v8.serialize(LocatedFinding[]): see findingsOf */
+  located: Uint8Array;
 }
 
 /** What a directory's file holds: entries of its up migrations (in migration order) and of its downs. */
@@ -57,12 +73,28 @@ export interface CachedGroup {
   deltas(): SchemaDelta[];
 }
 
+/** An entry as the file holds it: its JSON part and findings are ranges of the file's `parts`. */
+interface StoredEntry extends Omit<CachedEntry, 'json' | 'located'> {
+  /** where its JSON part starts in `parts`; its findings follow it */
+  at: number;
+  /** the JSON part's length in bytes */
+  json: number;
+  /** the findings' length in bytes */
+  located: number;
+}
+
 interface GroupFile {
   format: number;
   key: string;
   group: string;
-  ups: CachedEntry[];
-  downs: CachedEntry[];
+  ups: StoredEntry[];
+  downs: StoredEntry[];
+  /**
+   * every entry's JSON part and serialized findings, one after the other: one buffer to deserialize
+   * instead of two per file (5,368 for the corpus), and a rewrite copies the parts of the entries it
+   * keeps without decoding them
+   */
+  parts: Uint8Array;
   /** v8.serialize(SchemaDelta[]) */
   deltas: Uint8Array;
 }
@@ -76,8 +108,12 @@ export class LintCache {
     readonly key: string,
   ) {}
 
-  /** What the cache holds for `group` (a directory) whose first file is `first`; undefined when nothing usable. */
-  read(group: string, first: string): CachedGroup | undefined {
+  /**
+   * What the cache holds for `group` (a directory) whose first file is `first`; undefined when nothing
+   * usable. `located`: the caller will render the findings with their positions (not only the JSON
+   * parts), so they are read and checked here, and a file whose findings do not read is no cache.
+   */
+  read(group: string, first: string, located: boolean): CachedGroup | undefined {
     const file = this.fileOf(group, first);
     let bytes: Buffer;
     try {
@@ -99,15 +135,17 @@ export class LintCache {
         data?.format !== CACHE_FORMAT ||
         data.key !== this.key ||
         data.group !== resolve(group) ||
-        !validEntries(data.ups) ||
-        !validEntries(data.downs) ||
+        !(data.parts instanceof Uint8Array) ||
         !(data.deltas instanceof Uint8Array)
       )
         return undefined;
+      const ups = entriesOf(data.ups, data.parts, located);
+      const downs = entriesOf(data.downs, data.parts, located);
+      if (!ups || !downs) return undefined;
       let deltas: SchemaDelta[] | undefined;
       return {
-        ups: data.ups,
-        downs: data.downs,
+        ups,
+        downs,
         deltas: () => {
           deltas ??= deserialize(data.deltas) as SchemaDelta[];
           if (!Array.isArray(deltas) || deltas.length !== data.ups.length)
@@ -130,12 +168,24 @@ export class LintCache {
     const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
       this.ensureDir();
+      const all = [...entries.ups, ...entries.downs];
+      const parts = Buffer.allocUnsafe(all.reduce((n, e) => n + e.json.length + e.located.length, 0));
+      let at = 0;
+      const stored = (list: CachedEntry[]): StoredEntry[] =>
+        list.map(({ json, located, ...rest }) => {
+          const e = { ...rest, at, json: json.length, located: located.length };
+          parts.set(json, at);
+          parts.set(located, at + json.length);
+          at += json.length + located.length;
+          return e;
+        });
       const data: GroupFile = {
         format: CACHE_FORMAT,
         key: this.key,
         group: resolve(group),
-        ups: entries.ups,
-        downs: entries.downs,
+        ups: stored(entries.ups),
+        downs: stored(entries.downs),
+        parts,
         deltas: serialize(entries.deltas),
       };
       writeFileSync(tmp, serialize(data), { mode: 0o600 });
@@ -196,19 +246,67 @@ function touch(file: string): void {
   }
 }
 
-/** Entries as this format writes them: keys, and findings the formats can render without a check. */
-function validEntries(list: unknown): boolean {
-  return (
-    Array.isArray(list) &&
-    list.every(
-      (e: Partial<CachedEntry>) =>
-        typeof e === 'object' &&
-        e !== null &&
-        typeof e.key === 'string' &&
-        Array.isArray(e.findings) &&
-        e.findings.every(validFinding),
+/**
+ * The entries as this format writes them, with views of their parts; undefined when one is not (keys,
+ * stamps, counts, ranges inside the parts), or with `located` when its findings do not read.
+ */
+function entriesOf(list: unknown, parts: Uint8Array, located: boolean): CachedEntry[] | undefined {
+  if (!Array.isArray(list)) return undefined;
+  const out: CachedEntry[] = [];
+  const length = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 0;
+  for (const e of list as Partial<StoredEntry>[]) {
+    if (
+      typeof e !== 'object' ||
+      e === null ||
+      typeof e.key !== 'string' ||
+      typeof e.name !== 'string' ||
+      typeof e.sha !== 'string' ||
+      typeof e.stamp !== 'string' ||
+      !Array.isArray(e.counts) ||
+      e.counts.length !== SEVERITIES.length ||
+      !e.counts.every(length) ||
+      !length(e.at) ||
+      !length(e.json) ||
+      !length(e.located) ||
+      e.at + e.json + e.located > parts.length
     )
-  );
+      return undefined;
+    const { at, json, located: size, ...rest } = e as StoredEntry;
+    const entry: CachedEntry = {
+      ...rest,
+      json: parts.subarray(at, at + json),
+      located: parts.subarray(at + json, at + json + size),
+    };
+    if (located && findingsOf(entry) === undefined) return undefined;
+    out.push(entry);
+  }
+  return out;
+}
+
+const checked = new WeakMap<Uint8Array, LocatedFinding[]>();
+
+/** An entry's findings with their positions; undefined when they do not read as this format writes them. */
+export function findingsOf(e: CachedEntry): LocatedFinding[] | undefined {
+  const known = checked.get(e.located);
+  if (known) return known;
+  try {
+    const list = deserialize(e.located) as LocatedFinding[];
+    if (
+      !Array.isArray(list) ||
+      list.length !== e.counts.reduce((a, b) => a + b, 0) ||
+      !list.every(
+        (f) =>
+          validFinding(f) &&
+          [f.line, f.column, f.endLine, f.endColumn].every(Number.isInteger) &&
+          typeof f.lineText === 'string',
+      )
+    )
+      return undefined;
+    checked.set(e.located, list);
+    return list;
+  } catch {
+    return undefined;
+  }
 }
 
 function validFinding(f: Finding): boolean {

@@ -5,17 +5,25 @@
  * of the one before it with its own bytes (sha256): editing a migration changes its key and every later
  * one's in that directory, and nothing before it. A down migration's key is its up twin's and its bytes.
  *
+ * A file is read again only when its stat stamp (size, mtime, ctime, inode, in nanoseconds) is not the
+ * one stored with its sha256: a warm run stats its files and reads none. As in git's racy-clean check, a
+ * stamp is stored only for a file whose last change is older than `stampMargin` (2 s) when it was read,
+ * so that a write within the same clock tick as the read, which would leave the stamp as it was, cannot
+ * hide new bytes; ctime is in the stamp because tools that keep mtime (touch -r, cp -p, some checkouts)
+ * cannot keep it.
+ *
  * Each up migration's change to the schema model is stored with it (schema-state.ts), so that the first
  * file to lint again — typically a new migration appended to a directory of hundreds — starts from the
  * model rebuilt from those deltas, without parsing the files before it. The files that miss are linted
  * as GroupTasks, on worker threads when the caller gives `parallel` (only they go to the workers).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { SourceText } from '../sql/source';
+import { readFileSync, statSync } from 'node:fs';
+import { relative, resolve, sep } from 'node:path';
+import { serialize } from 'node:v8';
 import { loadParser } from '../sql/parser';
-import type { FileFindings } from './format';
-import { LintCache, lintCacheKey, type CachedEntry, type CachedGroup } from './lint-cache';
+import { reportFile, type ReportFile } from './format';
+import { findingsOf, LintCache, lintCacheKey, type CachedEntry, type CachedGroup } from './lint-cache';
 import {
   groupFiles,
   lintTasks,
@@ -40,6 +48,8 @@ export interface LintCacheStats {
   misses: number;
   /** the files linted, in input order */
   linted: string[];
+  /** files read (to hash them): the others' stat stamps were the stored ones */
+  read?: number;
 }
 
 export interface CachedLintOptions {
@@ -50,6 +60,22 @@ export interface CachedLintOptions {
   onProgress?: (done: number, total: number) => void;
   /** filled in */
   stats?: LintCacheStats;
+  /**
+   * The caller renders findings with their positions (the text, SARIF and GitHub formats, or reads
+   * them): they are read from the cache and checked. False: the JSON report's parts are enough.
+   */
+  located?: boolean;
+  /** how long ago a file must have last changed for its stat stamp to be stored (ms; default 2000) */
+  stampMargin?: number;
+}
+
+/** What a run knows of a file it keyed: its name in its group, sha256 and stamp (see CachedEntry). */
+interface FileState {
+  name: string;
+  sha: string;
+  stamp: string;
+  /** the stored entry's sha and stamp were not these (so the group's file is written again) */
+  changed: boolean;
 }
 
 interface GroupPlan {
@@ -63,7 +89,7 @@ interface GroupPlan {
   from: number;
   downHits: (CachedEntry | undefined)[];
   task?: GroupTask;
-  /** the group's file is to be written again: it lacks entries of this run, or holds others */
+  /** the group's file is to be written again: it lacks entries of this run, holds others, or old stamps */
   rewrite: boolean;
   /** the stored deltas, when read (to rebuild a model, or to write them again) */
   deltas: SchemaDelta[];
@@ -74,30 +100,56 @@ export async function lintFilesCached(
   files: string[],
   options: LintOptions,
   opts: CachedLintOptions,
-): Promise<FileFindings[]> {
+): Promise<ReportFile[]> {
   const key = lintCacheKey(options);
   const cache = new LintCache(opts.cacheDir, key);
-  const texts = new Map<string, string>();
-  const fileKey = (file: string): string => {
-    const bytes = readFileSync(file);
-    texts.set(file, bytes.toString('utf8'));
-    return createHash('sha256')
-      .update(bytes)
-      .update(runsOutsideTransaction(file) ? '\0none' : '\0')
-      .digest('hex');
-  };
+  const located = opts.located ?? true;
+  const trustBefore = BigInt(Date.now() - (opts.stampMargin ?? 2000)) * 1_000_000n;
+  const states = new Map<string, FileState>();
+  let read = 0;
   const hash = (...parts: string[]): string => createHash('sha256').update(parts.join('\0')).digest('hex');
 
   const plans: GroupPlan[] = groupFiles(files).map((group) => {
     const full = planGroup(group);
+    const first = full.ups[0] ?? full.downs[0].file;
+    const g = migrationGroup(first);
+    const stored = cache.read(g, first, located);
+    const dir = resolve(g);
+    const known = new Map<string, CachedEntry>();
+    for (const e of [...(stored?.ups ?? []), ...(stored?.downs ?? [])]) known.set(e.name, e);
+    const prefix = dir + sep;
+    const fileKey = (file: string): string => {
+      const name = file.startsWith(prefix) ? file.slice(prefix.length) : relative(dir, resolve(file));
+      const st = statSync(file, { bigint: true });
+      const stamp = `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
+      const prior = known.get(name);
+      const sha =
+        prior?.stamp && prior.stamp === stamp
+          ? prior.sha
+          : (read++, createHash('sha256').update(readFileSync(file)).digest('hex'));
+      const trusted = st.mtimeNs < trustBefore && st.ctimeNs < trustBefore ? stamp : '';
+      states.set(file, {
+        name,
+        sha,
+        stamp: trusted,
+        changed: !prior || prior.sha !== sha || prior.stamp !== trusted,
+      });
+      return runsOutsideTransaction(file) ? `${sha}\0none` : sha;
+    };
     let state = hash(key, 'up');
     const upKeys = full.ups.map((f) => (state = hash(state, fileKey(f))));
     const downKeys = full.downs.map((d) =>
       hash(key, 'down', d.twin !== undefined ? upKeys[d.twin] : '-', fileKey(d.file)),
     );
-    const first = full.ups[0] ?? full.downs[0].file;
-    const g = migrationGroup(first);
-    return plan({ group: g, first, full, upKeys, downKeys, stored: cache.read(g, first) });
+    const p = plan({ group: g, first, full, upKeys, downKeys, stored });
+    const stale = [...full.ups, ...full.downs.map((d) => d.file)].some((f) => states.get(f)!.changed);
+    if (!stale || p.rewrite) return p;
+    // only new stamps to store: the deltas are written again as they are
+    try {
+      return { ...p, rewrite: true, deltas: stored!.deltas() };
+    } catch {
+      return p;
+    }
   });
 
   const tasks = plans.flatMap((p) => (p.task ? [p.task] : []));
@@ -107,15 +159,26 @@ export async function lintFilesCached(
   const progress = opts.onProgress && ((d: number) => opts.onProgress!(hits + d, files.length));
   const linted = await lintMisses(tasks, options, opts.parallel, progress);
 
-  const results = new Map<string, FileFindings>();
-  const hit = (file: string, entry: CachedEntry): CachedEntry => {
-    results.set(file, { file, source: new SourceText(texts.get(file)!), findings: entry.findings });
-    return entry;
+  const results = new Map<string, ReportFile>();
+  const hit = (file: string, stored: CachedEntry): CachedEntry => {
+    results.set(file, {
+      file,
+      counts: stored.counts,
+      json: () => Buffer.from(stored.json.buffer, stored.json.byteOffset, stored.json.byteLength),
+      located: () => {
+        const list = findingsOf(stored);
+        if (!list) throw new Error(`the lint cache in ${opts.cacheDir} is damaged: run with --no-cache`);
+        return list;
+      },
+    });
+    const { sha, stamp } = states.get(file)!;
+    return { ...stored, sha, stamp };
   };
   const miss = (file: string, key: string): CachedEntry => {
-    const r = linted.get(file)!;
+    const r = reportFile(linted.get(file)!);
     results.set(file, r);
-    return { key, findings: r.findings };
+    const { name, sha, stamp } = states.get(file)!;
+    return { key, name, sha, stamp, counts: [...r.counts], json: r.json(), located: serialize(r.located()) };
   };
   for (const p of plans) {
     const ups = p.full.ups.map((file, i) =>
@@ -137,11 +200,9 @@ export async function lintFilesCached(
     opts.stats.hits = hits;
     opts.stats.misses = missing;
     opts.stats.linted = files.filter((f) => linted.has(f));
+    opts.stats.read = read;
   }
-  return files.map((f) => {
-    const r = results.get(f)!;
-    return { file: r.file, source: r.source, findings: r.findings };
-  });
+  return files.map((f) => results.get(f)!);
 }
 
 /** What to lint of a group: every up migration from the first whose key the cache lacks, and the downs it lacks. */

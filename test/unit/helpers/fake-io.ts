@@ -8,8 +8,8 @@ export function fakeIo(cwd: string, env: NodeJS.ProcessEnv = {}): Io & { stdout:
     stderr: '',
     color: false,
     progress: false,
-    out(t: string) {
-      io.stdout += t;
+    out(t: string | Uint8Array) {
+      io.stdout += typeof t === 'string' ? t : Buffer.from(t).toString('utf8');
     },
     err(t: string) {
       io.stderr += t;
