@@ -8,12 +8,16 @@
  * source and its own version and flags and ignores a mismatch; the file name carries the bundle's size
  * and mtime and the Node version, so a new build or Node gets new caches and the old ones are removed.
  * PGSHIFT_CODE_CACHE=0 turns it off. A cache that cannot be read or written costs nothing but the speed.
+ *
+ * V8 accepts a cache only under the flags it was made with, and it is made at exit: so the command's V8
+ * flags (v8-flags.ts) are set here, before the bundle compiles, not later by the bundle.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 import { homeDir, userCacheDir as pgshiftCacheDir } from '../core/cache-dir';
+import { setFlags } from './v8-flags';
 
 export type CacheUse = 'hit' | 'miss' | 'rejected' | 'off';
 
@@ -29,7 +33,13 @@ export function userCacheDir(
  * Runs `main` (a CommonJS file) as Node would, with its bytecode from `cacheDir` when a cache made for
  * this very file and this `command` is there; writes one at exit when there was none (or V8 refused it).
  */
-export function launch(main: string, cacheDir: string | undefined, command = 'default'): CacheUse {
+export function launch(
+  main: string,
+  cacheDir: string | undefined,
+  command = 'default',
+  flags: readonly string[] = [],
+): CacheUse {
+  setFlags(flags);
   const source = readFileSync(main, 'utf8');
   const cacheFile = cacheDir ? join(cacheDir, cacheName(main, command)) : undefined;
   let cachedData: Buffer | undefined;

@@ -4,14 +4,21 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { userCacheDir } from '../../src/cli/launch';
+import { flagsOf } from '../../src/cli/v8-flags';
 
 // The launcher as dist/cli.js uses it, in a child process of its own: it runs a stand-in bundle and
 // prints how it used the code cache.
 const launchModule = path.join(__dirname, '..', '..', 'src', 'cli', 'launch.js');
 
-function run(main: string, cacheDir: string | undefined, command = 'up', args: string[] = []) {
+function run(
+  main: string,
+  cacheDir: string | undefined,
+  command = 'up',
+  args: string[] = [],
+  flags: string[] = [],
+) {
   const script = `const { launch } = require(${JSON.stringify(launchModule)});
-    const use = launch(${JSON.stringify(main)}, ${JSON.stringify(cacheDir)}, ${JSON.stringify(command)});
+    const use = launch(${JSON.stringify(main)}, ${JSON.stringify(cacheDir)}, ${JSON.stringify(command)}, ${JSON.stringify(flags)});
     process.on('exit', () => process.stderr.write('cache:' + use + '\\n'));`;
   // a file, as dist/cli.js is: process.argv[1] is the launcher, the arguments follow
   const harness = path.join(path.dirname(main), 'launcher.js');
@@ -63,6 +70,27 @@ describe('cli launcher (V8 code cache)', () => {
     // another command has its own cache
     assert.equal(run(main, cache, 'status').use, 'miss');
     assert.equal(fs.readdirSync(cache).length, 2);
+  });
+
+  it('a bundle that sets V8 flags gets a cache V8 accepts when the launcher set them first', () => {
+    // as bin.ts and the lint command do; the cache is made at exit, under the flags set by then
+    fs.appendFileSync(
+      main,
+      `require('node:v8').setFlagsFromString('--wasm-tiering-budget=2147483647');
+      require('node:v8').setFlagsFromString('--liftoff-only');\n`,
+    );
+    const cache = path.join(dir, 'cache');
+    assert.equal(run(main, cache, 'lint').use, 'miss');
+    assert.equal(run(main, cache, 'lint').use, 'rejected', 'flags set after the compile: never a hit');
+    const flags = flagsOf('lint');
+    assert.deepEqual(flags, [
+      '--wasm-tiering-budget=2147483647',
+      '--liftoff-only',
+      '--interrupt-budget=1000000',
+    ]);
+    assert.equal(run(main, cache, 'lint', [], flags).use, 'rejected', 'the cache of the flags set late');
+    assert.equal(run(main, cache, 'lint', [], flags).use, 'hit');
+    assert.equal(run(main, cache, 'lint', [], flags).use, 'hit');
   });
 
   it('a rebuilt bundle gets a new cache and the old ones are removed', () => {

@@ -151,7 +151,7 @@ describe('the lint cache', () => {
       assert.equal((await cached(files(), cacheDir)).stats.misses, 0);
     });
 
-    it('lints a migration appended to the directory alone, against the model the stored deltas rebuild', async function () {
+    it('lints a migration appended to the directory alone, against the model stored after the last one', async function () {
       this.timeout(60_000);
       const probe = join(lemmy, '2099-01-01-000000_cache_probe');
       mkdirSync(probe);
@@ -170,6 +170,68 @@ describe('the lint cache', () => {
         alone[0].findings.some((f) => f.rule === 'changing-column-type'),
         'alone it is flagged',
       );
+    });
+
+    it('writes an appended migration to the directory’s tail, leaving its main file; past 64 or after an edit, the main file again', async function () {
+      this.timeout(90_000);
+      const lemmyFiles = () =>
+        cacheFiles(cacheDir).filter((f) => deserialize(readFileSync(f)).group === lemmy);
+      // every stamp stored first (margin 0), so that no run rewrites the main file for stamps that
+      // became old enough to store while the test ran
+      const cached = async (list: string[], dir: string) => {
+        const stats = newStats();
+        const results = await lintFilesCached(list, {}, { cacheDir: dir, stats, stampMargin: 0 });
+        return { out: report(results), stats };
+      };
+      await cached(files(), cacheDir);
+      const [main] = lemmyFiles().filter((f) => !f.endsWith('.tail.v8'));
+      const tail = main.replace(/\.v8$/, '.tail.v8');
+      const before = readFileSync(main);
+      const append = (i: number) => {
+        const dir = join(lemmy, `2099-02-01-${String(i).padStart(6, '0')}_tail_probe`);
+        mkdirSync(dir);
+        writeFileSync(
+          join(dir, 'up.sql'),
+          `ALTER TABLE person ALTER COLUMN name TYPE text;\nCREATE INDEX tail_${i} ON person (name);\n`,
+        );
+        writeFileSync(join(dir, 'down.sql'), `DROP INDEX tail_${i};\n`);
+        return [join(dir, 'down.sql'), join(dir, 'up.sql')];
+      };
+      for (const i of [1, 2]) {
+        const added = append(i);
+        const run = await cached(files(), cacheDir);
+        assert.deepEqual(run.stats.linted, added, `append ${i}: linted alone`);
+        assert.equal(run.out, report(await lintFiles(files(), {})), `append ${i}`);
+        assert.ok(readFileSync(main).equals(before), `append ${i}: the main file is as it was`);
+        assert.equal(deserialize(readFileSync(tail)).ups.length, i, `append ${i}: in the tail`);
+      }
+      assert.equal((await cached(files(), cacheDir)).stats.misses, 0, 'the tail is read back');
+      // a tail written for another main file is not used: its migrations are linted again
+      const stale = readFileSync(tail);
+      writeFileSync(tail, serialize({ ...deserialize(stale), gen: 'another' }));
+      const again = await cached(files(), cacheDir);
+      assert.equal(again.stats.misses, 4);
+      assert.equal(again.out, report(await lintFiles(files(), {})));
+      // 65 at once: more than a tail holds, so the main file is written with all of them
+      const many = Array.from({ length: 65 }, (_, i) => append(100 + i)).flat();
+      const big = await cached(files(), cacheDir);
+      assert.deepEqual(big.stats.linted, many.sort());
+      assert.ok(!readFileSync(main).equals(before), 'the main file is written again');
+      assert.ok(!existsSync(tail), 'and its tail removed');
+      assert.equal(
+        deserialize(readFileSync(main)).ups.length,
+        planGroup(files().filter((f) => f.startsWith(lemmy))).ups.length,
+      );
+      // an edit in the main file's part: it is written again, with a new tail-less state
+      append(200);
+      await cached(files(), cacheDir);
+      assert.ok(existsSync(tail));
+      const folders = readdirSync(lemmy).sort(new Intl.Collator('en', { numeric: true }).compare);
+      writeFileSync(join(lemmy, folders[10], 'up.sql'), '\n-- edited\n', { flag: 'a' });
+      const edited = await cached(files(), cacheDir);
+      assert.equal(edited.out, report(await lintFiles(files(), {})));
+      assert.ok(!existsSync(tail), 'an edit before the tail: one main file again');
+      assert.equal((await cached(files(), cacheDir)).stats.misses, 0);
     });
 
     it('reads no file whose stat stamp is the stored one, and a file edited behind an unchanged size and mtime', async function () {
@@ -263,31 +325,53 @@ describe('the lint cache', () => {
       }
     });
 
-    it('lints a directory afresh when its stored deltas cannot be read or replayed', async function () {
-      this.timeout(60_000);
-      const damages: [string, (data: { ups: unknown[] }) => Uint8Array][] = [
-        ['bytes that do not deserialize', () => Buffer.from('not v8')],
-        ['deltas of another shape', (data) => serialize(data.ups.map(() => ({ set: 5 })))],
-        ['fewer deltas than migrations', () => serialize([])],
+    it('lints a directory afresh when its stored deltas or model cannot be read or replayed', async function () {
+      this.timeout(90_000);
+      type Data = { ups: unknown[]; deltas: Uint8Array; model?: Uint8Array };
+      // an edit in the middle needs the deltas (no model is stored there); an appended migration, the
+      // model stored after the last one
+      const damages: [string, 'edit' | 'append', (data: Data) => Partial<Data>][] = [
+        ['deltas: bytes that do not deserialize', 'edit', () => ({ deltas: Buffer.from('not v8') })],
+        [
+          'deltas of another shape',
+          'edit',
+          (data) => ({ deltas: serialize(data.ups.map(() => ({ set: 5 }))) }),
+        ],
+        ['fewer deltas than migrations', 'edit', () => ({ deltas: serialize([]) })],
+        ['a model that does not deserialize', 'append', () => ({ model: Buffer.from('not v8') })],
+        [
+          'a model of another shape',
+          'append',
+          () => ({ model: serialize({ tables: [[1, 2]], indexes: [] }) }),
+        ],
       ];
-      for (const [n, [name, damage]] of damages.entries()) {
+      const folders = readdirSync(lemmy).sort(new Intl.Collator('en', { numeric: true }).compare);
+      for (const [n, [name, use, damage]] of damages.entries()) {
         for (const f of cacheFiles(cacheDir)) {
           const data = deserialize(readFileSync(f));
-          writeFileSync(f, serialize({ ...data, deltas: damage(data) }));
+          writeFileSync(f, serialize({ ...data, ...damage(data) }));
         }
-        // nothing to rebuild: the deltas are not even read
+        // nothing to rebuild: the deltas and models are not even read
         assert.equal((await cached(files(), cacheDir)).stats.misses, 0, name);
-        const probe = join(lemmy, `2099-01-01-00000${n}_cache_probe`);
-        mkdirSync(probe);
-        writeFileSync(join(probe, 'up.sql'), `-- ${name}\nALTER TABLE person ALTER COLUMN name TYPE text;\n`);
+        if (use === 'edit') {
+          const edited = join(lemmy, folders[300 + n], 'up.sql');
+          writeFileSync(edited, `-- ${name}\n`, { flag: 'a' });
+        } else {
+          const probe = join(lemmy, `2099-01-01-00000${n}_cache_probe`);
+          mkdirSync(probe);
+          writeFileSync(
+            join(probe, 'up.sql'),
+            `-- ${name}\nALTER TABLE person ALTER COLUMN name TYPE text;\n`,
+          );
+        }
         const run = await cached(files(), cacheDir);
-        // lemmy's model cannot be rebuilt for the new migration: all of lemmy again; harbor's entries are hits
+        // lemmy's model cannot be rebuilt for the file to lint: all of lemmy again; harbor's entries are hits
         assert.deepEqual(
           run.stats.linted,
           files().filter((f) => f.startsWith(lemmy)),
           name,
         );
-        if (n === 0) assert.equal(run.out, report(await lintFiles(files(), {})));
+        if (n === 0 || n === 3) assert.equal(run.out, report(await lintFiles(files(), {})), name);
       }
     });
   });

@@ -54,13 +54,20 @@ describe('schema model deltas (the lint cache’s stored models)', () => {
       const replay = new SchemaReplay();
       let prev: SchemaModel | undefined;
       let moved = 0;
-      for (const file of ups) {
+      let resumed: SchemaReplay | undefined;
+      const half = ups.length >> 1;
+      for (const [i, file] of ups.entries()) {
         const after = lintWith(parser, readSql(file), { rules: {}, priorSchema: prev }).schemaAfter;
         const delta = schemaDelta(prev, after);
         // a delta survives the trip through a cache file (structured clone, as v8.serialize does)
         replay.apply(structuredClone(delta));
         const restored = restoreModel(replay.model());
         assert.deepEqual(dump(restored), dump(after), file);
+        // going on from a stored model (the cache's main file's, then its tail's) gives the same
+        if (i === half) resumed = SchemaReplay.from(structuredClone(replay.model()));
+        else resumed?.apply(structuredClone(delta));
+        if (resumed)
+          assert.deepEqual(dump(restoreModel(resumed.model())), dump(after), `${file}, from a stored model`);
         if (delta.del?.some((k) => delta.set?.some(([s]) => s === k))) moved++;
         prev = after;
       }

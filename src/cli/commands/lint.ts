@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import { userCacheDir } from '../../core/cache-dir';
 import { loadConfig, seedsDir, type LoadedConfig } from '../../core/config';
 import { chooseMigrations } from '../../core/migrations/choose';
@@ -25,6 +24,7 @@ import { SEVERITIES, type Severity } from '../../core/lint/types';
 import { PGSHIFT_VERSION } from '../../core/version';
 import { formatOption, type Command, type Values } from '../command';
 import type { Io } from '../io';
+import { LINT_FLAGS, setFlags } from '../v8-flags';
 
 const FORMATS = ['text', 'json', 'sarif', 'github'];
 
@@ -90,14 +90,8 @@ export const lintCommand: Command = {
     const codeFiles = files.filter((f) => codeLanguageOf(f) !== undefined);
     const sqlFiles = files.filter((f) => codeLanguageOf(f) === undefined);
     const codeResults = codeFiles.length ? await lintCodeFiles(codeFiles, options) : [];
-    // Measured: V8's optimising tier-up of the 1.7 MB parser costs more than it saves in a lint run
-    // (about 90 ms at start alone). Only here, before the parser compiles: never in the editor's host.
-    setFlagsFromString('--liftoff-only');
-    // Likewise TurboFan: at V8's default budget it optimised hundreds of the rules' functions on
-    // background threads, ~1 s of CPU beside the 1.4 s main thread on the corpus (2 cores: the CPU a
-    // worker thread needs). At 15x the budget only the hottest functions get there: total CPU 2.6-2.9 s
-    // -> 1.6-1.7 s, the main thread unchanged (1.3-1.4 s) (README, "Lint speed").
-    setFlagsFromString('--interrupt-budget=1000000');
+    // before the parser compiles (see v8-flags.ts); only here, never in the editor's host
+    setFlags(LINT_FLAGS);
     const showProgress = io.progress && files.length > 200;
     const onProgress = showProgress
       ? (d: number, t: number) => d % 100 === 0 && io.err(`\rlinting ${d}/${t}`)

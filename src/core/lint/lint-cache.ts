@@ -36,7 +36,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { PGSHIFT_VERSION } from '../version';
 import type { LocatedFinding } from './format';
-import type { SchemaDelta } from './schema-state';
+import { checkModel, type SchemaDelta, type StoredModel } from './schema-state';
 import { SEVERITIES, type Finding, type LintOptions } from './types';
 
 /** Bumped whenever what a cache file holds changes meaning; files of other formats are ignored. */
@@ -61,16 +61,38 @@ export interface CachedEntry {
   located: Uint8Array;
 }
 
-/** What a directory's file holds: entries of its up migrations (in migration order) and of its downs. */
+/**
+ * What the cache holds for a directory: entries of its up migrations (in migration order) and of its
+ * downs. They come from its main file and, after it, from its tail: the migrations added since the main
+ * file was written (see LintCache.writeTail).
+ */
 export interface CachedGroup {
   ups: CachedEntry[];
   downs: CachedEntry[];
+  /** the main file's identity and how many of `ups` and `downs` are in it (the rest are the tail's) */
+  main: { gen: string; ups: number; downs: number };
   /**
    * The up migrations' schema deltas, read only when a model must be rebuilt or the file rewritten (a
    * warm run needs the findings alone, and the deltas' many small arrays cost most to deserialize).
-   * Throws when they do not deserialize, or are not one per up migration.
+   * `from`: only those of ups[from…] (a tail's need not read the main file's). Throws when they do not
+   * deserialize, or are not one per up migration.
    */
-  deltas(): SchemaDelta[];
+  deltas(from?: number): SchemaDelta[];
+  /**
+   * The schema model after ups[i], when stored: after the main file's last up and after the tail's, so
+   * that a migration appended to a directory of hundreds starts from it without replaying their deltas.
+   * Throws when it does not read.
+   */
+  model(i: number): StoredModel | undefined;
+}
+
+/** What is written: the entries, their deltas (one per up) and the model after the last up. */
+export interface GroupWrite {
+  ups: CachedEntry[];
+  downs: CachedEntry[];
+  deltas: SchemaDelta[];
+  /** the model after the last of `ups`; undefined when there are none */
+  model: StoredModel | undefined;
 }
 
 /** An entry as the file holds it: its JSON part and findings are ranges of the file's `parts`. */
@@ -83,10 +105,13 @@ interface StoredEntry extends Omit<CachedEntry, 'json' | 'located'> {
   located: number;
 }
 
+/** A main file (`<id>.v8`) or its tail (`<id>.tail.v8`). */
 interface GroupFile {
   format: number;
   key: string;
   group: string;
+  /** a main file: its identity, new at each write; a tail: the identity of the main file it follows */
+  gen: string;
   ups: StoredEntry[];
   downs: StoredEntry[];
   /**
@@ -95,8 +120,10 @@ interface GroupFile {
    * keeps without decoding them
    */
   parts: Uint8Array;
-  /** v8.serialize(SchemaDelta[]) */
+  /** v8.serialize(SchemaDelta[]) of `ups` */
   deltas: Uint8Array;
+  /** v8.serialize(StoredModel) after the last up (of the main file's, or of all) */
+  model?: Uint8Array;
 }
 
 export class LintCache {
@@ -111,10 +138,72 @@ export class LintCache {
   /**
    * What the cache holds for `group` (a directory) whose first file is `first`; undefined when nothing
    * usable. `located`: the caller will render the findings with their positions (not only the JSON
-   * parts), so they are read and checked here, and a file whose findings do not read is no cache.
+   * parts), so they are read and checked here, and a file whose findings do not read is no cache. A
+   * tail that does not read, or follows another main file, is left out (its files are linted again).
    */
   read(group: string, first: string, located: boolean): CachedGroup | undefined {
     const file = this.fileOf(group, first);
+    const main = this.readFile(file, group, located);
+    if (!main) return undefined;
+    const tail = this.readFile(tailOf(file), group, located);
+    const t = tail?.data.gen === main.data.gen ? tail : undefined;
+    const parts = t ? [main, t] : [main];
+    const deltas = parts.map((f) => lazyDeltas(f.data));
+    const models = new Map<number, () => StoredModel | undefined>();
+    let upTo = 0;
+    for (const f of parts) {
+      upTo += f.ups.length;
+      const bytes = f.data.model;
+      if (bytes instanceof Uint8Array && f.ups.length)
+        models.set(
+          upTo - 1,
+          once(() => readModel(bytes)),
+        );
+    }
+    return {
+      ups: parts.flatMap((f) => f.ups),
+      downs: parts.flatMap((f) => f.downs),
+      main: { gen: main.data.gen, ups: main.ups.length, downs: main.downs.length },
+      deltas: (from = 0) =>
+        from >= main.ups.length && t
+          ? deltas[1]().slice(from - main.ups.length)
+          : from >= main.ups.length
+            ? []
+            : [...deltas[0](), ...(t ? deltas[1]() : [])].slice(from),
+      model: (i) => models.get(i)?.(),
+    };
+  }
+
+  /**
+   * Replaces what the cache holds for the group (its tail too); never throws (a cache that cannot be
+   * written is no cache).
+   */
+  write(group: string, first: string, entries: GroupWrite): void {
+    const file = this.fileOf(group, first);
+    if (this.writeFile(file, group, randomBytes(8).toString('hex'), entries))
+      rmSync(tailOf(file), { force: true });
+  }
+
+  /**
+   * Writes what follows the main file `gen` (entries of migrations added since it was written), leaving
+   * the main file as it is: appending a migration to a directory of 684 writes a few kB instead of its
+   * 16 MB. The tail is replaced whole each time; the caller writes the main file again when it grows.
+   */
+  writeTail(group: string, first: string, gen: string, entries: GroupWrite): void {
+    this.writeFile(tailOf(this.fileOf(group, first)), group, gen, entries);
+  }
+
+  /** Removes the group's files (a file whose deltas turned out not to read). */
+  remove(group: string, first: string): void {
+    const file = this.fileOf(group, first);
+    for (const f of [file, tailOf(file)]) rmSync(f, { force: true });
+  }
+
+  private readFile(
+    file: string,
+    group: string,
+    located: boolean,
+  ): { data: GroupFile; ups: CachedEntry[]; downs: CachedEntry[] } | undefined {
     let bytes: Buffer;
     try {
       const fd = openSync(file, 'r');
@@ -135,36 +224,20 @@ export class LintCache {
         data?.format !== CACHE_FORMAT ||
         data.key !== this.key ||
         data.group !== resolve(group) ||
+        typeof data.gen !== 'string' ||
         !(data.parts instanceof Uint8Array) ||
         !(data.deltas instanceof Uint8Array)
       )
         return undefined;
       const ups = entriesOf(data.ups, data.parts, located);
       const downs = entriesOf(data.downs, data.parts, located);
-      if (!ups || !downs) return undefined;
-      let deltas: SchemaDelta[] | undefined;
-      return {
-        ups,
-        downs,
-        deltas: () => {
-          deltas ??= deserialize(data.deltas) as SchemaDelta[];
-          if (!Array.isArray(deltas) || deltas.length !== data.ups.length)
-            throw new Error('the deltas do not match the entries');
-          return deltas;
-        },
-      };
+      return ups && downs ? { data, ups, downs } : undefined;
     } catch {
       return undefined;
     }
   }
 
-  /** Replaces what the cache holds for the group; never throws (a cache that cannot be written is no cache). */
-  write(
-    group: string,
-    first: string,
-    entries: { ups: CachedEntry[]; downs: CachedEntry[]; deltas: SchemaDelta[] },
-  ): void {
-    const file = this.fileOf(group, first);
+  private writeFile(file: string, group: string, gen: string, entries: GroupWrite): boolean {
     const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
       this.ensureDir();
@@ -183,16 +256,20 @@ export class LintCache {
         format: CACHE_FORMAT,
         key: this.key,
         group: resolve(group),
+        gen,
         ups: stored(entries.ups),
         downs: stored(entries.downs),
         parts,
         deltas: serialize(entries.deltas),
+        ...(entries.model ? { model: serialize(entries.model) } : {}),
       };
       writeFileSync(tmp, serialize(data), { mode: 0o600 });
       renameSync(tmp, file);
       this.wrote = true;
+      return true;
     } catch {
       rmSync(tmp, { force: true });
+      return false;
     }
   }
 
@@ -207,7 +284,7 @@ export class LintCache {
     }
     for (const name of names) {
       // only this cache's own files: the directory may be one the user gave (--cache-location)
-      const m = /^[0-9a-f]{40}\.v8(\.\d+\.[0-9a-f]{8}\.tmp)?$/.exec(name);
+      const m = /^[0-9a-f]{40}(?:\.tail)?\.v8(\.\d+\.[0-9a-f]{8}\.tmp)?$/.exec(name);
       if (!m) continue;
       const isTmp = m[1] !== undefined;
       try {
@@ -235,6 +312,37 @@ export class LintCache {
         '# written by pgshift: the lint cache is not to be committed\n*\n',
       );
   }
+}
+
+function tailOf(file: string): string {
+  return file.replace(/\.v8$/, '.tail.v8');
+}
+
+function once<T>(f: () => T): () => T {
+  let done = false;
+  let value: T;
+  return () => {
+    if (!done) {
+      value = f();
+      done = true;
+    }
+    return value;
+  };
+}
+
+function lazyDeltas(data: GroupFile): () => SchemaDelta[] {
+  return once(() => {
+    const deltas = deserialize(data.deltas) as SchemaDelta[];
+    if (!Array.isArray(deltas) || deltas.length !== data.ups.length)
+      throw new Error('the deltas do not match the entries');
+    return deltas;
+  });
+}
+
+function readModel(bytes: Uint8Array): StoredModel {
+  const m = deserialize(bytes) as StoredModel;
+  checkModel(m);
+  return m;
 }
 
 function touch(file: string): void {

@@ -5,7 +5,7 @@
  * of the one before it with its own bytes (sha256): editing a migration changes its key and every later
  * one's in that directory, and nothing before it. A down migration's key is its up twin's and its bytes.
  *
- * A file is read again only when its stat stamp (size, mtime, ctime, inode, in nanoseconds) is not the
+ * A file is read again only when its stat stamp (size, mtime, ctime, inode) is not the
  * one stored with its sha256: a warm run stats its files and reads none. As in git's racy-clean check, a
  * stamp is stored only for a file whose last change is older than `stampMargin` (2 s) when it was read,
  * so that a write within the same clock tick as the read, which would leave the stamp as it was, cannot
@@ -38,7 +38,7 @@ import {
   type LintedFindings,
   type ParallelLintOptions,
 } from './lint-parallel';
-import { SchemaReplay, type SchemaDelta, type StoredModel } from './schema-state';
+import { SchemaReplay, type StoredModel } from './schema-state';
 import type { LintOptions } from './types';
 
 export interface LintCacheStats {
@@ -91,9 +91,10 @@ interface GroupPlan {
   task?: GroupTask;
   /** the group's file is to be written again: it lacks entries of this run, holds others, or old stamps */
   rewrite: boolean;
-  /** the stored deltas, when read (to rebuild a model, or to write them again) */
-  deltas: SchemaDelta[];
 }
+
+/** A tail holds at most this many entries; past it, the group's main file is written again with them. */
+const TAIL_LIMIT = 64;
 
 /** The findings of each file, in the order given: the same as `lintFiles` gives, from the cache where it can. */
 export async function lintFilesCached(
@@ -104,7 +105,7 @@ export async function lintFilesCached(
   const key = lintCacheKey(options);
   const cache = new LintCache(opts.cacheDir, key);
   const located = opts.located ?? true;
-  const trustBefore = BigInt(Date.now() - (opts.stampMargin ?? 2000)) * 1_000_000n;
+  const trustBefore = Date.now() - (opts.stampMargin ?? 2000);
   const states = new Map<string, FileState>();
   let read = 0;
   const hash = (...parts: string[]): string => createHash('sha256').update(parts.join('\0')).digest('hex');
@@ -120,14 +121,15 @@ export async function lintFilesCached(
     const prefix = dir + sep;
     const fileKey = (file: string): string => {
       const name = file.startsWith(prefix) ? file.slice(prefix.length) : relative(dir, resolve(file));
-      const st = statSync(file, { bigint: true });
-      const stamp = `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
+      // milliseconds as doubles keep sub-microsecond steps, and cost no BigInts
+      const st = statSync(file);
+      const stamp = `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
       const prior = known.get(name);
       const sha =
         prior?.stamp && prior.stamp === stamp
           ? prior.sha
           : (read++, createHash('sha256').update(readFileSync(file)).digest('hex'));
-      const trusted = st.mtimeNs < trustBefore && st.ctimeNs < trustBefore ? stamp : '';
+      const trusted = st.mtimeMs < trustBefore && st.ctimeMs < trustBefore ? stamp : '';
       states.set(file, {
         name,
         sha,
@@ -143,13 +145,7 @@ export async function lintFilesCached(
     );
     const p = plan({ group: g, first, full, upKeys, downKeys, stored });
     const stale = [...full.ups, ...full.downs.map((d) => d.file)].some((f) => states.get(f)!.changed);
-    if (!stale || p.rewrite) return p;
-    // only new stamps to store: the deltas are written again as they are
-    try {
-      return { ...p, rewrite: true, deltas: stored!.deltas() };
-    } catch {
-      return p;
-    }
+    return stale && !p.rewrite ? { ...p, rewrite: true } : p;
   });
 
   const tasks = plans.flatMap((p) => (p.task ? [p.task] : []));
@@ -187,13 +183,7 @@ export async function lintFilesCached(
     const downs = p.full.downs.map(({ file }, i) =>
       p.downHits[i] ? hit(file, p.downHits[i]!) : miss(file, p.downKeys[i]),
     );
-    if (p.rewrite) {
-      const deltas = [
-        ...p.deltas.slice(0, p.from),
-        ...p.full.ups.slice(p.from).map((f) => linted.get(f)!.delta!),
-      ];
-      cache.write(p.group, p.first, { ups, downs, deltas });
-    }
+    if (p.rewrite) store(cache, p, ups, downs, linted);
   }
   cache.prune();
   if (opts.stats) {
@@ -206,7 +196,7 @@ export async function lintFilesCached(
 }
 
 /** What to lint of a group: every up migration from the first whose key the cache lacks, and the downs it lacks. */
-function plan(p: Omit<GroupPlan, 'from' | 'downHits' | 'rewrite' | 'deltas'>): GroupPlan {
+function plan(p: Omit<GroupPlan, 'from' | 'downHits' | 'rewrite'>): GroupPlan {
   const { full, upKeys, downKeys, stored } = p;
   let from = 0;
   while (from < upKeys.length && stored?.ups[from]?.key === upKeys[from]) from++;
@@ -218,19 +208,17 @@ function plan(p: Omit<GroupPlan, 'from' | 'downHits' | 'rewrite' | 'deltas'>): G
     downHits.some((h) => !h) ||
     stored.ups.length !== full.ups.length ||
     stored.downs.length !== full.downs.length;
-  // the models the files to lint start from, rebuilt from the deltas of the files that hit
+  // the models the files to lint start from: stored, or rebuilt from the deltas of the files that hit
   const wanted = new Set<number>();
   if (from > 0 && from < full.ups.length) wanted.add(from - 1);
   full.downs.forEach((d, i) => {
     if (!downHits[i] && d.twin !== undefined && d.twin < from) wanted.add(d.twin);
   });
-  let deltas: SchemaDelta[] = [];
   let models: Map<number, StoredModel>;
   try {
-    if (stored && rewrite) deltas = stored.deltas();
-    models = replay(deltas, wanted);
+    models = stored ? rebuild(stored, wanted) : new Map();
   } catch {
-    // deltas this code cannot read or replay: the file is not what it claims, lint the group afresh
+    // deltas or a model this code cannot read or replay: the file is not what it claims, lint the group afresh
     return plan({ ...p, stored: undefined });
   }
   const ups = full.ups.slice(from);
@@ -243,20 +231,82 @@ function plan(p: Omit<GroupPlan, 'from' | 'downHits' | 'rewrite' | 'deltas'>): G
   });
   const start = from > 0 && from < full.ups.length ? models.get(from - 1) : undefined;
   const task = ups.length || downs.length ? { ups, downs, ...(start ? { start } : {}) } : undefined;
-  return { ...p, from, downHits, rewrite, deltas, ...(task ? { task } : {}) };
+  return { ...p, from, downHits, rewrite, ...(task ? { task } : {}) };
 }
 
-/** The models after the up migrations at the `wanted` indexes. */
-function replay(deltas: SchemaDelta[], wanted: Set<number>): Map<number, StoredModel> {
+/**
+ * The models after the up migrations at the `wanted` indexes: the stored one where there is one, else
+ * replayed from the deltas, from the main file's stored model when it is before the index.
+ */
+function rebuild(stored: CachedGroup, wanted: Set<number>): Map<number, StoredModel> {
   const out = new Map<number, StoredModel>();
-  if (!wanted.size) return out;
-  const last = Math.max(...wanted);
-  const r = new SchemaReplay();
-  for (let i = 0; i <= last; i++) {
-    r.apply(deltas[i]);
-    if (wanted.has(i)) out.set(i, r.model());
+  let replay: SchemaReplay | undefined;
+  let at = -1; // the replay's model is the one after ups[at]
+  for (const i of [...wanted].sort((a, b) => a - b)) {
+    const m = stored.model(i);
+    if (m) {
+      out.set(i, m);
+      continue;
+    }
+    if (!replay) {
+      const base = stored.main.ups - 1;
+      const m = base >= 0 && base < i ? stored.model(base) : undefined;
+      [replay, at] = m ? [SchemaReplay.from(m), base] : [new SchemaReplay(), -1];
+    }
+    for (const d of stored.deltas(at + 1).slice(0, i - at)) replay.apply(d);
+    at = i;
+    out.set(i, replay.model());
   }
   return out;
+}
+
+/**
+ * Writes a group's entries: only its tail when the main file holds exactly this run's first entries
+ * (a migration appended: a few kB instead of the directory's whole file), else the main file.
+ */
+function store(
+  cache: LintCache,
+  p: GroupPlan,
+  ups: CachedEntry[],
+  downs: CachedEntry[],
+  linted: Map<string, LintedFindings>,
+): void {
+  const s = p.stored;
+  const fresh = p.full.ups.slice(p.from).map((f) => linted.get(f)!.delta!);
+  // the model after the last up: the stored one when none was linted, else the start model and the new deltas
+  const last = (): StoredModel | undefined => {
+    if (!ups.length) return undefined;
+    if (!fresh.length)
+      return s?.model(ups.length - 1) ?? rebuild(s!, new Set([ups.length - 1])).get(ups.length - 1);
+    const r = p.task?.start ? SchemaReplay.from(p.task.start) : new SchemaReplay();
+    for (const d of fresh) r.apply(d);
+    return r.model();
+  };
+  const same = (a: CachedEntry, b: CachedEntry): boolean =>
+    a.key === b.key && a.sha === b.sha && a.stamp === b.stamp;
+  try {
+    if (s && p.from >= s.main.ups && s.main.ups <= ups.length) {
+      const mainDowns = s.downs.slice(0, s.main.downs);
+      const byKey = new Map(downs.map((d) => [d.key, d]));
+      const tailUps = ups.slice(s.main.ups);
+      const tailDowns = downs.filter((d) => !mainDowns.some((m) => m.key === d.key));
+      if (
+        ups.slice(0, s.main.ups).every((e, i) => same(e, s.ups[i])) &&
+        mainDowns.every((m) => byKey.has(m.key) && same(byKey.get(m.key)!, m)) &&
+        tailUps.length + tailDowns.length <= TAIL_LIMIT
+      ) {
+        const deltas = [...s.deltas(s.main.ups).slice(0, p.from - s.main.ups), ...fresh];
+        const model = tailUps.length ? last() : undefined;
+        cache.writeTail(p.group, p.first, s.main.gen, { ups: tailUps, downs: tailDowns, deltas, model });
+        return;
+      }
+    }
+    const deltas = [...(p.from ? s!.deltas().slice(0, p.from) : []), ...fresh];
+    cache.write(p.group, p.first, { ups, downs, deltas, model: last() });
+  } catch {
+    // stored deltas or a model that do not read: remove the group's file, the next run lints it afresh
+    cache.remove(p.group, p.first);
+  }
 }
 
 async function lintMisses(

@@ -121,6 +121,19 @@ export class SchemaReplay {
   private indexes = new Map<string, { value: StoredIndex; at: number }>();
   private applied = -1;
 
+  /**
+   * A replay that goes on from a stored model (the one after the deltas that built it): applying the
+   * deltas after it gives what replaying all of them from the start gives (a test holds it on lemmy).
+   * Throws on a model this code did not write.
+   */
+  static from(model: StoredModel): SchemaReplay {
+    checkModel(model);
+    const r = new SchemaReplay();
+    for (const [k, value] of model.tables) r.tables.set(k, { value, at: -1 });
+    for (const [k, value] of model.indexes) r.indexes.set(k, { value, at: -1 });
+    return r;
+  }
+
   /** Throws on a delta this code did not write (a cache file is read, not trusted). */
   apply(delta: SchemaDelta): void {
     checkDelta(delta);
@@ -155,6 +168,20 @@ function checkDelta(d: SchemaDelta): void {
     (d.iset === undefined ||
       (Array.isArray(d.iset) && d.iset.every(([k, ix]) => typeof k === 'string' && storedIndex(ix))));
   if (!ok) throw new Error('not a schema delta');
+}
+
+/** Throws on a model this code did not write. */
+export function checkModel(m: StoredModel): void {
+  const ok =
+    typeof m === 'object' &&
+    m !== null &&
+    Array.isArray(m.tables) &&
+    m.tables.every(
+      (e) => Array.isArray(e) && typeof e[0] === 'string' && Array.isArray(e[1]) && e[1].every(storedTable),
+    ) &&
+    Array.isArray(m.indexes) &&
+    m.indexes.every((e) => Array.isArray(e) && typeof e[0] === 'string' && storedIndex(e[1]));
+  if (!ok) throw new Error('not a schema model');
 }
 
 const strings = (v: unknown): boolean =>
