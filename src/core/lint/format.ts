@@ -171,26 +171,13 @@ const PART_SEPARATOR = Buffer.from(',\n');
  * UTF-8, the file's name left as a NUL byte, which JSON.stringify never prints (it escapes U+0000).
  */
 export function jsonPart(located: LocatedFinding[]): Buffer {
+  // what JSON.stringify(finding, null, 2) prints, four spaces in: every value is a string or a number
+  const q = JSON.stringify;
   return Buffer.from(
     located
-      .map((l) =>
-        JSON.stringify(
-          {
-            file: '\0',
-            rule: l.rule,
-            severity: l.severity,
-            line: l.line,
-            column: l.column,
-            endLine: l.endLine,
-            endColumn: l.endColumn,
-            message: l.message,
-            help: l.help,
-          },
-          null,
-          2,
-        )
-          .replace(/^/gm, '    ')
-          .replace('"\\u0000"', '\0'),
+      .map(
+        (l) =>
+          `    {\n      "file": \0,\n      "rule": ${q(l.rule)},\n      "severity": ${q(l.severity)},\n      "line": ${l.line},\n      "column": ${l.column},\n      "endLine": ${l.endLine},\n      "endColumn": ${l.endColumn},\n      "message": ${q(l.message)},\n      "help": ${q(l.help)}\n    }`,
       )
       .join(',\n'),
   );
