@@ -124,7 +124,7 @@ export const lintCommand: Command = {
     const results = files.map((f) => byFile.get(f)!);
     if (io.env.PGSHIFT_DEBUG)
       io.err(
-        `pgshift lint: ${files.length} files, ${cacheStats.hits} from the cache (${cacheDir ?? 'off'}), ${cacheStats.misses} linted on ${stats.threads} thread(s), ${stats.workerFailures} worker(s) failed\n`,
+        `pgshift lint: ${files.length} files, ${cacheStats.hits} from the cache (${cacheDir ?? 'off'}), ${cacheStats.misses} linted on ${stats.threads} thread(s), ${stats.workerFailures} worker(s) failed${cacheDir ? `, ${cacheStats.read ?? 0} file(s) read to hash` : ''}\n`,
       );
     if (showProgress) io.err('\r\x1b[K');
     const rendered =
