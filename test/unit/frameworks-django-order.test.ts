@@ -279,8 +279,16 @@ describe("frameworks: Django's apply order, checked against Django's own showmig
       assert.deepEqual(labels, expected);
       assert.match(
         io.stdout,
-        /error: legacy\/migrations: Conflicting migrations detected; multiple leaf nodes in the migration graph: \(0002_note_text, 0002_note_title in legacy\)\. To fix them run 'python manage\.py makemigrations --merge'/,
+        /error: legacy\/migrations\/0002_note_text\.py: Conflicting migrations detected; multiple leaf nodes in the migration graph: \(0002_note_text, 0002_note_title in legacy\)\. To fix them run 'python manage\.py makemigrations --merge'/,
       );
+      const json = fakeIo(dir);
+      assert.equal(await main(['status', '--format', 'json'], json), 0, json.stderr);
+      const s = JSON.parse(json.stdout) as { migrations: { key: string }[]; superseded: string[] };
+      assert.deepEqual(
+        s.migrations.map((m) => m.key),
+        expected,
+      );
+      assert.deepEqual(s.superseded, ['shop.0001_initial', 'shop.0002_orders', 'shop.0003_order_index']);
       const lint = fakeIo(dir);
       await main(['lint', '--no-cache', '--format', 'json'], lint);
       // the originals a squash stands in for are linted too

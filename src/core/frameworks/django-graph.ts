@@ -1,7 +1,7 @@
 /**
  * Django's apply order, as `manage.py showmigrations --plan` prints it: MigrationLoader.build_graph
  * (django/db/migrations/loader.py) builds the graph, MigrationGraph (graph.py) walks it. Ported step by
- * step from Django 3.2 (the same code in Django 5.x), and checked against Django itself on the fixtures
+ * step from Django 3.2 (graph.py's walk reads the same in a later django/django source), and checked against Django itself on the fixtures
  * in test/unit/fixtures/frameworks/django-*:
  * - same-app dependencies first (a same-app `__first__` is ignored), then the others, where
  *   `__first__` / `__latest__` mean the app's first root / leaf node at that moment, and `run_before`

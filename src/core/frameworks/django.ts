@@ -135,7 +135,7 @@ function list(d: CodeDetection, applied: ReadonlySet<string> = new Set()): CodeM
   for (const [app, names] of plan.conflicts)
     problems.push(
       problem(
-        appDir.get(app) ?? d.root,
+        byKey.get(`${app}.${names[0]}`)?.file ?? appDir.get(app) ?? d.root,
         `Conflicting migrations detected; multiple leaf nodes in the migration graph: (${names.join(', ')} in ${app}). To fix them run 'python manage.py makemigrations --merge'`,
       ),
     );
