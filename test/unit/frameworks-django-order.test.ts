@@ -154,6 +154,43 @@ describe("frameworks: Django's apply order, checked against Django's own showmig
     );
   });
 
+  it("300 random graphs (squashes, run_before, __first__/__latest__, applied rows): Django's own plan for each", () => {
+    type Ref = [string, string];
+    const file = join(fixtures, 'django-random-graphs.json');
+    const { cases } = JSON.parse(readFileSync(file, 'utf8')) as {
+      cases: {
+        migrations: { app: string; name: string; dependencies: Ref[]; run_before: Ref[]; replaces: Ref[] }[];
+        applied: string[];
+        plan?: string[];
+        error?: string;
+      }[];
+    };
+    assert.equal(cases.length, 300);
+    const refs = (rs: Ref[]) => rs.map(([app, name]) => ({ app, name }));
+    let planned = 0;
+    for (const [i, c] of cases.entries()) {
+      const got = djangoPlan(
+        c.migrations.map((m) => ({
+          app: m.app,
+          name: m.name,
+          dependencies: refs(m.dependencies),
+          runBefore: refs(m.run_before),
+          replaces: refs(m.replaces),
+        })),
+        new Set(c.applied),
+      );
+      if (c.plan) {
+        assert.deepEqual(got.plan, c.plan, `case ${i}`);
+        assert.deepEqual(got.problems, [], `case ${i}`);
+        planned++;
+      } else {
+        assert.equal(c.error, 'CircularDependencyError');
+        assert.ok(got.problems.length && got.brokenApps.size, `case ${i}: the cycle is said`);
+      }
+    }
+    assert.ok(planned > 200, `${planned} planned`);
+  });
+
   it('reads dependencies, run_before, replaces and initial from the text, without running it', () => {
     const src = parseDjangoMigration(
       [
