@@ -25,6 +25,8 @@ export interface DjangoMigrationInput {
 }
 
 export interface DjangoGraphProblem {
+  /** the exception Django's loader raises */
+  kind: 'NodeNotFoundError' | 'CircularDependencyError';
   /** the migration whose file the problem is in (`app.name`), or the app's first one */
   origin: string;
   /** the apps whose order pgshift cannot know and lists by file name instead */
@@ -222,7 +224,7 @@ export function djangoPlan(migrations: DjangoMigrationInput[], applied: Readonly
     const message = tried
       ? `Migration ${n.dummy.origin} depends on nonexistent node ('${n.app}', '${n.name}'). Django tried to replace migration ${n.key} with any of [${tried.join(', ')}] but wasn't able to because some of the replaced migrations are already applied.`
       : n.dummy.message;
-    problems.push({ origin: n.dummy.origin, apps: [originApp], message });
+    problems.push({ kind: 'NodeNotFoundError', origin: n.dummy.origin, apps: [originApp], message });
     brokenApps.add(originApp);
     g.drop(n);
   }
@@ -234,7 +236,12 @@ export function djangoPlan(migrations: DjangoMigrationInput[], applied: Readonly
     const cycle = findCycle([...g.nodes.values()].sort(byKey), (n) => [...n.children].sort(byKey));
     if (!cycle) break;
     const cycleApps = [...new Set(cycle.map((n) => n.app))];
-    problems.push({ origin: cycle[0].key, apps: cycleApps, message: cycle.map((n) => n.key).join(', ') });
+    problems.push({
+      kind: 'CircularDependencyError',
+      origin: cycle[0].key,
+      apps: cycleApps,
+      message: cycle.map((n) => n.key).join(', '),
+    });
     cycleApps.forEach((a) => brokenApps.add(a));
     dropApps(cycleApps);
   }

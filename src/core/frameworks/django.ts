@@ -103,8 +103,14 @@ function list(d: CodeDetection, applied: ReadonlySet<string> = new Set()): CodeM
       byKey.set(m.key, m);
     }
   }
+  const models = new Map<string, string | undefined>();
   const swapped = (setting: string): { app: string; name: string } | undefined => {
-    const model = settingValue(d.root, setting) ?? (setting === 'AUTH_USER_MODEL' ? 'auth.User' : undefined);
+    if (!models.has(setting))
+      models.set(
+        setting,
+        settingValue(d.root, setting) ?? (setting === 'AUTH_USER_MODEL' ? 'auth.User' : undefined),
+      );
+    const model = models.get(setting);
     return model ? { app: model.split('.')[0], name: '__first__' } : undefined;
   };
   const refs = (rs: DjangoRef[]): { app: string; name: string }[] =>
@@ -120,15 +126,14 @@ function list(d: CodeDetection, applied: ReadonlySet<string> = new Set()): CodeM
     applied,
   );
   for (const p of plan.problems) {
-    const kind = p.message.startsWith('Migration ') ? 'NodeNotFoundError' : 'CircularDependencyError';
     const fix =
-      kind === 'NodeNotFoundError'
+      p.kind === 'NodeNotFoundError'
         ? 'restore that migration or point the dependency at one that exists'
         : 'remove one of the dependencies or run_before entries that close the cycle';
     problems.push(
       problem(
         byKey.get(p.origin)?.file ?? appDir.get(p.apps[0]) ?? d.root,
-        `${kind}: ${p.message} — Django refuses to load the migrations: ${fix}. pgshift lists ${p.apps.join(', ')} by file name meanwhile`,
+        `${p.kind}: ${p.message} — Django refuses to load the migrations: ${fix}. pgshift lists ${p.apps.join(', ')} by file name meanwhile`,
       ),
     );
   }
