@@ -28,6 +28,7 @@ export async function codeStatusCommand(ctx: RunnerContext, io: Io): Promise<num
             ...(r.file ? { file: r.file } : {}),
           })),
           ...(report.set.heads ? { heads: report.set.heads } : {}),
+          ...(report.set.superseded?.length ? { superseded: report.set.superseded.map((m) => m.key) } : {}),
           problems: report.set.problems,
           ...(code.others.length
             ? { alsoFound: code.others.map((o) => ({ tool: o.tool, reasons: o.reasons })) }

@@ -53,44 +53,44 @@ describe('frameworks: detection and listing from the project files', () => {
     const set = listCodeMigrations(d);
     assert.deepEqual(
       set.migrations.map((m) => m.key),
-      ['sites.0002_alter_domain_unique'],
+      ['sites.0001_initial', 'sites.0002_alter_domain_unique'],
     );
-    assert.equal((await lintFixture(set.migrations[0].file)).linted, 0);
+    assert.deepEqual(set.problems, []);
+    assert.equal((await lintFixture(set.migrations[1].file)).linted, 0);
   });
 
   it('Django: app label from apps.py, squashed migrations applied when what they replace is recorded', () => {
+    const dep = (name: string): string => `dependencies = [('store', '${name}')]\n`;
     const root = make({
       'manage.py': 'from django.core.management import execute_from_command_line\n',
       'shop/apps.py': 'class ShopConfig(AppConfig):\n    name = "shop"\n    label = "store"\n',
       'shop/migrations/__init__.py': '',
       'shop/migrations/0001_initial.py': '',
-      'shop/migrations/0002_x.py': '',
+      'shop/migrations/0002_x.py': dep('0001_initial'),
       'shop/migrations/0001_squashed_0002_x.py':
         "replaces = [('store', '0001_initial'), ('store', '0002_x')]\n",
-      'shop/migrations/0003_y.py': '',
+      'shop/migrations/0003_y.py': dep('0002_x'),
     });
     const [d] = detectCodeFrameworks(root);
-    const set = listCodeMigrations(d);
-    const rows = codeStatus(set, {
-      tool: 'django',
-      table: 'public.django_migrations',
-      exists: true,
-      records: [
-        { key: 'store.0001_initial', appliedAt: '2024-01-01T00:00:00.000' },
-        { key: 'store.0002_x', appliedAt: null },
-        { key: 'store.0009_gone', appliedAt: null },
-      ],
-    });
-    assert.deepEqual(
-      rows.map((r) => `${r.key} ${r.state}`),
-      [
-        'store.0001_initial applied',
-        'store.0001_squashed_0002_x applied',
-        'store.0002_x applied',
-        'store.0003_y pending',
-        'store.0009_gone unknown-in-db',
-      ],
-    );
+    const status = (keys: string[]): string[] => {
+      const records = keys.map((key) => ({ key, appliedAt: null }));
+      const set = listCodeMigrations(d, new Set(keys));
+      const snap = { tool: 'django' as const, table: 'public.django_migrations', exists: true, records };
+      return codeStatus(set, snap).map((r) => `${r.key} ${r.state}`);
+    };
+    // all it replaces applied: the squash stands in for them, applied, and their rows are explained
+    assert.deepEqual(status(['store.0001_initial', 'store.0002_x', 'store.0009_gone']), [
+      'store.0001_squashed_0002_x applied',
+      'store.0003_y pending',
+      'store.0009_gone unknown-in-db',
+    ]);
+    assert.deepEqual(status([]), ['store.0001_squashed_0002_x pending', 'store.0003_y pending']);
+    // some applied: Django cannot use the squash; the originals are listed
+    assert.deepEqual(status(['store.0001_initial']), [
+      'store.0001_initial applied',
+      'store.0002_x pending',
+      'store.0003_y pending',
+    ]);
   });
 
   it('Rails (real discourse migrations): versions as Rails stores them, execute strings linted', async () => {

@@ -16,7 +16,7 @@ import {
 import { lintFilesCached, type LintCacheStats } from '../../core/lint/lint-cached';
 import { lintFiles, lintOptionsFromConfig } from '../../core/lint/lint-files';
 import { codeLanguageOf } from '../../core/frameworks/lint-code';
-import { listCodeMigrations } from '../../core/frameworks/index';
+import { codeMigrationFiles, listCodeMigrations } from '../../core/frameworks/index';
 import { codeProjectOf } from '../../core/frameworks/project';
 import { lintCodeFiles, skippedNotes } from '../../core/frameworks/lint-code-files';
 import { lintFilesParallel } from '../../core/lint/lint-parallel';
@@ -72,7 +72,7 @@ export const lintCommand: Command = {
     const args = positionals.length
       ? positionals
       : code
-        ? listCodeMigrations(code.detection).migrations.map((m) => m.file)
+        ? codeMigrationFiles(listCodeMigrations(code.detection))
         : [chooseMigrations(loaded).dir, ...(existsSync(seedsDir(loaded)) ? [seedsDir(loaded)] : [])];
     const { files, missing } = expandPaths(
       args,

@@ -8,6 +8,7 @@
 import { join, relative, resolve } from 'node:path';
 import type { CodeFramework } from './framework';
 import { fileNames, isDirectory, isFile, readText } from './fsutil';
+import { dependenciesFirst } from './graph';
 import type { CodeDetection, CodeMigration, CodeMigrationSet, CodeSnapshot, CodeStatusRow } from './model';
 import { findTable, qualified } from './table';
 
@@ -117,19 +118,9 @@ function list(d: CodeDetection): CodeMigrationSet {
       message: `${heads.length} heads (${heads.join(', ')}): \`alembic upgrade head\` refuses; run \`alembic merge heads\` or \`alembic upgrade heads\``,
     });
   // parents before children, siblings in file order
-  const ordered: CodeMigration[] = [];
-  const done = new Set<string>();
-  const visit = (m: CodeMigration, path: Set<string>): void => {
-    if (done.has(m.key) || path.has(m.key)) return;
-    path.add(m.key);
-    for (const p of m.parents ?? []) {
-      const pm = byRev.get(p);
-      if (pm) visit(pm, path);
-    }
-    done.add(m.key);
-    ordered.push(m);
-  };
-  for (const m of byRev.values()) visit(m, new Set());
+  const ordered = dependenciesFirst(byRev.values(), (m) =>
+    (m.parents ?? []).flatMap((p) => byRev.get(p) ?? []),
+  );
   return { tool: 'alembic', dirs: d.dirs, migrations: ordered, problems, heads };
 }
 

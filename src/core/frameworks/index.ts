@@ -31,8 +31,13 @@ export function detectCodeFrameworks(root: string): CodeDetection[] {
   return out;
 }
 
-export function listCodeMigrations(d: CodeDetection): CodeMigrationSet {
-  return CODE_FRAMEWORKS[d.tool].list(d);
+export function listCodeMigrations(d: CodeDetection, applied?: ReadonlySet<string>): CodeMigrationSet {
+  return CODE_FRAMEWORKS[d.tool].list(d, applied);
+}
+
+/** Every migration file of the set, the ones its order leaves out included (what lint reads). */
+export function codeMigrationFiles(set: CodeMigrationSet): string[] {
+  return [...set.migrations, ...(set.superseded ?? [])].map((m) => m.file);
 }
 
 export function readCodeTable(driver: Driver, d: CodeDetection): Promise<CodeSnapshot> {
@@ -47,17 +52,18 @@ export function codeRunCommand(d: CodeDetection): string {
 export function codeStatus(set: CodeMigrationSet, snap: CodeSnapshot): CodeStatusRow[] {
   if (set.tool === 'alembic') return alembicStatus(set, snap);
   const recs = new Map(snap.records.map((r) => [r.key, r]));
-  const explained = new Set<string>();
+  const explained = new Set((set.superseded ?? []).map((m) => m.key));
   const rows: CodeStatusRow[] = set.migrations.map((m) => {
     explained.add(m.key);
     for (const r of m.replaces ?? []) explained.add(r);
     const rec = recs.get(m.key);
-    const squashedIn = !rec && m.replaces?.length && m.replaces.every((r) => recs.has(r));
+    // Django's loader: a squashed migration is applied when all it replaces is, whatever its own row says
+    const applied = m.replaces?.length ? m.replaces.every((r) => recs.has(r)) : !!rec;
     return {
       key: m.key,
       label: m.label,
       file: m.file,
-      state: rec || squashedIn ? 'applied' : 'pending',
+      state: applied ? 'applied' : 'pending',
       appliedAt: rec?.appliedAt ?? null,
       ...(rec?.batch !== undefined ? { batch: rec.batch } : {}),
     };

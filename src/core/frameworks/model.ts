@@ -61,6 +61,11 @@ export interface CodeMigrationSet {
   /** in the tool's apply order (Alembic: parents before children) */
   migrations: CodeMigration[];
   problems: MigrationProblem[];
+  /**
+   * Django: files the apply order leaves out, still linted: the migrations a squashed one stands in
+   * for, or a squashed one that cannot be used because only some of what it replaces is applied
+   */
+  superseded?: CodeMigration[];
   /** Alembic: revisions no other revision names as its parent */
   heads?: string[];
 }

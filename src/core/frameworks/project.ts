@@ -80,10 +80,10 @@ export async function codeStatusReport(
   driver: Driver | undefined,
   d: CodeDetection,
 ): Promise<CodeStatusReport> {
-  const set = listCodeMigrations(d);
   const fw = CODE_FRAMEWORKS[d.tool];
   const snapshot: CodeSnapshot = driver
     ? await fw.read(driver, d)
     : { tool: d.tool, table: d.settings.table ?? fw.defaultTable, exists: false, records: [] };
+  const set = listCodeMigrations(d, new Set(snapshot.records.map((r) => r.key)));
   return { set, snapshot, rows: codeStatus(set, snapshot), command: codeRunCommand(d) };
 }

@@ -425,9 +425,10 @@ export class MigrationsTree implements vscode.TreeDataProvider<MigrationsNode>, 
           color: 'list.warningForeground',
         }),
       );
+    const set = report?.set ?? listCodeMigrations(d);
     const rows: CodeStatusRow[] =
       report?.rows ??
-      listCodeMigrations(d).migrations.map((m) => ({
+      set.migrations.map((m) => ({
         key: m.key,
         label: m.label,
         file: m.file,
@@ -457,6 +458,9 @@ export class MigrationsTree implements vscode.TreeDataProvider<MigrationsNode>, 
         }),
       );
     }
+    // the listing's problems (an Alembic parent with no file, what Django refuses), with the next step
+    const problems = set.problems.filter((p) => p.severity !== 'info');
+    if (problems.length) items.push(problemsItem(problems, d.root));
     return items;
   }
 
