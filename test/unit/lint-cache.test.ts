@@ -85,6 +85,13 @@ describe('the lint cache', () => {
     const linted = await lintFiles(files, {});
     // the JSON report is put together from per-file parts: byte for byte what stringifying it whole gives
     assert.equal(formatJson(linted.map(reportFile), corpus), stringified(linted));
+    // and the plain text report from per-file parts is the coloured one, rendered from the findings, uncoloured
+    // eslint-disable-next-line no-control-regex -- the escape codes are what is stripped
+    const ansi = /\x1b\[[0-9;]*m/g;
+    assert.equal(
+      formatText(linted.map(reportFile), corpus, false),
+      formatText(linted.map(reportFile), corpus, true).replace(ansi, ''),
+    );
     const uncached = report(linted);
     const cold = await cached(files, tmp);
     assert.deepEqual([cold.stats.hits, cold.stats.misses], [0, files.length]);
@@ -310,6 +317,10 @@ describe('the lint cache', () => {
         ['findings of the wrong shape', (b) => repack(b, () => serialize([{ rule: 1 }]))],
         ['findings that do not deserialize', (b) => repack(b, () => Buffer.from('not v8'))],
         ['counts of the wrong type', (b) => serialize(mapEntries(b, (e) => ({ ...e, counts: [1] })))],
+        [
+          'text cuts that do not add up',
+          (b) => serialize(mapEntries(b, (e) => ({ ...e, cuts: (e.cuts as number[]).map((c) => c + 1) }))),
+        ],
         [
           'parts beyond the end',
           (b) => serialize(mapEntries(b, (e) => ({ ...e, at: (e.at as number) + 1e9 }))),
@@ -540,12 +551,14 @@ function repack(bytes: Buffer, located: () => Buffer): Buffer {
   const data = deserialize(bytes);
   const chunks: Buffer[] = [];
   let at = 0;
-  const move = (e: { at: number; json: number; located: number }) => {
+  const move = (e: { at: number; json: number; located: number; text: number }) => {
     const json = Buffer.from(data.parts.subarray(e.at, e.at + e.json));
     const l = located();
-    chunks.push(json, l);
+    const from = e.at + e.json + e.located;
+    const text = Buffer.from(data.parts.subarray(from, from + e.text));
+    chunks.push(json, l, text);
     const moved = { ...e, at, located: l.length };
-    at += json.length + l.length;
+    at += json.length + l.length + text.length;
     return moved;
   };
   const ups = data.ups.map(move);

@@ -8,8 +8,8 @@ import { expandPaths } from '../../core/files';
 import {
   formatGithub,
   formatSarif,
-  formatText,
   jsonReport,
+  textReport,
   reportFiles,
   type ReportFile,
 } from '../../core/lint/format';
@@ -112,8 +112,8 @@ export const lintCommand: Command = {
             parallel,
             onProgress,
             stats: cacheStats,
-            // the JSON report prints the stored parts; the other formats need the findings themselves
-            located: format !== 'json',
+            // the JSON and plain text reports print the stored parts; the others need the findings
+            located: !(format === 'json' || (format === 'text' && !io.color)),
           })
         : parallel
           ? reportFiles(await lintFilesParallel(sqlFiles, options, parallel))
@@ -134,7 +134,7 @@ export const lintCommand: Command = {
           ? formatSarif(results, io.cwd, PGSHIFT_VERSION)
           : format === 'github'
             ? formatGithub(results, io.cwd)
-            : formatText(results, io.cwd, io.color);
+            : textReport(results, io.cwd, io.color);
     io.out(rendered);
     if (format === 'text') for (const r of codeResults) io.out(skippedNotes(r, io.cwd));
     const worst = SEVERITIES.indexOf(failOn as Severity);

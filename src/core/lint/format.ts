@@ -38,17 +38,21 @@ export interface ReportFile {
   located(): LocatedFinding[];
   /** the file's findings as formatJson prints them, in UTF-8, its name left as a NUL byte (see jsonPart) */
   json(): Buffer;
+  /** the file's findings as the text format prints them without colour, without its name (see textPart) */
+  text(): { bytes: Buffer; cuts: readonly number[] };
 }
 
 /** The report of a linted file; its parts are computed once, when first asked for. */
 export function reportFile(ff: FileFindings): ReportFile {
   let located: LocatedFinding[] | undefined;
   let json: Buffer | undefined;
+  let text: { bytes: Buffer; cuts: number[] } | undefined;
   const r: ReportFile = {
     file: ff.file,
     counts: countsOf(ff.findings),
     located: () => (located ??= locateFindings(ff)),
     json: () => (json ??= jsonPart(r.located())),
+    text: () => (text ??= textPart(r.located())),
   };
   return r;
 }
@@ -93,40 +97,74 @@ const COLORS: Record<Severity, string> = {
 };
 
 export function formatText(results: ReportFile[], cwd: string, color: boolean): string {
+  return textReport(results, cwd, color).toString('utf8');
+}
+
+/**
+ * The text report's UTF-8 bytes. Without colour, from the files' stored parts (see textPart) with each
+ * finding's file name put in front; with colour, from the findings.
+ */
+export function textReport(results: ReportFile[], cwd: string, color: boolean): Buffer {
   const paint = (code: string, s: string): string => (color ? `${code}${s}\x1b[0m` : s);
-  const out: string[] = [];
-  const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0, hint: 0 };
+  const chunks: Uint8Array[] = [];
+  const counts = SEVERITIES.map(() => 0);
   for (const r of results) {
+    r.counts.forEach((n, i) => (counts[i] += n));
     if (!r.counts.some((n) => n > 0)) continue;
-    const file = shownName(r.file, cwd);
-    for (const l of r.located()) {
-      counts[l.severity]++;
-      out.push(
-        `${paint('\x1b[1m', `${file}:${l.line}:${l.column}`)}: ${paint(COLORS[l.severity], l.severity)}: ${l.message} ${paint('\x1b[2m', `[${l.rule}]`)}`,
-      );
-      const text = l.lineText;
-      const gutter = String(l.line).length;
-      out.push(`${' '.repeat(gutter)} |`);
-      out.push(`${l.line} | ${text}`);
-      const width =
-        l.endLine === l.line ? Math.max(1, l.endColumn - l.column) : Math.max(1, text.length - l.column + 1);
-      out.push(
-        `${' '.repeat(gutter)} | ${' '.repeat(l.column - 1)}${paint(COLORS[l.severity], '^'.repeat(width))}`,
-      );
-      const help = firstParagraph(l.help);
-      if (help) out.push(`${' '.repeat(gutter)} = help: ${help}`);
-      out.push(`${' '.repeat(gutter)} = docs: ${docsPath(l.rule)}`);
-      out.push('');
+    if (color) {
+      const file = shownName(r.file, cwd);
+      for (const l of r.located()) chunks.push(Buffer.from(findingText(file, l, paint) + '\n'));
+      continue;
+    }
+    const name = Buffer.from(shownName(r.file, cwd));
+    const { bytes, cuts } = r.text();
+    let at = 0;
+    for (const cut of cuts) {
+      chunks.push(name, bytes.subarray(at, at + cut), NEWLINE);
+      at += cut;
     }
   }
-  const total = counts.error + counts.warning + counts.info + counts.hint;
+  const [errors, warnings, infos, hints] = counts;
   const files = results.length;
-  out.push(
-    total === 0
-      ? `checked ${files} file${files === 1 ? '' : 's'}: no problems found`
-      : `checked ${files} file${files === 1 ? '' : 's'}: ${counts.error} error${counts.error === 1 ? '' : 's'}, ${counts.warning} warning${counts.warning === 1 ? '' : 's'}, ${counts.info} info, ${counts.hint} hint${counts.hint === 1 ? '' : 's'}`,
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+  chunks.push(
+    Buffer.from(
+      (errors + warnings + infos + hints === 0
+        ? `checked ${plural(files, 'file')}: no problems found`
+        : `checked ${plural(files, 'file')}: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}, ${infos} info, ${plural(hints, 'hint')}`) +
+        '\n',
+    ),
   );
-  return out.join('\n') + '\n';
+  return Buffer.concat(chunks);
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/** A finding as the text format prints it, from its file's name on: the location line, a code frame, help and docs. */
+function findingText(file: string, l: LocatedFinding, paint: (code: string, s: string) => string): string {
+  const gutter = ' '.repeat(String(l.line).length);
+  const text = l.lineText;
+  const width =
+    l.endLine === l.line ? Math.max(1, l.endColumn - l.column) : Math.max(1, text.length - l.column + 1);
+  const help = firstParagraph(l.help);
+  return [
+    `${paint('\x1b[1m', `${file}:${l.line}:${l.column}`)}: ${paint(COLORS[l.severity], l.severity)}: ${l.message} ${paint('\x1b[2m', `[${l.rule}]`)}`,
+    `${gutter} |`,
+    `${l.line} | ${text}`,
+    `${gutter} | ${' '.repeat(l.column - 1)}${paint(COLORS[l.severity], '^'.repeat(width))}`,
+    ...(help ? [`${gutter} = help: ${help}`] : []),
+    `${gutter} = docs: ${docsPath(l.rule)}`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * A file's findings as the text format prints them without colour, in UTF-8, each without the file's
+ * name it starts with; `cuts`: each finding's length in bytes (a name is put in front of each).
+ */
+export function textPart(located: LocatedFinding[]): { bytes: Buffer; cuts: number[] } {
+  const texts = located.map((l) => findingText('', l, (_code, s) => s));
+  return { bytes: Buffer.from(texts.join('')), cuts: texts.map((t) => Buffer.byteLength(t)) };
 }
 
 function firstParagraph(md: string): string {

@@ -5,8 +5,9 @@
  * with, and its findings, for each down migration the same, and the up migrations' schema deltas in a
  * block of their own (see CachedGroup.deltas). See lint-cached.ts for what the keys cover.
  *
- * A file's findings are stored twice: as its part of the JSON report (UTF-8 bytes: a warm `--format
- * json` run prints the stored parts as they are, without decoding or encoding them) and, in a block of their own, with their positions for the
+ * A file's findings are stored three times: as its part of the JSON report and of the text report
+ * without colour (UTF-8 bytes: a warm run prints the stored parts as they are, without decoding or
+ * encoding them) and, in a block of their own, with their positions for the
  * other formats (deserialized only when a format needs them: 6,864 findings' objects cost more to
  * deserialize than their text).
  *
@@ -40,7 +41,7 @@ import { checkModel, type SchemaDelta, type StoredModel } from './schema-state';
 import { SEVERITIES, type Finding, type LintOptions } from './types';
 
 /** Bumped whenever what a cache file holds changes meaning; files of other formats are ignored. */
-export const CACHE_FORMAT = 2;
+export const CACHE_FORMAT = 3;
 
 const DAY = 24 * 3600 * 1000;
 const UNUSED_FOR = 30 * DAY;
@@ -57,6 +58,9 @@ export interface CachedEntry {
   counts: number[];
   /** the file's part of the JSON report (format.ts, jsonPart) */
   json: Uint8Array;
+  /** the file's part of the text report without colour, and each finding's length in it (format.ts, textPart) */
+  text: Uint8Array;
+  cuts: number[];
   /** v8.serialize(LocatedFinding[]): see findingsOf */
   located: Uint8Array;
 }
@@ -96,13 +100,15 @@ export interface GroupWrite {
 }
 
 /** An entry as the file holds it: its JSON part and findings are ranges of the file's `parts`. */
-interface StoredEntry extends Omit<CachedEntry, 'json' | 'located'> {
-  /** where its JSON part starts in `parts`; its findings follow it */
+interface StoredEntry extends Omit<CachedEntry, 'json' | 'located' | 'text'> {
+  /** where its JSON part starts in `parts`; its findings, then its text part follow it */
   at: number;
   /** the JSON part's length in bytes */
   json: number;
   /** the findings' length in bytes */
   located: number;
+  /** the text part's length in bytes */
+  text: number;
 }
 
 /** A main file (`<id>.v8`) or its tail (`<id>.tail.v8`). */
@@ -242,14 +248,17 @@ export class LintCache {
     try {
       this.ensureDir();
       const all = [...entries.ups, ...entries.downs];
-      const parts = Buffer.allocUnsafe(all.reduce((n, e) => n + e.json.length + e.located.length, 0));
+      const parts = Buffer.allocUnsafe(
+        all.reduce((n, e) => n + e.json.length + e.located.length + e.text.length, 0),
+      );
       let at = 0;
       const stored = (list: CachedEntry[]): StoredEntry[] =>
-        list.map(({ json, located, ...rest }) => {
-          const e = { ...rest, at, json: json.length, located: located.length };
-          parts.set(json, at);
-          parts.set(located, at + json.length);
-          at += json.length + located.length;
+        list.map(({ json, located, text, ...rest }) => {
+          const e = { ...rest, at, json: json.length, located: located.length, text: text.length };
+          for (const part of [json, located, text]) {
+            parts.set(part, at);
+            at += part.length;
+          }
           return e;
         });
       const data: GroupFile = {
@@ -376,14 +385,20 @@ function entriesOf(list: unknown, parts: Uint8Array, located: boolean): CachedEn
       !length(e.at) ||
       !length(e.json) ||
       !length(e.located) ||
-      e.at + e.json + e.located > parts.length
+      !length(e.text) ||
+      e.at + e.json + e.located + e.text > parts.length ||
+      !Array.isArray(e.cuts) ||
+      !e.cuts.every(length) ||
+      e.cuts.length !== e.counts.reduce((a, b) => a + b, 0) ||
+      e.cuts.reduce((a, b) => a + b, 0) !== e.text
     )
       return undefined;
-    const { at, json, located: size, ...rest } = e as StoredEntry;
+    const { at, json, located: size, text, ...rest } = e as StoredEntry;
     const entry: CachedEntry = {
       ...rest,
       json: parts.subarray(at, at + json),
       located: parts.subarray(at + json, at + json + size),
+      text: parts.subarray(at + json + size, at + json + size + text),
     };
     if (located && findingsOf(entry) === undefined) return undefined;
     out.push(entry);

@@ -61,8 +61,8 @@ export interface CachedLintOptions {
   /** filled in */
   stats?: LintCacheStats;
   /**
-   * The caller renders findings with their positions (the text, SARIF and GitHub formats, or reads
-   * them): they are read from the cache and checked. False: the JSON report's parts are enough.
+   * The caller renders findings with their positions (SARIF, GitHub, text in colour, or reads them):
+   * they are read from the cache and checked. False: the JSON and text reports' parts are enough.
    */
   located?: boolean;
   /** how long ago a file must have last changed for its stat stamp to be stored (ms; default 2000) */
@@ -160,7 +160,8 @@ export async function lintFilesCached(
     results.set(file, {
       file,
       counts: stored.counts,
-      json: () => Buffer.from(stored.json.buffer, stored.json.byteOffset, stored.json.byteLength),
+      json: () => asBuffer(stored.json),
+      text: () => ({ bytes: asBuffer(stored.text), cuts: stored.cuts }),
       located: () => {
         const list = findingsOf(stored);
         if (!list) throw new Error(`the lint cache in ${opts.cacheDir} is damaged: run with --no-cache`);
@@ -174,7 +175,18 @@ export async function lintFilesCached(
     const r = reportFile(linted.get(file)!);
     results.set(file, r);
     const { name, sha, stamp } = states.get(file)!;
-    return { key, name, sha, stamp, counts: [...r.counts], json: r.json(), located: serialize(r.located()) };
+    const { bytes, cuts } = r.text();
+    return {
+      key,
+      name,
+      sha,
+      stamp,
+      counts: [...r.counts],
+      json: r.json(),
+      located: serialize(r.located()),
+      text: bytes,
+      cuts: [...cuts],
+    };
   };
   for (const p of plans) {
     const ups = p.full.ups.map((file, i) =>
@@ -193,6 +205,10 @@ export async function lintFilesCached(
     opts.stats.read = read;
   }
   return files.map((f) => results.get(f)!);
+}
+
+function asBuffer(u: Uint8Array): Buffer {
+  return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 }
 
 /** What to lint of a group: every up migration from the first whose key the cache lacks, and the downs it lacks. */
