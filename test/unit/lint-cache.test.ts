@@ -60,9 +60,9 @@ function report(files: (FileFindings | ReportFile)[]): string {
 
 const newStats = (): LintCacheStats => ({ hits: -1, misses: -1, linted: [] });
 
-async function cached(files: string[], cacheDir: string, options: LintOptions = {}) {
+async function cached(files: string[], cacheDir: string, options: LintOptions = {}, stampMargin?: number) {
   const stats = newStats();
-  const results = await lintFilesCached(files, options, { cacheDir, stats });
+  const results = await lintFilesCached(files, options, { cacheDir, stats, stampMargin });
   return { out: report(results), stats };
 }
 
@@ -364,6 +364,10 @@ describe('the lint cache', () => {
         }
         // nothing to rebuild: the deltas and models are not even read
         assert.equal((await cached(files(), cacheDir)).stats.misses, 0, name);
+        // new stamps to store (margin 0: every file is old enough) cannot be written with deltas that do
+        // not read: the file is kept as it is, its entries still hit
+        assert.equal((await cached(files(), cacheDir, {}, 0)).stats.misses, 0, `${name}: stamps`);
+        assert.equal((await cached(files(), cacheDir)).stats.misses, 0, `${name}: kept`);
         if (use === 'edit') {
           const edited = join(lemmy, folders[300 + n], 'up.sql');
           writeFileSync(edited, `-- ${name}\n`, { flag: 'a' });

@@ -320,8 +320,10 @@ function store(
     const deltas = [...(p.from ? s!.deltas().slice(0, p.from) : []), ...fresh];
     cache.write(p.group, p.first, { ups, downs, deltas, model: last() });
   } catch {
-    // stored deltas or a model that do not read: remove the group's file, the next run lints it afresh
-    cache.remove(p.group, p.first);
+    // stored deltas or a model that do not read. With nothing linted (new stamps only) the file's entries
+    // still hold: keep it (a run that needs its deltas lints the group afresh); else remove it, and the
+    // next run lints the group afresh
+    if (p.task) cache.remove(p.group, p.first);
   }
 }
 
