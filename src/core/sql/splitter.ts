@@ -5,6 +5,7 @@
  * `\d`) and COPY ... FROM stdin data are skipped as noise. It never throws and never looks back, so
  * any input (random bytes, unterminated quotes) is split in linear time.
  */
+import { formattedStatements, isFormattedSql } from './liquibase';
 
 export interface RawStatement {
   /** byte offset of the first token */
@@ -140,6 +141,7 @@ export function splitStatements(bytes: Buffer): SplitResult {
   }
   stmt.end(false);
   if (out.comments.some((c) => GOOSE_BLOCK.test(c.body))) out.statements = gooseBlocks(out);
+  else if (isFormattedSql(bytes)) out.statements = formattedStatements(bytes, out.statements);
   return out;
 }
 
