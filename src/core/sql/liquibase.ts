@@ -451,29 +451,32 @@ export function customDelimiter(d: string | undefined): string | undefined {
 }
 
 /**
- * The statements of a formatted SQL file as Liquibase sends them: only the changesets' (lines before
- * the first changeset, ignored lines and changesets for other databases are never run), a changeset
- * with splitStatements:false as one statement, one with an endDelimiter cut there instead of at `;`.
- * `statements` is the plain split of the whole file.
+ * The statements of a formatted SQL file as Liquibase sends them: each changeset's SQL split on its
+ * own (a statement never runs on into the next changeset), only the changesets' (lines before the
+ * first changeset, ignored lines and changesets for other databases are never run), a changeset with
+ * splitStatements:false as one statement, one with an endDelimiter cut there instead of at `;`.
+ * `split` is the plain split of a piece of SQL (the splitter's).
  */
 export function formattedStatements(
   bytes: Buffer,
-  statements: readonly RawStatement[],
+  split: (piece: Buffer) => readonly RawStatement[],
   parsed: FormattedSqlFile = parseFormattedSql(bytes),
 ): RawStatement[] {
   const out: RawStatement[] = [];
   for (const cs of parsed.changeSets) {
     if (!runsOnPostgres(cs)) continue;
     const kept = (s: { start: number }): boolean =>
-      s.start >= cs.bodyStart &&
-      s.start < cs.end &&
       !cs.ignored.some((r) => s.start >= r.start && s.start < r.end);
     const delimiter = customDelimiter(cs.attributes.endDelimiter);
-    const mine = delimiter
-      ? splitAtDelimiter(bytes, cs.bodyStart, cs.end, delimiter)
-          .filter(kept)
-          .map((r) => ({ ...r, terminated: true }))
-      : statements.filter(kept);
+    const mine = (
+      delimiter
+        ? splitAtDelimiter(bytes, cs.bodyStart, cs.end, delimiter).map((r) => ({ ...r, terminated: true }))
+        : split(bytes.subarray(cs.bodyStart, cs.end)).map((st) => ({
+            ...st,
+            start: st.start + cs.bodyStart,
+            end: st.end + cs.bodyStart,
+          }))
+    ).filter(kept);
     if (!mine.length) continue;
     if (!cs.attributes.splitStatements) {
       const last = mine[mine.length - 1];
