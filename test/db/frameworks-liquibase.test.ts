@@ -110,14 +110,24 @@ describe('Liquibase: databasechangelog kept as Liquibase keeps it', function () 
       order: 1,
       md5: people[0].changeSet!.checksum,
     });
-    await liquibaseRan(driver, { id: '2', author: 'alice', filename: 'changes/people.sql', order: 2, md5: SELECT_1 });
+    await liquibaseRan(driver, {
+      id: '2',
+      author: 'alice',
+      filename: 'changes/people.sql',
+      order: 2,
+      md5: SELECT_1,
+    });
     assert.deepEqual(await states(), ['1.1 alice:1:applied', '1.2 alice:2:applied', '1.3 bob:3:pending']);
 
     // the file edited after Liquibase ran it: its MD5SUM no longer fits
-    await driver.exec(`UPDATE databasechangelog SET MD5SUM = '9:00000000000000000000000000000000' WHERE ID = '2'`);
+    await driver.exec(
+      `UPDATE databasechangelog SET MD5SUM = '9:00000000000000000000000000000000' WHERE ID = '2'`,
+    );
     assert.deepEqual((await states())[1], '1.2 alice:2:modified');
     // an 8: checksum (Liquibase before 4.22) is not version 9's: pgshift cannot compare it, as Liquibase upgrades it
-    await driver.exec(`UPDATE databasechangelog SET MD5SUM = '8:0a36c7b201a287dd3348e8dd19e44be7' WHERE ID = '2'`);
+    await driver.exec(
+      `UPDATE databasechangelog SET MD5SUM = '8:0a36c7b201a287dd3348e8dd19e44be7' WHERE ID = '2'`,
+    );
     assert.deepEqual((await states())[1], '1.2 alice:2:applied');
     // MARK_RAN counts as ran; a row of a changeset no longer in the files is missing
     await liquibaseRan(driver, {
@@ -223,7 +233,9 @@ describe('Liquibase: databasechangelog kept as Liquibase keeps it', function () 
 
     const back = await down({ driver, set: set(), settings: allow });
     assert.equal(back.ok, true, JSON.stringify(back));
-    const left = await driver.query<{ id: string }>(`SELECT id FROM databasechangelog ORDER BY orderexecuted`);
+    const left = await driver.query<{ id: string }>(
+      `SELECT id FROM databasechangelog ORDER BY orderexecuted`,
+    );
     assert.deepEqual(
       left.rows.map((x) => x.id),
       ['1', '2'],
@@ -235,7 +247,9 @@ describe('Liquibase: databasechangelog kept as Liquibase keeps it', function () 
     );
     // applied again: ORDEREXECUTED counts on from the table's highest
     assert.equal((await up({ driver, set: set(), settings: allow })).ok, true);
-    const again = await driver.query<{ o: number }>(`SELECT orderexecuted AS o FROM databasechangelog WHERE id = '3'`);
+    const again = await driver.query<{ o: number }>(
+      `SELECT orderexecuted AS o FROM databasechangelog WHERE id = '3'`,
+    );
     assert.equal(again.rows[0].o, 3);
   });
 
