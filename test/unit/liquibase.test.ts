@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateConfig } from '../../src/core/config';
@@ -335,5 +335,85 @@ select 5;
     assert.throws(() => validateConfig({ liquibase: { prefix: 'x' } }, 'x'), /liquibase\.prefix/);
     assert.throws(() => validateConfig({ liquibase: { filenamePrefix: 1 } }, 'x'), /must be a string/);
     assert.equal(validateConfig({ layout: 'liquibase' }, 'x').layout, 'liquibase');
+  });
+});
+
+// Liquibase's own formatted SQL changelogs, in the shared corpus (corpus/liquibase, see its SOURCES.md):
+// liquibase/liquibase at bcb4425849cc7469c59495a6fbbb2081be278ee6 (2025-09-25, the last commit under the
+// Apache License 2.0), liquibase-integration-tests/src/test/resources/changelogs/{init/example-changelog,
+// common/rollbackable.changelog, common/sqlstyle/formatted.changelog, pgsql/complete/basic.formatted}.sql
+describe('Liquibase’s own changelogs (shared corpus): detected, listed, linted', function () {
+  this.timeout(60_000);
+  const root = join(__dirname, '..', '..', '..');
+  const project = join(root, '..', 'shared', 'corpus', 'liquibase');
+  const dir = join(project, 'liquibase-integration-tests', 'src', 'test', 'resources', 'changelogs');
+  before(function () {
+    if (!existsSync(dir)) this.skip();
+  });
+
+  it('lists each changeset with the FILENAME Liquibase’s tests run it under (changelogs/…), its rollback and attributes', () => {
+    assert.equal(detectLayout(join(dir, 'init')).layout, 'liquibase');
+    const set = discoverMigrations(dir, 'liquibase', { liquibaseFilenamePrefix: 'changelogs/' });
+    assert.deepEqual(
+      set.migrations.map((m) => [
+        m.version,
+        m.name,
+        m.changeSet?.filename,
+        m.down === undefined ? '-' : m.down.sql.trim(),
+      ]),
+      [
+        [
+          '1.1',
+          'flautert:3324_1',
+          'changelogs/common/rollbackable.changelog.sql',
+          'DROP TABLE rollback_test',
+        ],
+        ['1.2', 'flautert:3324_2', 'changelogs/common/rollbackable.changelog.sql', ''],
+        ['2.1', 'nvoxland:1', 'changelogs/common/sqlstyle/formatted.changelog.sql', '-'],
+        ['2.2', 'nvoxland:2', 'changelogs/common/sqlstyle/formatted.changelog.sql', '-'],
+        ['2.3', 'ryan:1', 'changelogs/common/sqlstyle/formatted.changelog.sql', '-'],
+        ['2.4', 'ryan:2', 'changelogs/common/sqlstyle/formatted.changelog.sql', '-'],
+        ['2.5', 'ryan:1-bar', 'changelogs/common/sqlstyle/formatted.changelog.sql', '-'],
+        ['2.6', 'ryan:1-foo', 'changelogs/common/sqlstyle/formatted.changelog.sql', '-'],
+        ['3.1', 'your.name:1', 'changelogs/init/example-changelog.sql', 'DROP TABLE person;'],
+        ['3.2', 'your.name:2', 'changelogs/init/example-changelog.sql', 'DROP TABLE company;'],
+        [
+          '3.3',
+          'other.dev:3',
+          'changelogs/init/example-changelog.sql',
+          'ALTER TABLE person DROP COLUMN country;',
+        ],
+        ['4.1', 'your.name:1', 'changelogs/pgsql/complete/basic.formatted.sql', '-'],
+      ],
+    );
+    const byName = (n: string) => set.migrations.find((m) => m.name === n)!;
+    assert.deepEqual(
+      [byName('ryan:1').changeSet?.contexts, byName('other.dev:3').changeSet?.labels],
+      ['hyphen-context-using-sql', 'something-else'],
+    );
+    // "--rollback" with nothing after it is no rollback line to Liquibase: the delete stays in the changeset
+    assert.deepEqual(
+      scriptStatements(byName('nvoxland:1').up).map((s) => s.sql.split('\n')[0]),
+      ['create table test1 (', 'delete from test1'],
+    );
+    // the same CREATE TABLE in two files, spaced differently: the same MD5SUM, as whitespace does not count
+    assert.equal(set.migrations[8].changeSet?.checksum, set.migrations[11].changeSet?.checksum);
+    assert.deepEqual(
+      set.problems.filter((p) => p.severity === 'error'),
+      [],
+    );
+  });
+
+  it('lints every changeset as PostgreSQL SQL (no syntax errors), with the rules that apply to them', async () => {
+    const set = discoverMigrations(dir, 'liquibase');
+    const files = [...new Set(set.migrations.map((m) => m.up.file))];
+    const findings = [];
+    for (const f of files)
+      findings.push(...(await lint(readFileSync(f, 'utf8'), { postgresVersion: 16 })).findings);
+    assert.deepEqual(
+      findings.filter((f) => f.rule === 'syntax-error'),
+      [],
+    );
+    assert.ok(findings.some((f) => f.rule === 'prefer-bigint-keys'));
   });
 });
