@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { validateConfig } from '../../src/core/config';
+import { loadConfig, validateConfig } from '../../src/core/config';
+import { chooseMigrations } from '../../src/core/migrations/choose';
 import { lint } from '../../src/core/lint/engine';
-import { discoverMigrations } from '../../src/core/migrations/discover';
+import { discoverMigrations, discoveryOptions } from '../../src/core/migrations/discover';
 import {
   changeSetChecksum,
   contextsColumn,
@@ -324,6 +325,31 @@ select 5;
       assert.match(errors.join('\n'), /--property/);
       assert.match(errors.join('\n'), /duplicate changeset A:1/);
     });
+  });
+
+  it('a Liquibase project is found and its changesets listed as the editor’s tree and the CLI read them (chooseMigrations, discovery)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'pgshift-lb-project-'));
+    try {
+      writeFileSync(join(root, 'liquibase.properties'), 'changeLogFile=db/changelog/001-init.sql\n');
+      mkdirSync(join(root, 'db', 'changelog'), { recursive: true });
+      writeFileSync(
+        join(root, 'db', 'changelog', '001-init.sql'),
+        '--liquibase formatted sql\n--changeset a:1\nCREATE TABLE t (id bigint PRIMARY KEY);\n--rollback DROP TABLE t;\n--changeset a:2\nALTER TABLE t ADD COLUMN n text;\n--rollback ALTER TABLE t DROP COLUMN n;\n',
+      );
+      const loaded = loadConfig(root);
+      const choice = chooseMigrations(loaded);
+      assert.deepEqual(
+        [choice.layout, choice.dir, choice.source],
+        ['liquibase', join(root, 'db', 'changelog'), 'detected'],
+      );
+      const set = discoverMigrations(choice.dir, choice.layout, discoveryOptions(loaded.config));
+      assert.deepEqual(
+        set.migrations.map((m) => `${m.version} ${m.name} ${m.changeSet?.filename}`),
+        ['1.1 a:1 001-init.sql', '1.2 a:2 001-init.sql'],
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('the config’s liquibase.filenamePrefix, checked as every setting', () => {
