@@ -85,13 +85,15 @@ export function createChangeLogTable(schema: string): string {
   return `CREATE TABLE ${qualified({ schema, table: LIQUIBASE_TABLE })} (ID VARCHAR(255) NOT NULL, AUTHOR VARCHAR(255) NOT NULL, FILENAME VARCHAR(255) NOT NULL, DATEEXECUTED TIMESTAMP WITHOUT TIME ZONE NOT NULL, ORDEREXECUTED INTEGER NOT NULL, EXECTYPE VARCHAR(10) NOT NULL, MD5SUM VARCHAR(35), DESCRIPTION VARCHAR(255), COMMENTS VARCHAR(255), TAG VARCHAR(255), LIQUIBASE VARCHAR(20), CONTEXTS VARCHAR(255), LABELS VARCHAR(255), DEPLOYMENT_ID VARCHAR(10))`;
 }
 
-/** databasechangeloglock as Liquibase creates and initialises it (one row, id 1, not locked). */
+/**
+ * databasechangeloglock as Liquibase creates and initialises it (one row, id 1, not locked). Liquibase
+ * creates it before databasechangelog, so it may be there alone: then it is kept, and a lock in it too.
+ */
 export function createLockTable(schema: string): string[] {
   const q = qualified({ schema, table: LIQUIBASE_LOCK_TABLE });
   return [
-    `CREATE TABLE ${q} (ID INTEGER NOT NULL, LOCKED BOOLEAN NOT NULL, LOCKGRANTED TIMESTAMP WITHOUT TIME ZONE, LOCKEDBY VARCHAR(255), CONSTRAINT databasechangeloglock_pkey PRIMARY KEY (ID))`,
-    `DELETE FROM ${q}`,
-    `INSERT INTO ${q} (ID, LOCKED) VALUES (1, FALSE)`,
+    `CREATE TABLE IF NOT EXISTS ${q} (ID INTEGER NOT NULL, LOCKED BOOLEAN NOT NULL, LOCKGRANTED TIMESTAMP WITHOUT TIME ZONE, LOCKEDBY VARCHAR(255), CONSTRAINT databasechangeloglock_pkey PRIMARY KEY (ID))`,
+    `INSERT INTO ${q} (ID, LOCKED) SELECT 1, FALSE WHERE NOT EXISTS (SELECT 1 FROM ${q} WHERE ID = 1)`,
   ];
 }
 
@@ -103,12 +105,7 @@ export function createLockTable(schema: string): string[] {
  */
 export async function takeLiquibaseLock(driver: Driver, schema: string): Promise<() => Promise<void>> {
   const q = qualified({ schema, table: LIQUIBASE_LOCK_TABLE });
-  const exists = await driver.query<{ t: string | null }>(`SELECT to_regclass($1)::text AS t`, [q]);
-  if (!exists.rows[0]?.t) for (const sql of createLockTable(schema)) await driver.query(sql);
-  else {
-    const row = await driver.query(`SELECT 1 FROM ${q} WHERE ID = 1`);
-    if (!row.rows.length) await driver.query(`INSERT INTO ${q} (ID, LOCKED) VALUES (1, FALSE)`);
-  }
+  for (const sql of createLockTable(schema)) await driver.query(sql);
   const took = await driver.query<{ id: number }>(
     `UPDATE ${q} SET LOCKED = TRUE, LOCKGRANTED = NOW(), LOCKEDBY = $1 WHERE ID = 1 AND LOCKED = FALSE RETURNING ID AS id`,
     [`${hostname()} (pgshift)`.slice(0, 255)],
