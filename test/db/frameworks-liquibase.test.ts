@@ -273,6 +273,20 @@ describe('Liquibase: databasechangelog kept as Liquibase keeps it', function () 
     assert.equal((await driver.query(`SELECT 1 FROM databasechangeloglock WHERE locked`)).rows.length, 1);
   });
 
+  it('a databasechangeloglock Liquibase created and holds before its first changelog table is kept, lock and all', async () => {
+    // Liquibase creates and takes the lock before it creates databasechangelog
+    await driver.exec(
+      'CREATE TABLE public.databasechangeloglock (ID INTEGER NOT NULL, LOCKED BOOLEAN NOT NULL, LOCKGRANTED TIMESTAMP WITHOUT TIME ZONE, LOCKEDBY VARCHAR(255), CONSTRAINT databasechangeloglock_pkey PRIMARY KEY (ID))',
+    );
+    await driver.exec(`INSERT INTO databasechangeloglock VALUES (1, TRUE, NOW(), 'first-run (10.0.0.8)')`);
+    await assert.rejects(up({ driver, set: set(), settings: allow }), (e: PgshiftError) =>
+      /liquibase release-locks/.test(e.hint ?? ''),
+    );
+    const lock = await driver.query(`SELECT id, locked, lockedby FROM databasechangeloglock`);
+    assert.deepEqual(lock.rows, [{ id: 1, locked: true, lockedby: 'first-run (10.0.0.8)' }]);
+    assert.equal((await driver.query(`SELECT 1 FROM pg_class WHERE relname = 'person'`)).rows.length, 0);
+  });
+
   it('by default running stays Liquibase’s: refused, naming liquibase update and the key that allows it', async () => {
     let refused: PgshiftError | undefined;
     try {
