@@ -7,6 +7,8 @@ import { openDriver } from '../../src/core/db/open';
 import { PgshiftError } from '../../src/core/errors';
 import { discoverMigrations } from '../../src/core/migrations/discover';
 import { down, status, up, type RunnerSettings } from '../../src/core/runner';
+import { main } from '../../src/cli/main';
+import { fakeIo } from '../unit/helpers/fake-io';
 import { createScratchDatabase, type ScratchDatabase } from './server';
 
 const allow: Partial<RunnerSettings> = { lockWaitSeconds: 5, runFrameworkMigrations: true };
@@ -285,6 +287,37 @@ describe('Liquibase: databasechangelog kept as Liquibase keeps it', function () 
     const lock = await driver.query(`SELECT id, locked, lockedby FROM databasechangeloglock`);
     assert.deepEqual(lock.rows, [{ id: 1, locked: true, lockedby: 'first-run (10.0.0.8)' }]);
     assert.equal((await driver.query(`SELECT 1 FROM pg_class WHERE relname = 'person'`)).rows.length, 0);
+  });
+
+  it('pgshift status (the CLI, as the editor’s tree reads it) finds the project and lists its changesets with their states', async () => {
+    writeFileSync(path.join(dir, 'liquibase.properties'), 'changeLogFile=changes/people.sql\n');
+    await liquibaseInit(driver);
+    await liquibaseRan(driver, { id: '2', author: 'alice', filename: 'people.sql', order: 1, md5: SELECT_1 });
+    const io = fakeIo(dir);
+    assert.equal(await main(['status', '--db', db.url, '--format', 'json'], io), 0, io.stderr);
+    const json = JSON.parse(io.stdout) as { migrations: { key: string; name: string; state: string }[] };
+    assert.deepEqual(
+      json.migrations.map((m) => `${m.name}:${m.state}`),
+      ['alice:1:pending', 'alice:2:applied', 'bob:3:pending'],
+    );
+    const text = fakeIo(dir);
+    assert.equal(await main(['status', '--db', db.url], text), 0, text.stderr);
+    assert.match(text.stdout, /liquibase table public\.databasechangelog/);
+    assert.match(text.stdout, /found liquibase in changes/);
+    // a changeset before one already run is simply run next, as `liquibase update` runs it
+    const r = await up({
+      driver,
+      set: discoverMigrations(path.join(dir, 'changes'), 'liquibase'),
+      settings: allow,
+    });
+    assert.equal(r.ok, true, JSON.stringify(r));
+    const order = await driver.query<{ id: string }>(
+      `SELECT id FROM databasechangelog ORDER BY orderexecuted`,
+    );
+    assert.deepEqual(
+      order.rows.map((x) => x.id),
+      ['2', '1', '3'],
+    );
   });
 
   it('by default running stays Liquibase’s: refused, naming liquibase update and the key that allows it', async () => {

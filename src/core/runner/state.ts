@@ -173,7 +173,8 @@ export function deriveState(
 
   const versioned = rows.filter((r) => !r.repeatable).sort((a, b) => compareVersions(a.version, b.version));
   const repeatables = rows.filter((r) => r.repeatable);
-  markOutOfOrder(versioned);
+  // Liquibase runs every changeset not yet run, wherever it stands: none is out of order
+  if (set.layout !== 'liquibase') markOutOfOrder(versioned);
   return { migrations: [...versioned, ...repeatables], foreign: foreign?.table.kind };
 }
 
