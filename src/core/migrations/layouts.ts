@@ -288,9 +288,10 @@ export function detectLayoutOf(
       else if (parsePrismaFolder(e.name) && isFile(join(full, 'migration.sql'))) counts.prisma++;
       continue;
     }
-    if (/\.sql$/i.test(e.name) && isLiquibaseFile(full, e, contents)) counts.liquibase++;
-    else if (parseGolangMigrateName(e.name)) counts['golang-migrate']++;
+    if (parseGolangMigrateName(e.name)) counts['golang-migrate']++;
     else if (parseFlywayName(e.name)) counts.flyway++;
+    // read only when the name says no other layout's (a golang-migrate folder is never read here)
+    else if (/\.sql$/i.test(e.name) && isLiquibaseFile(full, e, contents)) counts.liquibase++;
     else if (parseDbmateName(e.name) && hasMarker(full, e, DBMATE_MARKER, contents)) counts.dbmate++;
     else if (parseGooseName(e.name) && hasMarker(full, e, GOOSE_MARKER, contents)) counts.goose++;
     else if (parseDbmateName(e.name) && hasMarker(full, e, PG_MIGRATE_MARKER, contents))
