@@ -308,12 +308,13 @@ select 5;
       has(/^error: changeset bob:pre .* preconditions: .*liquibase update/);
       has(/^info: ignored: notes\.sql does not start with --liquibase formatted sql/);
       has(/^info: not read: db\.changelog-master\.xml/);
+      assert.ok(!problems.some((p) => /holds \$\{/.test(p)));
     });
 
     it('a duplicate FILENAME::id::author and --property are errors, as Liquibase refuses them', () => {
       put(
         'a.sql',
-        '--liquibase formatted sql logicalFilePath:same.sql\n--property name:t value:x\n--changeset a:1\nselect 1;\n--changeset A:1\nselect 2;\n',
+        '--liquibase formatted sql logicalFilePath:same.sql\n--property name:t value:x\n--changeset a:1\nselect 1 from ${t};\n--changeset A:1\nselect 2;\n',
       );
       const set = discoverMigrations(dir, 'liquibase');
       assert.deepEqual(
@@ -324,6 +325,7 @@ select 5;
       assert.equal(errors.length, 2, errors.join('\n'));
       assert.match(errors.join('\n'), /--property/);
       assert.match(errors.join('\n'), /duplicate changeset A:1/);
+      assert.ok(set.problems.some((p) => p.severity === 'warning' && /a:1 .* holds \$\{…\}/.test(p.message)));
     });
   });
 

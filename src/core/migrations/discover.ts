@@ -633,6 +633,12 @@ function liquibaseWarnings(d: Discovery, file: string, where: string, cs: Format
       file,
       `${where} is ${a.runAlways ? 'runAlways' : 'runOnChange'}: pgshift applies it once like any changeset; re-running it ${a.runAlways ? 'on every update' : 'when it changes (status shows it modified)'} is \`liquibase update\`'s`,
     );
+  if (cs.sql?.includes('${') || (cs.rollback.kind === 'sql' && cs.rollback.sql.includes('${')))
+    d.problem(
+      'warning',
+      file,
+      `${where} holds \${…}: Liquibase substitutes its properties there (changelog, system and environment ones), pgshift sends it as written, so its SQL and MD5SUM differ when Liquibase has such a property`,
+    );
   if (a.failOnError === false)
     d.problem(
       'warning',
