@@ -5,7 +5,8 @@
  * `\d`) and COPY ... FROM stdin data are skipped as noise. It never throws and never looks back, so
  * any input (random bytes, unterminated quotes) is split in linear time.
  */
-import { formattedStatements, isFormattedSql } from './liquibase';
+import { isFormattedSql } from './liquibase';
+import { formattedStatements } from './liquibase-split';
 
 export interface RawStatement {
   /** byte offset of the first token */
