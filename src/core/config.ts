@@ -17,7 +17,8 @@ export type Layout =
   | 'prisma'
   | 'goose'
   | 'sqlx'
-  | 'node-pg-migrate';
+  | 'node-pg-migrate'
+  | 'liquibase';
 export const LAYOUTS: readonly Layout[] = [
   'auto',
   'golang-migrate',
@@ -28,6 +29,7 @@ export const LAYOUTS: readonly Layout[] = [
   'goose',
   'sqlx',
   'node-pg-migrate',
+  'liquibase',
 ];
 /** every value `layout` takes: the SQL layouts and the code-based tools */
 export const LAYOUT_SETTINGS: readonly string[] = [...LAYOUTS, ...CODE_TOOLS];
@@ -107,6 +109,16 @@ export interface ZeroDowntimeConfig {
   minSoak: string | null;
 }
 
+export interface LiquibaseConfig {
+  /**
+   * Put before a changelog's path relative to migrationsDir to make the FILENAME Liquibase records
+   * (the path as given to Liquibase, relative to its search path): "db/changelog/" when Liquibase is
+   * run from the folder above db/changelog. Default '' (the path relative to migrationsDir).
+   * A changelog's logicalFilePath overrides it.
+   */
+  filenamePrefix: string;
+}
+
 export interface PgshiftConfig {
   migrationsDir: string;
   layout: Layout;
@@ -123,6 +135,7 @@ export interface PgshiftConfig {
   backup: BackupConfig;
   seeds: SeedsConfig;
   zeroDowntime: ZeroDowntimeConfig;
+  liquibase: LiquibaseConfig;
   environments: Record<string, EnvironmentConfig>;
   defaultEnvironment?: string;
 }
@@ -170,6 +183,7 @@ export const DEFAULT_CONFIG: PgshiftConfig = {
   },
   seeds: { dir: 'seeds', afterUp: true },
   zeroDowntime: { minSoak: '1h' },
+  liquibase: { filenamePrefix: '' },
   environments: {},
 };
 
@@ -251,6 +265,7 @@ export const TOP_KEYS: readonly string[] = [
   'backup',
   'seeds',
   'zeroDowntime',
+  'liquibase',
   'environments',
   'defaultEnvironment',
 ];
@@ -258,6 +273,7 @@ export const RUNNER_KEYS: readonly string[] = Object.keys(DEFAULT_CONFIG.runner)
 export const BACKUP_KEYS: readonly string[] = Object.keys(DEFAULT_CONFIG.backup);
 export const SEEDS_KEYS: readonly string[] = Object.keys(DEFAULT_CONFIG.seeds);
 export const ZERO_DOWNTIME_KEYS: readonly string[] = Object.keys(DEFAULT_CONFIG.zeroDowntime);
+export const LIQUIBASE_KEYS: readonly string[] = Object.keys(DEFAULT_CONFIG.liquibase);
 export const BACKUP_MODES: readonly BackupConfig['mode'][] = ['auto', 'off', 'file'];
 export const ENV_KEYS: readonly string[] = [
   'url',
@@ -379,6 +395,17 @@ export function validateConfig(raw: unknown, where: string): PgshiftConfig {
       if (!ZERO_DOWNTIME_KEYS.includes(k))
         fail(`zeroDowntime.${k}`, `is not a zeroDowntime setting (known: ${ZERO_DOWNTIME_KEYS.join(', ')})`);
     if (r.minSoak !== undefined) c.zeroDowntime.minSoak = duration(r.minSoak, 'zeroDowntime.minSoak', fail);
+  }
+  if (raw.liquibase !== undefined) {
+    if (!isObject(raw.liquibase)) fail('liquibase', 'must be an object');
+    const r = raw.liquibase as Record<string, unknown>;
+    for (const k of Object.keys(r))
+      if (!LIQUIBASE_KEYS.includes(k))
+        fail(`liquibase.${k}`, `is not a liquibase setting (known: ${LIQUIBASE_KEYS.join(', ')})`);
+    if (r.filenamePrefix !== undefined) {
+      if (typeof r.filenamePrefix !== 'string') fail('liquibase.filenamePrefix', 'must be a string');
+      c.liquibase.filenamePrefix = r.filenamePrefix as string;
+    }
   }
   if (raw.environments !== undefined) {
     if (!isObject(raw.environments)) fail('environments', 'must be an object of name → connection');

@@ -26,6 +26,7 @@ export type PgshiftErrorCode =
   | 'resolve-state'
   | 'running'
   | 'soak'
+  | 'tool-locked'
   | 'transaction-control'
   | 'usage'
   | 'verify-scratch';

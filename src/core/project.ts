@@ -9,7 +9,7 @@
 import { resolve } from 'node:path';
 import { loadConfig, type EnvironmentConfig, type LoadedConfig } from './config';
 import { chooseMigrations, type MigrationsChoice } from './migrations/choose';
-import { discoverMigrations } from './migrations/discover';
+import { discoverMigrations, discoveryOptions } from './migrations/discover';
 import type { MigrationSet } from './migrations/model';
 import { chosenEnvironment, resolveTarget, type ResolvedTarget } from './runner/connect';
 import { runnerSettings, type RunnerSettings } from './runner/settings';
@@ -92,7 +92,8 @@ export function openProject<C extends TargetChoice>(req: ProjectRequest<C>): Pro
       : chooseMigrations(loaded);
   const dir = migrations.dir;
   let set: MigrationSet | undefined;
-  const discovered = (): MigrationSet => (set ??= discoverMigrations(dir, migrations.layout));
+  const discovered = (): MigrationSet =>
+    (set ??= discoverMigrations(dir, migrations.layout, discoveryOptions(loaded.config)));
   // a missing migrations folder is reported before a target problem, as the commands always did
   if (req.discover !== false) discovered();
   const choice: TargetChoice = req.target;

@@ -220,7 +220,7 @@ describe('pgshift new (CLI)', () => {
     for (const argv of [
       ['new'],
       ['new', '!!!'],
-      ['new', 'x', '--layout', 'liquibase'],
+      ['new', 'x', '--layout', 'sqitch'],
       ['new', 'x', '--format', 'sarif'],
     ]) {
       const io = fakeIo(dir);

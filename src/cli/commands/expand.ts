@@ -2,7 +2,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { loadConfig, migrationsDir } from '../../core/config';
 import { PgshiftError } from '../../core/errors';
 import { expandMigration } from '../../core/expand';
-import { discoverMigrations } from '../../core/migrations/discover';
+import { discoverMigrations, discoveryOptions } from '../../core/migrations/discover';
 import { formatOption, type Command } from '../command';
 
 const FORMATS = ['text', 'json'];
@@ -44,7 +44,7 @@ export const expandCommand: Command = {
       });
     const loaded = loadConfig(io.cwd, values.config as string | undefined);
     const dir = values.dir !== undefined ? resolve(io.cwd, values.dir as string) : migrationsDir(loaded);
-    const set = discoverMigrations(dir, loaded.config.layout);
+    const set = discoverMigrations(dir, loaded.config.layout, discoveryOptions(loaded.config));
     const file = resolve(io.cwd, positionals[0]);
     const dry = values['dry-run'] === true;
     const result = await expandMigration({

@@ -65,12 +65,12 @@ export function lintWith(parser: SqlParser, text: string, options: LintOptions =
     ? options.priorSchema.clone(options.direction !== 'down')
     : new SchemaModel();
 
-  for (const section of sections(split.comments, source.length)) {
+  for (const section of sections(split.comments, source.length, source.bytes)) {
     const { statements, syntaxErrors } = buildStatements(parser, source, split, section, options);
     findings.push(...syntaxErrors);
     allStatements.push(...statements);
     const batches = batchDirectives(split, section, statements, source);
-    schema = runRules(statements, source, schema, options, findings, section.noTransaction, batches, skip);
+    schema = runRules(statements, source, schema, options, findings, section, batches, skip);
   }
 
   const kept = applySuppressions(findings, suppressions, allStatements);
@@ -174,7 +174,7 @@ function buildStatements(
     (options.transactionMode ?? 'wrapped') === 'wrapped' &&
     !section.noTransaction &&
     !explicitTxControl &&
-    !onlyRefusedInTransaction(parsed, (p) => transactionRule(p.node));
+    (section.alwaysWrapped === true || !onlyRefusedInTransaction(parsed, (p) => transactionRule(p.node)));
   let txId = 0;
   let inExplicit = false;
   for (const p of parsed) {
@@ -291,7 +291,7 @@ function runRules(
   schemaIn: SchemaModel,
   options: LintOptions,
   findings: Finding[],
-  noTransactionDirective: boolean,
+  section: Section,
   batches: readonly BatchAt[],
   skip: ReadonlySet<string>,
 ): SchemaModel {
@@ -307,8 +307,9 @@ function runRules(
     statements,
     schema,
     source,
-    noTransactionDirective,
+    noTransactionDirective: section.noTransaction,
     batches,
+    ...(section.headerEnd !== undefined ? { changeSetHeaderEnd: section.headerEnd } : {}),
     explicitTransactions: statements.some((s) => s.kind === 'TransactionStmt'),
     createdInFile: (kind, name, beforeIndex) => {
       const at = created.get(`${kind}:${name.toLowerCase()}`);

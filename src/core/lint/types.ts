@@ -124,6 +124,11 @@ export interface RuleContext {
   readonly noTransactionDirective: boolean;
   /** The `-- pgshift:batch` directives, each with the statement it stands before (the file then runs outside a transaction). */
   readonly batches: readonly BatchAt[];
+  /**
+   * A Liquibase changeset: the end of its `--changeset` line, where `runInTransaction:false` makes it
+   * run outside a transaction (instead of `-- pgshift:no-transaction` at the top of the file).
+   */
+  readonly changeSetHeaderEnd?: number;
   /** The file (or section) has its own BEGIN/COMMIT/ROLLBACK, so the runner does not wrap it. */
   readonly explicitTransactions: boolean;
   /**

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync, type Dirent } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
-import type { Layout } from '../config';
+import type { Layout, PgshiftConfig } from '../config';
 import { PgshiftError } from '../errors';
 import {
   dataDirectives,
@@ -35,6 +35,7 @@ import {
   versionKey,
   type Direction,
 } from './layouts';
+import { collectLiquibase } from './discover-liquibase';
 import type {
   ConcreteLayout,
   Migration,
@@ -58,7 +59,7 @@ interface Candidate {
 // ignoreBOM keeps a byte-order mark in the text, so byte offsets into `sql` match the file
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-class Discovery {
+export class Discovery {
   readonly problems: MigrationProblem[] = [];
   readonly candidates: Candidate[] = [];
   /** files layout detection has read already */
@@ -203,7 +204,21 @@ class Discovery {
   }
 }
 
-export function discoverMigrations(dir: string, layout: Layout = 'auto'): MigrationSet {
+export interface DiscoveryOptions {
+  /** the config's liquibase.filenamePrefix */
+  liquibaseFilenamePrefix?: string;
+}
+
+/** The discovery options a config sets. */
+export function discoveryOptions(config: Pick<PgshiftConfig, 'liquibase'>): DiscoveryOptions {
+  return { liquibaseFilenamePrefix: config.liquibase.filenamePrefix };
+}
+
+export function discoverMigrations(
+  dir: string,
+  layout: Layout = 'auto',
+  options: DiscoveryOptions = {},
+): MigrationSet {
   const abs = resolve(dir);
   let isDirectory = false;
   try {
@@ -230,6 +245,13 @@ export function discoverMigrations(dir: string, layout: Layout = 'auto'): Migrat
   else if (concrete === 'goose') collectGoose(d, entries);
   else if (concrete === 'sqlx') collectSqlx(d, entries);
   else if (concrete === 'node-pg-migrate') collectNodePgMigrate(d, entries);
+  else if (concrete === 'liquibase')
+    return {
+      dir: abs,
+      layout: concrete,
+      migrations: collectLiquibase(d, options.liquibaseFilenamePrefix ?? ''),
+      problems: d.problems,
+    };
   else collectDiesel(d, entries);
   const migrations = assemble(d, concrete);
   return { dir: abs, layout: concrete, migrations, problems: d.problems };

@@ -5,6 +5,7 @@
  */
 import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
+import { isFormattedSql } from '../sql/liquibase';
 import type { ConcreteLayout } from './model';
 
 export type Direction = 'up' | 'down';
@@ -19,6 +20,7 @@ export const LAYOUT_GRAMMAR: Record<ConcreteLayout, string> = {
   goose: '<version>_<name>.sql with -- +goose Up and -- +goose Down sections',
   sqlx: '<version>_<description>.sql, or <version>_<description>.up.sql and .down.sql',
   'node-pg-migrate': '<timestamp>_<name>.sql with -- Up Migration and -- Down Migration sections',
+  liquibase: '.sql changelogs starting --liquibase formatted sql, with --changeset author:id headers',
 };
 
 export interface GolangMigrateName {
@@ -157,6 +159,8 @@ export function migrationFileNames(layout: ConcreteLayout, version: string, name
       return [`${version}_${name}.up.sql`, `${version}_${name}.down.sql`];
     case 'node-pg-migrate':
       return [`${version}_${name}.sql`];
+    case 'liquibase':
+      return [`${version}_${name}.sql`];
   }
 }
 
@@ -273,6 +277,7 @@ export function detectLayoutOf(
     // sqlx's names are golang-migrate's or dbmate's: only the project (Cargo.toml) or the config says sqlx
     sqlx: 0,
     'node-pg-migrate': 0,
+    liquibase: 0,
   };
   let unrecognised = 0;
   for (const e of entries) {
@@ -285,6 +290,8 @@ export function detectLayoutOf(
     }
     if (parseGolangMigrateName(e.name)) counts['golang-migrate']++;
     else if (parseFlywayName(e.name)) counts.flyway++;
+    // read only when the name says no other layout's (a golang-migrate folder is never read here)
+    else if (/\.sql$/i.test(e.name) && isLiquibaseFile(full, e, contents)) counts.liquibase++;
     else if (parseDbmateName(e.name) && hasMarker(full, e, DBMATE_MARKER, contents)) counts.dbmate++;
     else if (parseGooseName(e.name) && hasMarker(full, e, GOOSE_MARKER, contents)) counts.goose++;
     else if (parseDbmateName(e.name) && hasMarker(full, e, PG_MIGRATE_MARKER, contents))
@@ -315,6 +322,7 @@ export function detectLayoutOf(
     'prisma',
     'goose',
     'node-pg-migrate',
+    'liquibase',
   ];
   const layout = order.reduce((best, l) => (counts[l] > counts[best] ? l : best), order[0]);
   const n = counts[layout];
@@ -327,6 +335,7 @@ export function detectLayoutOf(
     goose: `${plural(n, 'file')} with -- +goose Up`,
     sqlx: `${plural(n, 'file')}`,
     'node-pg-migrate': `${plural(n, 'file')} with -- Up Migration`,
+    liquibase: `${plural(n, 'file')} starting --liquibase formatted sql`,
   };
   const others = order.filter((l) => l !== layout && counts[l] > 0).map((l) => `${l} ${counts[l]}`);
   const reason = `${layout}: ${what[layout]}` + (others.length ? ` (also seen: ${others.join(', ')})` : '');
@@ -346,18 +355,29 @@ function countFlywayIn(dir: string, depth = 0): number {
 }
 
 function hasMarker(file: string, e: Dirent, marker: RegExp, contents?: Map<string, Buffer>): boolean {
+  const bytes = fileBytes(file, e, contents);
+  return bytes !== undefined && marker.test(bytes.toString('latin1'));
+}
+
+/** A Liquibase formatted SQL changelog: its first non-blank line is `--liquibase formatted sql`. */
+function isLiquibaseFile(file: string, e: Dirent, contents?: Map<string, Buffer>): boolean {
+  const bytes = fileBytes(file, e, contents);
+  return bytes !== undefined && isFormattedSql(bytes);
+}
+
+function fileBytes(file: string, e: Dirent, contents?: Map<string, Buffer>): Buffer | undefined {
   let bytes = contents?.get(file);
   if (!bytes) {
     // a listed regular file needs no stat; a link or anything else does (a FIFO would block the read)
-    if (!e.isFile() && !isFile(file)) return false;
+    if (!e.isFile() && !isFile(file)) return undefined;
     try {
       bytes = readFileSync(file);
     } catch {
-      return false;
+      return undefined;
     }
     contents?.set(file, bytes);
   }
-  return marker.test(bytes.toString('latin1'));
+  return bytes;
 }
 
 /** Sorted entries without dot-files, or undefined when `dir` cannot be listed. */

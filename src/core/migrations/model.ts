@@ -33,6 +33,25 @@ export interface ScriptData {
   checks: { when: 'before' | 'after'; sql: string }[];
 }
 
+/** A Liquibase changeset: its identity and what its databasechangelog row records. */
+export interface LiquibaseChangeSet {
+  id: string;
+  author: string;
+  /** FILENAME: the changelog's logicalFilePath, else filenamePrefix + its path relative to migrationsDir */
+  filename: string;
+  /** MD5SUM as Liquibase 4.22+ computes it (checksum version 9): '9:<32 hex>' */
+  checksum: string;
+  /** COMMENTS: `--comment:` (255 characters at most), '' without one */
+  comments: string;
+  /** CONTEXTS and LABELS as Liquibase writes them; null without any */
+  contexts: string | null;
+  labels: string | null;
+  /** `--validCheckSum:` values: a recorded MD5SUM among them (or ANY) is not a modification */
+  validCheckSums: string[];
+  runOnChange: boolean;
+  runAlways: boolean;
+}
+
 export interface Migration {
   /** the version as written in the file name: '20260101090000', '0001', '1.2.3' */
   version: string;
@@ -42,6 +61,8 @@ export interface Migration {
   down?: MigrationScript;
   /** Flyway R__ scripts: no version, re-run when their checksum changes */
   repeatable?: boolean;
+  /** layout liquibase: the changeset this migration is (version is its place in the changelogs) */
+  changeSet?: LiquibaseChangeSet;
 }
 
 export interface MigrationProblem {

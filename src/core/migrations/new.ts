@@ -120,6 +120,15 @@ function filled(layout: ConcreteLayout, file: string, content: { up: string; dow
         ? file.startsWith('V')
         : file === 'up.sql';
   if (layout === 'dbmate') return `-- migrate:up\n${content.up}\n-- migrate:down\n${content.down}`;
+  if (layout === 'liquibase') {
+    const id = basename(file, '.sql');
+    const rollback = content.down
+      .split(/\r?\n/)
+      .filter((l) => l.trim() !== '')
+      .map((l) => `--rollback ${l}`)
+      .join('\n');
+    return `--liquibase formatted sql\n\n--changeset pgshift:${id}\n${content.up}\n${rollback}\n`;
+  }
   return isUp ? content.up : content.down;
 }
 
@@ -143,6 +152,8 @@ function template(layout: ConcreteLayout, file: string, version: string, name: s
       return '-- +goose Up\n\n\n-- +goose Down\n\n';
     case 'node-pg-migrate':
       return '-- Up Migration\n\n\n-- Down Migration\n\n';
+    case 'liquibase':
+      return `--liquibase formatted sql\n\n--changeset pgshift:${version}_${name}\n-- To run it outside a transaction (CREATE INDEX CONCURRENTLY), add runInTransaction:false to the line above\n\n\n--rollback \n`;
     case 'sqlx':
       return file.endsWith('.up.sql')
         ? `-- ${version} ${name}: up\n-- To run this file outside a transaction, make its first line: -- no-transaction\n\n`

@@ -156,11 +156,13 @@ async function withOnlyNonTransactional(
   settings: RunnerSettings,
 ): Promise<MigrationStatus[]> {
   if (settings.transactionMode === 'none') return migrations;
-  const byFile = new Map(set.migrations.map((m) => [m.up.file, m]));
+  // by file and version: a Liquibase changelog holds many migrations
+  const byFile = new Map(set.migrations.map((m) => [`${m.up.file}\0${m.version}`, m]));
   return Promise.all(
     migrations.map(async (s) => {
-      const m = s.file && !s.noTransaction ? byFile.get(s.file) : undefined;
-      const only = m ? await onlyNonTransactional(m.up) : undefined;
+      const m = s.file && !s.noTransaction ? byFile.get(`${s.file}\0${s.version}`) : undefined;
+      // a Liquibase changeset runs in a transaction unless it says runInTransaction:false
+      const only = m && !m.changeSet ? await onlyNonTransactional(m.up) : undefined;
       return only ? { ...s, noTransaction: true, onlyNonTransactional: only } : s;
     }),
   );

@@ -29,7 +29,8 @@ export async function prepareSteps(steps: readonly PlanStep[]): Promise<Prepared
     let statements = scriptStatements(step.script);
     if (!step.noTransaction) {
       const kinds = await Promise.all(statements.map((s) => classifyStatement(s.sql)));
-      const only = onlyRefusedInTransaction(kinds, (k) => k);
+      // Liquibase runs a changeset in a transaction unless it says runInTransaction:false, whatever it holds
+      const only = step.migration.changeSet ? undefined : onlyRefusedInTransaction(kinds, (k) => k);
       if (only) {
         // nothing a transaction could hold together: run it as PostgreSQL allows, as Flyway does
         out.push({ ...step, noTransaction: true, onlyNonTransactional: only, statements });
@@ -61,6 +62,14 @@ export async function prepareSteps(steps: readonly PlanStep[]): Promise<Prepared
         );
       }
       const noTx = kinds.findIndex((k) => k.kind === 'no-transaction');
+      if (noTx >= 0 && step.migration.changeSet)
+        throw new PgshiftError(
+          `nothing was run: ${where(noTx)}: ${(kinds[noTx] as { command: string }).command} cannot run inside a transaction, and changeset ${step.migration.name} runs in one (Liquibase's would fail the same way)`,
+          {
+            hint: `add runInTransaction:false to its --changeset line (and keep the changeset to statements that may be re-run)`,
+            code: 'needs-no-transaction',
+          },
+        );
       if (noTx >= 0) {
         throw new PgshiftError(
           `nothing was run: ${where(noTx)}: ${(kinds[noTx] as { command: string }).command} cannot run inside a transaction, and ${label(step.migration)} runs in one`,

@@ -35,7 +35,7 @@ import {
   type RunnerInput,
   type Tracking,
 } from './session';
-import { createForeignTable, runRefusal } from './foreign';
+import { createForeignTable, runRefusal, takeForeignLock } from './foreign';
 import { createMonitor, type Monitor } from './monitor';
 import type { RunnerSettings } from './settings';
 import { appliedVersions, type MigrationState } from './state';
@@ -119,9 +119,16 @@ async function runLocked(
   refuseFramework(input, settings);
   await prepareSession(input.driver);
   return withMigrationLock(input, settings, async () => {
-    const tracking = await ensureAndRead(input, settings);
-    await refuseFailedWithIndexes(input, tracking);
-    return runPlan(input, settings, tracking, planOf(tracking, settings), command);
+    let tracking = await ensureAndRead(input, settings);
+    // the tool's own lock too (Liquibase's databasechangeloglock), and the state read again under it
+    const release = tracking.foreignTable && (await takeForeignLock(input.driver, tracking.foreignTable));
+    try {
+      if (release) tracking = await readTracking(input.driver, input.set, settings);
+      await refuseFailedWithIndexes(input, tracking);
+      return await runPlan(input, settings, tracking, planOf(tracking, settings), command);
+    } finally {
+      if (release) await release().catch(() => undefined);
+    }
   });
 }
 

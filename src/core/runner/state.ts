@@ -5,7 +5,7 @@
 import type { Migration, MigrationSet } from '../migrations/model';
 import { compareVersions, versionKey } from '../migrations/layouts';
 import type { ForeignKind, ForeignSnapshot } from './foreign';
-import { foreignScriptChecksum, foreignVerdict, unmatchedForeign } from './foreign';
+import { foreignChecksumMatches, foreignVerdict, foreignVersion, unmatchedForeign } from './foreign';
 import type { Checkpoint } from './backfill-progress';
 import type { HistoryEntry } from './history';
 
@@ -135,7 +135,7 @@ export function deriveState(
 
   const known = new Set(set.migrations.map(trackingKey));
   if (foreign) {
-    const versions = set.migrations.filter((m) => !m.repeatable).map((m) => m.version);
+    const versions = set.migrations.filter((m) => !m.repeatable).map((m) => foreignVersion(foreign, m));
     for (const r of unmatchedForeign(foreign, versions)) {
       const ours = own.get(trackingKey({ version: r.version, name: '' }));
       rows.push(
@@ -173,7 +173,8 @@ export function deriveState(
 
   const versioned = rows.filter((r) => !r.repeatable).sort((a, b) => compareVersions(a.version, b.version));
   const repeatables = rows.filter((r) => r.repeatable);
-  markOutOfOrder(versioned);
+  // Liquibase runs every changeset not yet run, wherever it stands: none is out of order
+  if (set.layout !== 'liquibase') markOutOfOrder(versioned);
   return { migrations: [...versioned, ...repeatables], foreign: foreign?.table.kind };
 }
 
@@ -201,7 +202,7 @@ function statusOf(
   let executionMs: number | null = null;
   let foreignChecksum: string | null = null;
   if (foreign && !m.repeatable) {
-    const f = foreignVerdict(foreign, m.version);
+    const f = foreignVerdict(foreign, foreignVersion(foreign, m));
     if (f.state === 'failed') state = 'failed';
     else if (f.state === 'applied') {
       state = 'applied';
@@ -211,7 +212,7 @@ function statusOf(
       foreignChecksum =
         f.record?.checksum === undefined
           ? null
-          : f.record.checksum === foreignScriptChecksum(foreign, m)
+          : foreignChecksumMatches(foreign, m, f.record.checksum)
             ? m.up.checksum
             : `${f.record.checksum} (${foreign.table.kind})`;
     } else state = ours.state === 'failed' ? 'failed' : 'pending';

@@ -3,6 +3,7 @@
  * and the linter both call this, so they never disagree about whether a file runs in a transaction.
  */
 import { parseDurationMs } from '../duration';
+import { isFormattedSql, parseFormattedSql } from './liquibase';
 import type { Comment } from './splitter';
 
 export interface Section {
@@ -13,6 +14,13 @@ export interface Section {
   end: number;
   /** the section (or whole file) must run outside a transaction */
   noTransaction: boolean;
+  /**
+   * the tool wraps the section in a transaction unless it says otherwise, whatever it holds (a
+   * Liquibase changeset): a section of nothing but CREATE INDEX CONCURRENTLY is not run outside one
+   */
+  alwaysWrapped?: boolean;
+  /** a Liquibase changeset's header line ends here: runInTransaction:false goes there */
+  headerEnd?: number;
 }
 
 const NO_TX = /^\s*pgshift:no-transaction\s*$/i;
@@ -52,8 +60,10 @@ export function runsOutsideTransaction(comments: readonly Comment[], start = 0, 
  * Splits a file into up / down sections by dbmate's `-- migrate:up` / `-- migrate:down`, goose's
  * `-- +goose Up` / `-- +goose Down` or node-pg-migrate's `-- Up Migration` / `-- Down Migration`,
  * or one 'whole' section. goose's `-- +goose NO TRANSACTION` anywhere is pgshift's no-transaction.
+ * Given the file's bytes, a Liquibase formatted SQL file is one section per changeset.
  */
-export function sections(comments: readonly Comment[], length: number): Section[] {
+export function sections(comments: readonly Comment[], length: number, bytes?: Buffer): Section[] {
+  if (bytes && isFormattedSql(bytes)) return changeSetSections(comments, bytes);
   const fileNoTx = hasNoTransactionDirective(comments);
   const markers = comments
     .filter((c) => c.kind === 'line')
@@ -77,6 +87,21 @@ export function sections(comments: readonly Comment[], length: number): Section[
       noTransaction: fileNoTx || m.noTransaction || runsOutsideTransaction(comments, c.start, end),
     };
   });
+}
+
+/**
+ * Liquibase formatted SQL: each changeset is an up section, outside a transaction when its header says
+ * runInTransaction:false (or a pgshift directive in it does).
+ */
+function changeSetSections(comments: readonly Comment[], bytes: Buffer): Section[] {
+  return parseFormattedSql(bytes).changeSets.map((cs) => ({
+    kind: 'up' as const,
+    start: cs.start,
+    end: cs.end,
+    noTransaction: !cs.attributes.runInTransaction || runsOutsideTransaction(comments, cs.start, cs.end),
+    alwaysWrapped: true,
+    headerEnd: cs.headerEnd,
+  }));
 }
 
 /**

@@ -5,6 +5,8 @@
  * `\d`) and COPY ... FROM stdin data are skipped as noise. It never throws and never looks back, so
  * any input (random bytes, unterminated quotes) is split in linear time.
  */
+import { isFormattedSql } from './liquibase';
+import { formattedStatements } from './liquibase-split';
 
 export interface RawStatement {
   /** byte offset of the first token */
@@ -97,6 +99,14 @@ function keywordAt(bytes: Buffer, i: number, j: number): number {
 }
 
 export function splitStatements(bytes: Buffer): SplitResult {
+  const out = splitPlain(bytes);
+  // a Liquibase changelog: each changeset split on its own, as Liquibase does (its header says so)
+  if (isFormattedSql(bytes))
+    out.statements = formattedStatements(bytes, (piece) => splitPlain(piece).statements);
+  return out;
+}
+
+function splitPlain(bytes: Buffer): SplitResult {
   const n = bytes.length;
   const out: SplitResult = { statements: [], comments: [], noise: [] };
   const stmt = new StatementScan(out.statements);
@@ -140,6 +150,8 @@ export function splitStatements(bytes: Buffer): SplitResult {
   }
   stmt.end(false);
   if (out.comments.some((c) => GOOSE_BLOCK.test(c.body))) out.statements = gooseBlocks(out);
+  else if (isFormattedSql(bytes))
+    out.statements = formattedStatements(bytes, (piece) => splitStatements(piece).statements);
   return out;
 }
 

@@ -109,9 +109,16 @@ export class MigrationItem extends vscode.TreeItem {
       this.command = {
         command: 'vscode.open',
         title: 'Open migration',
-        arguments: [vscode.Uri.file(migration.up.file)],
+        arguments: [vscode.Uri.file(migration.up.file), openAt(migration)],
       };
   }
+}
+
+/** Where a migration starts in its file: a Liquibase changeset at its --changeset line, a dbmate section at its marker. */
+function openAt(m: Migration): vscode.TextDocumentShowOptions | undefined {
+  if (m.up.offset === 0) return undefined;
+  const line = Math.max(0, (m.up.split?.line ?? 1) - 1 - (m.changeSet ? 1 : 0));
+  return { selection: new vscode.Range(line, 0, line, 0) };
 }
 
 /** One session the running migration waits for: the Cancel query / Terminate session actions act on `pid`. */

@@ -16,7 +16,7 @@ import {
 import { lintFiles, lintOptionsFromConfig } from '../../core/lint/lint-files';
 import type { Severity } from '../../core/lint/types';
 import { chooseMigrations } from '../../core/migrations/choose';
-import { discoverMigrations } from '../../core/migrations/discover';
+import { discoverMigrations, discoveryOptions } from '../../core/migrations/discover';
 import { compareVersions } from '../../core/migrations/layouts';
 import type { Migration, MigrationSet } from '../../core/migrations/model';
 import {
@@ -114,7 +114,7 @@ export class ProjectState implements vscode.Disposable {
     else if (!existsSync(dir)) d = { dir };
     else {
       try {
-        d = { dir, set: discoverMigrations(dir, choice.layout) };
+        d = { dir, set: discoverMigrations(dir, choice.layout, discoveryOptions(loaded.config)) };
       } catch (e) {
         d = { dir, error: errorText(e) };
       }

@@ -119,9 +119,11 @@ export function insertBefore(ctx: RuleContext, stmt: Stmt, sql: string, title: s
 
 export const NO_TX_DIRECTIVE = '-- pgshift:no-transaction\n';
 
-/** Edits that make the file run outside a transaction, unless it already does. */
+/** Edits that make the file (a Liquibase changeset: its --changeset line) run outside a transaction, unless it already does. */
 export function noTransactionEdits(ctx: RuleContext): Fix['edits'] {
   if (ctx.noTransactionDirective) return [];
+  const at = ctx.changeSetHeaderEnd;
+  if (at !== undefined) return [{ range: { start: at, end: at }, newText: ' runInTransaction:false' }];
   return [{ range: { start: 0, end: 0 }, newText: NO_TX_DIRECTIVE }];
 }
 

@@ -42,7 +42,9 @@ export const check: Rule['check'] = (stmt, ctx) => {
       : `${refused.command} cannot run inside a transaction block`;
   const context = {
     runner:
-      'the runner wraps this file in a transaction because it holds other statements too (no `-- pgshift:no-transaction` directive)',
+      ctx.changeSetHeaderEnd !== undefined
+        ? 'Liquibase (and pgshift) run this changeset in a transaction: its --changeset line has no runInTransaction:false'
+        : 'the runner wraps this file in a transaction because it holds other statements too (no `-- pgshift:no-transaction` directive)',
     explicit: 'it runs between BEGIN and COMMIT',
     'do-block': 'it runs inside a DO block',
   }[where];
@@ -67,7 +69,10 @@ export const check: Rule['check'] = (stmt, ctx) => {
       where === 'runner'
         ? [
             {
-              title: 'Run this file outside a transaction (-- pgshift:no-transaction)',
+              title:
+                ctx.changeSetHeaderEnd !== undefined
+                  ? 'Run this changeset outside a transaction (runInTransaction:false)'
+                  : 'Run this file outside a transaction (-- pgshift:no-transaction)',
               edits: noTransactionEdits(ctx),
             },
           ]

@@ -13,6 +13,7 @@ import { dbmateTracker } from './dbmate';
 import { flywayTracker } from './flyway';
 import { golangMigrateTracker } from './golang-migrate';
 import { gooseTracker } from './goose';
+import { liquibaseTracker } from './liquibase';
 import { prismaTracker } from './prisma';
 import { nodePgMigrateTracker } from './node-pg-migrate';
 import { sqlxTracker } from './sqlx';
@@ -45,6 +46,7 @@ export const TRACKERS: readonly Tracker[] = [
   gooseTracker,
   sqlxTracker,
   nodePgMigrateTracker,
+  liquibaseTracker,
 ];
 
 export function trackerOf(kind: ForeignKind): Tracker {
@@ -122,6 +124,25 @@ export function foreignVerdict(s: ForeignSnapshot, version: string): ForeignVerd
 /** The checksum the tool records for a migration, to compare with its table's (sqlx: SHA-384; Prisma: pgshift's sha256). */
 export function foreignScriptChecksum(s: ForeignSnapshot, m: Migration): string {
   return trackerOf(s.table.kind).scriptChecksum?.(m) ?? m.up.checksum;
+}
+
+/** Whether the checksum the tool recorded still fits the migration on disk. */
+export function foreignChecksumMatches(s: ForeignSnapshot, m: Migration, recorded: string): boolean {
+  const tracker = trackerOf(s.table.kind);
+  return tracker.checksumMatches?.(m, recorded) ?? recorded === foreignScriptChecksum(s, m);
+}
+
+/** The version the tool's records name a migration by (its version, or Liquibase's FILENAME::ID::AUTHOR). */
+export function foreignVersion(s: ForeignSnapshot, m: Migration): string {
+  return trackerOf(s.table.kind).recordVersion?.(m) ?? m.version;
+}
+
+/** Takes the tool's own run lock when it has one (Liquibase); returns the release, undefined without one. */
+export async function takeForeignLock(
+  driver: Driver,
+  t: ForeignTable,
+): Promise<(() => Promise<void>) | undefined> {
+  return trackerOf(t.kind).lock?.(driver, t);
 }
 
 /** Records naming no known migration: applied (or half-done) in the database, file gone. */

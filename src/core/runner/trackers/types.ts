@@ -9,7 +9,7 @@ import type { ConcreteLayout, Migration } from '../../migrations/model';
 import type { Write } from '../write';
 
 export type ForeignKind =
-  'golang-migrate' | 'dbmate' | 'flyway' | 'prisma' | 'goose' | 'sqlx' | 'node-pg-migrate';
+  'golang-migrate' | 'dbmate' | 'flyway' | 'prisma' | 'goose' | 'sqlx' | 'node-pg-migrate' | 'liquibase';
 
 export interface ForeignTable {
   kind: ForeignKind;
@@ -97,8 +97,20 @@ export interface Tracker {
   key(version: string): string;
   /** with a baseline (`upTo`): whether `version` is below it */
   below?(version: string, upTo: string): boolean;
+  /**
+   * The version a migration's record has, when the tool names records otherwise than by the
+   * migration's version (Liquibase: FILENAME::ID::AUTHOR); `key` is applied to it as to a record's.
+   */
+  recordVersion?(m: Migration): string;
   /** the checksum it records for a migration, when not pgshift's sha256 of the up script (sqlx: SHA-384) */
   scriptChecksum?(m: Migration): string;
+  /** whether a recorded checksum still fits the migration, when more than equality (Liquibase's validCheckSum) */
+  checksumMatches?(m: Migration, recorded: string): boolean;
+  /**
+   * The tool's own lock, taken for a run beside pgshift's (Liquibase's databasechangeloglock); throws
+   * when another run of the tool holds it. Returns the release.
+   */
+  lock?(driver: Driver, t: ForeignTable): Promise<() => Promise<void>>;
   /** the statements that create the table as the tool does, for a run on a database that has none yet */
   create?(schema: string): string[];
   readOnly?: ReadOnlyMode;
