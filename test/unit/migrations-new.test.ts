@@ -29,6 +29,40 @@ describe('createMigration', () => {
     writeFileSync(join(dir, rel), content);
   };
 
+  it('with content (pgshift expand): every layout reads back the up script as the up and the down as the down', () => {
+    const content = {
+      up: 'CREATE TABLE up_probe (id int);',
+      down: 'DROP TABLE up_probe;',
+    };
+    const layouts = [
+      'golang-migrate',
+      'dbmate',
+      'flyway',
+      'diesel',
+      'prisma',
+      'goose',
+      'sqlx',
+      'node-pg-migrate',
+      'liquibase',
+    ] as const;
+    for (const layout of layouts) {
+      const at = join(dir, layout);
+      createMigration(at, layout, 'probe', { now, content });
+      const [m] = discoverMigrations(at, layout).migrations;
+      assert.ok(m, layout);
+      // what runs: comments left out (Liquibase's --rollback lines stand in its changeset's text)
+      const up = m.up.sql.replace(/--.*$/gm, '');
+      assert.match(up, /CREATE TABLE up_probe/, `${layout}: up`);
+      assert.doesNotMatch(up, /DROP TABLE/, `${layout}: up`);
+      // Prisma has no down script
+      if (layout === 'prisma') assert.equal(m.down, undefined, layout);
+      else {
+        assert.match(m.down?.sql ?? '', /DROP TABLE up_probe/, `${layout}: down`);
+        assert.doesNotMatch(m.down?.sql ?? '', /CREATE TABLE/, `${layout}: down`);
+      }
+    }
+  });
+
   it('golang-migrate: up and down files with a UTC timestamp version and a comment header', () => {
     const created = createMigration(dir, 'golang-migrate', 'Add customers email', { now });
     assert.deepEqual(created, [

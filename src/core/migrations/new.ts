@@ -61,8 +61,9 @@ export function createMigration(
   const createdDirs: string[] = [];
   try {
     mkdirSync(abs, { recursive: true });
-    if (concrete === 'diesel') {
-      const folder = dirname(files[0]);
+    // diesel's and Prisma's migrations are folders of their own
+    const folder = dirname(files[0]);
+    if (folder !== abs) {
       mkdirSync(folder); // throws EEXIST rather than writing into someone's folder
       createdDirs.push(folder);
     }
@@ -113,23 +114,33 @@ function nextVersion(layout: ConcreteLayout, existing: Migration[], opts: NewMig
 
 /** Which file of the layout holds the up script, and which the down (dbmate: one file, both). */
 function filled(layout: ConcreteLayout, file: string, content: { up: string; down: string }): string {
-  const isUp =
-    layout === 'golang-migrate'
-      ? file.endsWith('.up.sql')
-      : layout === 'flyway'
-        ? file.startsWith('V')
-        : file === 'up.sql';
-  if (layout === 'dbmate') return `-- migrate:up\n${content.up}\n-- migrate:down\n${content.down}`;
-  if (layout === 'liquibase') {
-    const id = basename(file, '.sql');
-    const rollback = content.down
-      .split(/\r?\n/)
-      .filter((l) => l.trim() !== '')
-      .map((l) => `--rollback ${l}`)
-      .join('\n');
-    return `--liquibase formatted sql\n\n--changeset pgshift:${id}\n${content.up}\n${rollback}\n`;
+  switch (layout) {
+    case 'dbmate':
+      return `-- migrate:up\n${content.up}\n-- migrate:down\n${content.down}`;
+    case 'goose':
+      return `-- +goose Up\n${content.up}\n-- +goose Down\n${content.down}`;
+    case 'node-pg-migrate':
+      return `-- Up Migration\n${content.up}\n-- Down Migration\n${content.down}`;
+    case 'liquibase': {
+      const id = basename(file, '.sql');
+      const rollback = content.down
+        .split(/\r?\n/)
+        .filter((l) => l.trim() !== '')
+        .map((l) => `--rollback ${l}`)
+        .join('\n');
+      return `--liquibase formatted sql\n\n--changeset pgshift:${id}\n${content.up}\n${rollback}\n`;
+    }
+    // one file per direction: which one this is
+    case 'golang-migrate':
+    case 'sqlx':
+      return file.endsWith('.down.sql') ? content.down : content.up;
+    case 'flyway':
+      return file.startsWith('U') ? content.down : content.up;
+    case 'diesel':
+      return file === 'down.sql' ? content.down : content.up;
+    case 'prisma':
+      return content.up;
   }
-  return isUp ? content.up : content.down;
 }
 
 function template(layout: ConcreteLayout, file: string, version: string, name: string): string {
