@@ -11,7 +11,9 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main';
+import { LAYOUTS } from '../../src/core/config';
 import { PgshiftError } from '../../src/core/errors';
+import type { ConcreteLayout } from '../../src/core/migrations/model';
 import { discoverMigrations } from '../../src/core/migrations/discover';
 import { createMigration, sanitizeMigrationName } from '../../src/core/migrations/new';
 import { fakeIo } from './helpers/fake-io';
@@ -34,18 +36,7 @@ describe('createMigration', () => {
       up: 'CREATE TABLE up_probe (id int);',
       down: 'DROP TABLE up_probe;',
     };
-    const layouts = [
-      'golang-migrate',
-      'dbmate',
-      'flyway',
-      'diesel',
-      'prisma',
-      'goose',
-      'sqlx',
-      'node-pg-migrate',
-      'liquibase',
-    ] as const;
-    for (const layout of layouts) {
+    for (const layout of LAYOUTS.filter((l): l is ConcreteLayout => l !== 'auto')) {
       const at = join(dir, layout);
       createMigration(at, layout, 'probe', { now, content });
       const [m] = discoverMigrations(at, layout).migrations;

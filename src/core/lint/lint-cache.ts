@@ -121,9 +121,9 @@ interface GroupFile {
   ups: StoredEntry[];
   downs: StoredEntry[];
   /**
-   * every entry's JSON part and serialized findings, one after the other: one buffer to deserialize
-   * instead of two per file (5,368 for the corpus), and a rewrite copies the parts of the entries it
-   * keeps without decoding them
+   * every entry's JSON part, serialized findings and text part, one after the other: one buffer to
+   * deserialize instead of three per file, and a rewrite copies the parts of the entries it keeps
+   * without decoding them
    */
   parts: Uint8Array;
   /** v8.serialize(SchemaDelta[]) of `ups` */
@@ -170,12 +170,11 @@ export class LintCache {
       ups: parts.flatMap((f) => f.ups),
       downs: parts.flatMap((f) => f.downs),
       main: { gen: main.data.gen, ups: main.ups.length, downs: main.downs.length },
-      deltas: (from = 0) =>
-        from >= main.ups.length && t
-          ? deltas[1]().slice(from - main.ups.length)
-          : from >= main.ups.length
-            ? []
-            : [...deltas[0](), ...(t ? deltas[1]() : [])].slice(from),
+      // the main file's deltas are read only when some of them are asked for
+      deltas: (from = 0) => [
+        ...(from < main.ups.length ? deltas[0]().slice(from) : []),
+        ...(t ? deltas[1]().slice(Math.max(0, from - main.ups.length)) : []),
+      ],
       model: (i) => models.get(i)?.(),
     };
   }

@@ -12,9 +12,10 @@
  * hide new bytes; ctime is in the stamp because tools that keep mtime (touch -r, cp -p, some checkouts)
  * cannot keep it.
  *
- * Each up migration's change to the schema model is stored with it (schema-state.ts), so that the first
- * file to lint again — typically a new migration appended to a directory of hundreds — starts from the
- * model rebuilt from those deltas, without parsing the files before it. The files that miss are linted
+ * Each up migration's change to the schema model is stored with it (schema-state.ts), and the model
+ * after the last one, so that the first file to lint again starts from a model without parsing the files
+ * before it: a new migration appended to a directory of hundreds from the stored model, an edit in the
+ * middle from the model the deltas before it rebuild. The files that miss are linted
  * as GroupTasks, on worker threads when the caller gives `parallel` (only they go to the workers).
  */
 import { createHash } from 'node:crypto';
@@ -125,8 +126,9 @@ export async function lintFilesCached(
       const st = statSync(file);
       const stamp = `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
       const prior = known.get(name);
+      // an entry stored without a stamp ('': too recent to trust) never matches one
       const sha =
-        prior?.stamp && prior.stamp === stamp
+        prior?.stamp === stamp
           ? prior.sha
           : (read++, createHash('sha256').update(readFileSync(file)).digest('hex'));
       const trusted = st.mtimeMs < trustBefore && st.ctimeMs < trustBefore ? stamp : '';
@@ -301,11 +303,12 @@ function store(
   const same = (a: CachedEntry, b: CachedEntry): boolean =>
     a.key === b.key && a.sha === b.sha && a.stamp === b.stamp;
   try {
-    if (s && p.from >= s.main.ups && s.main.ups <= ups.length) {
+    if (s && p.from >= s.main.ups) {
       const mainDowns = s.downs.slice(0, s.main.downs);
+      const inMain = new Set(mainDowns.map((m) => m.key));
       const byKey = new Map(downs.map((d) => [d.key, d]));
       const tailUps = ups.slice(s.main.ups);
-      const tailDowns = downs.filter((d) => !mainDowns.some((m) => m.key === d.key));
+      const tailDowns = downs.filter((d) => !inMain.has(d.key));
       if (
         ups.slice(0, s.main.ups).every((e, i) => same(e, s.ups[i])) &&
         mainDowns.every((m) => byKey.has(m.key) && same(byKey.get(m.key)!, m)) &&
