@@ -119,6 +119,19 @@ export interface LiquibaseConfig {
   filenamePrefix: string;
 }
 
+export interface OfflineSqlConfig {
+  /**
+   * `pgshift lint` (no paths, or the tool's migration files named) lints the SQL the tool prints
+   * offline (Alembic `upgrade --sql`, Django `sqlmigrate`) instead of the SQL strings in the files.
+   * Default false; `--offline-sql` turns it on for one run.
+   */
+  enabled: boolean;
+  /** the Python that has the tool and the project's packages (a virtualenv's bin/python). Default python3 */
+  python: string;
+  /** per command. Default 120 */
+  timeoutSeconds: number;
+}
+
 export interface PgshiftConfig {
   migrationsDir: string;
   layout: Layout;
@@ -136,6 +149,7 @@ export interface PgshiftConfig {
   seeds: SeedsConfig;
   zeroDowntime: ZeroDowntimeConfig;
   liquibase: LiquibaseConfig;
+  offlineSql: OfflineSqlConfig;
   environments: Record<string, EnvironmentConfig>;
   defaultEnvironment?: string;
 }
@@ -184,6 +198,7 @@ export const DEFAULT_CONFIG: PgshiftConfig = {
   seeds: { dir: 'seeds', afterUp: true },
   zeroDowntime: { minSoak: '1h' },
   liquibase: { filenamePrefix: '' },
+  offlineSql: { enabled: false, python: 'python3', timeoutSeconds: 120 },
   environments: {},
 };
 
@@ -266,6 +281,7 @@ export const TOP_KEYS: readonly string[] = [
   'seeds',
   'zeroDowntime',
   'liquibase',
+  'offlineSql',
   'environments',
   'defaultEnvironment',
 ];
@@ -274,6 +290,7 @@ export const BACKUP_KEYS: readonly string[] = Object.keys(DEFAULT_CONFIG.backup)
 export const SEEDS_KEYS: readonly string[] = Object.keys(DEFAULT_CONFIG.seeds);
 export const ZERO_DOWNTIME_KEYS: readonly string[] = Object.keys(DEFAULT_CONFIG.zeroDowntime);
 export const LIQUIBASE_KEYS: readonly string[] = Object.keys(DEFAULT_CONFIG.liquibase);
+export const OFFLINE_SQL_KEYS: readonly string[] = Object.keys(DEFAULT_CONFIG.offlineSql);
 export const BACKUP_MODES: readonly BackupConfig['mode'][] = ['auto', 'off', 'file'];
 export const ENV_KEYS: readonly string[] = [
   'url',
@@ -405,6 +422,27 @@ export function validateConfig(raw: unknown, where: string): PgshiftConfig {
     if (r.filenamePrefix !== undefined) {
       if (typeof r.filenamePrefix !== 'string') fail('liquibase.filenamePrefix', 'must be a string');
       c.liquibase.filenamePrefix = r.filenamePrefix as string;
+    }
+  }
+  if (raw.offlineSql !== undefined) {
+    if (!isObject(raw.offlineSql)) fail('offlineSql', 'must be an object');
+    const r = raw.offlineSql as Record<string, unknown>;
+    for (const k of Object.keys(r))
+      if (!OFFLINE_SQL_KEYS.includes(k))
+        fail(`offlineSql.${k}`, `is not an offlineSql setting (known: ${OFFLINE_SQL_KEYS.join(', ')})`);
+    if (r.enabled !== undefined) {
+      if (typeof r.enabled !== 'boolean') fail('offlineSql.enabled', 'must be true or false');
+      c.offlineSql.enabled = r.enabled as boolean;
+    }
+    if (r.python !== undefined) {
+      if (typeof r.python !== 'string' || !r.python.trim())
+        fail('offlineSql.python', 'must be a program name or path, such as "python3" or ".venv/bin/python"');
+      c.offlineSql.python = r.python as string;
+    }
+    if (r.timeoutSeconds !== undefined) {
+      if (typeof r.timeoutSeconds !== 'number' || !(r.timeoutSeconds > 0))
+        fail('offlineSql.timeoutSeconds', 'must be a number of seconds above 0');
+      c.offlineSql.timeoutSeconds = r.timeoutSeconds as number;
     }
   }
   if (raw.environments !== undefined) {

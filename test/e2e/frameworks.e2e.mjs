@@ -3,7 +3,8 @@
 // packaged pgshift.vsix, driven in chromium. A Django project (test/unit/fixtures/frameworks/django plus
 // a migration with RunSQL) shows its migrations in the pgshift tree, read only with Django's command,
 // and the SQL string of its RunSQL gets a diagnostic in the .py file; a Prisma project shows its
-// migrations in the tree. Screenshots in test-results/ (fw-NN-<step>.png).
+// migrations in the tree; an Alembic project with offlineSql.enabled gets the findings of the SQL Alembic
+// prints (`upgrade --sql`, Debian's python3-alembic) on its op calls. Screenshots in test-results/ (fw-NN-<step>.png).
 //
 //   node test/e2e/frameworks.e2e.mjs [--vsix pgshift.vsix] [--report <file.json>]
 import assert from 'node:assert/strict';
@@ -67,6 +68,7 @@ export async function runFrameworksTest({ vsix, log = console.log } = {}) {
   const layout = runLayout(runDir);
   const django = path.join(runDir, 'django-site');
   const prisma = path.join(runDir, 'prisma-app');
+  const alembic = path.join(runDir, 'alembic-app');
   let server = null;
   let browser = null;
   const watchdog = setTimeout(() => {
@@ -110,6 +112,14 @@ export async function runFrameworksTest({ vsix, log = console.log } = {}) {
         });
         fs.writeFileSync(path.join(django, 'sites', 'migrations', '0003_site_name_index.py'), RUNSQL);
         prismaProject(prisma);
+        fs.cpSync(path.join(REPO, 'test', 'unit', 'fixtures', 'frameworks', 'offline-alembic'), alembic, {
+          recursive: true,
+        });
+        const python = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+        fs.writeFileSync(
+          path.join(alembic, 'pgshift.config.json'),
+          JSON.stringify({ offlineSql: { enabled: true, python } }, null, 2) + '\n',
+        );
         const cs = await ensureCodeServer({ log });
         writeSettings(layout, { 'editor.minimap.enabled': false });
         await installVsix(cs, { vsix, ...layout });
@@ -172,6 +182,29 @@ export async function runFrameworksTest({ vsix, log = console.log } = {}) {
       await page.locator('.monaco-workbench').waitFor();
       await treeShows([/^init.*pending/, /^email_index.*pending/]);
       await page.mouse.move(900, 450);
+    });
+
+    await step('alembic-offline-sql', async () => {
+      await page.goto(workbenchUrl(server, { folder: alembic }), { timeout: 60_000 });
+      await page.locator('.monaco-workbench').waitFor();
+      await page.keyboard.press('Control+P');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor();
+      await input.fill('3c4d5e6f7a8b_concurrent_index.py');
+      await page
+        .locator('.quick-input-list .monaco-list-row', { hasText: '3c4d5e6f7a8b_concurrent_index.py' })
+        .first()
+        .waitFor();
+      await page.keyboard.press('Enter');
+      await page.locator('.tabs-container .tab.active', { hasText: '3c4d5e6f7a8b_concurrent_index.py' }).waitFor();
+      await page.keyboard.press('Control+Shift+M');
+      // only Alembic's output shows it: postgresql_concurrently=True outside the autocommit block
+      const problem = page
+        .locator('.markers-panel .monaco-list-row', { hasText: /concurrently-in-transaction/ })
+        .first();
+      await problem.waitFor({ timeout: 60_000 });
+      assert.match(text(await problem.textContent()), /\[Ln 24, Col 5\]/);
+      await page.locator('.editor-group-container.active .squiggly-error').first().waitFor();
     });
   } finally {
     clearTimeout(watchdog);

@@ -18,7 +18,11 @@ import { lintFiles, lintOptionsFromConfig } from '../../core/lint/lint-files';
 import { codeLanguageOf } from '../../core/frameworks/lint-code';
 import { codeMigrationFiles, listCodeMigrations } from '../../core/frameworks/index';
 import { codeProjectOf } from '../../core/frameworks/project';
-import { lintCodeFiles, skippedNotes } from '../../core/frameworks/lint-code-files';
+import { lintCodeFiles, skippedNotes, type CodeFileLintResult } from '../../core/frameworks/lint-code-files';
+import { TOOL_TITLES } from '../../core/frameworks/model';
+import { hasOfflineSql, lintOfflineMigrations } from '../../core/frameworks/offline-run';
+import type { CodeProject } from '../../core/frameworks/project';
+import type { LintOptions } from '../../core/lint/types';
 import { lintFilesParallel } from '../../core/lint/lint-parallel';
 import { SEVERITIES, type Severity } from '../../core/lint/types';
 import { PGSHIFT_VERSION } from '../../core/version';
@@ -32,12 +36,15 @@ export const lintCommand: Command = {
   name: 'lint',
   summary: 'Check migrations for risky SQL (locks, rewrites, data loss)',
   usage: `pgshift lint [paths or globs...] [--format text|json|sarif|github] [--config F] [--pg-version N] [--fail-on error|warning|info]
-                    [--no-cache | --cache-location DIR]
+                    [--no-cache | --cache-location DIR] [--offline-sql]
 
   With no paths, lints the configured migrations directory and the seeds folder (seeds.dir), or in a
   Django, Rails, Alembic, Knex, Sequelize, TypeORM or EF project the SQL strings of its migrations
   (.py/.rb/.js/.ts/.cs files can also be named). Exit 0 when nothing reaches --fail-on
   (default warning), 1 when something does, 2 on usage or config errors.
+  --offline-sql (or offlineSql.enabled): in an Alembic or Django project, lint the SQL the tool itself
+  prints (alembic upgrade heads --sql, manage.py sqlmigrate) instead of the strings in the files, each
+  finding on the operation that emits the statement.
   Files whose findings cannot have changed are not linted again: the cache is in .pgshift/cache of the
   project (when it has a config file or a .pgshift folder), else in the user's cache directory.`,
   options: {
@@ -45,6 +52,7 @@ export const lintCommand: Command = {
     'fail-on': { type: 'string' },
     'no-cache': { type: 'boolean' },
     'cache-location': { type: 'string' },
+    'offline-sql': { type: 'boolean' },
   },
   async run({ values, positionals }, io) {
     const format = formatOption(values, FORMATS, 'text');
@@ -89,7 +97,13 @@ export const lintCommand: Command = {
     const options = lintOptionsFromConfig(loaded.config, { postgresVersion: pgVersion });
     const codeFiles = files.filter((f) => codeLanguageOf(f) !== undefined);
     const sqlFiles = files.filter((f) => codeLanguageOf(f) === undefined);
-    const codeResults = codeFiles.length ? await lintCodeFiles(codeFiles, options) : [];
+    const offline =
+      values['offline-sql'] === true || loaded.config.offlineSql.enabled
+        ? await lintOffline(loaded, code, codeFiles, options, io, values['offline-sql'] === true)
+        : [];
+    const fromOutput = new Set(offline.map((r) => r.file));
+    const inPlace = codeFiles.filter((f) => !fromOutput.has(f));
+    const codeResults = [...offline, ...(inPlace.length ? await lintCodeFiles(inPlace, options) : [])];
     // before the parser compiles (see v8-flags.ts); only here, never in the editor's host
     setFlags(LINT_FLAGS);
     const showProgress = io.progress && files.length > 200;
@@ -142,6 +156,40 @@ export const lintCommand: Command = {
     return failing ? 1 : 0;
   },
 };
+
+/**
+ * --offline-sql / offlineSql.enabled: the Alembic or Django project's migrations among the files (all of
+ * them with no paths) linted from the tool's own offline SQL. Asked for on the command line in a project
+ * of another tool, it is an error; set in the config, such a project is linted as without it.
+ */
+async function lintOffline(
+  loaded: LoadedConfig,
+  found: CodeProject | undefined,
+  codeFiles: readonly string[],
+  options: LintOptions,
+  io: Io,
+  asked: boolean,
+): Promise<CodeFileLintResult[]> {
+  const project = found ?? codeProjectOf(loaded);
+  if (!project || !hasOfflineSql(project.detection.tool)) {
+    if (!asked) return [];
+    const what = project
+      ? `a ${TOOL_TITLES[project.detection.tool]} project`
+      : 'no Alembic or Django project';
+    throw new PgshiftError(`--offline-sql: pgshift finds ${what} here`, {
+      hint: 'offline SQL comes from Alembic (upgrade --sql) and Django (sqlmigrate); run it from the project, or without --offline-sql',
+      exitCode: 2,
+    });
+  }
+  const wanted = new Set(codeFiles);
+  const all = listCodeMigrations(project.detection).migrations;
+  if (!all.some((m) => wanted.has(m.file))) return [];
+  return lintOfflineMigrations(project.detection, all, wanted, loaded.config.offlineSql, options, {
+    onCommand: io.progress ? (c) => io.err(`\r\x1b[Krunning ${c}`) : undefined,
+  }).finally(() => {
+    if (io.progress) io.err('\r\x1b[K');
+  });
+}
 
 /**
  * The lint cache's directory: --cache-location, else `.pgshift/cache` in a project that has a config

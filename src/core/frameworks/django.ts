@@ -27,10 +27,15 @@ function appLabel(migrationsDir: string): string {
   return label ? label[1] : basename(appDir);
 }
 
-function detect(root: string): CodeDetection | undefined {
-  const manage = directories(root, 2)
+/** The project's manage.py (in the root or two folders down), the one that runs Django. */
+export function managePy(root: string): string | undefined {
+  return directories(root, 2)
     .map((d) => join(d, 'manage.py'))
     .find((f) => isFile(f) && /django/i.test(readText(f) ?? ''));
+}
+
+function detect(root: string): CodeDetection | undefined {
+  const manage = managePy(root);
   if (!manage) return undefined;
   const base = dirname(manage);
   const dirs = directories(base, 4).filter(
@@ -172,9 +177,7 @@ async function read(driver: Parameters<CodeFramework['read']>[0], d: CodeDetecti
 }
 
 function command(d: CodeDetection): string {
-  const manage = directories(d.root, 2)
-    .map((x) => join(x, 'manage.py'))
-    .find(isFile);
+  const manage = managePy(d.root);
   const rel = manage ? relative(d.root, manage) : 'manage.py';
   return `python ${rel} migrate`;
 }

@@ -14,6 +14,9 @@ import type { Ctx } from '../ctx';
 import { detectCodeFrameworks, frameworkOfFile, type CodeDetection } from '../../core/frameworks/index';
 import { codeLanguageOf, lintCode } from '../../core/frameworks/lint-code';
 import { codeProjectOf } from '../../core/frameworks/project';
+import { listCodeMigrations } from '../../core/frameworks/index';
+import { hasOfflineSql, lintOfflineMigrations } from '../../core/frameworks/offline-run';
+import type { LintOptions } from '../../core/lint/types';
 
 export interface DocumentLint {
   version: number;
@@ -26,6 +29,9 @@ export class LintService implements vscode.Disposable {
   private readonly priorSchemas = new Map<string, Promise<{ schema?: SchemaModel; direction?: 'down' }>>();
   /** the code-based tools of the project, for the config they were detected with */
   private detections?: { loaded: object; found: CodeDetection[] };
+
+  /** the offline SQL run of each code migration, for the document version it was started for */
+  private readonly offlineRuns = new Map<string, { key: string; run: Promise<LintResult | undefined> }>();
 
   constructor(private readonly ctx: Ctx) {}
 
@@ -75,7 +81,14 @@ export class LintService implements vscode.Disposable {
     const options = lintOptionsFromConfig(loaded.config);
     const lang = codeLanguageOf(doc.fileName);
     if (lang) {
-      const entry = { version: doc.version, result: lintCode(parser, doc.getText(), lang, options) };
+      // saved, with offlineSql.enabled: the SQL the tool prints for the file (it reads the disk); while
+      // typing, and when the tool cannot run, the SQL strings of the text
+      const offline =
+        !doc.isDirty && loaded.config.offlineSql.enabled ? await this.offline(doc, options) : undefined;
+      const entry = {
+        version: doc.version,
+        result: offline ?? lintCode(parser, doc.getText(), lang, options),
+      };
       this.results.set(doc.uri.toString(), entry);
       return entry;
     }
@@ -95,12 +108,42 @@ export class LintService implements vscode.Disposable {
     return entry;
   }
 
+  /** The tool's offline SQL for the saved file, linted (Alembic, Django); undefined when it cannot run. */
+  private async offline(doc: vscode.TextDocument, options: LintOptions): Promise<LintResult | undefined> {
+    const loaded = this.ctx.projectConfig();
+    const d = this.codeMigration(doc.fileName);
+    if (!loaded || !d || !hasOfflineSql(d.tool)) return undefined;
+    const key = `${doc.uri.toString()}@${doc.version}`;
+    let p = this.offlineRuns.get(doc.uri.toString());
+    if (p?.key !== key) {
+      const run = lintOfflineMigrations(
+        d,
+        listCodeMigrations(d).migrations,
+        new Set([doc.fileName]),
+        loaded.config.offlineSql,
+        options,
+      )
+        .then((r) => r[0])
+        .catch((e: unknown) => {
+          const err = e as { message?: string; hint?: string };
+          this.ctx.output.warn(
+            `offline SQL of ${basename(doc.fileName)}: ${err.message ?? String(e)}${err.hint ? ` (${err.hint})` : ''}`,
+          );
+          return undefined;
+        });
+      p = { key, run };
+      this.offlineRuns.set(doc.uri.toString(), p);
+    }
+    return p.run;
+  }
+
   forget(uri: vscode.Uri): void {
     this.results.delete(uri.toString());
   }
 
   migrationFilesChanged(): void {
     this.priorSchemas.clear();
+    this.offlineRuns.clear();
     this.detections = undefined;
   }
 
