@@ -27,6 +27,7 @@ export async function codeStatusCommand(ctx: RunnerContext, io: Io): Promise<num
             ...(r.batch !== undefined ? { batch: r.batch } : {}),
             ...(r.file ? { file: r.file } : {}),
           })),
+          ...(report.snapshot.environment ? { environment: report.snapshot.environment } : {}),
           ...(report.set.heads ? { heads: report.set.heads } : {}),
           ...(report.set.superseded?.length ? { superseded: report.set.superseded.map((m) => m.key) } : {}),
           problems: report.set.problems,

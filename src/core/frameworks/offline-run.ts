@@ -50,7 +50,10 @@ function shown(file: string, args: string[]): string {
 
 function failure(command: string, err: unknown, hint: string): PgshiftError {
   const e = err as { stderr?: string; code?: unknown; killed?: boolean; message?: string };
-  const lines = (e.stderr ?? '').trim().split('\n').filter(Boolean);
+  const lines = (e.stderr ?? '')
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim() && !/^[\s^~]+$/.test(l));
   const last = lines.slice(-3).join('\n  ');
   const why =
     e.code === 'ENOENT'
