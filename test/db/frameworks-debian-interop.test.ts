@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { main } from '../../src/cli/main';
 import { fakeIo } from '../unit/helpers/fake-io';
+import { pgshiftStatus } from './cli-status';
 import { createScratchDatabase, type ScratchDatabase } from './server';
 
 const fixtures = join(__dirname, '..', '..', '..', 'test', 'unit', 'fixtures', 'frameworks');
@@ -36,14 +37,6 @@ function requireTool(ctx: Mocha.Context, ok: boolean, what: string): void {
   if (ok) return;
   if (process.env.CI === 'true') throw new Error(`${what} is missing: .ci/run installs it`);
   ctx.skip();
-}
-
-async function pgshiftStatus(cwd: string, url: string): Promise<Record<string, string>> {
-  const io = fakeIo(cwd);
-  const code = await main(['status', '--db', url, '--format', 'json'], io);
-  assert.equal(code, 0, io.stderr);
-  const s = JSON.parse(io.stdout) as { migrations: { key: string; state: string }[] };
-  return Object.fromEntries(s.migrations.map((m) => [m.key, m.state]));
 }
 
 describe('interop with the real Django, Alembic and Active Record (Debian packages)', function () {

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main';
 import { fakeIo } from '../unit/helpers/fake-io';
+import { pgshiftStatus } from './cli-status';
 import { createScratchDatabase, type ScratchDatabase } from './server';
 
 const repo = join(__dirname, '..', '..', '..');
@@ -34,14 +35,6 @@ function run(tool: keyof typeof bin, args: string[], cwd: string, url: string): 
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-}
-
-async function pgshiftStatus(cwd: string, url: string): Promise<Record<string, string>> {
-  const io = fakeIo(cwd);
-  const code = await main(['status', '--db', url, '--format', 'json'], io);
-  assert.equal(code, 0, io.stderr);
-  const s = JSON.parse(io.stdout) as { migrations: { key: string; state: string }[] };
-  return Object.fromEntries(s.migrations.map((m) => [m.key, m.state]));
 }
 
 async function refuses(cwd: string, url: string, command: RegExp): Promise<void> {
