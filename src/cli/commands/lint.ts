@@ -19,7 +19,7 @@ import { codeLanguageOf } from '../../core/frameworks/lint-code';
 import { codeMigrationFiles, listCodeMigrations } from '../../core/frameworks/index';
 import { codeProjectOf } from '../../core/frameworks/project';
 import { lintCodeFiles, skippedNotes, type CodeFileLintResult } from '../../core/frameworks/lint-code-files';
-import { TOOL_TITLES } from '../../core/frameworks/model';
+import { TOOL_TITLES, type CodeMigrationSet } from '../../core/frameworks/model';
 import { hasOfflineSql, lintOfflineMigrations } from '../../core/frameworks/offline-run';
 import type { CodeProject } from '../../core/frameworks/project';
 import type { LintOptions } from '../../core/lint/types';
@@ -77,10 +77,11 @@ export const lintCommand: Command = {
     // migrationsDir or the folder of the tool detected in the project (prisma/migrations), and the
     // seeds when there are any (they run on the same databases)
     const code = positionals.length ? undefined : codeProjectOf(loaded);
+    const codeSet = code && listCodeMigrations(code.detection);
     const args = positionals.length
       ? positionals
-      : code
-        ? codeMigrationFiles(listCodeMigrations(code.detection))
+      : codeSet
+        ? codeMigrationFiles(codeSet)
         : [chooseMigrations(loaded).dir, ...(existsSync(seedsDir(loaded)) ? [seedsDir(loaded)] : [])];
     const { files, missing } = expandPaths(
       args,
@@ -99,7 +100,14 @@ export const lintCommand: Command = {
     const sqlFiles = files.filter((f) => codeLanguageOf(f) === undefined);
     const offline =
       values['offline-sql'] === true || loaded.config.offlineSql.enabled
-        ? await lintOffline(loaded, code, codeFiles, options, io, values['offline-sql'] === true)
+        ? await lintOffline(
+            loaded,
+            code && { ...code, set: codeSet! },
+            codeFiles,
+            options,
+            io,
+            values['offline-sql'] === true,
+          )
         : [];
     const fromOutput = new Set(offline.map((r) => r.file));
     const inPlace = codeFiles.filter((f) => !fromOutput.has(f));
@@ -164,7 +172,7 @@ export const lintCommand: Command = {
  */
 async function lintOffline(
   loaded: LoadedConfig,
-  found: CodeProject | undefined,
+  found: (CodeProject & { set: CodeMigrationSet }) | undefined,
   codeFiles: readonly string[],
   options: LintOptions,
   io: Io,
@@ -182,7 +190,7 @@ async function lintOffline(
     });
   }
   const wanted = new Set(codeFiles);
-  const all = listCodeMigrations(project.detection).migrations;
+  const all = (found?.set ?? listCodeMigrations(project.detection)).migrations;
   if (!all.some((m) => wanted.has(m.file))) return [];
   return lintOfflineMigrations(project.detection, all, wanted, loaded.config.offlineSql, options, {
     onCommand: io.progress ? (c) => io.err(`\r\x1b[Krunning ${c}`) : undefined,

@@ -6,10 +6,12 @@
  * statement given to the nearest call whose kind and names match). When the statement is the text of a
  * string literal of that call (RunSQL, op.execute), the finding lands on the literal's exact characters.
  *
- * The whole output is linted once, BEGIN/COMMIT as the tool printed them (transactionMode 'none'), so
- * the transaction a statement runs in and the schema earlier migrations built are the real ones.
+ * Each migration's output is linted on its own with BEGIN/COMMIT as the tool printed them
+ * (transactionMode 'none'; a BEGIN Alembic printed before the segment put back in front), the schema
+ * carried from one migration to the next, so the transaction a statement runs in and the schema
+ * earlier migrations built are the real ones.
  */
-import { lintWith, type LintResult } from '../lint/engine';
+import { lintWith } from '../lint/engine';
 import type { Finding, LintOptions, Range, Stmt } from '../lint/types';
 import type { SqlParser } from '../sql/parser';
 import { SourceText } from '../sql/source';
@@ -238,11 +240,12 @@ function quotedIn(callText: string, name: string): boolean {
 const normal = (s: string): string => s.replace(/\s+/g, ' ').replace(/;\s*$/, '').trim().toLowerCase();
 
 /** Which of Alembic's operations each statement comes from (-1: none). */
-function alembicOwners(code: string, ops: Operation[], stmts: string[]): number[] {
+function alembicOwners(code: string, ops: Operation[], pieces: EmbeddedSql[], stmts: string[]): number[] {
   const texts = ops.map((o) => code.slice(o.start, o.end).toLowerCase());
   const literals = ops.map((o) =>
-    extractSql(code.slice(o.start, o.end), 'python')
-      .sql.map((p) => normal(p.value))
+    pieces
+      .filter((p) => p.start >= o.start && p.end <= o.end)
+      .map((p) => normal(p.value))
       .join('\n'),
   );
   let p = 0;
@@ -281,12 +284,6 @@ function djangoModelOf(code: string, op: Operation): string | undefined {
   const text = code.slice(op.start, op.end);
   const m = /\bmodel_name\s*=\s*['"]([^'"]+)['"]/.exec(text) ?? /\bname\s*=\s*['"]([^'"]+)['"]/.exec(text);
   return m?.[1].toLowerCase();
-}
-
-interface Placed {
-  stmt: Stmt;
-  migration: number;
-  op: number;
 }
 
 /**
@@ -347,96 +344,77 @@ export function lintOfflineSql(
   tool: OfflineTool,
   outputs: readonly OfflineOutput[],
   options: LintOptions = {},
-  direction: 'up' | 'down' = 'up',
 ): CodeFileLintResult[] {
-  // each migration linted on its own (its transaction as the tool prints it, a BEGIN printed before
-  // its segment put back in front), the schema carried from one to the next as the tool applies them
-  const results: { res: LintResult; offset: number }[] = [];
+  const title = tool === 'django' ? 'Django' : 'Alembic';
   let prior = options.priorSchema;
-  for (const o of outputs) {
+  return outputs.map((o) => {
+    // each migration linted on its own (its transaction as the tool prints it, a BEGIN printed before
+    // its segment put back in front), the schema carried from one to the next as the tool applies them
     const prefix = `${o.openAtStart ? 'BEGIN;' : ''}\n-- pgshift: ${o.migration.key}\n`;
     const text = `${prefix}${o.sql}${o.openAtEnd ? '\nCOMMIT;\n' : '\n'}`;
     const res = lintWith(parser, text, { ...options, transactionMode: 'none', priorSchema: prior });
     prior = res.schemaAfter;
-    results.push({ res, offset: prefix.length });
-  }
-  const perMigration: { stmt: Stmt; start: number; text: string }[][] = outputs.map((o, i) => {
-    const { res, offset } = results[i];
-    return res.statements.flatMap((st) => {
-      const start = res.source.utf16Offset(st.range.start) - offset;
-      const text = res.source.slice(st.range.start, st.range.end);
-      return start < 0 || start >= o.sql.length || isBookkeeping(text) ? [] : [{ stmt: st, start, text }];
+    const src = res.source;
+    const stmts = res.statements.flatMap((stmt) => {
+      const start = src.utf16Offset(stmt.range.start) - prefix.length;
+      const sql = src.slice(stmt.range.start, stmt.range.end);
+      return start < 0 || start >= o.sql.length || isBookkeeping(sql) ? [] : [{ stmt, start, text: sql }];
     });
-  });
-  const placed = new Map<Stmt, Placed>();
-  const opsOf = outputs.map((o) =>
-    tool === 'django'
-      ? djangoOperations(o.code)
-      : alembicOperations(o.code, direction === 'down' ? 'downgrade' : 'upgrade'),
-  );
-  outputs.forEach((o, i) => {
-    const stmts = perMigration[i];
+    const code = new SourceText(o.code);
+    const pieces = extractSql(o.code, 'python').sql;
+    const ops = tool === 'django' ? djangoOperations(o.code) : alembicOperations(o.code);
     const owners =
       tool === 'django'
-        ? djangoOwners(o.code, o.migration.app ?? '', opsOf[i], o.sql, stmts, direction === 'down')
+        ? djangoOwners(o.code, o.migration.app ?? '', ops, o.sql, stmts, false)
         : alembicOwners(
             o.code,
-            opsOf[i],
+            ops,
+            pieces,
             stmts.map((s) => s.text),
           );
-    stmts.forEach((s, k) => placed.set(s.stmt, { stmt: s.stmt, migration: i, op: owners[k] }));
-  });
-  const codeSources = outputs.map((o) => new SourceText(o.code));
-  const pieces = outputs.map((o) => extractSql(o.code, 'python').sql);
-  const title = tool === 'django' ? 'Django' : 'Alembic';
-  const findings: Finding[][] = outputs.map((o, i) => {
-    const { res } = results[i];
-    const src = res.source;
-    const byStart = perMigration[i].map((s) => placed.get(s.stmt)!);
-    const statementAt = (byte: number): Placed | undefined =>
-      byStart.find((p) => p.stmt.range.start <= byte && byte <= p.stmt.range.end);
-    return res.findings.flatMap((f) => {
-      const at = statementAt(f.range.start);
-      if (!at) return [];
-      const code = codeSources[i];
-      const op = at.op >= 0 ? opsOf[i][at.op] : undefined;
-      const stmtText = src.slice(at.stmt.range.start, at.stmt.range.end);
-      const exact = op && inLiteral(pieces[i], op, stmtText, src, at.stmt, f.range, code);
+    /** A range of statement k's output in the file: inside its literal when it is one, else its operation. */
+    const toCode = (k: number, r: Range): { range: Range; exact: boolean } => {
+      const op = owners[k] >= 0 ? ops[owners[k]] : undefined;
+      const inside = op && inLiteral(pieces, op, stmts[k].text, src, stmts[k].stmt, r, code);
+      return inside
+        ? { range: inside, exact: true }
+        : { range: anchor(o.code, code, op, tool), exact: false };
+    };
+    const findings = res.findings.flatMap((f): Finding[] => {
+      const k = stmts.findIndex(
+        (s) => s.stmt.range.start <= f.range.start && f.range.start <= s.stmt.range.end,
+      );
+      if (k < 0) return [];
+      const { range, exact } = toCode(k, f.range);
       const { fix: _fix, suggestions: _suggestions, ...rest } = f;
-      const shown = stmtText.replace(/\s+/g, ' ').trim();
-      const rangeOf = (p: Placed): Range => {
-        const t = src.slice(p.stmt.range.start, p.stmt.range.end);
-        const o2 = p.op >= 0 ? opsOf[i][p.op] : undefined;
-        return (
-          (o2 && inLiteral(pieces[i], o2, t, src, p.stmt, p.stmt.range, code)) ??
-          anchor(o.code, code, o2, tool, direction)
-        );
-      };
       // "line N" of another statement: N of the tool's output, said as the line of the migration file
       const message = rest.message.replace(/\bline (\d+)\b/g, (whole, n: string) => {
-        const other = byStart.find((p) => src.positionAt(p.stmt.range.start).line + 1 === Number(n));
-        return other ? `line ${code.positionAt(rangeOf(other).start).line + 1}` : whole;
+        const other = stmts.findIndex((s) => src.positionAt(s.stmt.range.start).line + 1 === Number(n));
+        return other < 0
+          ? whole
+          : `line ${code.positionAt(toCode(other, stmts[other].stmt.range).range.start).line + 1}`;
       });
+      const shown = stmts[k].text.replace(/\s+/g, ' ').trim();
       return [
         {
           ...rest,
-          range: exact ?? anchor(o.code, code, op, tool, direction),
+          range,
           message: exact
             ? message
             : `${message} — in the SQL ${title} emits here: ${shown.length > 120 ? `${shown.slice(0, 117)}...` : shown}`,
         },
       ];
     });
+    return {
+      file: o.migration.file,
+      source: code,
+      findings: findings.sort((a, b) => a.range.start - b.range.start || a.rule.localeCompare(b.rule)),
+      statements: [],
+      schemaAfter: res.schemaAfter,
+      linted: stmts.length,
+      skipped: [],
+    };
   });
-  return outputs.map((o, i) => ({
-    file: o.migration.file,
-    source: codeSources[i],
-    findings: findings[i].sort((a, b) => a.range.start - b.range.start || a.rule.localeCompare(b.rule)),
-    statements: [],
-    schemaAfter: results[i].res.schemaAfter,
-    linted: perMigration[i].length,
-    skipped: [],
-  }));
 }
 
 /** The finding's characters inside a string literal of the operation that holds the statement's text. */
@@ -463,18 +441,9 @@ function inLiteral(
 }
 
 /** Where a finding goes when it has no literal to point into: the operation's name, else its list or def. */
-function anchor(
-  text: string,
-  code: SourceText,
-  op: Operation | undefined,
-  tool: OfflineTool,
-  direction: string,
-): Range {
+function anchor(text: string, code: SourceText, op: Operation | undefined, tool: OfflineTool): Range {
   if (op) return { start: code.byteOffset(op.start), end: code.byteOffset(op.nameEnd) };
-  const re =
-    tool === 'django'
-      ? /^[ \t]*(operations)\b/m
-      : new RegExp(`^[ \\t]*def[ \\t]+(${direction === 'down' ? 'downgrade' : 'upgrade'})\\b`, 'm');
+  const re = tool === 'django' ? /^[ \t]*(operations)\b/m : /^[ \t]*def[ \t]+(upgrade)\b/m;
   const m = re.exec(text);
   if (!m) return { start: 0, end: 0 };
   const s = m.index + m[0].length - m[1].length;
